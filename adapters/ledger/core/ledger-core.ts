@@ -1,0 +1,321 @@
+/**
+ * The ledger's rules, independent of the wire protocol: optimistic concurrency, idempotent retries,
+ * stream metadata, soft deletion and tombstones, and the notification that lets subscriptions go live.
+ * Storage is a port, so the same rules run over the file log and over memory.
+ */
+import type { LedgerStorage, LogRecord, NewRecord } from '../storage/storage.ts';
+import { LedgerRefusalError } from './errors.ts';
+import { type CurrentRevision, type ExpectedRevision, expectationHolds } from './expected-revision.ts';
+import { findIdempotentRetry } from './idempotency.ts';
+import { createRecentIds } from './recent-ids.ts';
+import {
+  firstVisibleRevision,
+  isMetadataStream,
+  metadataStreamOf,
+  noMetadata,
+  parseStreamMetadata,
+  type StreamMetadata,
+} from './stream-metadata.ts';
+
+/** One event of an append, as the client proposed it. */
+export interface ProposedEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly contentType: string;
+  readonly data: Uint8Array;
+  readonly metadata: Uint8Array;
+}
+
+/** Where an append left the stream: its last revision, and the log position of its last event. */
+export interface AppendResult {
+  readonly nextRevision: number;
+  readonly position: number;
+}
+
+export type ReadDirection = 'forwards' | 'backwards';
+
+/** A stream read's answer: its events, or the in-band "not found" EventStoreDB gives for missing or soft-deleted streams. */
+export type StreamReadResult =
+  | { readonly found: true; readonly records: readonly LogRecord[] }
+  | { readonly found: false };
+
+export interface LedgerCoreOptions {
+  /** The largest append accepted, summed over events' data and metadata (EventStoreDB's default: 1 MiB). */
+  readonly maxAppendSize?: number;
+  /** The clock, in microseconds since the Unix epoch; injected so tests can age events. */
+  readonly nowMicros?: () => number;
+}
+
+export const defaultMaxAppendSize = 1024 * 1024;
+export const tombstoneEventType = '$streamDeleted';
+export const metadataEventType = '$metadata';
+
+export interface LedgerCore {
+  /** Appends events to a stream if `expected` holds; an exact retry of an earlier append returns its result and writes nothing. */
+  append(
+    streamId: string,
+    expected: ExpectedRevision,
+    events: readonly ProposedEvent[],
+  ): Promise<AppendResult>;
+  /** Reads up to `maxCount` events of a stream from a revision (inclusive), hiding what its metadata rules out. */
+  readStream(
+    streamId: string,
+    from: number | 'start' | 'end',
+    direction: ReadDirection,
+    maxCount: number,
+  ): StreamReadResult;
+  /** Reads `$all` forwards from a position (inclusive) or backwards from one (exclusive). */
+  readAll(from: number | 'start' | 'end', direction: ReadDirection, maxCount: number): readonly LogRecord[];
+  /** Soft-deletes a stream: its events are hidden, and a later append starts it again after them. */
+  softDelete(streamId: string, expected: ExpectedRevision): Promise<{ position: number }>;
+  /** Tombstones a stream: it can never be read or written again. */
+  tombstone(streamId: string, expected: ExpectedRevision): Promise<{ position: number }>;
+  /** The current revision of a stream, counting appends still being written. */
+  currentRevision(streamId: string): CurrentRevision;
+  /** Registers a listener called, in log order, with each batch once it is durable. */
+  onCommitted(listener: (records: readonly LogRecord[]) => void): () => void;
+  readonly storage: LedgerStorage;
+}
+
+export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOptions = {}): LedgerCore {
+  const maxAppendSize = options.maxAppendSize ?? defaultMaxAppendSize;
+  const nowMicros = options.nowMicros ?? (() => Date.now() * 1000);
+  const listeners = new Set<(records: readonly LogRecord[]) => void>();
+  /** Streams with appends decided but not yet durable: their revision as those appends leave it. */
+  const pending = new Map<string, { lastRevision: number; tombstoned: boolean; inFlight: number }>();
+  const metadataCache = new Map<string, StreamMetadata>();
+  const recentIds = createRecentIds();
+  // Warm the id cache from the log's tail, so a client retrying across a ledger restart is still recognised.
+  recentIds.remember(storage.readBackward(storage.headPosition(), 10_000).reverse());
+
+  function durableLastRevision(streamId: string): number {
+    return (storage.streamPositions(streamId)?.length ?? 0) - 1;
+  }
+
+  function lastRevisionOf(streamId: string): number {
+    return pending.get(streamId)?.lastRevision ?? durableLastRevision(streamId);
+  }
+
+  function isTombstoned(streamId: string): boolean {
+    const inFlight = pending.get(streamId);
+    if (inFlight?.tombstoned) return true;
+    const positions = storage.streamPositions(streamId);
+    const last = positions?.[positions.length - 1];
+    return last !== undefined && storage.readAt(last).type === tombstoneEventType;
+  }
+
+  function metadataOf(streamId: string): StreamMetadata {
+    if (isMetadataStream(streamId)) return noMetadata;
+    const cached = metadataCache.get(streamId);
+    if (cached) return cached;
+    const positions = storage.streamPositions(metadataStreamOf(streamId));
+    const last = positions?.[positions.length - 1];
+    const metadata = last === undefined ? noMetadata : parseStreamMetadata(storage.readAt(last).data);
+    metadataCache.set(streamId, metadata);
+    return metadata;
+  }
+
+  function firstVisible(streamId: string, lastRevision: number): number {
+    const positions = storage.streamPositions(streamId) ?? [];
+    return firstVisibleRevision(
+      lastRevision,
+      metadataOf(streamId),
+      (revision) => storage.readAt(positions[revision]!).created,
+      nowMicros(),
+    );
+  }
+
+  /** A stream whose every event is hidden by `$tb` (as a soft delete leaves it) counts as absent for `no_stream`. */
+  function isSoftDeleted(streamId: string, lastRevision: number): boolean {
+    const truncateBefore = metadataOf(streamId).truncateBefore;
+    return lastRevision >= 0 && truncateBefore !== undefined && truncateBefore > lastRevision;
+  }
+
+  function currentRevision(streamId: string): CurrentRevision {
+    const last = lastRevisionOf(streamId);
+    return last < 0 ? 'no_stream' : last;
+  }
+
+  function checkExpectation(streamId: string, expected: ExpectedRevision): number {
+    if (isTombstoned(streamId)) throw new LedgerRefusalError({ kind: 'stream-deleted', streamId });
+    const last = lastRevisionOf(streamId);
+    const current = currentRevision(streamId);
+    const holds =
+      expectationHolds(expected, current) || (expected === 'no_stream' && isSoftDeleted(streamId, last));
+    if (!holds)
+      throw new LedgerRefusalError({ kind: 'wrong-expected-version', streamId, expected, actual: current });
+    return last;
+  }
+
+  /** Writes records decided for one stream, keeping its in-flight revision until they are durable. */
+  async function write(
+    streamId: string,
+    records: NewRecord[],
+    tombstoning = false,
+  ): Promise<readonly LogRecord[]> {
+    const entry = pending.get(streamId) ?? {
+      lastRevision: durableLastRevision(streamId),
+      tombstoned: false,
+      inFlight: 0,
+    };
+    entry.lastRevision = records[records.length - 1]!.revision;
+    entry.tombstoned ||= tombstoning;
+    entry.inFlight += 1;
+    pending.set(streamId, entry);
+    try {
+      const written = await storage.write(records);
+      if (isMetadataStream(streamId)) metadataCache.delete(streamId.slice(2));
+      recentIds.remember(written);
+      for (const listener of listeners) listener(written);
+      return written;
+    } finally {
+      entry.inFlight -= 1;
+      if (entry.inFlight === 0) pending.delete(streamId);
+    }
+  }
+
+  function toRecords(streamId: string, firstRevision: number, events: readonly ProposedEvent[]): NewRecord[] {
+    const created = nowMicros();
+    return events.map((event, index) => ({
+      streamId,
+      revision: firstRevision + index,
+      eventId: event.eventId,
+      type: event.type,
+      contentType: event.contentType,
+      created,
+      data: event.data,
+      metadata: event.metadata,
+    }));
+  }
+
+  function validate(streamId: string, events: readonly ProposedEvent[]): void {
+    if (streamId.length === 0) {
+      throw new LedgerRefusalError({
+        kind: 'invalid-argument',
+        message: 'the stream name must not be empty',
+      });
+    }
+    let size = 0;
+    for (const event of events) {
+      const missing = [
+        event.type ? undefined : 'type',
+        event.contentType ? undefined : 'content-type',
+      ].filter((name): name is string => name !== undefined);
+      if (missing.length > 0)
+        throw new LedgerRefusalError({ kind: 'missing-required-metadata-property', properties: missing });
+      size += event.data.length + event.metadata.length;
+    }
+    if (size > maxAppendSize)
+      throw new LedgerRefusalError({ kind: 'maximum-append-size-exceeded', maxAppendSize });
+  }
+
+  async function append(streamId: string, expected: ExpectedRevision, events: readonly ProposedEvent[]) {
+    validate(streamId, events);
+    const retry = findIdempotentRetry(storage, recentIds, streamId, expected, events);
+    if (retry) return retry;
+    const last = checkExpectation(streamId, expected);
+    if (events.length === 0) {
+      return { nextRevision: last, position: storage.headPosition() };
+    }
+    const written = await write(streamId, toRecords(streamId, last + 1, events));
+    const final = written[written.length - 1]!;
+    return { nextRevision: final.revision, position: final.position };
+  }
+
+  function readStream(
+    streamId: string,
+    from: number | 'start' | 'end',
+    direction: ReadDirection,
+    maxCount: number,
+  ) {
+    if (isTombstoned(streamId)) throw new LedgerRefusalError({ kind: 'stream-deleted', streamId });
+    const positions = storage.streamPositions(streamId);
+    const last = (positions?.length ?? 0) - 1;
+    if (!positions || last < 0) return { found: false } as const;
+    const first = firstVisible(streamId, last);
+    if (first > last) return { found: false } as const;
+    const revisions: number[] = [];
+    if (direction === 'forwards') {
+      const start = Math.max(from === 'start' ? 0 : from === 'end' ? last + 1 : from, first);
+      for (let revision = start; revision <= last && revisions.length < maxCount; revision++)
+        revisions.push(revision);
+    } else {
+      const start = Math.min(from === 'end' ? last : from === 'start' ? 0 : from, last);
+      for (let revision = start; revision >= first && revisions.length < maxCount; revision--)
+        revisions.push(revision);
+    }
+    return {
+      found: true,
+      records: revisions.map((revision) => storage.readAt(positions[revision]!)),
+    } as const;
+  }
+
+  function readAll(from: number | 'start' | 'end', direction: ReadDirection, maxCount: number) {
+    if (direction === 'forwards') {
+      if (from === 'end') return [];
+      return storage.readForward(from === 'start' ? 0 : from, maxCount);
+    }
+    if (from === 'start') return [];
+    return storage.readBackward(from === 'end' ? storage.headPosition() : from, maxCount);
+  }
+
+  async function softDelete(streamId: string, expected: ExpectedRevision) {
+    const last = checkExpectation(streamId, expected);
+    if (last < 0) return { position: storage.headPosition() };
+    const metadataStream = metadataStreamOf(streamId);
+    const positions = storage.streamPositions(metadataStream);
+    const previous = positions?.length ? storage.readAt(positions[positions.length - 1]!).data : undefined;
+    const body = { ...parseObject(previous), $tb: last + 1 };
+    const event: ProposedEvent = {
+      eventId: crypto.randomUUID(),
+      type: metadataEventType,
+      contentType: 'application/json',
+      data: Buffer.from(JSON.stringify(body)),
+      metadata: new Uint8Array(),
+    };
+    const written = await write(
+      metadataStream,
+      toRecords(metadataStream, lastRevisionOf(metadataStream) + 1, [event]),
+    );
+    return { position: written[0]!.position };
+  }
+
+  async function tombstone(streamId: string, expected: ExpectedRevision) {
+    const last = checkExpectation(streamId, expected);
+    const event: ProposedEvent = {
+      eventId: crypto.randomUUID(),
+      type: tombstoneEventType,
+      contentType: 'application/json',
+      data: new Uint8Array(),
+      metadata: new Uint8Array(),
+    };
+    const written = await write(streamId, toRecords(streamId, last + 1, [event]), true);
+    return { position: written[0]!.position };
+  }
+
+  return {
+    append,
+    readStream,
+    readAll,
+    softDelete,
+    tombstone,
+    currentRevision,
+    onCommitted(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    storage,
+  };
+}
+
+function parseObject(data: Uint8Array | undefined): Record<string, unknown> {
+  if (!data) return {};
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(data).toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
