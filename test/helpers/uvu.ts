@@ -6,15 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 
-/** Fails the test if `work` has not settled within `ms` milliseconds. */
-export function withTimeout<T>(ms: number, work: () => Promise<T>): () => Promise<T> {
-  return async () => {
+/** Fails the test if `work` has not settled within `ms` milliseconds; passes uvu's context through. */
+export function withTimeout<C, T>(ms: number, work: (context: C) => Promise<T>): (context: C) => Promise<T> {
+  return async (context: C) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`test timed out after ${ms} ms`)), ms);
     });
     try {
-      return await Promise.race([work(), timeout]);
+      return await Promise.race([work(context), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -41,7 +41,9 @@ export async function rejects(
 }
 
 /** Creates a fresh temporary directory; the returned `cleanup` removes it. */
-export async function tempDir(prefix = 'tally-test-'): Promise<{ path: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = 'tally-test-',
+): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
 }

@@ -81,6 +81,10 @@ export async function runSubscription(
     return page.found ? page.records : [];
   }
 
+  const closed = new Promise<'closed'>((resolve) => {
+    call.once('cancelled', () => resolve('closed'));
+    call.once('close', () => resolve('closed'));
+  });
   const confirmation = new streamsPb.ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID());
   if (!(await send(call, new streamsPb.ReadResp().setConfirmation(confirmation)))) return;
 
@@ -97,7 +101,7 @@ export async function runSubscription(
       live.stop();
       return;
     }
-    const outcome = await pumpLive(call, live, deliver);
+    const outcome = await pumpLive(call, live, deliver, closed);
     live.stop();
     if (outcome === 'closed') return;
     logger.debug({ after: cursor.after }, 'subscriber fell behind; reading the log again');
@@ -144,11 +148,8 @@ async function pumpLive(
   call: ServerWritableStream<ReadReq, ReadResp>,
   live: LiveFeed,
   deliver: (record: LogRecord) => Promise<boolean>,
+  closed: Promise<'closed'>,
 ): Promise<'closed' | 'fell-behind'> {
-  const closed = new Promise<'closed'>((resolve) => {
-    call.once('cancelled', () => resolve('closed'));
-    call.once('close', () => resolve('closed'));
-  });
   for (;;) {
     if (call.cancelled || call.destroyed) return 'closed';
     if (live.overflowed) return 'fell-behind';
