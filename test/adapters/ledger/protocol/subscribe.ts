@@ -260,7 +260,7 @@ export function subscribeSuite(name: string, start: StartLedger) {
       for (const received of await Promise.all(fast)) assert.is(received.length, total);
       // Once it reads again, the stalled subscriber still gets every event, in order, once.
       const late = await take(stalled, total);
-      late.forEach((e, i) => assert.is(e.event!.revision, BigInt(i)));
+      for (const [i, e] of late.entries()) assert.is(e.event!.revision, BigInt(i));
       assert.ok(
         fellBehind,
         'the stalled subscriber was moved off the live feed instead of buffering without bound',
