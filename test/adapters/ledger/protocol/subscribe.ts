@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import {
   END,
-  EVENT_TYPE,
   eventTypeFilter,
   excludeSystemEvents,
   jsonEvent,
