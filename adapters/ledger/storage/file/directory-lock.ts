@@ -1,0 +1,61 @@
+/**
+ * One process per data directory: two writers appending to the same segments would interleave
+ * records. The lock is a `lock` file created exclusively and holding the owner's pid; a lock whose
+ * pid is no longer running is left over from a crash and is taken over.
+ */
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const lockFileName = 'lock';
+
+/** Takes the lock of `directory`; the returned function releases it. Throws if a live process holds it. */
+export function lockDirectory(directory: string): () => void {
+  const path = join(directory, lockFileName);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number.parseInt(readOwner(path), 10);
+      if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
+        throw new Error(`the ledger directory ${directory} is in use by process ${owner} (${path})`);
+      }
+      removeIfPresent(path);
+      continue;
+    }
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    return () => removeIfPresent(path);
+  }
+  throw new Error(`could not take the lock ${path}: other processes keep racing for it`);
+}
+
+function readOwner(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Whether `pid` is a running process (our own pid counts: the same process must not open twice). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function removeIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
