@@ -4,6 +4,7 @@
  * Storage is a port, so the same rules run over the file log and over memory.
  */
 import type { LedgerStorage, LogRecord, NewRecord } from '../storage/storage.ts';
+import { createBoundedCache } from './bounded-cache.ts';
 import { LedgerRefusalError } from './errors.ts';
 import { type CurrentRevision, type ExpectedRevision, expectationHolds } from './expected-revision.ts';
 import { findIdempotentRetry } from './idempotency.ts';
@@ -85,6 +86,8 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
   const pending = new Map<string, { lastRevision: number; tombstoned: boolean; inFlight: number }>();
   const metadataCache = new Map<string, StreamMetadata>();
   const recentIds = createRecentIds();
+  /** Whether a stream ends in a tombstone, for streams looked at recently: saves a log read per append. */
+  const tombstones = createBoundedCache<string, boolean>(100_000);
   // Warm the id cache from the log's tail, so a client retrying across a ledger restart is still recognised.
   recentIds.remember(storage.readBackward(storage.headPosition(), 10_000).reverse());
 
@@ -97,11 +100,14 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
   }
 
   function isTombstoned(streamId: string): boolean {
-    const inFlight = pending.get(streamId);
-    if (inFlight?.tombstoned) return true;
+    if (pending.get(streamId)?.tombstoned) return true;
+    const known = tombstones.get(streamId);
+    if (known !== undefined) return known;
     const positions = storage.streamPositions(streamId);
     const last = positions?.[positions.length - 1];
-    return last !== undefined && storage.readAt(last).type === tombstoneEventType;
+    const tombstoned = last !== undefined && storage.readAt(last).type === tombstoneEventType;
+    tombstones.set(streamId, tombstoned);
+    return tombstoned;
   }
 
   function metadataOf(streamId: string): StreamMetadata {
@@ -166,6 +172,7 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
       const written = await storage.write(records);
       if (isMetadataStream(streamId)) metadataCache.delete(streamId.slice(2));
       recentIds.remember(written);
+      tombstones.set(streamId, tombstoning);
       for (const listener of listeners) listener(written);
       return written;
     } finally {

@@ -4,6 +4,7 @@
  * recent appends; appends with an exact expected revision are idempotent however old.
  */
 import type { LogRecord } from '../storage/storage.ts';
+import { createBoundedCache } from './bounded-cache.ts';
 
 export interface RecentIds {
   remember(records: readonly LogRecord[]): void;
@@ -12,18 +13,11 @@ export interface RecentIds {
 }
 
 export function createRecentIds(capacity = 100_000): RecentIds {
-  const ids = new Map<string, { streamId: string; revision: number }>();
+  const ids = createBoundedCache<string, { streamId: string; revision: number }>(capacity);
   return {
     remember(records) {
-      for (const record of records) {
-        ids.delete(record.eventId);
+      for (const record of records)
         ids.set(record.eventId, { streamId: record.streamId, revision: record.revision });
-      }
-      // A Map iterates in insertion order, so the first keys are the oldest.
-      for (const oldest of ids.keys()) {
-        if (ids.size <= capacity) break;
-        ids.delete(oldest);
-      }
     },
     lookup: (eventId) => ids.get(eventId),
   };
