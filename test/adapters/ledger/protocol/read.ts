@@ -91,8 +91,8 @@ export function readSuite(name: string, start: StartLedger) {
       const mine = events.filter((e) => e.event?.streamId.startsWith('r-'));
       assert.ok(mine.length >= 15);
       for (let i = 1; i < events.length; i++) {
-        assert.ok(events[i]!.event!.position.commit > events[i - 1]!.event!.position.commit);
-        assert.is(events[i]!.event!.position.commit, events[i]!.event!.position.prepare);
+        assert.ok(events[i]!.event!.position!.commit > events[i - 1]!.event!.position!.commit);
+        assert.is(events[i]!.event!.position!.commit, events[i]!.event!.position.prepare);
       }
     }),
   );

@@ -224,7 +224,7 @@ export function subscribeSuite(name: string, start: StartLedger) {
         assert.is(new Set(keys).size, writers * perWriter, 'no event twice');
         for (let i = 1; i < received.length; i++) {
           assert.ok(
-            received[i]!.event!.position.commit > received[i - 1]!.event!.position.commit,
+            received[i]!.event!.position!.commit > received[i - 1]!.event!.position!.commit,
             'log order',
           );
         }
@@ -275,7 +275,7 @@ async function collectUntil(subscription: Subscription, commit: bigint): Promise
   const events: ResolvedEvent[] = [];
   for await (const event of subscription) {
     events.push(event);
-    if (event.event!.position.commit >= commit) break;
+    if (event.event!.position!.commit >= commit) break;
   }
   return events;
 }
