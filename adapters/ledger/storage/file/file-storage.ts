@@ -30,6 +30,8 @@ export interface FileStorageOptions {
   readonly segmentSize?: number;
   /** Log bytes written between background index snapshots (default 64 MiB). */
   readonly snapshotEveryBytes?: number;
+  /** Called after each index snapshot is durable, with the log position it covers (for metrics and tests). */
+  readonly onSnapshot?: (coveredPosition: number) => void;
 }
 
 /** The port's counts plus what operators and tests of the file backend look at. */
@@ -88,7 +90,7 @@ function assemble(
     options.snapshotEveryBytes ?? 64 * 1024 * 1024,
     () => ({ segmentSize: segments.segmentSize, coveredPosition: head, content: index.content() }),
     () => head,
-    options.logger,
+    { logger: options.logger, onWritten: options.onSnapshot },
     scannedFrom,
   );
 

@@ -16,7 +16,10 @@ export class SnapshotScheduler {
     private readonly everyBytes: number,
     private readonly take: () => IndexSnapshot,
     private readonly headPosition: () => number,
-    private readonly logger: Logger | undefined,
+    private readonly hooks: {
+      readonly logger?: Logger | undefined;
+      readonly onWritten?: ((coveredPosition: number) => void) | undefined;
+    },
     coveredPosition: number,
   ) {
     this.coveredPosition = coveredPosition;
@@ -44,9 +47,10 @@ export class SnapshotScheduler {
     this.running = writeSnapshot(this.directory, snapshot)
       .then(() => {
         this.coveredPosition = snapshot.coveredPosition;
+        this.hooks.onWritten?.(snapshot.coveredPosition);
       })
       .catch((error: unknown) => {
-        this.logger?.warn(
+        this.hooks.logger?.warn(
           { err: error },
           'could not write the index snapshot: the next start scans more log',
         );
