@@ -114,7 +114,7 @@ export class GroupCommit {
           const flags = last ? batchEndFlag | (b === end - 1 ? flushEndFlag : 0) : 0;
           const position = this.segments.positionOf(segment, flushStart + at);
           at += encodeRecord(record, buffer, at, flags, flushStart);
-          return { ...record, position };
+          return withPosition(record, position);
         }),
       );
     }
@@ -127,6 +127,21 @@ export class GroupCommit {
     }
     return end;
   }
+}
+
+/** Spelled out rather than spread: one object shape for every record, and much faster to build. */
+function withPosition(record: NewRecord, position: number): LogRecord {
+  return {
+    position,
+    streamId: record.streamId,
+    revision: record.revision,
+    eventId: record.eventId,
+    type: record.type,
+    contentType: record.contentType,
+    created: record.created,
+    data: record.data,
+    metadata: record.metadata,
+  };
 }
 
 function storageErrorOf(error: unknown): LedgerStorageError {

@@ -121,7 +121,10 @@ export function readStreamId(source: Buffer, offset: number): string {
   return source.toString('utf8', start, start + source.readUInt16LE(offset + 10));
 }
 
-/** Decodes the (already checked) record at `offset`; data and metadata are copied out of `source`. */
+/**
+ * Decodes the (already checked) record at `offset`. Data and metadata are views into `source`, not
+ * copies: callers hand in a buffer of their own that they will not reuse.
+ */
 export function decodeRecord(source: Buffer, offset: number, position: number): LogRecord {
   let at = offset + recordHeaderSize;
   const streamIdEnd = at + source.readUInt16LE(offset + 10);
@@ -134,8 +137,9 @@ export function decodeRecord(source: Buffer, offset: number, position: number): 
   const contentType = source.toString('utf8', at, contentTypeEnd);
   at = contentTypeEnd;
   const dataEnd = at + source.readUInt32LE(offset + 52);
-  const data = new Uint8Array(source.subarray(at, dataEnd));
-  const metadata = new Uint8Array(source.subarray(dataEnd, dataEnd + source.readUInt32LE(offset + 56)));
+  const data = new Uint8Array(source.buffer, source.byteOffset + at, dataEnd - at);
+  const metadataLength = source.readUInt32LE(offset + 56);
+  const metadata = new Uint8Array(source.buffer, source.byteOffset + dataEnd, metadataLength);
   return {
     position,
     streamId,

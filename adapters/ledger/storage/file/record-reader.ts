@@ -1,6 +1,8 @@
 /**
  * Reads records back through the index. Consecutive records of one segment are fetched with one
  * `pread` of up to a megabyte and decoded from that buffer, which is what makes `$all` reads fast.
+ * Each read gets a buffer of its own and the records' data are views into it (no copy); a lone
+ * record, the kind the cache keeps, gets a buffer of exactly its size, so the cache pins no more.
  * Every record's checksum is checked on the way out, so damage is reported rather than served.
  */
 import { LedgerStorageError, type LogRecord } from '../storage.ts';
@@ -12,7 +14,6 @@ import type { Segments } from './segments.ts';
 const readChunkSize = 1024 * 1024;
 
 export class RecordReader {
-  private buffer = Buffer.allocUnsafe(readChunkSize);
   readonly cache = new RecordCache();
 
   constructor(
@@ -57,13 +58,14 @@ export class RecordReader {
   private decodeRun(first: number, last: number, bytes: number, into: LogRecord[]): void {
     const base = this.index.positionAt(first);
     const span = Math.max(bytes, this.index.positionAt(last - 1) + this.index.lengthAt(last - 1) - base);
-    if (span > this.buffer.length) this.buffer = Buffer.allocUnsafe(span);
-    this.segments.read(base, span, this.buffer);
+    // Not from Node's shared pool: a small pooled buffer would pin an unrelated 8 KiB slab.
+    const buffer = Buffer.allocUnsafeSlow(span);
+    this.segments.read(base, span, buffer);
     for (let i = first; i < last; i++) {
       const position = this.index.positionAt(i);
       const at = position - base;
-      if (!checkRecord(this.buffer, at, this.index.lengthAt(i))) throw damaged(this.segments, position);
-      into.push(decodeRecord(this.buffer, at, position));
+      if (!checkRecord(buffer, at, this.index.lengthAt(i))) throw damaged(this.segments, position);
+      into.push(decodeRecord(buffer, at, position));
     }
   }
 }
