@@ -33,6 +33,25 @@ export interface EsdbEventStoreOptions {
   readonly ownsClient?: boolean;
 }
 
+const disposeTimeoutMs = 1000;
+
+/**
+ * `client.dispose()` waits for every stream the client ever opened to report that it finished; for
+ * a stream cancelled after it had ended, grpc-js sometimes never does, and the wait would never end
+ * (a CLI exits with "unsettled top-level await"). The channel is closed either way, so bound the wait.
+ */
+async function disposeWithin(client: EventStoreDBClient, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([client.dispose(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function checkCount(argument: string, value: number | undefined): void {
   if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
     throw new EventStoreError(
@@ -148,7 +167,7 @@ export function createEsdbEventStore(
     readAll,
     subscribeToAll: (subscribeOptions = {}) => subscribeToAll(client, subscribeOptions, context()),
     async close() {
-      if (options.ownsClient) await client.dispose();
+      if (options.ownsClient) await disposeWithin(client, disposeTimeoutMs);
     },
   };
 }

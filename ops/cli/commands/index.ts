@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { registerEventsCommand } from './events.ts';
+import { registerLedgerCommand } from './ledger.ts';
 
 /** Every command of the `tally` CLI, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerLedgerCommand(program);
+  registerEventsCommand(program);
 }

@@ -1,0 +1,106 @@
+/**
+ * Options shared by the commands that use the data directory or an event store: where the data
+ * directory is, where the local ledger announces itself, and which event store URL a command reads.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { CliError } from './cli-error.ts';
+
+/** EventStoreDB's port, and so the ledger's. */
+export const defaultLedgerPort = 2113;
+
+/** The data directory: `--data`, else `$TALLY_DATA`, else `.tally/` in the working directory; absolute. */
+export function resolveDataDir(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(option || env.TALLY_DATA || '.tally');
+}
+
+/** What a running ledger writes to `<data>/ledger.json` so other commands can find it. */
+export interface LedgerEndpoint {
+  readonly url: string;
+  readonly pid: number;
+}
+
+export const ledgerEndpointPath = (dataDir: string): string => join(dataDir, 'ledger.json');
+
+export async function writeLedgerEndpoint(dataDir: string, endpoint: LedgerEndpoint): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(ledgerEndpointPath(dataDir), `${JSON.stringify(endpoint)}\n`);
+}
+
+export async function removeLedgerEndpoint(dataDir: string): Promise<void> {
+  await rm(ledgerEndpointPath(dataDir), { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The endpoint of the ledger running for `dataDir`; `undefined` when none is announced, the file does
+ * not parse, or the process that wrote it is gone (a ledger killed without a clean stop).
+ */
+export async function readLedgerEndpoint(dataDir: string): Promise<LedgerEndpoint | undefined> {
+  let text: string;
+  try {
+    text = await readFile(ledgerEndpointPath(dataDir), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<LedgerEndpoint>;
+    if (typeof parsed.url !== 'string' || typeof parsed.pid !== 'number') return undefined;
+    return isAlive(parsed.pid) ? { url: parsed.url, pid: parsed.pid } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface EventStoreOptions {
+  readonly eventstore?: string;
+  readonly data?: string;
+}
+
+/** The event store a command reads: `--eventstore`, else the local ledger of the data directory. */
+export async function resolveEventStoreUrl(options: EventStoreOptions): Promise<string> {
+  if (options.eventstore) return options.eventstore;
+  const dataDir = resolveDataDir(options.data);
+  const endpoint = await readLedgerEndpoint(dataDir);
+  if (endpoint) return endpoint.url;
+  throw new CliError(
+    'TALLY_CLI_NO_LEDGER',
+    `no ledger is running for ${dataDir}: start one with \`tally ledger serve --data ${dataDir}\` (or \`tally serve\`), ` +
+      'or pass --eventstore esdb://HOST:PORT?tls=false',
+  );
+}
+
+/** Adds `--eventstore` and `--data` to a command that reads events. */
+export function addEventStoreOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--eventstore <url>', 'EventStoreDB-compatible store to read (default: the local ledger)'),
+    )
+    .addOption(dataOption());
+}
+
+/** `--data DIR`, documented the same way everywhere. */
+export function dataOption(): Option {
+  return new Option('--data <dir>', 'data directory (default: $TALLY_DATA, else .tally/)');
+}
+
+/** A commander parser for a non-negative integer option. */
+export function integerOption(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) {
+      throw new InvalidArgumentError(`${name} must be a non-negative integer.`);
+    }
+    return parsed;
+  };
+}
