@@ -4,7 +4,12 @@
  * prints its stack.
  */
 export function reportFailure(error: unknown): number {
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('TALLY_')) {
+  if (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    error.code.startsWith('TALLY_')
+  ) {
     console.error(`tally: ${error.message} [${error.code}]`);
     return 1;
   }

@@ -2,61 +2,15 @@
  * The real `tally` executable: `ledger serve` in a temporary data directory, then `events show`,
  * `stats` and `tail` against it, each a separate process, as a user would run them.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectEventStore } from '../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../adapters/eventstore/event-store.ts';
+import { type Finished, finished, lineMatching, startTally, tally } from '../helpers/tally-process.ts';
 import { tempDir, withTimeout } from '../helpers/uvu.ts';
-
-const root = new URL('../..', import.meta.url).pathname;
-
-interface Finished {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function startTally(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['ops/cli/bin.js', ...args], {
-    cwd: root,
-    env: { ...process.env, TALLY_DATA: '', NO_COLOR: '1' }, // TALLY_DATA: only --data counts here
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-function finished(child: ChildProcess): Promise<Finished> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-}
-
-const tally = (args: string[]) => finished(startTally(args));
-
-/** Resolves with the first stdout line that satisfies `match` (lines before it are dropped). */
-function lineMatching(child: ChildProcess, match: (line: string) => boolean): Promise<string> {
-  const lines = createInterface({ input: child.stdout! });
-  return new Promise((resolve, reject) => {
-    lines.on('line', (line) => {
-      if (match(line)) {
-        lines.close();
-        resolve(line);
-      }
-    });
-    child.on('close', () => reject(new Error('tally exited before printing the expected line')));
-  });
-}
 
 interface Context {
   dataDir: string;

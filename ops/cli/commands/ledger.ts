@@ -17,6 +17,7 @@ import {
   resolveDataDir,
   writeLedgerEndpoint,
 } from '../options.ts';
+import { nextStopSignal } from '../stop-signal.ts';
 import { packageVersion } from '../version.ts';
 
 interface ServeOptions {
@@ -24,16 +25,6 @@ interface ServeOptions {
   readonly port: number;
   readonly host: string;
   readonly memory?: boolean;
-}
-
-function nextStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop).off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop).on('SIGTERM', stop);
-  });
 }
 
 async function serve(options: ServeOptions): Promise<void> {

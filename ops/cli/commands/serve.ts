@@ -1,0 +1,68 @@
+/**
+ * `tally serve` (what `npm start` runs): the Tally server with its embedded event store, in the data
+ * directory, until SIGTERM or Ctrl-C.
+ */
+import { type Command, Option } from 'commander';
+import pino from 'pino';
+import { startTally } from '../../server/start-tally.ts';
+import { CliError } from '../cli-error.ts';
+import {
+  dataOption,
+  defaultLedgerPort,
+  integerOption,
+  readLedgerEndpoint,
+  resolveDataDir,
+} from '../options.ts';
+import { nextStopSignal } from '../stop-signal.ts';
+import { packageVersion } from '../version.ts';
+
+interface ServeOptions {
+  readonly data?: string;
+  readonly eventstore?: string;
+  readonly ledgerPort: number;
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+  const dataDir = resolveDataDir(options.data);
+  const running = await readLedgerEndpoint(dataDir);
+  if (running && !options.eventstore) {
+    throw new CliError(
+      'TALLY_CLI_LEDGER_RUNNING',
+      `Tally is already running for ${dataDir} (ledger at ${running.url}, pid ${running.pid}): stop it first, or use another --data`,
+    );
+  }
+  const logger = pino({ base: { pid: process.pid } });
+  const server = await startTally({
+    dataDir,
+    ledgerPort: options.ledgerPort,
+    logger,
+    version: packageVersion(),
+    ...(options.eventstore ? { eventstore: options.eventstore } : {}),
+  });
+  const stopping = nextStopSignal();
+  process.stderr.write(
+    `\nTally is running. Data: ${dataDir}\n` +
+      `  event store: ${server.eventstoreUrl}\n` +
+      '  try:         npx tally events stats    npx tally events tail\n' +
+      '  stop:        Ctrl-C\n\n',
+  );
+  const signal = await stopping;
+  logger.info({ signal }, 'stopping');
+  // A second signal while stopping means "now".
+  void nextStopSignal().then(() => process.exit(1));
+  await server.stop();
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the Tally server with its embedded event store (what `npm start` runs)')
+    .addOption(dataOption())
+    .option('--eventstore <url>', 'use this EventStoreDB/KurrentDB instead of the embedded ledger (esdb://…)')
+    .addOption(
+      new Option('--ledger-port <port>', "the embedded ledger's port; 0 picks a free one")
+        .default(defaultLedgerPort)
+        .argParser(integerOption('--ledger-port')),
+    )
+    .action(serve);
+}

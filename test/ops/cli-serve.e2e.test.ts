@@ -1,0 +1,78 @@
+/**
+ * `tally serve`, what `npm start` runs: the server with its embedded event store in a data directory,
+ * stopped by SIGTERM and started again on the same directory without losing anything.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { connectEventStore } from '../../adapters/eventstore/esdb-event-store.ts';
+import { finished, lineMatching, startTally, tally } from '../helpers/tally-process.ts';
+import { tempDir, withTimeout } from '../helpers/uvu.ts';
+
+const test = suite('tally serve');
+
+async function serveUntilStarted(dataDir: string) {
+  const child = startTally(['serve', '--data', dataDir, '--ledger-port', '0']);
+  const started = lineMatching(child, (line) => line.includes('tally server started'));
+  const done = finished(child);
+  const { eventstore } = JSON.parse(await started) as { eventstore: string };
+  return { child, done, eventstore };
+}
+
+test(
+  'keeps its events in the data directory across a clean stop and a restart',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-serve-');
+    try {
+      const first = await serveUntilStarted(dir.path);
+      const announced = JSON.parse(readFileSync(join(dir.path, 'ledger.json'), 'utf8')) as { url: string };
+      assert.is(announced.url, first.eventstore);
+      const store = await connectEventStore(first.eventstore);
+      await store.append(
+        'spec-demo',
+        [{ type: 'SpecificationRegistered', data: { name: 'demo' } }],
+        'no_stream',
+      );
+      await store.close();
+      first.child.kill('SIGTERM');
+      const stopped = await first.done;
+      assert.is(stopped.code, 0, stopped.stderr);
+      assert.not.ok(
+        existsSync(join(dir.path, 'ledger.json')),
+        'the endpoint file is removed on a clean stop',
+      );
+
+      const second = await serveUntilStarted(dir.path);
+      const again = await connectEventStore(second.eventstore);
+      const types: string[] = [];
+      for await (const event of again.readStream('spec-demo')) types.push(event.type);
+      await again.close();
+      second.child.kill('SIGTERM');
+      assert.is((await second.done).code, 0);
+      assert.equal(types, ['SpecificationRegistered']);
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'refuses to start twice on one data directory, saying what to do',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-serve-');
+    try {
+      const first = await serveUntilStarted(dir.path);
+      const second = await tally(['serve', '--data', dir.path, '--ledger-port', '0']);
+      assert.is(second.code, 1);
+      assert.match(second.stderr, /already running.*stop it first/);
+      assert.match(second.stderr, /TALLY_CLI_LEDGER_RUNNING/);
+      first.child.kill('SIGTERM');
+      assert.is((await first.done).code, 0);
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test.run();
