@@ -5,7 +5,7 @@
  */
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { describeRefusal, type LedgerRefusal, LedgerRefusalError, unreachable } from '../core/errors.ts';
-import { LedgerStorageError } from '../storage/storage.ts';
+import { LedgerStorageError, type LedgerStorageErrorCode } from '../storage/storage.ts';
 import { expectedVersionCode, streamIdentifier } from './convert.ts';
 import { anyPb, emptyPb, sharedPb, statusPb } from './proto.ts';
 
@@ -53,10 +53,24 @@ export function toServiceError(error: unknown): ServiceError {
     return serviceError(code, describeRefusal(error.refusal), metadata);
   }
   if (error instanceof LedgerStorageError) {
-    const code = error.code === 'TALLY_LEDGER_CLOSED' ? status.UNAVAILABLE : status.RESOURCE_EXHAUSTED;
-    return serviceError(code, `${error.code}: ${error.message}`);
+    return serviceError(storageStatus(error.code), `${error.code}: ${error.message}`);
   }
   return serviceError(status.INTERNAL, 'the ledger failed to serve this call; see its log');
+}
+
+function storageStatus(code: LedgerStorageErrorCode): status {
+  switch (code) {
+    case 'TALLY_LEDGER_DISK_FULL':
+      return status.RESOURCE_EXHAUSTED;
+    case 'TALLY_LEDGER_IO':
+      return status.INTERNAL;
+    case 'TALLY_LEDGER_CORRUPT':
+      return status.DATA_LOSS;
+    case 'TALLY_LEDGER_CLOSED':
+      return status.UNAVAILABLE;
+    default:
+      return unreachable(code);
+  }
 }
 
 function packed(message: { serializeBinary(): Uint8Array }, typeName: string) {
@@ -70,10 +84,12 @@ export function batchAppendStatus(error: unknown) {
   const result = new statusPb.Status();
   if (!(error instanceof LedgerRefusalError)) {
     const service = toServiceError(error);
-    return result
-      .setCode(rpcCode(service.code))
-      .setMessage(service.details)
-      .setDetails(packed(new sharedPb.Unknown(), 'Unknown'));
+    // Not `event_store.client.Unknown`: the official client answers that with a message-less
+    // UnknownError, and the reason (TALLY_LEDGER_DISK_FULL, say) would never reach the caller.
+    // Details of a type it does not special-case come back as "Could not recognize <message>".
+    const details = new anyPb.Any();
+    details.pack(new emptyPb.Empty().serializeBinary(), 'google.protobuf.Empty');
+    return result.setCode(rpcCode(service.code)).setMessage(service.details).setDetails(details);
   }
   const refusal = error.refusal;
   result.setMessage(describeRefusal(refusal));
