@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { registerDrvCommand } from './drv.ts';
 import { registerEventsCommand } from './events.ts';
+import { registerKeysCommand } from './keys.ts';
 import { registerLedgerCommand } from './ledger.ts';
+import { registerNarCommand } from './nar.ts';
 import { registerServeCommand } from './serve.ts';
 
 /** Every command of the `tally` CLI, in the order `--help` lists them. */
@@ -8,4 +11,7 @@ export function registerCommands(program: Command): void {
   registerServeCommand(program);
   registerLedgerCommand(program);
   registerEventsCommand(program);
+  registerNarCommand(program);
+  registerDrvCommand(program);
+  registerKeysCommand(program);
 }
