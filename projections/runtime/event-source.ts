@@ -1,0 +1,43 @@
+/**
+ * The runtime's view of the event store: just enough to catch up and follow `$all`. The event-store
+ * adapter (`adapters/eventstore`) satisfies it as it is; tests may hand-roll one.
+ */
+
+/** An event as the store recorded it, before the domain has read it. */
+export interface SourceEvent {
+  readonly streamId: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly created: Date;
+  /** Present when the store could not read the content as JSON. */
+  readonly malformed?: readonly unknown[];
+}
+
+export type SourceMessage =
+  | { readonly kind: 'event'; readonly event: SourceEvent }
+  | { readonly kind: 'checkpoint'; readonly position: number };
+
+export interface SourceSubscription extends AsyncIterable<SourceMessage> {
+  started(): Promise<void>;
+  cancel(): Promise<void>;
+}
+
+export interface EventSource {
+  /** Follows `$all` after `from` (exclusive), or from the start. */
+  subscribeToAll(options: { readonly from: 'start' | number }): SourceSubscription;
+  /** Reads `$all`; used for replays and for the head position. */
+  readAll(options: {
+    readonly direction?: 'forwards' | 'backwards';
+    readonly fromPosition?: number;
+    readonly limit?: number;
+  }): AsyncIterable<SourceEvent>;
+}
+
+/** How the domain reads a stored event: its typed event, or why it cannot (unknown type, malformed data). */
+export type Decoded<E> =
+  | { readonly ok: true; readonly event: E }
+  | { readonly ok: false; readonly reason: string };

@@ -1,0 +1,62 @@
+/**
+ * Folding one stored event into a set of projections: decoding it once, skipping (and counting) what
+ * the domain cannot read, and giving each projection only events past its own checkpoint.
+ */
+import type { Decoded, SourceEvent } from './event-source.ts';
+import type { AnyProjection, ProjectedEvent } from './projection.ts';
+
+/** One projection's live state and how far it has read. */
+export interface ProjectionSlot {
+  readonly projection: AnyProjection;
+  state: unknown;
+  /** Position of the last event folded in; -1 before any. */
+  position: number;
+  /** Events folded in since the last snapshot. */
+  unsaved: number;
+}
+
+/** Events the domain could not read: skipped, counted by reason, each reported once. */
+export interface SkippedEvents {
+  count: number;
+  readonly byReason: Record<string, number>;
+}
+
+export function foldEvent<E extends { readonly type: string }>(
+  slots: readonly ProjectionSlot[],
+  source: SourceEvent,
+  decode: (event: SourceEvent) => Decoded<E>,
+  skipped: SkippedEvents,
+  onSkip: (source: SourceEvent, reason: string) => void,
+): void {
+  let projected: ProjectedEvent<E> | undefined;
+  let undecodable = false;
+  for (const slot of slots) {
+    if (slot.position >= source.position) continue;
+    slot.position = source.position;
+    if (undecodable || !slot.projection.canHandle(source.type)) continue;
+    if (!projected) {
+      // Decoded at most once, and only when some projection wants the event.
+      const decoded = decode(source);
+      if (!decoded.ok) {
+        undecodable = true;
+        skipped.count += 1;
+        skipped.byReason[decoded.reason] = (skipped.byReason[decoded.reason] ?? 0) + 1;
+        onSkip(source, decoded.reason);
+        continue;
+      }
+      projected = {
+        event: decoded.event,
+        streamId: source.streamId,
+        revision: source.revision,
+        position: source.position,
+        metadata: source.metadata,
+        recordedAt: source.created,
+      };
+    }
+    const next = slot.projection.evolve(slot.state, projected);
+    if (next !== slot.state) {
+      slot.state = next;
+      slot.unsaved += 1;
+    }
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The projection runtime: resumes every projection from its snapshot (or from the first event when it
+ * has none, or when its version changed), follows `$all` from the oldest checkpoint among them, folds
+ * each event into the projections that want it, and snapshots them every so many events or seconds.
+ */
+import type { Decoded, EventSource, SourceEvent, SourceSubscription } from './event-source.ts';
+import { foldEvent, type ProjectionSlot, type SkippedEvents } from './fold.ts';
+import type { AnyProjection } from './projection.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
+
+/** The few logger methods the runtime uses (pino's signature: object first, message second). */
+export interface RuntimeLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface ProjectionRunnerOptions<E extends { readonly type: string }> {
+  readonly source: EventSource;
+  readonly projections: readonly AnyProjection<E>[];
+  readonly decode: (event: SourceEvent) => Decoded<E>;
+  readonly snapshots: SnapshotStore;
+  readonly logger: RuntimeLogger;
+  /** Snapshot a projection after this many changes… */
+  readonly snapshotEveryEvents?: number;
+  /** …or this long after its first unsaved change. */
+  readonly snapshotEveryMs?: number;
+  readonly now?: () => number;
+}
+
+/** How far behind the store the projections are, for the API and metrics. */
+export interface ProjectionLag {
+  readonly appliedPosition: number;
+  readonly headPosition: number;
+  readonly caughtUp: boolean;
+  /** Milliseconds since the last applied event was recorded; 0 when caught up. */
+  readonly behindMs: number;
+}
+
+export interface ProjectionRunner {
+  /** Loads snapshots and starts following; resolves once the subscription is confirmed. */
+  start(): Promise<void>;
+  /** A projection's current state. */
+  state<S>(name: string): S;
+  /** The position every projection has reached. */
+  position(): number;
+  /** Resolves once every projection has folded in the event at `position` (read-your-writes). */
+  waitFor(position: number, timeoutMs?: number): Promise<void>;
+  lag(): Promise<ProjectionLag>;
+  readonly skipped: Readonly<SkippedEvents>;
+  /** Stops following and saves a snapshot of every projection that changed. */
+  stop(): Promise<void>;
+}
+
+export function createProjectionRunner<E extends { readonly type: string }>(
+  options: ProjectionRunnerOptions<E>,
+): ProjectionRunner {
+  const { source, decode, snapshots, logger } = options;
+  const everyEvents = options.snapshotEveryEvents ?? 10_000;
+  const everyMs = options.snapshotEveryMs ?? 30_000;
+  const now = options.now ?? Date.now;
+  const slots: ProjectionSlot[] = options.projections.map((projection) => ({
+    projection,
+    state: projection.initialState,
+    position: -1,
+    unsaved: 0,
+  }));
+  const skipped: SkippedEvents = { count: 0, byReason: {} };
+  const waiters = new Set<{ position: number; resolve: () => void }>();
+  let subscription: SourceSubscription | undefined;
+  let following: Promise<void> | undefined;
+  let lastRecordedAt = 0;
+  let firstUnsavedAt: number | undefined;
+  let saving: Promise<void> = Promise.resolve();
+
+  const position = () =>
+    slots.reduce((lowest, slot) => Math.min(lowest, slot.position), Number.POSITIVE_INFINITY);
+
+  async function restore(slot: ProjectionSlot): Promise<void> {
+    const snapshot = await snapshots.load(slot.projection.name);
+    if (snapshot && snapshot.version === slot.projection.version) {
+      slot.state = snapshot.state;
+      slot.position = snapshot.position;
+      return;
+    }
+    if (snapshot) {
+      logger.info(
+        { projection: slot.projection.name, from: snapshot.version, to: slot.projection.version },
+        'projection version changed: rebuilding it from the first event',
+      );
+    }
+  }
+
+  function snapshotDue(): boolean {
+    if (firstUnsavedAt === undefined) return false;
+    return slots.some((slot) => slot.unsaved >= everyEvents) || now() - firstUnsavedAt >= everyMs;
+  }
+
+  function saveSnapshots(): Promise<void> {
+    const due = slots.filter((slot) => slot.unsaved > 0);
+    firstUnsavedAt = undefined;
+    const copies = due.map((slot) => {
+      slot.unsaved = 0;
+      return {
+        projection: slot.projection.name,
+        version: slot.projection.version,
+        position: slot.position,
+        state: slot.state,
+      };
+    });
+    // Saves are chained so an older snapshot never lands after a newer one.
+    saving = saving.then(async () => {
+      for (const snapshot of copies) {
+        try {
+          await snapshots.save(snapshot);
+        } catch (error) {
+          logger.error(
+            { err: error, projection: snapshot.projection },
+            'could not save a projection snapshot; will retry',
+          );
+        }
+      }
+    });
+    return saving;
+  }
+
+  function wakeWaiters(): void {
+    const reached = position();
+    for (const waiter of waiters) {
+      if (waiter.position <= reached) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+
+  async function follow(from: 'start' | number): Promise<void> {
+    subscription = source.subscribeToAll({ from });
+    const current = subscription;
+    following = (async () => {
+      try {
+        for await (const message of current) {
+          if (message.kind === 'checkpoint') {
+            for (const slot of slots) slot.position = Math.max(slot.position, message.position);
+          } else {
+            foldEvent(slots, message.event, decode, skipped, (event, reason) =>
+              logger.warn(
+                { position: event.position, stream: event.streamId, type: event.type, reason },
+                'skipped an event the domain cannot read',
+              ),
+            );
+            lastRecordedAt = message.event.created.getTime();
+            if (slots.some((slot) => slot.unsaved > 0)) firstUnsavedAt ??= now();
+          }
+          wakeWaiters();
+          if (snapshotDue()) void saveSnapshots();
+        }
+      } catch (error) {
+        logger.error({ err: error }, 'the projection subscription failed');
+      }
+    })();
+    await current.started();
+  }
+
+  return {
+    async start() {
+      for (const slot of slots) await restore(slot);
+      const from = position();
+      logger.info({ from, projections: slots.length }, 'projections resuming');
+      await follow(from < 0 ? 'start' : from);
+    },
+    state<S>(name: string): S {
+      const slot = slots.find((candidate) => candidate.projection.name === name);
+      if (!slot) throw new Error(`no projection named ${name}`);
+      return slot.state as S;
+    },
+    position,
+    waitFor(target, timeoutMs = 5000) {
+      if (position() >= target) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const waiter = { position: target, resolve: () => (clearTimeout(timer), resolve()) };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(
+            Object.assign(new Error(`projections did not reach position ${target} within ${timeoutMs} ms`), {
+              code: 'TALLY_PROJECTIONS_BEHIND',
+            }),
+          );
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    async lag() {
+      let headPosition = -1;
+      for await (const event of source.readAll({ direction: 'backwards', limit: 1 }))
+        headPosition = event.position;
+      const appliedPosition = position();
+      const caughtUp = appliedPosition >= headPosition;
+      return {
+        appliedPosition,
+        headPosition,
+        caughtUp,
+        behindMs: caughtUp ? 0 : Math.max(0, now() - lastRecordedAt),
+      };
+    },
+    skipped,
+    async stop() {
+      await subscription?.cancel();
+      await following;
+      await saveSnapshots();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Where projection snapshots are kept between runs: a port, so the runtime stays free of I/O. The file
+ * adapter keeps one JSON file per projection in the data directory.
+ */
+
+/** A projection's state as of a position in `$all`. */
+export interface Snapshot<S = unknown> {
+  readonly projection: string;
+  readonly version: number;
+  /** The position of the last event folded into `state`; `-1` before any event. */
+  readonly position: number;
+  readonly state: S;
+}
+
+export interface SnapshotStore {
+  /** The last snapshot saved for a projection, or `undefined` (never saved, or unreadable: rebuild). */
+  load(projection: string): Promise<Snapshot | undefined>;
+  /** Replaces the projection's snapshot atomically: a crash leaves the old one or the new one. */
+  save(snapshot: Snapshot): Promise<void>;
+}
+
+/** Keeps snapshots in memory: for tests, and for a server that should always replay. */
+export function createMemorySnapshotStore(): SnapshotStore & { readonly saved: Map<string, Snapshot> } {
+  const saved = new Map<string, Snapshot>();
+  return {
+    saved,
+    load: async (projection) => saved.get(projection),
+    save: async (snapshot) => {
+      saved.set(snapshot.projection, structuredClone(snapshot));
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import pino from 'pino';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
+import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
+import { createFileSnapshotStore } from '../../../adapters/projection-snapshots/file-snapshot-store.ts';
+import { replayProjections } from '../../../projections/runtime/replay.ts';
+import { createProjectionRunner, type RuntimeLogger } from '../../../projections/runtime/runner.ts';
+import {
+  createMemorySnapshotStore,
+  type SnapshotStore,
+} from '../../../projections/runtime/snapshot-store.ts';
+import { hashState } from '../../../projections/runtime/state-hash.ts';
+import { startTestLedger, type TestLedger } from '../../helpers/ledger.ts';
+import { tempDir, withTimeout } from '../../helpers/uvu.ts';
+import { countsByType, decodeToy, sumOfAdded } from './toy-projections.ts';
+
+interface Context {
+  ledger: TestLedger;
+  store: EventStore;
+}
+
+const warnings: object[] = [];
+const logger: RuntimeLogger = {
+  info: () => undefined,
+  warn: (object) => warnings.push(object),
+  error: (object) => warnings.push(object),
+};
+
+const test = suite<Context>('projection runner');
+test.before.each(async (context) => {
+  context.ledger = await startTestLedger({ memory: true });
+  context.store = await connectEventStore(context.ledger.ledger.url);
+});
+test.after.each(async (context) => {
+  await context.store.close();
+  await context.ledger.stop();
+});
+
+function runner(store: EventStore, snapshots: SnapshotStore, version = 1, snapshotEveryEvents = 5) {
+  return createProjectionRunner({
+    source: store,
+    projections: [countsByType(version), sumOfAdded],
+    decode: decodeToy,
+    snapshots,
+    logger,
+    snapshotEveryEvents,
+  });
+}
+
+const added = (n: number) => ({ type: 'Added', data: { n } });
+
+test(
+  'folds existing and live events, and waits for a position (read-your-writes)',
+  withTimeout(10_000, async ({ store }) => {
+    await store.append('toy-1', [added(1), added(2), { type: 'Other', data: {} }], 'no_stream');
+    const live = runner(store, createMemorySnapshotStore());
+    await live.start();
+    const appended = await store.append('toy-1', [added(10)], 2);
+    await live.waitFor(appended.position);
+    assert.equal(live.state('sum'), { total: 13, last: appended.position });
+    assert.equal(live.state('counts'), { Added: 3, Other: 1 });
+    await live.stop();
+  }),
+);
+
+test(
+  'resumes from its snapshot instead of replaying, and rebuilds when the version changes',
+  withTimeout(10_000, async ({ store }) => {
+    const snapshots = createMemorySnapshotStore();
+    await store.append(
+      'toy-2',
+      Array.from({ length: 12 }, (_, n) => added(n)),
+      'no_stream',
+    );
+    const first = runner(store, snapshots);
+    await first.start();
+    const last = await store.append('toy-2', [added(100)], 11);
+    await first.waitFor(last.position);
+    await first.stop();
+    assert.is(snapshots.saved.get('sum')?.position, last.position);
+
+    // A tampered snapshot proves the second run starts from it rather than from the events.
+    snapshots.saved.set('sum', { ...snapshots.saved.get('sum')!, state: { total: -1, last: last.position } });
+    const second = runner(store, snapshots);
+    await second.start();
+    const next = await store.append('toy-2', [added(1)], 12);
+    await second.waitFor(next.position);
+    assert.is(second.state<{ total: number }>('sum').total, 0, 'continued from the snapshot');
+    await second.stop();
+
+    const bumped = runner(store, snapshots, 2);
+    await bumped.start();
+    await bumped.waitFor(next.position);
+    assert.equal(
+      bumped.state('counts'),
+      { Added: 14 },
+      'counts rebuilt from the first event after its version changed',
+    );
+    await bumped.stop();
+  }),
+);
+
+test(
+  'skips and counts events the domain cannot read, logging each with its position',
+  withTimeout(10_000, async ({ store, ledger }) => {
+    await store.append('toy-3', [added(1)], 'no_stream');
+    const { jsonEvent } = await import('@eventstore/db-client');
+    await ledger.client.appendToStream('toy-3', jsonEvent({ type: 'Added', data: [1, 2] as never }));
+    const last = await store.append('toy-3', [added(2)], 1);
+    warnings.length = 0;
+    const live = runner(store, createMemorySnapshotStore());
+    await live.start();
+    await live.waitFor(last.position);
+    assert.is(live.state<{ total: number }>('sum').total, 3);
+    assert.is(live.skipped.count, 1);
+    assert.ok(warnings.some((w) => 'position' in w && 'reason' in w));
+    await live.stop();
+  }),
+);
+
+test(
+  'replays to the same state as the live run, and answers as of an earlier position',
+  withTimeout(10_000, async ({ store }) => {
+    const first = await store.append('toy-4', [added(1), added(2)], 'no_stream');
+    await store.append('toy-4', [added(4), { type: 'Other', data: {} }], 1);
+    const live = runner(store, createMemorySnapshotStore());
+    await live.start();
+    const last = await store.append('toy-4', [added(8)], 3);
+    await live.waitFor(last.position);
+    const replayed = await replayProjections(store, [countsByType(), sumOfAdded], decodeToy);
+    assert.is(hashState(replayed.states.get('sum')), hashState(live.state('sum')));
+    assert.is(hashState(replayed.states.get('counts')), hashState(live.state('counts')));
+    const asOfFirst = await replayProjections(store, [sumOfAdded], decodeToy, { upTo: first.position });
+    assert.is((asOfFirst.states.get('sum') as { total: number }).total, 3);
+    await live.stop();
+  }),
+);
+
+test(
+  'reports its lag behind the head of the store',
+  withTimeout(10_000, async ({ store }) => {
+    const live = runner(store, createMemorySnapshotStore());
+    await live.start();
+    const appended = await store.append('toy-5', [added(1)], 'no_stream');
+    await live.waitFor(appended.position);
+    const lag = await live.lag();
+    assert.is(lag.headPosition, appended.position);
+    assert.ok(lag.caughtUp);
+    await live.stop();
+  }),
+);
+
+test(
+  'keeps snapshots in files that survive the process, and ignores a damaged one',
+  withTimeout(10_000, async ({ store }) => {
+    const dir = await tempDir();
+    try {
+      const files = createFileSnapshotStore(dir.path, pino({ level: 'silent' }));
+      const appended = await store.append('toy-6', [added(5)], 'no_stream');
+      const live = runner(store, files);
+      await live.start();
+      await live.waitFor(appended.position);
+      await live.stop();
+      assert.equal((await files.load('sum'))?.state, { total: 5, last: appended.position });
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(`${dir.path}/sum.json`, '{"projection": "sum", "posi');
+      assert.is(await files.load('sum'), undefined);
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test.run();
