@@ -7,8 +7,9 @@ import type { Logger } from 'pino';
 import { LedgerRefusalError } from '../core/errors.ts';
 import type { LedgerCore } from '../core/ledger-core.ts';
 import type { LogRecord } from '../storage/storage.ts';
-import { eventResponse, streamIdentifier } from './convert.ts';
+import { streamIdentifier } from './convert.ts';
 import { toServiceError } from './errors.ts';
+import { fastEventResponse } from './event-encoding.ts';
 import { type ReadReq, type ReadResp, streamsPb } from './proto.ts';
 import { parseReadRequest, type ReadRequest } from './read-options.ts';
 import { runSubscription } from './subscription.ts';
@@ -93,7 +94,7 @@ async function sendAll(
   records: readonly LogRecord[],
 ) {
   for (const record of records) {
-    if (!(await send(call, eventResponse(record, request.uuidFormat)))) return false;
+    if (!(await send(call, fastEventResponse(record, request.uuidFormat)))) return false;
   }
   return true;
 }

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { LedgerRefusalError } from '../core/errors.ts';
 import { type LedgerCore, tombstoneEventType } from '../core/ledger-core.ts';
 import type { LogRecord } from '../storage/storage.ts';
-import { eventResponse } from './convert.ts';
+import { fastEventResponse } from './event-encoding.ts';
 import { type ReadReq, type ReadResp, streamsPb } from './proto.ts';
 import type { ReadRequest } from './read-options.ts';
 import { send } from './write-with-backpressure.ts';
@@ -63,7 +63,7 @@ export async function runSubscription(
     }
     lastLookedAt = record.position;
     if (!request.filter || request.filter(record)) {
-      if (!(await send(call, eventResponse(record, request.uuidFormat)))) return false;
+      if (!(await send(call, fastEventResponse(record, request.uuidFormat)))) return false;
     }
     if (request.filter && ++sinceCheckpoint >= request.checkpointInterval) {
       sinceCheckpoint = 0;
