@@ -1,0 +1,18 @@
+/**
+ * Removes a tree that may be read-only (a canonicalised output): directories are made writable
+ * first, as a non-root user cannot delete entries of a 0555 directory.
+ */
+import { chmod, lstat, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+async function makeWritable(path: string): Promise<void> {
+  const stats = await lstat(path).catch(() => undefined);
+  if (!stats?.isDirectory()) return;
+  await chmod(path, 0o755);
+  for (const name of await readdir(path)) await makeWritable(join(path, name));
+}
+
+export async function removeTree(path: string): Promise<void> {
+  await makeWritable(path);
+  await rm(path, { recursive: true, force: true });
+}

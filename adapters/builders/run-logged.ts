@@ -1,0 +1,135 @@
+/**
+ * Runs a build process in its own process group, streams what it writes, and enforces the limits
+ * of a build: wall clock, silence, log size, cancellation. Whatever ends it, the whole group is
+ * killed afterwards too, so a builder's background children do not outlive the build.
+ */
+import { spawn } from 'node:child_process';
+import type { BuildLimits } from './builder.ts';
+
+/** How the process ended. */
+export type RunEnd =
+  | { readonly kind: 'exited'; readonly code: number }
+  | { readonly kind: 'signalled'; readonly signal: string }
+  | { readonly kind: 'timed-out' }
+  | { readonly kind: 'silent-too-long' }
+  | { readonly kind: 'log-too-large' }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'spawn-failed'; readonly message: string };
+
+export interface RunOptions {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly limits: BuildLimits;
+  readonly onLog?: (chunk: Uint8Array) => void;
+  readonly signal?: AbortSignal;
+  /**
+   * How long a stopped process may clean up after SIGTERM before SIGKILL. 0 kills at once (our own
+   * builders); `nix-store` gets time to kill its builder, which runs in a group of its own.
+   */
+  readonly graceMs?: number;
+}
+
+/** The end, and the last bytes of the log (for messages). */
+export interface RunOutcome {
+  readonly end: RunEnd;
+  readonly logTail: string;
+}
+
+const tailBytes = 64 * 1024;
+/** How long to wait for the pipes to close after the group was killed (a setsid'd grandchild). */
+const closeGraceMs = 2000;
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nothing left in the group.
+  }
+}
+
+export function runLogged(
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
+): Promise<RunOutcome> {
+  const { limits } = options;
+  return new Promise((resolve) => {
+    if (options.signal?.aborted) return resolve({ end: { kind: 'cancelled' }, logTail: '' });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let logged = 0;
+    let tail = Buffer.alloc(0);
+    let stopped: RunEnd | undefined;
+    let spawnError: string | undefined;
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+    const stop = (end: RunEnd) => {
+      if (stopped) return;
+      stopped = end;
+      if (options.graceMs) {
+        signalGroup(child.pid, 'SIGTERM');
+        timers.push(setTimeout(() => signalGroup(child.pid, 'SIGKILL'), options.graceMs));
+      } else {
+        signalGroup(child.pid, 'SIGKILL');
+      }
+    };
+    let silence = setTimeout(() => stop({ kind: 'silent-too-long' }), limits.maxSilentMs);
+    timers.push(setTimeout(() => stop({ kind: 'timed-out' }), limits.timeoutMs));
+    const onAbort = () => stop({ kind: 'cancelled' });
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const onData = (chunk: Buffer) => {
+      if (stopped) return;
+      clearTimeout(silence);
+      silence = setTimeout(() => stop({ kind: 'silent-too-long' }), limits.maxSilentMs);
+      const allowed = Math.max(0, limits.maxLogBytes - logged);
+      const part = chunk.length > allowed ? chunk.subarray(0, allowed) : chunk;
+      logged += chunk.length;
+      if (part.length > 0) {
+        options.onLog?.(new Uint8Array(part));
+        tail = Buffer.concat([tail, part]).subarray(-tailBytes);
+      }
+      if (logged > limits.maxLogBytes) stop({ kind: 'log-too-large' });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (error) => {
+      spawnError = error.message;
+    });
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(silence);
+      for (const timer of timers) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      const end: RunEnd =
+        stopped ??
+        (spawnError !== undefined
+          ? { kind: 'spawn-failed', message: spawnError }
+          : signal
+            ? { kind: 'signalled', signal }
+            : { kind: 'exited', code: code ?? 0 });
+      resolve({ end, logTail: tail.toString('utf8') });
+    };
+    child.on('exit', (code, signal) => {
+      // The leader is gone; whatever it left behind in its group goes too.
+      signalGroup(child.pid, 'SIGKILL');
+      const force = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, signal);
+      }, closeGraceMs);
+      child.on('close', () => {
+        clearTimeout(force);
+        finish(code, signal);
+      });
+    });
+    child.on('close', (code, signal) => {
+      if (spawnError !== undefined) finish(code, signal);
+    });
+  });
+}
