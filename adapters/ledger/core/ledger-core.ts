@@ -88,8 +88,10 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
   const recentIds = createRecentIds();
   /** Whether a stream ends in a tombstone, for streams looked at recently: saves a log read per append. */
   const tombstones = createBoundedCache<string, boolean>(100_000);
-  // Warm the id cache from the log's tail, so a client retrying across a ledger restart is still recognised.
-  recentIds.remember(storage.readBackward(storage.headPosition(), 10_000).reverse());
+  // Warm the id cache from the log's tail, so a client retrying across a ledger restart is still
+  // recognised. Which events began an append is not recorded, so every tail event is remembered.
+  for (const record of storage.readBackward(storage.headPosition(), 10_000).reverse())
+    recentIds.remember(record);
 
   function durableLastRevision(streamId: string): number {
     return (storage.streamPositions(streamId)?.length ?? 0) - 1;
@@ -171,7 +173,7 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
     try {
       const written = await storage.write(records);
       if (isMetadataStream(streamId)) metadataCache.delete(streamId.slice(2));
-      recentIds.remember(written);
+      recentIds.remember(written[0]!);
       tombstones.set(streamId, tombstoning);
       for (const listener of listeners) listener(written);
       return written;
