@@ -3,6 +3,7 @@
  * (workloads 3–4 and the memory ceiling), restarts (workload 5). Each row carries the baselines of
  * the same work and a note saying which side used the CPU.
  */
+import { measureClientDecodeCeiling } from '../baselines/client-decode.ts';
 import { formatNumber, formatSeconds } from '../harness/format.ts';
 import { describeLatency, type LoadResult } from '../harness/load.ts';
 import { mebibytes, resetPeakRss, sampleRss, startCpuMeter, statusBytes } from '../harness/proc.ts';
@@ -97,11 +98,12 @@ export async function measureReads(
   subject: LedgerUnderTest,
   postgres: PostgresBaselines,
 ): Promise<void> {
+  const clientCeiling = measureClientDecodeCeiling();
   await bench.measure(
     {
       name: `read $all in pages of ${formatNumber(fullRead.pageSize)}`,
       target: eventsPerSecond(200_000),
-      baselines: [postgres.fullRead],
+      baselines: [postgres.fullRead, clientCeiling],
     },
     () => withCpu(subject, async () => readRate(await readAllInPages(subject.client))),
   );
@@ -116,7 +118,7 @@ export async function measureReads(
     {
       name: 'catch-up subscription to $all',
       target: eventsPerSecond(150_000),
-      baselines: [postgres.fullRead],
+      baselines: [postgres.fullRead, clientCeiling],
     },
     () =>
       withCpu(subject, async () => {
