@@ -1,0 +1,99 @@
+/**
+ * The nix builder: `nix-store --realise` of a `.drv` already in nix's store, offline and without a
+ * sandbox. Nix enforces its own `timeout`, `max-silent-time` and `max-build-log-size`; our own
+ * clock, silence and log cap stand behind them (a little later, so nix's own verdict comes first).
+ * The log is streamed from nix-store's stderr; the outputs are read with `nix-store --query`.
+ */
+import type { Builder, BuildRequest, BuildResult, BuiltOutput } from '../builder.ts';
+import { failureOfEnd } from '../failure-of-end.ts';
+import { runLogged } from '../run-logged.ts';
+import { classifyNixFailure } from './nix-failure.ts';
+import { queryNix } from './query.ts';
+
+export interface NixBuilderOptions {
+  /** Extra `--option name value` pairs for nix-store. */
+  readonly nixOptions?: Readonly<Record<string, string>>;
+  /** How much later than nix's own limits ours strike. */
+  readonly marginMs?: number;
+}
+
+/** Time nix-store gets after SIGTERM to kill its builder (which runs in a session of its own). */
+const graceMs = 5000;
+
+function nixEnv(storeDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (storeDir !== '/nix/store') env.NIX_STORE_DIR = storeDir;
+  return env;
+}
+
+const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
+
+export function createNixBuilder(options: NixBuilderOptions = {}): Builder {
+  const margin = options.marginMs ?? 5000;
+  return {
+    name: 'nix',
+    async build(request: BuildRequest): Promise<BuildResult> {
+      const { limits } = request;
+      const settings: Record<string, string> = {
+        sandbox: 'false',
+        substituters: '',
+        timeout: seconds(limits.timeoutMs),
+        'max-silent-time': seconds(limits.maxSilentMs),
+        'max-build-log-size': String(limits.maxLogBytes),
+        ...options.nixOptions,
+      };
+      const args = [
+        '--realise',
+        request.drvPath,
+        ...Object.entries(settings).flatMap(([k, v]) => ['--option', k, v]),
+      ];
+      const env = nixEnv(request.storeDir);
+      const run = await runLogged('nix-store', args, {
+        env,
+        cwd: '/',
+        limits: {
+          timeoutMs: limits.timeoutMs + margin,
+          maxSilentMs: limits.maxSilentMs + margin,
+          // nix's own messages around the log must still fit.
+          maxLogBytes: limits.maxLogBytes + 64 * 1024,
+        },
+        onLog: request.onLog,
+        signal: request.signal,
+        graceMs,
+      });
+      if (run.end.kind !== 'exited' || run.end.code !== 0) {
+        if (run.end.kind === 'exited') return classifyNixFailure(run.logTail, run.end.code);
+        return failureOfEnd(run.end) ?? { ok: false, reason: 'infrastructure', detail: 'nix-store stopped' };
+      }
+      return readOutputs(request, env);
+    },
+  };
+}
+
+async function readOutputs(request: BuildRequest, env: NodeJS.ProcessEnv): Promise<BuildResult> {
+  const outputs = [...request.drv.outputs].map(([name, output]) => ({ name, path: output.path }));
+  const paths = outputs.map((output) => output.path);
+  try {
+    const hashes = (await queryNix(['--query', '--hash', ...paths], env)).split('\n').filter(Boolean);
+    const sizes = (await queryNix(['--query', '--size', ...paths], env)).split('\n').filter(Boolean);
+    const built: BuiltOutput[] = [];
+    for (const [i, output] of outputs.entries()) {
+      const references = (await queryNix(['--query', '--references', output.path], env))
+        .split('\n')
+        .filter(Boolean);
+      built.push({
+        ...output,
+        narHash: hashes[i]!,
+        narSize: Number(sizes[i]),
+        references: references.sort(),
+      });
+    }
+    return { ok: true, outputs: built };
+  } catch (error) {
+    return {
+      ok: false,
+      reason: 'infrastructure',
+      detail: `the outputs could not be read from nix: ${(error as Error).message}`,
+    };
+  }
+}
