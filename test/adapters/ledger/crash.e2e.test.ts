@@ -29,17 +29,24 @@ import {
   type SentEvent,
   type TrackedAppend,
 } from '../../fixtures/crash-model.ts';
-import { crashWhileStarting, type LedgerChild, spawnLedger } from '../../fixtures/ledger-child.ts';
+import {
+  crashWhileStarting,
+  type LedgerChild,
+  type LedgerCommand,
+  spawnLedger,
+} from '../../fixtures/ledger-child.ts';
 import { type SeededRandom, seededRandom, testSeed } from '../../fixtures/seeded-random.ts';
 import { tempDir, withTimeout } from '../../helpers/uvu.ts';
 
 const rounds = Number(process.env.TALLY_CRASH_ROUNDS ?? 20);
+/** `tally ledger serve` by default; `fixture` runs bare `startLedger` (test/fixtures/ledger-process.ts). */
+const command: LedgerCommand = process.env.TALLY_CRASH_VIA === 'fixture' ? 'fixture' : 'cli';
 const writers = 4;
 const sharedStreams = ['shared-a', 'shared-b'];
 const ownStream = (writer: number) => `writer-${writer}`;
 
 const seed = testSeed();
-console.log(`crash test seed: ${seed} (replay with TALLY_TEST_SEED=${seed})`);
+console.log(`crash test seed: ${seed} (replay with TALLY_TEST_SEED=${seed}); ledger run by ${command}`);
 
 function observed(resolved: ResolvedEvent): ObservedEvent {
   const event = resolved.event!;
@@ -267,8 +274,8 @@ test(
     const started = Date.now();
     try {
       for (let round = 0; round < rounds; round++) {
-        if (round % 7 === 6) await crashWhileStarting(directory.path, random.int(0, 600));
-        ledger = await spawnLedger(directory.path);
+        if (round % 7 === 6) await crashWhileStarting(directory.path, random.int(200, 1500), command);
+        ledger = await spawnLedger(directory.path, { command });
         if (round > 0) {
           await verify(ledger.url, appends, `after round ${round - 1}`);
           revisions = await retryUnanswered(ledger.url, appends, round - 1);
@@ -280,7 +287,7 @@ test(
           `round ${round}: the writers got no append through`,
         );
       }
-      ledger = await spawnLedger(directory.path);
+      ledger = await spawnLedger(directory.path, { command });
       const events = await verify(ledger.url, appends, 'after the last round');
       const retried = appends.filter((append) => append.retried);
       const survived = retried.filter((append) => append.recovered).length;
