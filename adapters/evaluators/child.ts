@@ -1,0 +1,82 @@
+/**
+ * Runs an evaluator child with the limits of the port: its own process group (so a timeout kills
+ * everything it started, not just the direct child), a wall clock, and a cap on the bytes it may
+ * write. The answer is collected in memory, which the cap keeps bounded.
+ */
+import { spawn } from 'node:child_process';
+
+/** How the child ended. */
+export type ChildEnd =
+  | { readonly kind: 'exited'; readonly code: number }
+  | { readonly kind: 'signalled'; readonly signal: string }
+  | { readonly kind: 'timed-out' }
+  | { readonly kind: 'output-too-large' }
+  | { readonly kind: 'spawn-failed'; readonly message: string };
+
+/** What a child wrote and how it ended. */
+export interface ChildRun {
+  readonly end: ChildEnd;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+export interface ChildOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeoutMs: number;
+  readonly outputBytes: number;
+}
+
+/** Kills the process group led by `pid`; it may be gone already. */
+export function killGroup(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group has exited already.
+  }
+}
+
+export function runChild(command: string, args: readonly string[], options: ChildOptions): Promise<ChildRun> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let written = 0;
+    let forced: ChildEnd | undefined;
+    const stop = (end: ChildEnd) => {
+      forced ??= end;
+      killGroup(child.pid);
+    };
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      written += chunk.length;
+      if (written > options.outputBytes) return stop({ kind: 'output-too-large' });
+      into.push(chunk);
+    };
+    child.stdout.on('data', collect(stdout));
+    child.stderr.on('data', collect(stderr));
+    const timer = setTimeout(() => stop({ kind: 'timed-out' }), options.timeoutMs);
+    let spawnError: string | undefined;
+    child.on('error', (error) => {
+      spawnError = error.message;
+    });
+    // 'exit' rather than 'close': a grandchild holding the pipes open must not keep us waiting.
+    child.on('exit', () => killGroup(child.pid));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const end: ChildEnd =
+        forced ??
+        (spawnError !== undefined
+          ? { kind: 'spawn-failed', message: spawnError }
+          : signal
+            ? { kind: 'signalled', signal }
+            : { kind: 'exited', code: code ?? 0 });
+      resolve({ end, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString('utf8') });
+    });
+  });
+}

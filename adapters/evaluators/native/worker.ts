@@ -1,0 +1,123 @@
+/**
+ * The native evaluator's child process: reads the jobset (a JSON file, or the stdout of a program of
+ * the checkout), validates it, adds the sources as Nix adds local paths, writes the derivations, and
+ * prints one JSON answer on stdout. Run as `node --import tsx worker.ts '<request JSON>'`; the parent
+ * holds the limits, so anything this process does wrong ends as a failed evaluation.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, realpath } from 'node:fs/promises';
+import { basename, join, sep } from 'node:path';
+import { makeSourcePath } from '../../../domain/derivation/index.ts';
+import { hashPath } from '../../store/nar-fs.ts';
+import type { EvaluationFailureReason } from '../evaluator.ts';
+import { instantiateJobset } from './jobset-instantiate.ts';
+import { describeProblem, parseJobset } from './jobset-schema.ts';
+
+/** What the parent sends. */
+export interface WorkerRequest {
+  readonly checkoutDir: string;
+  readonly entry: string;
+  readonly storeDir: string;
+  readonly outputBytes: number;
+}
+
+/** What the child prints. */
+export type WorkerAnswer =
+  | {
+      readonly ok: true;
+      readonly jobs: { name: string; system: string; drvPath: string; outputs: Record<string, string> }[];
+      readonly drvFiles: Record<string, string>;
+      readonly sources: Record<string, string>;
+    }
+  | { readonly ok: false; readonly reason: EvaluationFailureReason; readonly message: string };
+
+class Refusal extends Error {
+  constructor(
+    readonly reason: EvaluationFailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The real path of `relative` in the checkout, refused when it (or a symlink on the way) leaves it. */
+async function insideCheckout(root: string, relative: string, what: string): Promise<string> {
+  const path = join(root, relative);
+  const real = await realpath(path).catch(() => {
+    throw new Refusal('malformed-jobset', `${what} '${relative}' does not exist in the checkout`);
+  });
+  if (real !== root && !real.startsWith(root + sep)) {
+    throw new Refusal('malformed-jobset', `${what} '${relative}' resolves outside the checkout (${real})`);
+  }
+  return path;
+}
+
+function runProgram(program: string, cwd: string, maxBuffer: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(program, [], { cwd, maxBuffer, encoding: 'utf8' }, (error, stdout, stderr) => {
+      process.stderr.write(stderr);
+      if (!error) return resolve(stdout);
+      const tooLarge = (error as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER';
+      reject(
+        tooLarge
+          ? new Refusal(
+              'output-too-large',
+              `the jobs program ${program} printed more than ${maxBuffer} bytes`,
+            )
+          : new Refusal('evaluator-error', `the jobs program ${program} failed: ${error.message.trim()}`),
+      );
+    });
+  });
+}
+
+async function readJobsetText(request: WorkerRequest, root: string): Promise<string> {
+  const entry = await insideCheckout(root, request.entry, 'the entry');
+  if (request.entry.endsWith('.json')) return readFile(entry, 'utf8');
+  return runProgram(entry, root, request.outputBytes);
+}
+
+async function evaluate(request: WorkerRequest): Promise<WorkerAnswer> {
+  const root = await realpath(request.checkoutDir);
+  const text = await readJobsetText(request, root);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Refusal('malformed-jobset', `${request.entry} is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = parseJobset(value);
+  if (!parsed.ok) throw new Refusal('malformed-jobset', parsed.problems.map(describeProblem).join('\n'));
+  const sources = new Map<string, { storePath: string; from: string }>();
+  for (const spec of parsed.jobset.jobs) {
+    for (const source of spec.sources) {
+      if (sources.has(source)) continue;
+      const from = await insideCheckout(root, source, `job '${spec.job}': source`);
+      const { hash } = await hashPath(from);
+      sources.set(source, { storePath: makeSourcePath(basename(source), hash, [], request.storeDir), from });
+    }
+  }
+  const jobs = instantiateJobset(parsed.jobset, (path) => sources.get(path)!.storePath, request.storeDir);
+  return {
+    ok: true,
+    jobs: jobs.map(({ name, system, drvPath, outputs }) => ({ name, system, drvPath, outputs })),
+    drvFiles: Object.fromEntries(jobs.map((job) => [job.drvPath, job.drvText])),
+    sources: Object.fromEntries([...sources.values()].map(({ storePath, from }) => [storePath, from])),
+  };
+}
+
+async function main(): Promise<void> {
+  const request = JSON.parse(process.argv[2] ?? '') as WorkerRequest;
+  let answer: WorkerAnswer;
+  try {
+    answer = await evaluate(request);
+  } catch (error) {
+    if (!(error instanceof Refusal)) {
+      process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    }
+    const reason = error instanceof Refusal ? error.reason : 'evaluator-error';
+    answer = { ok: false, reason, message: (error as Error)?.message ?? String(error) };
+  }
+  process.stdout.write(JSON.stringify(answer));
+}
+
+await main();
