@@ -41,10 +41,14 @@ export interface RunningLedger {
 export async function startLedger(options: LedgerOptions): Promise<RunningLedger> {
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'ledger' });
   const storage = await openStorage(options, logger);
-  const core = createLedgerCore(
-    storage,
-    options.maxAppendSize ? { maxAppendSize: options.maxAppendSize } : {},
-  );
+  let core: ReturnType<typeof createLedgerCore>;
+  try {
+    core = createLedgerCore(storage, options.maxAppendSize ? { maxAppendSize: options.maxAppendSize } : {});
+  } catch (error) {
+    // The core reads the log's tail at start, where damage can surface: release the directory first.
+    await storage.close().catch(() => undefined);
+    throw error;
+  }
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
   server.addService(streamsGrpc.StreamsService, {
     read: createReadHandler(core, logger),

@@ -263,6 +263,8 @@ damaged(
         const error = (await rejects(startLedger({ directory: directory.path }), isCorrupt)) as Error;
         assert.ok(error.message.includes(segment), `${stopped}: names the file: ${error.message}`);
         assert.match(error.message, `offset ${record.offset}`, `${stopped}: names the offset`);
+        // A refused start leaves the directory free: trying again reports the damage again.
+        await rejects(startLedger({ directory: directory.path }), isCorrupt);
       } finally {
         await directory.cleanup();
       }
