@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerDrvCommand } from './drv.ts';
+import { registerEvalJobsCommand } from './eval-jobs.ts';
 import { registerEventsCommand } from './events.ts';
 import { registerKeysCommand } from './keys.ts';
 import { registerLedgerCommand } from './ledger.ts';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerNarCommand(program);
   registerDrvCommand(program);
   registerKeysCommand(program);
+  registerEvalJobsCommand(program);
 }

@@ -1,0 +1,75 @@
+/**
+ * `tally eval-jobs DIR`: evaluates a checkout with the native or the nix evaluator and prints its
+ * jobs (name, system, .drv path, outputs), or why the evaluation failed, with its log, and exit 1.
+ */
+import { type Command, Option } from 'commander';
+import { defaultEvaluationLimits, type EvaluationResult } from '../../../adapters/evaluators/evaluator.ts';
+import {
+  createNativeEvaluator,
+  defaultJobsetFile,
+} from '../../../adapters/evaluators/native/native-evaluator.ts';
+import { createNixEvaluator } from '../../../adapters/evaluators/nix/nix-evaluator.ts';
+
+interface EvalJobsOptions {
+  readonly evaluator: 'native' | 'nix';
+  readonly entry?: string;
+  readonly storeDir: string;
+  readonly system?: string[];
+  readonly timeout: string;
+  readonly json?: boolean;
+}
+
+function print(result: Extract<EvaluationResult, { ok: true }>, json: boolean): void {
+  if (json) {
+    const drvs = [...result.drvFiles.keys()];
+    console.log(
+      JSON.stringify(
+        { jobs: result.jobs, drvFiles: drvs, sources: Object.fromEntries(result.sources) },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  for (const job of result.jobs) {
+    const outputs = Object.entries(job.outputs).map(([name, path]) => `${name}=${path}`);
+    console.log(`${job.name}\t${job.system}\t${job.drvPath}\t${outputs.join(' ')}`);
+  }
+}
+
+async function evalJobs(dir: string, options: EvalJobsOptions): Promise<void> {
+  const evaluator = options.evaluator === 'nix' ? createNixEvaluator() : createNativeEvaluator();
+  const timeoutMs = Number(options.timeout) * 1000;
+  const result = await evaluator.evaluate({
+    checkoutDir: dir,
+    entry: options.entry ?? (options.evaluator === 'nix' ? 'release.nix' : defaultJobsetFile),
+    storeDir: options.storeDir,
+    systems: options.system ?? [],
+    limits: {
+      ...defaultEvaluationLimits,
+      timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : defaultEvaluationLimits.timeoutMs,
+    },
+  });
+  if (result.ok) return print(result, options.json ?? false);
+  if (result.log.trim() !== '') console.error(result.log.trimEnd());
+  console.error(
+    `tally: the ${evaluator.name} evaluation of ${dir} failed (${result.reason}): ${result.message}`,
+  );
+  process.exitCode = 1;
+}
+
+export function registerEvalJobsCommand(program: Command): void {
+  program
+    .command('eval-jobs')
+    .description('evaluate a checkout and print its jobs (name, system, .drv path, outputs)')
+    .argument('<dir>', 'the checked-out repository')
+    .addOption(
+      new Option('--evaluator <name>', 'which evaluator').choices(['native', 'nix']).default('native'),
+    )
+    .option('--entry <file>', `the file to evaluate (default: ${defaultJobsetFile}, or release.nix for nix)`)
+    .option('--store-dir <dir>', 'the store directory paths are computed for', '/nix/store')
+    .option('--system <system...>', 'keep only the jobs of these systems')
+    .option('--timeout <seconds>', 'stop the evaluation after this many seconds', '300')
+    .option('--json', 'print the jobs as JSON')
+    .action(evalJobs);
+}
