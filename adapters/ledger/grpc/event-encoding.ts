@@ -91,6 +91,103 @@ function mapEntry(key: string, value: string): Uint8Array {
 
 /** The protobuf bytes of `ReadResp { event: ReadEvent { event: RecordedEvent, commit_position } }`. */
 export function encodeEventResponse(record: LogRecord, format: UuidFormat): Uint8Array {
+  return format === 'string' ? encodeWithStringId(record) : encodeGeneric(record, format);
+}
+
+/** Microseconds as .NET ticks (100 ns), as EventStoreDB reports `created`: one more decimal digit. */
+const ticksOf = (micros: number) => (micros === 0 ? '0' : `${micros}0`);
+
+/** A field's tag, length and body: the bytes a length-delimited field of `length` body bytes takes. */
+const delimited = (length: number) => 1 + varintSize(length) + length;
+
+/**
+ * The common case (string ids, as the official client asks for), written straight into one buffer:
+ * sizes first, then the bytes, with strings encoded in place. No intermediate objects per event.
+ */
+function encodeWithStringId(record: LogRecord): Uint8Array {
+  const { position, revision } = record;
+  const created = ticksOf(record.created);
+  const streamBytes = Buffer.byteLength(record.streamId);
+  const typeBytes = Buffer.byteLength(record.type);
+  const contentTypeBytes = Buffer.byteLength(record.contentType);
+  const identifier = delimited(streamBytes);
+  const contentTypeEntry = delimited(12) + delimited(contentTypeBytes);
+  const createdEntry = delimited(7) + delimited(created.length);
+  const typeEntry = delimited(4) + delimited(typeBytes);
+  const recorded =
+    delimited(delimited(36)) +
+    delimited(identifier) +
+    (revision !== 0 ? 1 + varintSize(revision) : 0) +
+    (position !== 0 ? 2 * (1 + varintSize(position)) : 0) +
+    delimited(contentTypeEntry) +
+    delimited(createdEntry) +
+    delimited(typeEntry) +
+    (record.metadata.length > 0 ? delimited(record.metadata.length) : 0) +
+    (record.data.length > 0 ? delimited(record.data.length) : 0);
+  const readEvent = delimited(recorded) + 1 + varintSize(position);
+  const w = new BufferWriter(Buffer.allocUnsafe(delimited(readEvent)));
+  w.head(0x0a, readEvent);
+  w.head(0x0a, recorded);
+  w.head(0x0a, delimited(36));
+  w.text(0x12, record.eventId, 36);
+  w.head(0x12, identifier);
+  w.text(0x1a, record.streamId, streamBytes);
+  if (revision !== 0) w.tagged(0x18, revision);
+  if (position !== 0) w.tagged(0x20, position).tagged(0x28, position);
+  w.head(0x32, contentTypeEntry)
+    .text(0x0a, 'content-type', 12)
+    .text(0x12, record.contentType, contentTypeBytes);
+  w.head(0x32, createdEntry).text(0x0a, 'created', 7).text(0x12, created, created.length);
+  w.head(0x32, typeEntry).text(0x0a, 'type', 4).text(0x12, record.type, typeBytes);
+  if (record.metadata.length > 0) w.bytes(0x3a, record.metadata);
+  if (record.data.length > 0) w.bytes(0x42, record.data);
+  // commit_position is a member of a oneof here, so it is written even when zero.
+  w.tagged(0x18, position);
+  return w.out;
+}
+
+/** Writes protobuf fields into a buffer sized in advance. */
+class BufferWriter {
+  private at = 0;
+
+  constructor(readonly out: Buffer) {}
+
+  varint(value: number): this {
+    while (value >= 128) {
+      this.out[this.at++] = (value % 128) | 128;
+      value = Math.floor(value / 128);
+    }
+    this.out[this.at++] = value;
+    return this;
+  }
+
+  /** A varint field. */
+  tagged(tag: number, value: number): this {
+    this.out[this.at++] = tag;
+    return this.varint(value);
+  }
+
+  /** The tag and length of a length-delimited field whose body follows. */
+  head(tag: number, length: number): this {
+    this.out[this.at++] = tag;
+    return this.varint(length);
+  }
+
+  text(tag: number, value: string, length: number): this {
+    this.head(tag, length);
+    this.at += this.out.write(value, this.at, 'utf8');
+    return this;
+  }
+
+  bytes(tag: number, value: Uint8Array): this {
+    this.head(tag, value.length);
+    this.out.set(value, this.at);
+    this.at += value.length;
+    return this;
+  }
+}
+
+function encodeGeneric(record: LogRecord, format: UuidFormat): Uint8Array {
   const recorded = new Encoder()
     .field(0x0a, uuidBytes(record.eventId, format))
     .field(0x12, new Encoder().field(0x1a, utf8.encode(record.streamId)).finish());
@@ -100,7 +197,7 @@ export function encodeEventResponse(record: LogRecord, format: UuidFormat): Uint
     recorded.varint(0x20).varint(record.position).varint(0x28).varint(record.position);
   recorded
     .field(0x32, mapEntry('content-type', record.contentType))
-    .field(0x32, mapEntry('created', String(BigInt(record.created) * 10n)))
+    .field(0x32, mapEntry('created', ticksOf(record.created)))
     .field(0x32, mapEntry('type', record.type));
   if (record.metadata.length > 0) recorded.field(0x3a, record.metadata);
   if (record.data.length > 0) recorded.field(0x42, record.data);

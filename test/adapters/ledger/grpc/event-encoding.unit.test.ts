@@ -57,7 +57,7 @@ test('matches them for any event', () => {
         same({ ...fields, contentType: 'application/json' }, format);
       },
     ),
-    { numRuns: 300 },
+    { numRuns: 500 },
   );
 });
 
