@@ -1,0 +1,184 @@
+/**
+ * Small run-time checkers for data that crosses a boundary (stored events, specification input).
+ * Each checker is typed against the TypeScript type it guards, so a schema that drifts from its type
+ * fails to compile, and each failure names the field path (`channels[1].url`).
+ */
+import { isIsoTime } from './time.ts';
+
+/** One problem with the input: where it is and what is wrong. */
+export interface Issue {
+  /** Path from the root, e.g. `channels[1].url`; empty for the root itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The checked value, or every issue found. */
+export type Checked<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly issues: readonly Issue[] };
+
+/** Checks an unknown value found at `path`. */
+export type Schema<T> = (value: unknown, path: string) => Checked<T>;
+
+const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
+const fail = (path: string, message: string): Checked<never> => ({ ok: false, issues: [{ path, message }] });
+const describe = (value: unknown) =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+const at = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
+
+/** A string, optionally bounded and matching a pattern. */
+export function string(
+  rules: { pattern?: RegExp; minLength?: number; maxLength?: number } = {},
+): Schema<string> {
+  const { pattern, minLength = 0, maxLength = Number.POSITIVE_INFINITY } = rules;
+  return (value, path) => {
+    if (typeof value !== 'string') return fail(path, `expected a string, got ${describe(value)}`);
+    if (value.length < minLength)
+      return fail(path, minLength === 1 ? 'must not be empty' : `shorter than ${minLength}`);
+    if (value.length > maxLength) return fail(path, `longer than ${maxLength} characters`);
+    if (pattern && !pattern.test(value)) return fail(path, `must match ${pattern.source}`);
+    return ok(value);
+  };
+}
+
+/** A non-empty string. */
+export const text: Schema<string> = string({ minLength: 1 });
+
+/** An ISO 8601 time with a zone. */
+export const isoTime: Schema<string> = (value, path) =>
+  isIsoTime(value) ? ok(value) : fail(path, 'expected an ISO 8601 time such as 2024-05-01T12:00:00Z');
+
+/** A safe integer within bounds. */
+export function integer(rules: { min?: number; max?: number } = {}): Schema<number> {
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = rules;
+  return (value, path) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      return fail(path, `expected an integer, got ${describe(value)}`);
+    if (value < min) return fail(path, `must be at least ${min}`);
+    if (value > max) return fail(path, `must be at most ${max}`);
+    return ok(value);
+  };
+}
+
+/** An integer ≥ 0. */
+export const count: Schema<number> = integer({ min: 0 });
+
+export const boolean: Schema<boolean> = (value, path) =>
+  typeof value === 'boolean' ? ok(value) : fail(path, `expected a boolean, got ${describe(value)}`);
+
+/** One of the given literal values. */
+export function literal<const T extends string | number | boolean>(...values: readonly T[]): Schema<T> {
+  return (value, path) =>
+    values.includes(value as T) ? ok(value as T) : fail(path, `expected one of ${values.join(', ')}`);
+}
+
+/** The value may be missing (`undefined`); missing keys stay missing in the output. */
+export function optional<T>(schema: Schema<T>): Schema<T | undefined> {
+  return (value, path) => (value === undefined ? ok(undefined) : schema(value, path));
+}
+
+/** The value may be missing, in which case it is `fallback`. */
+export function defaulted<T>(schema: Schema<T>, fallback: T): Schema<T> {
+  return (value, path) => (value === undefined ? ok(fallback) : schema(value, path));
+}
+
+/** The value may be `null`. */
+export function nullable<T>(schema: Schema<T>): Schema<T | null> {
+  return (value, path) => (value === null ? ok(null) : schema(value, path));
+}
+
+/** An array whose every item passes `item`. */
+export function array<T>(item: Schema<T>, rules: { minLength?: number } = {}): Schema<readonly T[]> {
+  return (value, path) => {
+    if (!Array.isArray(value)) return fail(path, `expected an array, got ${describe(value)}`);
+    if (value.length < (rules.minLength ?? 0)) return fail(path, `needs at least ${rules.minLength} item(s)`);
+    const out: T[] = [];
+    const issues: Issue[] = [];
+    value.forEach((entry, index) => {
+      const checked = item(entry, `${path}[${index}]`);
+      if (checked.ok) out.push(checked.value);
+      else issues.push(...checked.issues);
+    });
+    return issues.length === 0 ? ok(out) : { ok: false, issues };
+  };
+}
+
+/** A plain object used as a map from string keys to values that pass `item`. */
+export function record<T>(
+  item: Schema<T>,
+  rules: { minKeys?: number } = {},
+): Schema<Readonly<Record<string, T>>> {
+  return (value, path) => {
+    if (!isPlainObject(value)) return fail(path, `expected an object, got ${describe(value)}`);
+    const entries = Object.entries(value);
+    if (entries.length < (rules.minKeys ?? 0)) return fail(path, `needs at least ${rules.minKeys} key(s)`);
+    const out: Record<string, T> = {};
+    const issues: Issue[] = [];
+    for (const [key, entry] of entries) {
+      const checked = item(entry, at(path, key));
+      if (checked.ok) out[key] = checked.value;
+      else issues.push(...checked.issues);
+    }
+    return issues.length === 0 ? ok(out) : { ok: false, issues };
+  };
+}
+
+/** The keys of `T` whose value may be missing. */
+type OptionalKeys<T> = Exclude<{ [K in keyof T]: undefined extends T[K] ? K : never }[keyof T], undefined>;
+
+/** One checker per property of `T`; optional properties take checkers that accept `undefined`. */
+export type Shape<T> = {
+  readonly [K in keyof T]-?: K extends OptionalKeys<T> ? Schema<T[K] | undefined> : Schema<T[K]>;
+};
+
+/**
+ * An object with exactly the properties of `shape`. Unknown properties are dropped, or refused when
+ * `strict` (input typed by people, where an unknown key is a typo).
+ */
+export function object<T>(shape: Shape<T>, options: { strict?: boolean } = {}): Schema<T> {
+  const entries = Object.entries(shape) as [string, Schema<unknown>][];
+  return (value, path) => {
+    if (!isPlainObject(value)) return fail(path, `expected an object, got ${describe(value)}`);
+    const out: Record<string, unknown> = {};
+    const issues: Issue[] = [];
+    for (const [key, check] of entries) {
+      const checked = check(value[key], at(path, key));
+      if (!checked.ok) issues.push(...checked.issues);
+      else if (checked.value !== undefined) out[key] = checked.value;
+    }
+    if (options.strict) {
+      for (const key of Object.keys(value))
+        if (!(key in shape)) issues.push({ path: at(path, key), message: 'unknown field' });
+    }
+    return issues.length === 0 ? ok(out as T) : { ok: false, issues };
+  };
+}
+
+/** A union discriminated by `tag`, one checker per variant. */
+export function tagged<T extends Record<Tag, string>, Tag extends string>(
+  tag: Tag,
+  variants: { readonly [K in T[Tag]]: Schema<Extract<T, Record<Tag, K>>> },
+): Schema<T> {
+  const known = Object.keys(variants);
+  return (value, path) => {
+    if (!isPlainObject(value)) return fail(path, `expected an object, got ${describe(value)}`);
+    const kind = value[tag];
+    if (typeof kind !== 'string' || !Object.hasOwn(variants, kind))
+      return fail(at(path, tag), `expected one of ${known.join(', ')}`);
+    return (variants as Record<string, Schema<T>>)[kind]!(value, path);
+  };
+}
+
+/** Adds a rule on top of a checker: `rule` returns an issue message, or `undefined` when satisfied. */
+export function refine<T>(schema: Schema<T>, rule: (value: T) => string | undefined): Schema<T> {
+  return (value, path) => {
+    const checked = schema(value, path);
+    if (!checked.ok) return checked;
+    const problem = rule(checked.value);
+    return problem === undefined ? checked : fail(path, problem);
+  };
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

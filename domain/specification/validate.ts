@@ -1,0 +1,138 @@
+/**
+ * Validation of untrusted specification input (an HTTP body, a file): every problem is reported with
+ * its field path, and optional fields get the defaults a farm operator would expect.
+ */
+import {
+  array,
+  boolean,
+  type Checked,
+  defaulted,
+  type Issue,
+  integer,
+  isPlainObject,
+  literal,
+  object,
+  refine,
+  type Schema,
+  string,
+} from '../shared/schema.ts';
+import type {
+  BranchChannel,
+  BuildLimits,
+  Channel,
+  Evaluator,
+  PatternChannel,
+  Specification,
+} from './specification.ts';
+
+/** Names of specifications and channels. */
+export const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Defaults for the fields a specification may leave out. */
+export const specificationDefaults = {
+  priority: 0,
+  pollingPeriodSeconds: 300,
+  buildLimits: { timeoutSeconds: 36_000, maxSilentSeconds: 3_600, maxLogBytes: 64 * 1024 * 1024 },
+  retries: 0,
+  keepEvaluations: 3,
+  active: true,
+} as const;
+
+const gitUrl = /^(https?|ssh|git|file):\/\/\S+$|^[\w.-]+@[\w.-]+:\S+$|^\/\S*$/;
+// A git branch name (git check-ref-format, simplified): no spaces, control characters, `..`, `~^:?*[\`,
+// no leading `-` or `/`, no trailing `/`, `.` or `.lock`.
+const refChars = /^(?!-|\/)(?!.*(\.\.|\/\/|@\{|\/$|\.$|\.lock$))[^\s~^:?*[\\\p{Cc}]+$/u;
+const patternChars = /^(?!-|\/)(?!.*(\.\.|\/\/|@\{|\/$|\.$))[^\s~^:?[\\\p{Cc}]+$/u;
+
+const name = string({ pattern: namePattern });
+const url: Schema<string> = refine(string({ minLength: 1, maxLength: 2048 }), (value) =>
+  gitUrl.test(value)
+    ? undefined
+    : 'must be a git URL (https://, ssh://, git://, file://, user@host:path or /path)',
+);
+const branch = refine(string({ minLength: 1, maxLength: 255 }), (value) =>
+  refChars.test(value) ? undefined : 'is not a valid git branch name',
+);
+const branchPattern = refine(string({ minLength: 1, maxLength: 255 }), (value) =>
+  patternChars.test(value) && value.includes('*')
+    ? undefined
+    : 'must be a branch glob containing *, e.g. wip-*',
+);
+
+const branchChannel = object<BranchChannel>({ name, url, branch }, { strict: true });
+const patternChannel = object<PatternChannel>({ name, url, branchPattern }, { strict: true });
+const channel: Schema<Channel> = (value, path) => {
+  if (isPlainObject(value) && 'branchPattern' in value) {
+    if ('branch' in value)
+      return { ok: false, issues: [{ path, message: 'give either branch or branchPattern, not both' }] };
+    return patternChannel(value, path);
+  }
+  return branchChannel(value, path);
+};
+
+const evaluator: Schema<Evaluator> = refine(
+  object<Evaluator>(
+    { kind: literal('native', 'nix', 'guix'), entry: string({ minLength: 1, maxLength: 1024 }) },
+    { strict: true },
+  ),
+  ({ kind, entry }) =>
+    kind !== 'guix' && (entry.startsWith('/') || entry.split('/').includes('..'))
+      ? 'entry must be a path inside the channel (relative, without ..)'
+      : undefined,
+);
+
+const system = string({ pattern: /^[a-z0-9_]+-[a-z0-9_]+$/, maxLength: 64 });
+const limits = object<BuildLimits>(
+  {
+    timeoutSeconds: defaulted(integer({ min: 1 }), specificationDefaults.buildLimits.timeoutSeconds),
+    maxSilentSeconds: defaulted(integer({ min: 1 }), specificationDefaults.buildLimits.maxSilentSeconds),
+    maxLogBytes: defaulted(integer({ min: 1024 }), specificationDefaults.buildLimits.maxLogBytes),
+  },
+  { strict: true },
+);
+const pollingPeriod = refine(integer({ min: 0, max: 7 * 24 * 3600 }), (value) =>
+  value === 0 || value >= 10 ? undefined : 'must be 0 (never poll) or at least 10',
+);
+
+const shape = object<Specification>(
+  {
+    name,
+    channels: array(channel, { minLength: 1 }),
+    evaluator,
+    systems: array(system, { minLength: 1 }),
+    priority: defaulted(integer({ min: -1000, max: 1000 }), specificationDefaults.priority),
+    pollingPeriodSeconds: defaulted(pollingPeriod, specificationDefaults.pollingPeriodSeconds),
+    buildLimits: defaulted(limits, specificationDefaults.buildLimits),
+    retries: defaulted(integer({ min: 0, max: 10 }), specificationDefaults.retries),
+    keepEvaluations: defaulted(integer({ min: 1, max: 1000 }), specificationDefaults.keepEvaluations),
+    active: defaulted(boolean, specificationDefaults.active),
+  },
+  { strict: true },
+);
+
+/** Rules across fields, checked once every field is well-formed. */
+function crossFieldIssues(spec: Specification): Issue[] {
+  const issues: Issue[] = [];
+  const seen = new Set<string>();
+  spec.channels.forEach((entry, index) => {
+    if (seen.has(entry.name))
+      issues.push({ path: `channels[${index}].name`, message: 'is used by another channel' });
+    seen.add(entry.name);
+  });
+  const systems = new Set<string>();
+  spec.systems.forEach((entry, index) => {
+    if (systems.has(entry)) issues.push({ path: `systems[${index}]`, message: 'is listed twice' });
+    systems.add(entry);
+  });
+  if (spec.buildLimits.maxSilentSeconds > spec.buildLimits.timeoutSeconds)
+    issues.push({ path: 'buildLimits.maxSilentSeconds', message: 'must not exceed timeoutSeconds' });
+  return issues;
+}
+
+/** The specification `input` describes, with defaults filled in, or every problem with its field path. */
+export function validateSpecification(input: unknown): Checked<Specification> {
+  const checked = shape(input, '');
+  if (!checked.ok) return checked;
+  const issues = crossFieldIssues(checked.value);
+  return issues.length === 0 ? checked : { ok: false, issues };
+}
