@@ -1,0 +1,72 @@
+/**
+ * The state of a checkout stream: the known head of each branch, the patch series seen, and which
+ * channels are failing.
+ */
+import { produce } from 'immer';
+import { unreachable } from '../shared/unreachable.ts';
+import type { PollFailureReason } from './checkout.ts';
+import type { CheckoutEvent } from './events.ts';
+
+/** The last failure of a channel still failing. */
+export interface ChannelFailure {
+  readonly reason: PollFailureReason;
+  readonly message: string;
+}
+
+export type CheckoutState =
+  | { readonly status: 'empty' }
+  | {
+      readonly status: 'watching';
+      readonly spec: string;
+      /** channel → branch → commit of the last checkout detected. */
+      readonly heads: Readonly<Record<string, Readonly<Record<string, string>>>>;
+      /** patch series id → the commit it was last detected on. */
+      readonly patchSeries: Readonly<Record<string, string>>;
+      /** channel → its current failure, for channels whose last poll failed. */
+      readonly failing: Readonly<Record<string, ChannelFailure>>;
+    };
+
+type Watching = Extract<CheckoutState, { status: 'watching' }>;
+
+export const initialCheckoutState: CheckoutState = { status: 'empty' };
+
+function watching(state: CheckoutState, spec: string): Watching {
+  return state.status === 'watching'
+    ? state
+    : { status: 'watching', spec, heads: {}, patchSeries: {}, failing: {} };
+}
+
+export function evolveCheckout(state: CheckoutState, event: CheckoutEvent): CheckoutState {
+  switch (event.type) {
+    case 'CheckoutDetected': {
+      const { spec, channel, branch, commit, patchSeries } = event.data;
+      return produce(watching(state, spec), (draft) => {
+        if (patchSeries) draft.patchSeries[patchSeries.id] = commit;
+        else draft.heads[channel] = { ...draft.heads[channel], [branch]: commit };
+        delete draft.failing[channel];
+      });
+    }
+    case 'BranchDeleted': {
+      const { channel, branch } = event.data;
+      if (state.status !== 'watching' || state.heads[channel]?.[branch] === undefined) return state;
+      return produce(state, (draft) => {
+        delete draft.heads[channel]?.[branch];
+      });
+    }
+    case 'PollFailed': {
+      const { spec, channel, reason, message } = event.data;
+      return produce(watching(state, spec), (draft) => {
+        draft.failing[channel] = { reason, message };
+      });
+    }
+    case 'PollRecovered': {
+      const { channel } = event.data;
+      if (state.status !== 'watching' || !state.failing[channel]) return state;
+      return produce(state, (draft) => {
+        delete draft.failing[channel];
+      });
+    }
+    default:
+      return unreachable(event);
+  }
+}
