@@ -19,6 +19,8 @@ export const domainErrors = {
   TALLY_CHECKOUT_INVALID: { status: 422, next: 'Send the checkout to its own specification stream.' },
   /** Requesting an evaluation under an id already used. */
   TALLY_EVALUATION_ALREADY_EXISTS: { status: 409, next: 'Use a new evaluation id.' },
+  /** An evaluation request without checkouts, or a chunk without jobs. */
+  TALLY_EVALUATION_INVALID: { status: 422, next: 'Send at least one checkout (and one job per chunk).' },
   /** A command for an evaluation that was never requested. */
   TALLY_EVALUATION_NOT_FOUND: { status: 404, next: 'Request the evaluation first.' },
   /** A command that needs a running evaluation for one that has not started. */
@@ -31,6 +33,8 @@ export const domainErrors = {
   TALLY_EVALUATION_CHUNK_OUT_OF_ORDER: { status: 409, next: 'Append chunks in order, starting at 0.' },
   /** Completing with a job count other than the jobs recorded. */
   TALLY_EVALUATION_JOB_COUNT_MISMATCH: { status: 422, next: 'Append the missing chunks before completing.' },
+  /** A chunk of jobs whose JSON is over the event budget. */
+  TALLY_EVALUATION_CHUNK_TOO_LARGE: { status: 422, next: 'Split the jobs with chunkJobs.' },
   /** One job whose JSON alone is larger than an event may be. */
   TALLY_EVALUATION_JOB_TOO_LARGE: { status: 422, next: 'Fail the evaluation as output-too-large.' },
   /** A command for a build that was never queued. */

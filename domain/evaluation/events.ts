@@ -1,0 +1,79 @@
+/**
+ * Events of an evaluation's stream (`eval-<id>`): requested, started, its jobs in chunks, and one
+ * end (completed, failed or aborted).
+ */
+import type { Checkout } from '../checkout/checkout.ts';
+import type { Actor } from '../shared/metadata.ts';
+import type { IsoTime } from '../shared/time.ts';
+import type { Evaluator } from '../specification/specification.ts';
+import type { JobsChunk } from './chunk-jobs.ts';
+import type { EvaluationFailureReason, Trigger } from './job.ts';
+
+/** An evaluation of a specification's checkouts was asked for (schema 2: several checkouts). */
+export interface EvaluationRequested {
+  readonly type: 'EvaluationRequested';
+  readonly data: {
+    readonly evaluationId: string;
+    readonly spec: string;
+    readonly trigger: Trigger;
+    /** One per channel of the specification. */
+    readonly checkouts: readonly Checkout[];
+  };
+}
+
+/** The evaluator process began. */
+export interface EvaluationStarted {
+  readonly type: 'EvaluationStarted';
+  readonly data: {
+    readonly evaluationId: string;
+    /** The evaluator and entry used, as the specification said at the time. */
+    readonly evaluator: Evaluator;
+    readonly startedAt: IsoTime;
+  };
+}
+
+/** One chunk of the jobs the evaluator produced, in order. */
+export interface EvaluationJobsAdded {
+  readonly type: 'EvaluationJobsAdded';
+  readonly data: JobsChunk;
+}
+
+/** The evaluation finished and all its jobs are recorded. */
+export interface EvaluationCompleted {
+  readonly type: 'EvaluationCompleted';
+  readonly data: {
+    readonly evaluationId: string;
+    /** The number of jobs over all chunks. */
+    readonly jobCount: number;
+    /** From start to completion. */
+    readonly durationMs: number;
+  };
+}
+
+/** The evaluation failed; its jobs (if any were added) are not to be built. */
+export interface EvaluationFailed {
+  readonly type: 'EvaluationFailed';
+  readonly data: {
+    readonly evaluationId: string;
+    readonly reason: EvaluationFailureReason;
+    /** Where the evaluator's log is kept (a content hash in Tally's store). */
+    readonly logRef: string;
+    /** The evaluator's last words, a few lines at most. */
+    readonly message?: string;
+  };
+}
+
+/** Someone (or the farm, on shutdown or a newer request) stopped the evaluation. */
+export interface EvaluationAborted {
+  readonly type: 'EvaluationAborted';
+  readonly data: { readonly evaluationId: string; readonly by: Actor; readonly why: string };
+}
+
+/** Every event of an evaluation stream. */
+export type EvaluationEvent =
+  | EvaluationRequested
+  | EvaluationStarted
+  | EvaluationJobsAdded
+  | EvaluationCompleted
+  | EvaluationFailed
+  | EvaluationAborted;
