@@ -1,5 +1,6 @@
 /**
- * Failures of the store adapters (reading trees from disk, writing key files), with stable codes.
+ * Failures of the store adapters (reading trees from disk, writing key files, the store of valid
+ * paths), with stable codes.
  */
 
 /** Every code a `StoreError` can carry. */
@@ -11,7 +12,19 @@ export type StoreErrorCode =
   /** A file changed size while it was being read. */
   | 'TALLY_STORE_FILE_CHANGED'
   /** A file that must be created already exists; nothing was overwritten. */
-  | 'TALLY_STORE_FILE_EXISTS';
+  | 'TALLY_STORE_FILE_EXISTS'
+  /** A path outside the store directory, with `..`, or whose name Nix would refuse. */
+  | 'TALLY_STORE_BAD_PATH'
+  /** A NAR whose hash or size is not the one announced. */
+  | 'TALLY_STORE_HASH_MISMATCH'
+  /** A path refers to paths that are not valid in the store. */
+  | 'TALLY_STORE_MISSING_REFERENCE'
+  /** Compressed data (a zstd NAR, a gzip log) that does not decompress. */
+  | 'TALLY_STORE_BAD_COMPRESSION'
+  /** A record of the store (a valid path, a GC root) that does not parse. */
+  | 'TALLY_STORE_CORRUPT_RECORD'
+  /** An argument that is not acceptable: a log attempt below 1, a root name with a slash. */
+  | 'TALLY_STORE_BAD_ARGUMENT';
 
 export class StoreError extends Error {
   constructor(

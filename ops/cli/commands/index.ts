@@ -6,6 +6,7 @@ import { registerKeysCommand } from './keys.ts';
 import { registerLedgerCommand } from './ledger.ts';
 import { registerNarCommand } from './nar.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerStoreCommand } from './store.ts';
 
 /** Every command of the `tally` CLI, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerDrvCommand(program);
   registerKeysCommand(program);
   registerEvalJobsCommand(program);
+  registerStoreCommand(program);
 }

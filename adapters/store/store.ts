@@ -1,0 +1,106 @@
+/**
+ * The store port: the outputs in the store directory plus Tally's record of each valid path (NAR
+ * hash and size, references, deriver, signatures, content address), the compressed NAR kept for the
+ * binary cache, build logs per attempt, and GC roots. A path is valid only once its content and its
+ * compressed NAR are complete: the record is written last.
+ *
+ * Paths are full store paths (`<storeDir>/<hash>-<name>`); anything else is refused with
+ * `TALLY_STORE_BAD_PATH`.
+ */
+import type { Readable } from 'node:stream';
+
+/** What the store knows of one valid path. */
+export interface ValidPathInfo {
+  readonly path: string;
+  /** `sha256:<nix32>` of the uncompressed NAR. */
+  readonly narHash: string;
+  readonly narSize: number;
+  /** Full store paths, sorted; the path itself when it refers to itself. */
+  readonly references: readonly string[];
+  /** Full path of the `.drv` that built it. */
+  readonly deriver?: string;
+  /** `name:base64` signatures over the path's fingerprint (the farm's own is added when serving). */
+  readonly sigs: readonly string[];
+  /** Content address (`fixed:r:sha256:…`, `text:sha256:…`) of a content-addressed path. */
+  readonly ca?: string;
+  /** The compressed NAR the binary cache serves. */
+  readonly file: CompressedNar;
+  /** Milliseconds since the epoch when the path became valid. */
+  readonly registeredAt: number;
+}
+
+/** The compressed NAR of a valid path. */
+export interface CompressedNar {
+  readonly compression: 'zstd';
+  /** `sha256:<nix32>` of the compressed bytes; its nix32 part names the file in the cache. */
+  readonly fileHash: string;
+  readonly fileSize: number;
+}
+
+/** What a caller states about a path it adds; the store checks the NAR against it. */
+export interface PathMetadata {
+  readonly path: string;
+  readonly references?: readonly string[];
+  readonly deriver?: string;
+  readonly sigs?: readonly string[];
+  readonly ca?: string;
+}
+
+/** What an import must match: the NAR hash and size are required, as Nix requires them. */
+export interface ExpectedPathInfo extends PathMetadata {
+  readonly narHash: string;
+  readonly narSize: number;
+}
+
+/** A stream and its length, for serving with a Content-Length. */
+export interface SizedStream {
+  readonly size: number;
+  readonly stream: Readable;
+}
+
+/** A reason to keep a path through garbage collection. */
+export interface GcRoot {
+  readonly name: string;
+  readonly path: string;
+  readonly createdAt: number;
+}
+
+/** The store of valid paths. */
+export interface Store {
+  /** The store directory every path lives in (part of each path's hash). */
+  readonly storeDir: string;
+  /** True when `path` is valid. */
+  has(path: string): Promise<boolean>;
+  /** The record of a valid path, or undefined. */
+  info(path: string): Promise<ValidPathInfo | undefined>;
+  /** The record of the valid path with this 32-character hash part (what a narinfo URL names). */
+  infoByHashPart(hashPart: string): Promise<ValidPathInfo | undefined>;
+  /**
+   * Registers a path already built in place in the store directory: hashes and compresses its NAR.
+   * Its references must be valid (or the path itself). Returns the existing record if already valid.
+   */
+  addFromDirectory(metadata: PathMetadata): Promise<ValidPathInfo>;
+  /**
+   * Unpacks a NAR into the store and registers it, after checking it against `expected` (hash,
+   * size, references valid). On any failure nothing is left behind. Idempotent for a valid path.
+   */
+  importNar(nar: AsyncIterable<Uint8Array>, expected: ExpectedPathInfo): Promise<ValidPathInfo>;
+  /** The NAR of a valid path: the stored zstd file, or the uncompressed NAR dumped from disk. */
+  narStream(path: string, options?: { readonly compressed?: boolean }): Promise<SizedStream>;
+  /** The compressed NAR whose file hash (nix32 part) is `fileHash`, or undefined. */
+  compressedNar(fileHash: string): Promise<SizedStream | undefined>;
+  /** Makes a path invalid first, then deletes its content and compressed NAR. */
+  remove(path: string): Promise<void>;
+  /** Every valid path's record, in no particular order. */
+  list(): AsyncIterable<ValidPathInfo>;
+  /** Stores the log of one attempt to build `drvPath` (compressed; replaces an earlier one). */
+  writeLog(drvPath: string, attempt: number, log: AsyncIterable<Uint8Array>): Promise<void>;
+  /** The log of an attempt (the latest when `attempt` is omitted), decompressed, or undefined. */
+  readLog(drvPath: string, attempt?: number): Promise<{ attempt: number; stream: Readable } | undefined>;
+  /** Records `name` as a GC root keeping `path` (replacing a root of the same name). */
+  addRoot(name: string, path: string): Promise<void>;
+  /** Removes a GC root; no error if it did not exist. */
+  removeRoot(name: string): Promise<void>;
+  /** Every GC root. */
+  roots(): Promise<GcRoot[]>;
+}

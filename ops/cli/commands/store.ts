@@ -1,0 +1,58 @@
+/**
+ * `tally store verify`: checks every valid path of the store against its recorded NAR hash (and its
+ * compressed NAR against its file hash), with progress on stderr; exits 1 naming each bad path.
+ */
+import { join } from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
+import { type Command, Option } from 'commander';
+import { openFileStore } from '../../../adapters/store/file-store.ts';
+import { verifyStore } from '../../../adapters/store/verify.ts';
+import { dataOption, resolveDataDir } from '../options.ts';
+
+interface StoreOptions {
+  readonly data?: string;
+  readonly storeDir?: string;
+}
+
+/** The store directory: `--store-dir`, else `$TALLY_STORE_DIR`, else `<data>/nix/store`. */
+export function resolveStoreDir(options: StoreOptions, dataDir: string): string {
+  return options.storeDir || process.env.TALLY_STORE_DIR || join(dataDir, 'nix', 'store');
+}
+
+async function verify(options: StoreOptions): Promise<void> {
+  const dataDir = resolveDataDir(options.data);
+  const store = await openFileStore({
+    storeDir: resolveStoreDir(options, dataDir),
+    stateDir: join(dataDir, 'store'),
+  });
+  const bar = new SingleBar(
+    { stream: process.stderr, format: 'verifying {bar} {value}/{total} paths' },
+    Presets.shades_classic,
+  );
+  let started = false;
+  const report = await verifyStore(store, (done, total) => {
+    if (!started) bar.start(total, 0);
+    started = true;
+    bar.update(done);
+  });
+  if (started) bar.stop();
+  for (const problem of report.problems) console.error(`tally: ${problem.path}: ${problem.detail}`);
+  const bad = report.problems.length;
+  console.error(`${report.checked} paths checked, ${bad} bad`);
+  if (bad > 0) process.exitCode = 1;
+}
+
+export function registerStoreCommand(program: Command): void {
+  const store = program.command('store').description("Tally's store of valid paths");
+  store
+    .command('verify')
+    .description('check every valid path against its NAR hash; exits 1 naming each bad path')
+    .addOption(dataOption())
+    .addOption(
+      new Option(
+        '--store-dir <dir>',
+        'the store directory (default: $TALLY_STORE_DIR, else <data>/nix/store)',
+      ),
+    )
+    .action(verify);
+}
