@@ -36,8 +36,7 @@ function register(command: RegisterWorker, state: WorkerState): WorkerEvent[] {
   if (systems.length === 0 || cores < 1 || !counts || version === '')
     throw new DomainError('TALLY_WORKER_INVALID', `Worker ${name} sent capabilities Tally cannot use`);
   const data = { name, systems, cores, memoryBytes, diskBytes, version };
-  if ('capabilities' in state && JSON.stringify(state.capabilities) === JSON.stringify(capabilities))
-    return [];
+  if ('capabilities' in state && same(state.capabilities, capabilities)) return [];
   return [{ type: 'WorkerRegistered', data }];
 }
 
