@@ -1,0 +1,96 @@
+/**
+ * How a command becomes events: read the aggregate's stream, fold it, let the domain decide, and
+ * append what it decided with the revision that was read as the expected one. Two commands racing
+ * on one stream cannot both win: the loser gets `TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION` (the API's
+ * 409), or — for the farm's own processes, which may simply decide again — another try.
+ *
+ * Event ids derive from the cause and the decided events, so a command retried after a crash appends
+ * the same ids and the store recognises it rather than recording the facts twice.
+ */
+import { type Decider, fold } from '../../domain/shared/decider.ts';
+import { deriveEventIds } from '../../domain/shared/event-ids.ts';
+import { type Actor, type Cause, metadataFor } from '../../domain/shared/metadata.ts';
+import type { IsoTime } from '../../domain/shared/time.ts';
+import { EventStoreError, isEventStoreError } from './errors.ts';
+import type { EventStore, ExpectedRevision, RecordedEvent } from './event-store.ts';
+
+/** Who issued a command, when, and what caused it: becomes every decided event's metadata. */
+export interface CommandContext {
+  readonly cause: Cause;
+  readonly actor: Actor;
+  readonly at: IsoTime;
+}
+
+export interface HandleOptions<E> {
+  /** Reads a stored event of this stream as a domain event (upcasting older shapes). */
+  readonly decode: (recorded: RecordedEvent) => E;
+  /** The schema version each event type is written with. */
+  readonly schemaVersionOf: (type: string) => number;
+  /** Fail unless the stream is at this revision (the API's `If-Match`). */
+  readonly expectedRevision?: number | 'no_stream';
+  /** Decide again this many times when another writer got there first (processes, not people). */
+  readonly retriesOnConflict?: number;
+}
+
+export interface HandledCommand<E> {
+  /** The events appended; empty when the command was already satisfied. */
+  readonly events: readonly E[];
+  /** The stream's revision afterwards, for `ETag`/`If-Match`; -1 for a stream that does not exist. */
+  readonly revision: number;
+  /** The `$all` position of the append, for read-your-writes; undefined when nothing was appended. */
+  readonly position?: number;
+}
+
+export async function handleCommand<C, E extends { readonly type: string; readonly data: unknown }, S>(
+  store: EventStore,
+  decider: Decider<C, E, S>,
+  streamId: string,
+  command: C,
+  context: CommandContext,
+  options: HandleOptions<E>,
+): Promise<HandledCommand<E>> {
+  for (let attempt = 0; ; attempt++) {
+    const history: E[] = [];
+    let revision = -1;
+    for await (const recorded of store.readStream(streamId)) {
+      history.push(options.decode(recorded));
+      revision = recorded.revision;
+    }
+    if (options.expectedRevision !== undefined) {
+      const actual = revision < 0 ? 'no_stream' : revision;
+      if (actual !== options.expectedRevision) {
+        throw new EventStoreError(
+          {
+            code: 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION',
+            stream: streamId,
+            expected: options.expectedRevision,
+            actual,
+          },
+          `${streamId} is at revision ${actual}, not ${options.expectedRevision}: someone changed it; reload it and try again`,
+        );
+      }
+    }
+    const events = decider.decide(command, fold(decider, history));
+    if (events.length === 0) return { events, revision };
+    const ids = deriveEventIds(context.cause.id, events, `${streamId}@${revision}:`);
+    const expected: ExpectedRevision = revision < 0 ? 'no_stream' : revision;
+    try {
+      const appended = await store.append(
+        streamId,
+        events.map((event, index) => ({
+          id: ids[index]!,
+          type: event.type,
+          data: event.data,
+          metadata: {
+            ...metadataFor(context.cause, context.actor, context.at, options.schemaVersionOf(event.type)),
+          },
+        })),
+        expected,
+      );
+      return { events, revision: appended.nextRevision, position: appended.position };
+    } catch (error) {
+      const conflict = isEventStoreError(error, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION');
+      if (!conflict || attempt >= (options.retriesOnConflict ?? 0)) throw error;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
+import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
+import type { EventStore, RecordedEvent } from '../../../adapters/eventstore/event-store.ts';
+import {
+  type Specification,
+  type SpecificationEvent,
+  specificationDecider,
+} from '../../../domain/specification/index.ts';
+import { startTestLedger, type TestLedger } from '../../helpers/ledger.ts';
+import { collect, rejects, withTimeout } from '../../helpers/uvu.ts';
+
+const spec: Specification = {
+  name: 'demo',
+  channels: [{ name: 'demo', url: 'file:///srv/demo.git', branch: 'main' }],
+  evaluator: { kind: 'native', entry: 'tally.jobs.json' },
+  systems: ['x86_64-linux'],
+  priority: 1,
+  pollingPeriodSeconds: 60,
+  buildLimits: { timeoutSeconds: 600, maxSilentSeconds: 60, maxLogBytes: 1 << 20 },
+  retries: 1,
+  keepEvaluations: 3,
+  active: true,
+};
+const at = '2026-11-23T12:00:00Z';
+const options = {
+  decode: (recorded: RecordedEvent) => ({ type: recorded.type, data: recorded.data }) as SpecificationEvent,
+  schemaVersionOf: () => 1,
+};
+const context = (id: string) => ({
+  cause: { kind: 'command', id } as const,
+  actor: 'user:alice' as const,
+  at,
+});
+
+const test = suite<{ ledger: TestLedger; store: EventStore }>('handleCommand');
+test.before.each(async (context) => {
+  context.ledger = await startTestLedger({ memory: true });
+  context.store = await connectEventStore(context.ledger.ledger.url);
+});
+test.after.each(async (context) => {
+  await context.store.close();
+  await context.ledger.stop();
+});
+
+test(
+  'appends what the domain decided, with metadata and ids derived from the cause',
+  withTimeout(5000, async ({ store }) => {
+    const handled = await handleCommand(
+      store,
+      specificationDecider,
+      'spec-demo',
+      { type: 'RegisterSpecification', spec, at, actor: 'user:alice' },
+      context('c-1'),
+      options,
+    );
+    assert.equal(
+      handled.events.map((e) => e.type),
+      ['SpecificationRegistered'],
+    );
+    assert.is(handled.revision, 0);
+    const [stored] = await collect(store.readStream('spec-demo'));
+    assert.equal(stored!.metadata, {
+      schemaVersion: 1,
+      correlationId: 'c-1',
+      causationId: 'c-1',
+      actor: 'user:alice',
+      at,
+    });
+    assert.match(stored!.id, /^[0-9a-f-]{36}$/);
+  }),
+);
+
+test(
+  'refuses a command the domain rejects, writing nothing',
+  withTimeout(5000, async ({ store }) => {
+    const register = { type: 'RegisterSpecification', spec, at, actor: 'user:alice' } as const;
+    await handleCommand(store, specificationDecider, 'spec-demo', register, context('c-1'), options);
+    await rejects(
+      handleCommand(store, specificationDecider, 'spec-demo', register, context('c-2'), options),
+      (e) => (e as { code?: string }).code === 'TALLY_SPEC_ALREADY_EXISTS',
+    );
+    assert.is((await collect(store.readStream('spec-demo'))).length, 1);
+  }),
+);
+
+test(
+  'gives a conflict, not a lost update, when the stream moved past the revision the caller saw',
+  withTimeout(5000, async ({ store }) => {
+    const register = { type: 'RegisterSpecification', spec, at, actor: 'user:alice' } as const;
+    await handleCommand(store, specificationDecider, 'spec-demo', register, context('c-1'), options);
+    const update = {
+      type: 'UpdateSpecification',
+      spec: { ...spec, priority: 5 },
+      at,
+      actor: 'user:alice',
+    } as const;
+    await handleCommand(store, specificationDecider, 'spec-demo', update, context('c-2'), {
+      ...options,
+      expectedRevision: 0,
+    });
+    const stale = {
+      type: 'UpdateSpecification',
+      spec: { ...spec, priority: 9 },
+      at,
+      actor: 'user:bob',
+    } as const;
+    await rejects(
+      handleCommand(store, specificationDecider, 'spec-demo', stale, context('c-3'), {
+        ...options,
+        expectedRevision: 0,
+      }),
+      (e) => (e as { code?: string }).code === 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION',
+    );
+    assert.is((await collect(store.readStream('spec-demo'))).length, 2);
+  }),
+);
+
+test(
+  'lets exactly one of two racing commands win, and deduplicates an identical retry',
+  withTimeout(5000, async ({ store }) => {
+    const register = { type: 'RegisterSpecification', spec, at, actor: 'user:alice' } as const;
+    const outcomes = await Promise.allSettled([
+      handleCommand(store, specificationDecider, 'spec-demo', register, context('c-a'), options),
+      handleCommand(store, specificationDecider, 'spec-demo', register, context('c-b'), options),
+    ]);
+    assert.is(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+    // The same reaction twice (same cause, same decision at the same revision) writes once.
+    const deactivate = { type: 'DeactivateSpecification', name: 'demo', at, actor: 'user:alice' } as const;
+    const twice = await Promise.all([
+      handleCommand(store, specificationDecider, 'spec-demo', deactivate, context('c-d'), options),
+      handleCommand(store, specificationDecider, 'spec-demo', deactivate, context('c-d'), options),
+    ]);
+    assert.equal(twice[0]!.position, twice[1]!.position);
+    assert.is((await collect(store.readStream('spec-demo'))).length, 2);
+  }),
+);
+
+test.run();
