@@ -7,12 +7,14 @@
  * Event ids derive from the cause and the decided events, so a command retried after a crash appends
  * the same ids and the store recognises it rather than recording the facts twice.
  */
+import { envelop } from '../../domain/envelope.ts';
+import type { TallyEvent } from '../../domain/events.ts';
 import { type Decider, fold } from '../../domain/shared/decider.ts';
-import { deriveEventIds } from '../../domain/shared/event-ids.ts';
-import { type Actor, type Cause, metadataFor } from '../../domain/shared/metadata.ts';
+import type { Actor, Cause } from '../../domain/shared/metadata.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
 import { EventStoreError, isEventStoreError } from './errors.ts';
-import type { EventStore, ExpectedRevision, RecordedEvent } from './event-store.ts';
+import type { EventStore, ExpectedRevision } from './event-store.ts';
+import { readDomainEvent } from './read-domain-event.ts';
 
 /** Who issued a command, when, and what caused it: becomes every decided event's metadata. */
 export interface CommandContext {
@@ -21,11 +23,7 @@ export interface CommandContext {
   readonly at: IsoTime;
 }
 
-export interface HandleOptions<E> {
-  /** Reads a stored event of this stream as a domain event (upcasting older shapes). */
-  readonly decode: (recorded: RecordedEvent) => E;
-  /** The schema version each event type is written with. */
-  readonly schemaVersionOf: (type: string) => number;
+export interface HandleOptions {
   /** Fail unless the stream is at this revision (the API's `If-Match`). */
   readonly expectedRevision?: number | 'no_stream';
   /** Decide again this many times when another writer got there first (processes, not people). */
@@ -41,19 +39,19 @@ export interface HandledCommand<E> {
   readonly position?: number;
 }
 
-export async function handleCommand<C, E extends { readonly type: string; readonly data: unknown }, S>(
+export async function handleCommand<C, E extends TallyEvent, S>(
   store: EventStore,
   decider: Decider<C, E, S>,
   streamId: string,
   command: C,
   context: CommandContext,
-  options: HandleOptions<E>,
+  options: HandleOptions = {},
 ): Promise<HandledCommand<E>> {
   for (let attempt = 0; ; attempt++) {
     const history: E[] = [];
     let revision = -1;
     for await (const recorded of store.readStream(streamId)) {
-      history.push(options.decode(recorded));
+      history.push(readDomainEvent(recorded) as E);
       revision = recorded.revision;
     }
     if (options.expectedRevision !== undefined) {
@@ -72,19 +70,13 @@ export async function handleCommand<C, E extends { readonly type: string; readon
     }
     const events = decider.decide(command, fold(decider, history));
     if (events.length === 0) return { events, revision };
-    const ids = deriveEventIds(context.cause.id, events, `${streamId}@${revision}:`);
+    // The scope holds the revision decided on, so a decision made again on a newer state gets new ids.
+    const envelopes = envelop(events, { ...context, scope: `${streamId}@${revision}` });
     const expected: ExpectedRevision = revision < 0 ? 'no_stream' : revision;
     try {
       const appended = await store.append(
         streamId,
-        events.map((event, index) => ({
-          id: ids[index]!,
-          type: event.type,
-          data: event.data,
-          metadata: {
-            ...metadataFor(context.cause, context.actor, context.at, options.schemaVersionOf(event.type)),
-          },
-        })),
+        envelopes.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: { ...metadata } })),
         expected,
       );
       return { events, revision: appended.nextRevision, position: appended.position };

@@ -2,12 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
-import type { EventStore, RecordedEvent } from '../../../adapters/eventstore/event-store.ts';
-import {
-  type Specification,
-  type SpecificationEvent,
-  specificationDecider,
-} from '../../../domain/specification/index.ts';
+import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
+import { type Specification, specificationDecider } from '../../../domain/specification/index.ts';
 import { startTestLedger, type TestLedger } from '../../helpers/ledger.ts';
 import { collect, rejects, withTimeout } from '../../helpers/uvu.ts';
 
@@ -24,10 +20,7 @@ const spec: Specification = {
   active: true,
 };
 const at = '2026-11-23T12:00:00Z';
-const options = {
-  decode: (recorded: RecordedEvent) => ({ type: recorded.type, data: recorded.data }) as SpecificationEvent,
-  schemaVersionOf: () => 1,
-};
+const options = {};
 const context = (id: string) => ({
   cause: { kind: 'command', id } as const,
   actor: 'user:alice' as const,
