@@ -2,54 +2,17 @@
  * A full disk, for real: the ledger directory sits on a 1 MiB tmpfs mounted for this test, and a
  * filler file takes every free page. Needs root (mount); without it the test is skipped, saying why.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openFileStorage } from '../../../adapters/ledger/storage/file/index.ts';
 import { LedgerStorageError, type LogRecord } from '../../../adapters/ledger/storage/storage.ts';
-import { rejects, tempDir, withTimeout } from '../../helpers/uvu.ts';
+import { fillDisk, mountSmallDisk } from '../../fixtures/small-disk.ts';
+import { rejects, withTimeout } from '../../helpers/uvu.ts';
 import { newRecord, newRecords, readAll } from './storage-records.ts';
 
 const test = suite('file ledger storage on a full disk');
-
-/** Mounts a 1 MiB tmpfs; returns how to unmount it, or why it could not be mounted. */
-async function mountSmallDisk(): Promise<
-  { path: string; release: () => Promise<void> } | { reason: string }
-> {
-  const mountPoint = await tempDir('tally-ledger-full-');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint.path], { stdio: 'pipe' });
-  } catch (error) {
-    await mountPoint.cleanup();
-    return { reason: String((error as { stderr?: Buffer }).stderr ?? error).trim() };
-  }
-  let mounted = true;
-  // Lazy, so that it succeeds even while a failed test still holds files open there.
-  const unmount = () => {
-    if (mounted) execFileSync('umount', ['--lazy', mountPoint.path]);
-    mounted = false;
-    rmSync(mountPoint.path, { recursive: true, force: true });
-  };
-  // Should the test fail before its own cleanup, the mount still goes when the process ends.
-  process.on('exit', unmount);
-  return { path: mountPoint.path, release: async () => unmount() };
-}
-
-/** Writes zeros into `path` until the disk refuses them with ENOSPC. */
-function fillDisk(path: string): void {
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(4096);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const isDiskFull = (error: unknown) =>
   error instanceof LedgerStorageError && error.code === 'TALLY_LEDGER_DISK_FULL';
