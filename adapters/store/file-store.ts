@@ -14,6 +14,8 @@
  * Power loss: the compressed NAR and the record are fsynced; unpacked trees are not (`tally store
  * verify` finds any damage).
  */
+
+import { createReadStream } from 'node:fs';
 import { link, lstat, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -27,7 +29,7 @@ import { createNarRestorer } from './nar-restore.ts';
 import { createRecords } from './records.ts';
 import { removeTree } from './remove-tree.ts';
 import { createRoots } from './roots.ts';
-import type { ExpectedPathInfo, PathMetadata, Store, ValidPathInfo } from './store.ts';
+import type { ExpectedPathInfo, NarSource, PathMetadata, Store, ValidPathInfo } from './store.ts';
 import {
   type CheckedPath,
   checkStorePath,
@@ -36,7 +38,7 @@ import {
   isNix32Sha256,
   normaliseNarHash,
 } from './store-paths.ts';
-import { createZstdEncoder } from './zstd.ts';
+import { createZstdEncoder, decompressZstd } from './zstd.ts';
 
 /** Where a file store keeps things. */
 export interface FileStoreOptions {
@@ -193,10 +195,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
     });
   }
 
-  async function importNar(
-    source: AsyncIterable<Uint8Array>,
-    expected: ExpectedPathInfo,
-  ): Promise<ValidPathInfo> {
+  async function importNar(source: NarSource, expected: ExpectedPathInfo): Promise<ValidPathInfo> {
     const checked = checkMetadata(expected);
     const narHash = normaliseNarHash(expected.narHash);
     if (!Number.isSafeInteger(expected.narSize) || expected.narSize <= 0) {
@@ -216,7 +215,12 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
         const restorer = createNarRestorer(tree);
         const encoder = await createZstdEncoder();
         const hasher = createSha256();
-        for await (const chunk of source) {
+        const adopted = 'zstdFile' in source ? source.zstdFile : undefined;
+        const nar =
+          adopted === undefined
+            ? (source as AsyncIterable<Uint8Array>)
+            : decompressZstd(createReadStream(adopted));
+        for await (const chunk of nar) {
           hasher.update(chunk);
           if (hasher.size > expected.narSize) {
             throw new StoreError(
@@ -225,11 +229,12 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
             );
           }
           for (const event of parser.push(chunk)) await restorer.write(event);
-          await compressed.write(encoder.push(chunk));
+          if (adopted === undefined) await compressed.write(encoder.push(chunk));
         }
         parser.end();
         await restorer.end();
-        await compressed.write([encoder.end()]);
+        if (adopted === undefined) await compressed.write([encoder.end()]);
+        else for await (const chunk of createReadStream(adopted)) await compressed.write([chunk]);
         const actual = { narHash: hasher.digest(), narSize: hasher.size };
         if (actual.narHash !== narHash || actual.narSize !== expected.narSize) {
           throw new StoreError(

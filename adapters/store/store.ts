@@ -52,6 +52,9 @@ export interface ExpectedPathInfo extends PathMetadata {
   readonly narSize: number;
 }
 
+/** An uncompressed NAR as a stream, or a zstd-compressed NAR in a file. */
+export type NarSource = AsyncIterable<Uint8Array> | { readonly zstdFile: string };
+
 /** A stream and its length, for serving with a Content-Length. */
 export interface SizedStream {
   readonly size: number;
@@ -83,8 +86,10 @@ export interface Store {
   /**
    * Unpacks a NAR into the store and registers it, after checking it against `expected` (hash,
    * size, references valid). On any failure nothing is left behind. Idempotent for a valid path.
+   * Given a zstd file instead of a stream, the store decompresses it itself and keeps that very
+   * file as the path's compressed NAR (so an uploader's narinfo URL stays right).
    */
-  importNar(nar: AsyncIterable<Uint8Array>, expected: ExpectedPathInfo): Promise<ValidPathInfo>;
+  importNar(nar: NarSource, expected: ExpectedPathInfo): Promise<ValidPathInfo>;
   /** The NAR of a valid path: the stored zstd file, or the uncompressed NAR dumped from disk. */
   narStream(path: string, options?: { readonly compressed?: boolean }): Promise<SizedStream>;
   /** The compressed NAR whose file hash (nix32 part) is `fileHash`, or undefined. */

@@ -17,7 +17,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Store, ValidPathInfo } from '../../../adapters/store/store.ts';
 import { createSha256 } from '../../../adapters/store/store-paths.ts';
-import { decompressZstd } from '../../../adapters/store/zstd.ts';
 import {
   narInfoFingerprint,
   type PublicKey,
@@ -166,18 +165,20 @@ export function createUploads(options: UploadOptions) {
         );
       }
     }
+    const expected = {
+      path: narInfo.storePath,
+      narHash: printNarHash(narInfo.narHash),
+      narSize: narInfo.narSize,
+      references: narInfo.references.map((base) => `${store.storeDir}/${base}`),
+      ...(narInfo.deriver !== undefined && { deriver: `${store.storeDir}/${narInfo.deriver}` }),
+      sigs: narInfo.sigs,
+      ...(narInfo.ca !== undefined && { ca: narInfo.ca }),
+    };
+    if (compression === 'zstd')
+      return { info: await store.importNar({ zstdFile: staged }, expected), added: true };
     const raw = createReadStream(staged);
     try {
-      const info = await store.importNar(compression === 'zstd' ? decompressZstd(raw) : raw, {
-        path: narInfo.storePath,
-        narHash: printNarHash(narInfo.narHash),
-        narSize: narInfo.narSize,
-        references: narInfo.references.map((base) => `${store.storeDir}/${base}`),
-        ...(narInfo.deriver !== undefined && { deriver: `${store.storeDir}/${narInfo.deriver}` }),
-        sigs: narInfo.sigs,
-        ...(narInfo.ca !== undefined && { ca: narInfo.ca }),
-      });
-      return { info, added: true };
+      return { info: await store.importNar(raw, expected), added: true };
     } finally {
       raw.destroy();
     }

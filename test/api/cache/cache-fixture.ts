@@ -25,9 +25,13 @@ export interface CacheFixture {
 
 export const uploadToken = 'upload-token';
 
-export async function startCache(
-  options: { trustedUploadKeys?: PublicKey[]; storeDir?: string } = {},
-): Promise<CacheFixture> {
+export interface StartOptions {
+  readonly trustedUploadKeys?: PublicKey[];
+  /** Also accept HTTP Basic `tally:<uploadToken>`, as Nix sends it from a netrc file. */
+  readonly acceptBasic?: boolean;
+}
+
+export async function startCache(options: StartOptions = {}): Promise<CacheFixture> {
   const fixture = await createStoreFixture('tally-cache-');
   const key = secretKeyFromSeed('tally-test-cache-1', new Uint8Array(32).fill(7));
   const stagingDir = join(fixture.root, 'staging');
@@ -39,7 +43,9 @@ export async function startCache(
     stagingDir,
     ...(options.trustedUploadKeys && { trustedUploadKeys: options.trustedUploadKeys }),
     authorizeUpload: async (request) =>
-      request.headers.authorization === `Bearer ${uploadToken}`
+      request.headers.authorization === `Bearer ${uploadToken}` ||
+      (options.acceptBasic === true &&
+        request.headers.authorization === `Basic ${Buffer.from(`tally:${uploadToken}`).toString('base64')}`)
         ? { actor: 'worker:test' }
         : { status: 401, code: 'TALLY_AUTH_MISSING_TOKEN', detail: 'uploads need a bearer token' },
   });
