@@ -1,0 +1,73 @@
+/**
+ * The queue read model's state: every build Tally knows (the queue needs to know which dependencies
+ * already have outputs), the builds waiting for a dispatcher in lanes per system and priority, and an
+ * index from each unfinished dependency to the builds waiting on it.
+ */
+import { emptyMap, type PMap } from './persistent-map.ts';
+
+/** What the queue keeps of every build, whatever its status. */
+export interface BuildBasics {
+  readonly system: string;
+  readonly priority: number;
+  /** The input derivations Tally builds. */
+  readonly dependencies: readonly string[];
+  /** When it last entered the queue (queued or restarted), epoch ms; requeues keep their place. */
+  readonly queuedAt: number;
+  /** It has produced outputs (succeeded or was substituted) at least once: dependents may use them. */
+  readonly satisfied: boolean;
+}
+
+/** A build as the queue sees it: waiting in the queue, running, or done. */
+export type QueueBuild =
+  | (BuildBasics & {
+      readonly status: 'queued';
+      /** Dependencies without outputs yet, in the order the build listed them; empty when runnable. */
+      readonly pending: readonly string[];
+      /** Set after a requeue: not dispatched before this time (epoch ms). */
+      readonly notBefore?: number;
+    })
+  | (BuildBasics & {
+      readonly status: 'dispatched' | 'building' | 'succeeded' | 'substituted' | 'failed' | 'cancelled';
+    });
+
+export type QueueBuildStatus = QueueBuild['status'];
+
+/** The queued builds of one system and priority: drvPath → `queuedAt`. */
+export type Lane = PMap<number>;
+
+/** The queued builds of one system, by priority (the key is the priority as a string). */
+export interface SystemLanes {
+  /** Builds whose dependencies all have outputs (runnable, or deferred by `notBefore`). */
+  readonly ready: Readonly<Record<string, Lane>>;
+  /** Builds waiting on at least one dependency. */
+  readonly blocked: Readonly<Record<string, Lane>>;
+}
+
+export interface QueueState {
+  readonly builds: PMap<QueueBuild>;
+  readonly lanes: Readonly<Record<string, SystemLanes>>;
+  /** Queued builds with a `notBefore`: drvPath → notBefore (epoch ms). */
+  readonly deferred: PMap<number>;
+  /**
+   * Builds waiting on a dependency, in chunks so an append copies at most `waiterChunk` names:
+   * `${dependency} ${chunk}` → dependents. Entries may be stale (the dependent left the queue);
+   * readers check the dependent's `pending`.
+   */
+  readonly waiters: PMap<readonly string[]>;
+  /** dependency → how many dependents were appended to its chunks. */
+  readonly waiterCounts: PMap<number>;
+  /** The time of the latest fact folded in (epoch ms), the default `now` of queries; 0 before any. */
+  readonly lastAt: number;
+}
+
+/** How many dependents one chunk of `waiters` holds. */
+export const waiterChunk = 64;
+
+export const initialQueueState: QueueState = {
+  builds: emptyMap(),
+  lanes: {},
+  deferred: emptyMap(),
+  waiters: emptyMap(),
+  waiterCounts: emptyMap(),
+  lastAt: 0,
+};
