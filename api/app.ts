@@ -1,0 +1,53 @@
+/**
+ * `buildApp`: the whole HTTP server as a Fastify instance, not yet listening. The composition root
+ * (`ops/server/`) passes the ports in and calls `listen`; tests call `inject` or `listen` on port 0.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { openTokenStore, type TokenStore } from './auth/token-store.ts';
+import { type TallyApiOptions, tallyApi } from './plugin.ts';
+
+/** What `buildApp` needs; everything but the ports has a default. */
+export interface BuildAppOptions extends Omit<TallyApiOptions, 'tokens' | 'version'> {
+  /** The data directory; the token file `<dataDir>/tokens.json` lives there. */
+  readonly dataDir: string;
+  /** Request and error logs go here (each request's logger carries its id). */
+  readonly logger: Logger;
+  /** The bearer tokens; defaults to the token file of `dataDir`. */
+  readonly tokens?: TokenStore;
+  /** Shown in the OpenAPI document. Defaults to 0.0.0. */
+  readonly version?: string;
+  /** Largest request body accepted, in bytes. Defaults to 1 MiB. */
+  readonly bodyLimit?: number;
+}
+
+/** The app's type: Fastify with TypeBox type inference. */
+export type TallyApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export async function buildApp(options: BuildAppOptions): Promise<TallyApp> {
+  const { dataDir, logger, bodyLimit = 1024 * 1024, version = '0.0.0', ...api } = options;
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; naming the base type keeps the app's type the common one.
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit,
+    genReqId: () => randomUUID(),
+    // Long-lived feeds are ended by the API's own preClose hook; idle keep-alive sockets by Fastify.
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(tallyApi, { ...api, version, tokens: options.tokens ?? openTokenStore(dataDir) });
+  return app;
+}

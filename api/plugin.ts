@@ -1,0 +1,55 @@
+/**
+ * The Tally API as one Fastify plugin: the shared services first (errors, metrics, the event store,
+ * authentication, OpenAPI), then one encapsulated plugin per resource. A read-model resource drops in
+ * as one more `register` line at the end.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { EventStore } from '../adapters/eventstore/event-store.ts';
+import type { ProjectionRunner } from '../projections/runtime/runner.ts';
+import type { TokenStore } from './auth/token-store.ts';
+import auth from './plugins/auth.ts';
+import errors from './plugins/errors.ts';
+import eventStore from './plugins/event-store.ts';
+import metrics from './plugins/metrics.ts';
+import openapi from './plugins/openapi.ts';
+import events, { type EventsRouteOptions } from './routes/events/index.ts';
+import health, { type HealthRouteOptions } from './routes/health/index.ts';
+import history from './routes/history/index.ts';
+
+export interface TallyApiOptions {
+  readonly eventStore: EventStore;
+  readonly projections?: ProjectionRunner | undefined;
+  readonly tokens: TokenStore;
+  /** Shown in the OpenAPI document. */
+  readonly version: string;
+  /** Let anyone read without a token. Defaults to true. */
+  readonly publicReads?: boolean;
+  /** Path prefixes whose routes authenticate on their own (the binary cache's `/cache/`). */
+  readonly authExemptPrefixes?: readonly string[];
+  readonly liveFeed?: EventsRouteOptions;
+  readonly health?: HealthRouteOptions;
+  /** Collect Node's process metrics too. Defaults to true. */
+  readonly processMetrics?: boolean;
+}
+
+export const tallyApi: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options) => {
+  await fastify.register(errors);
+  await fastify.register(metrics, {
+    projections: options.projections,
+    processMetrics: options.processMetrics ?? true,
+  });
+  await fastify.register(eventStore, { eventStore: options.eventStore, projections: options.projections });
+  await fastify.register(auth, {
+    tokens: options.tokens,
+    publicReads: options.publicReads ?? true,
+    exemptPrefixes: options.authExemptPrefixes ?? [],
+  });
+  await fastify.register(openapi, { version: options.version });
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await fastify.register(health, options.health ?? {});
+  await fastify.register(history);
+  await fastify.register(events, options.liveFeed ?? {});
+};

@@ -1,0 +1,107 @@
+/**
+ * Prometheus metrics in a registry of this app's own (no global state): HTTP request durations and
+ * counts by route and status, event-store call latency (the store is wrapped by
+ * `timeEventStore`), projection lag when a runner is given, live-feed clients, and Node's defaults.
+ * Served at `GET /metrics`.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ProjectionRunner } from '../../projections/runtime/runner.ts';
+
+/** The metrics routes and services update. */
+export interface ApiMetrics {
+  readonly registry: Registry;
+  readonly eventStoreCalls: Histogram<'operation' | 'outcome'>;
+  readonly liveClients: Gauge;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: ApiMetrics;
+  }
+}
+
+export interface MetricsOptions {
+  readonly projections?: ProjectionRunner | undefined;
+  /** Also collect Node's process metrics (CPU, memory, event loop). Defaults to true. */
+  readonly processMetrics?: boolean;
+}
+
+function projectionMetrics(registry: Registry, runner: ProjectionRunner): void {
+  const lag = async () => runner.lag();
+  new Gauge({
+    name: 'tally_projection_behind_seconds',
+    help: 'How long ago the last event the projections applied was recorded, 0 when caught up',
+    registers: [registry],
+    async collect() {
+      this.set((await lag()).behindMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'tally_projection_caught_up',
+    help: '1 when the projections have applied the last event in the store',
+    registers: [registry],
+    async collect() {
+      this.set((await lag()).caughtUp ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'tally_projection_skipped_events',
+    help: 'Events the projections could not read and skipped',
+    registers: [registry],
+    collect() {
+      this.set(runner.skipped.count);
+    },
+  });
+}
+
+async function metrics(fastify: FastifyInstance, options: MetricsOptions): Promise<void> {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const durations = new Histogram({
+    name: 'tally_http_request_duration_seconds',
+    help: 'HTTP request durations by method, route and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const requests = new Counter({
+    name: 'tally_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [registry],
+  });
+  const eventStoreCalls = new Histogram({
+    name: 'tally_eventstore_call_duration_seconds',
+    help: 'Event-store calls by operation and outcome (ok or the error code)',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
+  const liveClients = new Gauge({
+    name: 'tally_live_feed_clients',
+    help: 'Clients following the live event feed',
+    registers: [registry],
+  });
+  if (options.projections) projectionMetrics(registry, options.projections);
+  fastify.decorate('metrics', { registry, eventStoreCalls, liveClients });
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    // Unmatched URLs share one label so scanners cannot blow up the series count.
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status_code: String(reply.statusCode),
+    };
+    durations.observe(labels, reply.elapsedTime / 1000);
+    requests.inc(labels);
+  });
+
+  fastify.get('/metrics', { schema: { hide: true }, config: { public: true } }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}
+
+export default fp(metrics, { name: 'tally-metrics', fastify: '5.x' });

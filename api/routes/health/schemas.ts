@@ -1,0 +1,29 @@
+/** Schemas of `GET /healthz`. */
+import { type Static, Type } from 'typebox';
+
+export const Health = Type.Object({
+  status: Type.Enum(['ok', 'degraded', 'unavailable'], {
+    description: 'unavailable (503): the event store does not answer; degraded: the read models lag behind',
+  }),
+  eventStore: Type.Object({
+    reachable: Type.Boolean(),
+    latencyMs: Type.Number(),
+  }),
+  projections: Type.Union([
+    Type.Object({
+      caughtUp: Type.Boolean(),
+      behindMs: Type.Number(),
+      appliedPosition: Type.Integer(),
+      headPosition: Type.Integer(),
+      skippedEvents: Type.Integer(),
+    }),
+    Type.Null(),
+  ]),
+});
+export type Health = Static<typeof Health>;
+
+export const healthSchema = {
+  summary: 'Whether the server can serve: the event store answers, and how far the read models lag',
+  tags: ['health'],
+  response: { 200: Health, 503: Health },
+};
