@@ -1,0 +1,176 @@
+/**
+ * Folding worker and build events into the workers read model. Worker events change the worker
+ * itself; build events move attempts in and out of the worker running them, and a finished attempt
+ * that had started adds its interval to the worker's ring.
+ *
+ * Plain spreads rather than immer: each change is one or two levels deep and on the hot path of replay.
+ */
+import type { BuildEvent } from '../../domain/build/events.ts';
+import { unreachable } from '../../domain/shared/unreachable.ts';
+import type { WorkerEvent } from '../../domain/worker/events.ts';
+import { factTime } from '../queue/fact-time.ts';
+import { deleteIn, getIn, setIn } from '../queue/persistent-map.ts';
+import type { ProjectedEvent } from '../runtime/projection.ts';
+import { recentCapacity, type WorkerRecord, type WorkersState } from './state.ts';
+
+function withWorker(state: WorkersState, worker: WorkerRecord): WorkersState {
+  return { ...state, workers: setIn(state.workers, worker.name, worker) };
+}
+
+function evolveWorker(state: WorkersState, event: WorkerEvent, at: number): WorkersState {
+  const existing = getIn(state.workers, event.data.name);
+  if (event.type === 'WorkerRegistered') {
+    const { name, systems, cores, memoryBytes, diskBytes, version } = event.data;
+    const revived = existing === undefined || existing.removed;
+    return withWorker(state, {
+      name,
+      systems,
+      cores,
+      memoryBytes,
+      diskBytes,
+      version,
+      connection: revived ? 'disconnected' : existing.connection,
+      drained: revived ? false : existing.drained,
+      removed: false,
+      current: existing?.current ?? {},
+      lastContact: at,
+      recent: existing?.recent ?? [],
+    });
+  }
+  if (existing === undefined || existing.removed) return state;
+  const seen = { ...existing, lastContact: Math.max(existing.lastContact, at) };
+  switch (event.type) {
+    case 'WorkerConnected':
+      return withWorker(state, { ...seen, connection: 'connected' });
+    case 'WorkerDisconnected':
+      return withWorker(state, { ...seen, connection: 'disconnected' });
+    case 'WorkerLost':
+      return withWorker(state, { ...seen, connection: 'lost' });
+    case 'WorkerDrained':
+      return withWorker(state, { ...seen, drained: true });
+    case 'WorkerResumed':
+      return withWorker(state, { ...seen, drained: false });
+    case 'WorkerRemoved': {
+      let running = state.running;
+      for (const drvPath of Object.keys(existing.current)) running = deleteIn(running, drvPath);
+      return withWorker(
+        { ...state, running },
+        { ...seen, removed: true, connection: 'disconnected', current: {} },
+      );
+    }
+    default:
+      return unreachable(event);
+  }
+}
+
+/** Ends the worker's attempt of `drvPath`, keeping its interval when it had started. */
+function endAttempt(
+  state: WorkersState,
+  worker: WorkerRecord,
+  drvPath: string,
+  end: number,
+  at: number,
+  reportedStart?: number,
+): WorkersState {
+  const attempt = worker.current[drvPath];
+  if (!attempt) return state;
+  const { [drvPath]: _ended, ...current } = worker.current;
+  const start = attempt.startedAt ?? reportedStart;
+  const interval = [start ?? end, Math.max(start ?? end, end)] as const;
+  const recent =
+    start === undefined
+      ? worker.recent
+      : worker.recent.length >= recentCapacity
+        ? [...worker.recent.slice(worker.recent.length - recentCapacity + 1), interval]
+        : [...worker.recent, interval];
+  const lastContact = Math.max(worker.lastContact, at);
+  return withWorker(
+    { ...state, running: deleteIn(state.running, drvPath) },
+    { ...worker, current, recent, lastContact },
+  );
+}
+
+function evolveBuild(state: WorkersState, event: BuildEvent, at: number): WorkersState {
+  const { drvPath } = event.data;
+  if (event.type === 'BuildDispatched') {
+    const worker = getIn(state.workers, event.data.worker);
+    if (!worker || worker.removed) return state;
+    // A build has one current attempt: a dispatch replaces any the farm did not close.
+    const previous = getIn(state.running, drvPath);
+    const cleared = previous === undefined ? state : closeRunning(state, previous, drvPath, at, at);
+    const fresh = getIn(cleared.workers, worker.name)!;
+    const attempt = {
+      drvPath,
+      attemptId: event.data.attemptId,
+      attempt: event.data.attempt,
+      dispatchedAt: at,
+    };
+    return withWorker(
+      { ...cleared, running: setIn(cleared.running, drvPath, worker.name) },
+      {
+        ...fresh,
+        current: { ...fresh.current, [drvPath]: attempt },
+        lastContact: Math.max(fresh.lastContact, at),
+      },
+    );
+  }
+  const name = getIn(state.running, drvPath);
+  if (name === undefined) return state;
+  const worker = getIn(state.workers, name)!;
+  const attempt = worker.current[drvPath];
+  if (!attempt) return state;
+  const ofAttempt = (attemptId: string | undefined) =>
+    attemptId === undefined || attemptId === attempt.attemptId;
+  switch (event.type) {
+    case 'BuildStarted': {
+      if (!ofAttempt(event.data.attemptId)) return state;
+      const started = { ...attempt, startedAt: Date.parse(event.data.startedAt) };
+      const lastContact = Math.max(worker.lastContact, at);
+      return withWorker(state, {
+        ...worker,
+        current: { ...worker.current, [drvPath]: started },
+        lastContact,
+      });
+    }
+    case 'BuildSucceeded': {
+      if (!ofAttempt(event.data.attemptId)) return state;
+      const { startedAt, finishedAt } = event.data.timings;
+      return endAttempt(state, worker, drvPath, Date.parse(finishedAt), at, Date.parse(startedAt));
+    }
+    case 'BuildFailed':
+    case 'BuildRequeued':
+      return ofAttempt(event.data.attemptId) ? endAttempt(state, worker, drvPath, at, at) : state;
+    case 'BuildCancelled':
+    case 'BuildSubstituted':
+      return endAttempt(state, worker, drvPath, at, at);
+    case 'BuildResultIgnored':
+    case 'BuildLogStored':
+      if (event.data.attemptId !== attempt.attemptId) return state;
+      return withWorker(state, { ...worker, lastContact: Math.max(worker.lastContact, at) });
+    case 'BuildQueued':
+    case 'BuildWanted':
+    case 'BuildRestarted':
+      return state;
+    default:
+      return unreachable(event);
+  }
+}
+
+function closeRunning(state: WorkersState, name: string, drvPath: string, end: number, at: number) {
+  const worker = getIn(state.workers, name);
+  return worker
+    ? endAttempt(state, worker, drvPath, end, at)
+    : { ...state, running: deleteIn(state.running, drvPath) };
+}
+
+export function evolveWorkers(
+  state: WorkersState,
+  projected: ProjectedEvent<WorkerEvent | BuildEvent>,
+): WorkersState {
+  const at = factTime(projected);
+  const stamped = at > state.lastAt ? { ...state, lastAt: at } : state;
+  const { event } = projected;
+  return event.type.startsWith('Worker')
+    ? evolveWorker(stamped, event as WorkerEvent, at)
+    : evolveBuild(stamped, event as BuildEvent, at);
+}
