@@ -1,0 +1,42 @@
+/**
+ * The metrics read model: Cuirass's figures as daily and hourly series, bounded in size, and the
+ * same figures as Prometheus gauges.
+ */
+import type { BuildEvent } from '../../domain/build/events.ts';
+import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
+import type { Projection } from '../runtime/projection.ts';
+import { evolveMetrics } from './evolve.ts';
+import { prometheusFamilies, toPrometheusText } from './prometheus.ts';
+import { metricsSummary } from './queries.ts';
+import { initialMetricsState, type MetricsState } from './state.ts';
+
+export * from './prometheus.ts';
+export * from './queries.ts';
+export type { MetricsState, Outcome } from './state.ts';
+
+const handled = new Set<string>([
+  'BuildQueued',
+  'BuildWanted',
+  'BuildStarted',
+  'BuildSucceeded',
+  'BuildSubstituted',
+  'BuildFailed',
+  'BuildCancelled',
+  'BuildRestarted',
+  'BuildRequeued',
+  'EvaluationCompleted',
+] satisfies (BuildEvent | EvaluationEvent)['type'][]);
+
+export const metricsProjection: Projection<MetricsState, BuildEvent | EvaluationEvent> = {
+  name: 'metrics',
+  version: 1,
+  canHandle: (type) => handled.has(type),
+  initialState: initialMetricsState,
+  evolve: evolveMetrics,
+};
+
+/** The metrics read model: its projection and the queries over its state. */
+export const metrics = {
+  projection: metricsProjection,
+  queries: { metricsSummary, prometheusFamilies, toPrometheusText },
+} as const;
