@@ -6,4 +6,5 @@ import type { BenchSuite } from './harness/types.ts';
 
 export const suites: Readonly<Record<string, () => Promise<BenchSuite>>> = {
   ledger: async () => (await import('./ledger/suite.ts')).ledgerSuite,
+  store: async () => (await import('./store/suite.ts')).storeSuite,
 };
