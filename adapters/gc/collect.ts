@@ -1,0 +1,204 @@
+/**
+ * One garbage collection: decide the garbage, record it as a `gc-<id>` stream, remove it in chunks.
+ *
+ * Crash consistency. Per chunk: the chunk journal is written (fsynced), the chunk's records are
+ * removed (one fsync), `GcPathsCollected` is appended, the content is deleted, the journal is
+ * cleared. So at any instant every registered path has all its content and all its references
+ * (referrers go before what they refer to), and a crash leaves at most one chunk of unregistered
+ * leftovers, named by the journal. The next collection, finding the lock of a dead process, first
+ * finishes that chunk (deletes the leftovers, records the chunk if it was not yet recorded) and ends
+ * the interrupted collection with `GcFailed { reason: 'interrupted' }`; then it runs its own.
+ */
+import { randomBytes } from 'node:crypto';
+import { type GcCommand, type GcPolicy, type GcState, gcDecider } from '../../domain/gc/index.ts';
+import { fold } from '../../domain/shared/decider.ts';
+import type { Actor } from '../../domain/shared/metadata.ts';
+import { streams } from '../../domain/shared/streams.ts';
+import { handleCommand } from '../eventstore/command-handler.ts';
+import type { EventStore } from '../eventstore/event-store.ts';
+import { readDomainEvent } from '../eventstore/read-domain-event.ts';
+import { acquireGcDir, type Interrupted } from './gc-dir.ts';
+import type { GcStore, PathRecord } from './gc-store.ts';
+import { planCollection } from './plan.ts';
+import type { GcRootSource } from './root-source.ts';
+
+/** What a collection is given. */
+export interface CollectOptions {
+  readonly store: GcStore;
+  readonly events: EventStore;
+  readonly rootSource: GcRootSource;
+  /** The collection's lock and chunk journal (`<data>/gc`). */
+  readonly gcDir: string;
+  readonly policy: GcPolicy;
+  /** Defaults to the time and a random suffix. */
+  readonly gcId?: string;
+  /** Who asked; the `gc` process by default. */
+  readonly actor?: Actor;
+  readonly now?: () => number;
+  /** Paths per chunk (one `GcPathsCollected` each); 2000 by default, which stays far under 1 MiB. */
+  readonly chunkPaths?: number;
+  readonly onProgress?: (progress: GcProgress) => void;
+}
+
+/** Where a collection is. */
+export type GcProgress =
+  | { readonly phase: 'recovered'; readonly gcId: string; readonly leftovers: number }
+  | {
+      readonly phase: 'planned';
+      readonly garbage: number;
+      readonly garbageBytes: number;
+      readonly live: number;
+    }
+  | { readonly phase: 'chunk'; readonly chunk: number; readonly paths: number; readonly freedBytes: number };
+
+/** What a collection did (or, in a dry run, would do). */
+export interface GcSummary {
+  readonly gcId: string;
+  readonly dryRun: boolean;
+  /** Valid paths at the start, kept, and garbage. */
+  readonly validCount: number;
+  readonly liveCount: number;
+  readonly garbageCount: number;
+  readonly garbageBytes: number;
+  /** Removed (or would be), within the policy's byte limit. */
+  readonly pathCount: number;
+  readonly freedBytes: number;
+  /** The interrupted collection this one ended first, if any. */
+  readonly recovered?: string;
+}
+
+const defaultChunkPaths = 2000;
+
+function newGcId(now: number): string {
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+async function streamState(events: EventStore, gcId: string): Promise<GcState> {
+  const history = [];
+  for await (const recorded of events.readStream(streams.gc(gcId))) history.push(readDomainEvent(recorded));
+  return fold(gcDecider, history as Parameters<typeof gcDecider.evolve>[1][]);
+}
+
+export async function collectGarbage(options: CollectOptions): Promise<GcSummary> {
+  const { store, events, policy } = options;
+  const now = options.now ?? Date.now;
+  const gcId = options.gcId ?? newGcId(now());
+  const actor = options.actor ?? 'gc';
+  const chunkPaths = options.chunkPaths ?? defaultChunkPaths;
+  const progress = options.onProgress ?? (() => undefined);
+  const handle = (id: string, command: GcCommand, step: string) =>
+    handleCommand(events, gcDecider, streams.gc(id), command, {
+      cause: { kind: 'command', id: `gc:${id}:${step}` },
+      actor,
+      at: new Date(now()).toISOString(),
+    });
+  const issued = (id: string) => ({ gcId: id, at: new Date(now()).toISOString(), actor });
+
+  const dir = await acquireGcDir(options.gcDir, gcId);
+  try {
+    const recovered = dir.interrupted && (await recover(dir.interrupted));
+    await dir.clearJournal();
+
+    const records = await store.scan();
+    const roots = [...(await store.pinned()), ...(await options.rootSource.liveRoots())];
+    const plan = planCollection(records, roots, now() - policy.gracePeriodSeconds * 1000);
+    progress({
+      phase: 'planned',
+      garbage: plan.garbageCount,
+      garbageBytes: plan.garbageBytes,
+      live: plan.liveCount,
+    });
+
+    await handle(gcId, { type: 'StartGc', ...issued(gcId), policy }, 'start');
+    let freedBytes = 0;
+    let pathCount = 0;
+    try {
+      for (let chunk = 0; ; chunk++) {
+        if (!policy.dryRun) {
+          // Paths registered or pinned since the plan keep what they refer to.
+          const fresh = await store.scanNew();
+          plan.keep([...fresh.map((record) => record.path), ...(await store.pinned())], fresh);
+        }
+        const budget = (policy.maxFreedBytes ?? Number.MAX_SAFE_INTEGER) - freedBytes;
+        const paths = plan.next(chunkPaths, budget);
+        if (paths.length === 0) break;
+        if (!policy.dryRun) {
+          await dir.writeJournal({ gcId, chunk, paths });
+          await store.unregister(paths);
+        }
+        await handle(
+          gcId,
+          { type: 'CollectGcPaths', ...issued(gcId), chunk, paths: collected(paths) },
+          `chunk-${chunk}`,
+        );
+        if (!policy.dryRun) {
+          await store.deleteContent(paths);
+          await dir.clearJournal();
+        }
+        pathCount += paths.length;
+        freedBytes += paths.reduce((sum, record) => sum + record.bytes, 0);
+        progress({ phase: 'chunk', chunk, paths: pathCount, freedBytes });
+      }
+      await handle(gcId, { type: 'FinishGc', ...issued(gcId) }, 'finish');
+    } catch (error) {
+      const detail = (error as Error).message ?? String(error);
+      await handle(gcId, { type: 'FailGc', ...issued(gcId), reason: 'io-error', detail }, 'fail').catch(
+        () => undefined,
+      );
+      throw error;
+    }
+    return {
+      gcId,
+      dryRun: policy.dryRun,
+      validCount: records.length,
+      liveCount: plan.liveCount,
+      garbageCount: plan.garbageCount,
+      garbageBytes: plan.garbageBytes,
+      pathCount,
+      freedBytes,
+      ...(recovered && { recovered }),
+    };
+  } finally {
+    await dir.release();
+  }
+
+  /** Finishes the chunk a dead collection was removing and ends its stream as interrupted. */
+  async function recover(interrupted: Interrupted): Promise<string> {
+    const { journal } = interrupted;
+    const leftovers: PathRecord[] = [];
+    if (journal) {
+      for (const record of journal.paths) if (!(await store.isValid(record.path))) leftovers.push(record);
+      await store.deleteContent(leftovers);
+    }
+    const state = await streamState(events, interrupted.gcId);
+    if (state.status === 'running') {
+      if (journal && leftovers.length > 0 && state.nextChunk === journal.chunk) {
+        const command = {
+          type: 'CollectGcPaths',
+          ...issued(interrupted.gcId),
+          chunk: journal.chunk,
+          paths: collected(leftovers),
+        } as const;
+        await handle(interrupted.gcId, command, `chunk-${journal.chunk}`);
+      }
+      const who =
+        interrupted.pid === undefined ? 'the collection' : `the collecting process (pid ${interrupted.pid})`;
+      const detail = `${who} stopped before the end; ${leftovers.length} unregistered paths of its last chunk were deleted by collection ${gcId}`;
+      await handle(
+        interrupted.gcId,
+        { type: 'FailGc', ...issued(interrupted.gcId), reason: 'interrupted', detail },
+        'interrupted',
+      );
+    }
+    progress({ phase: 'recovered', gcId: interrupted.gcId, leftovers: leftovers.length });
+    return interrupted.gcId;
+  }
+}
+
+function collected(paths: readonly PathRecord[]) {
+  return paths.map((record) => ({ path: record.path, bytes: record.bytes }));
+}
