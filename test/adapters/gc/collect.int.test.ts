@@ -19,7 +19,8 @@ test.after.each(async ({ f }) => {
 test(
   'keeps the closure of a root and removes every other old path, content included',
   withTimeout(10_000, async (context) => {
-    const f = (context.f = await createGcFixture(graph));
+    const f = await createGcFixture(graph);
+    context.f = f;
     const summary = await f.gc({}, { roots: staticRootSource([f.paths[2]!]) });
     assert.equal(await f.validIndices(), [0, 1, 2]);
     assert.is(summary.pathCount, 3);
@@ -37,7 +38,8 @@ test(
 test(
   'keeps a pinned path and what it refers to',
   withTimeout(10_000, async (context) => {
-    const f = (context.f = await createGcFixture(graph));
+    const f = await createGcFixture(graph);
+    context.f = f;
     await f.store.addRoot('pinned', f.paths[3]!);
     await f.gc();
     assert.equal(await f.validIndices(), [0, 3]);
@@ -48,7 +50,8 @@ test(
   'keeps paths younger than the grace period, with their closures',
   withTimeout(10_000, async (context) => {
     const young = graph.map((p, index) => (index === 2 ? { ...p, registeredAt: now - 60_000 } : p));
-    const f = (context.f = await createGcFixture(young));
+    const f = await createGcFixture(young);
+    context.f = f;
     await f.gc({ gracePeriodSeconds: 3600 });
     assert.equal(await f.validIndices(), [0, 1, 2]);
     await f.gc({ gracePeriodSeconds: 30 });
@@ -59,7 +62,8 @@ test(
 test(
   'records GcStarted, the chunks in order with referrers before their references, and GcFinished with their totals',
   withTimeout(10_000, async (context) => {
-    const f = (context.f = await createGcFixture(graph));
+    const f = await createGcFixture(graph);
+    context.f = f;
     const summary = await f.gc({}, { gcId: 'g1', chunkPaths: 2 });
     const events = await f.stream('g1');
     assert.equal(
@@ -87,7 +91,8 @@ test(
 test(
   'a dry run records what it would free and changes nothing',
   withTimeout(10_000, async (context) => {
-    const f = (context.f = await createGcFixture(graph));
+    const f = await createGcFixture(graph);
+    context.f = f;
     const entries = await f.storeEntries();
     const summary = await f.gc({ dryRun: true }, { gcId: 'dry' });
     assert.is(summary.pathCount, 6);
@@ -107,7 +112,8 @@ test(
 test(
   'stops within the byte limit, oldest first',
   withTimeout(10_000, async (context) => {
-    const f = (context.f = await createGcFixture([{}, {}, {}, {}]));
+    const f = await createGcFixture([{}, {}, {}, {}]);
+    context.f = f;
     const dry = await f.gc({ dryRun: true });
     const each = dry.freedBytes / 4;
     const summary = await f.gc({ maxFreedBytes: Math.floor(each * 2.5) }, { gcId: 'limited' });
@@ -122,7 +128,8 @@ test(
 test(
   'refuses to run while another collection holds the lock',
   withTimeout(10_000, async (context) => {
-    const f = (context.f = await createGcFixture(graph));
+    const f = await createGcFixture(graph);
+    context.f = f;
     let release: () => void = () => undefined;
     let entered: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {

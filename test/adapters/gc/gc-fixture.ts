@@ -25,6 +25,8 @@ export interface GcFixture {
   readonly gcDir: string;
   readonly paths: string[];
   store: Store;
+  /** Opens the store again (as a restarted process would) and makes it `store`. */
+  reopen(): Promise<Store>;
   readonly events: EventStore;
   readonly ledger: TestLedger;
   /** Runs a collection with a policy that removes everything old by default. */
@@ -60,6 +62,10 @@ export async function createGcFixture(spec: readonly Partial<SyntheticPath>[]): 
     gcDir: join(dir.path, 'gc'),
     paths,
     store: await openFileStore({ storeDir, stateDir }),
+    async reopen() {
+      fixture.store = await openFileStore({ storeDir, stateDir });
+      return fixture.store;
+    },
     events,
     ledger,
     gc(policy = {}, options = {}) {
