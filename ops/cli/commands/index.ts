@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerDrvCommand } from './drv.ts';
 import { registerEvalJobsCommand } from './eval-jobs.ts';
 import { registerEventsCommand } from './events.ts';
+import { registerGcCommand } from './gc.ts';
 import { registerKeysCommand } from './keys.ts';
 import { registerLedgerCommand } from './ledger.ts';
 import { registerNarCommand } from './nar.ts';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerKeysCommand(program);
   registerEvalJobsCommand(program);
   registerStoreCommand(program);
+  registerGcCommand(program);
 }
