@@ -1,5 +1,14 @@
 /** Build events for the read-model tests, with defaults a test overrides when it cares. */
-import type { BuildEvent, FailureReason } from '../../../domain/build/index.ts';
+import type { BuildEvent, FailureReason, Output } from '../../../domain/build/index.ts';
+
+/** An output as the catalogue requires of a success (at least one). */
+export const output: Output = {
+  name: 'out',
+  path: '/nix/store/0c2kzmhpbwl8xwsyxsvmhzf3ynn6r4ww-hello-2.12',
+  narHash: 'sha256:1n5vhj5l2yq1z5cn1nr1mgxrrbk0wzzm9p4k4y2r3x2s1fbgq4yj',
+  narSize: 4096,
+  references: [],
+};
 
 const system = 'x86_64-linux';
 
@@ -43,12 +52,12 @@ export const succeeded = (
   attemptId = `${drvPath}#1`,
 ): BuildEvent => ({
   type: 'BuildSucceeded',
-  data: { drvPath, attemptId, outputs: [], timings },
+  data: { drvPath, attemptId, outputs: [output], timings },
 });
 
 export const substituted = (drvPath: string): BuildEvent => ({
   type: 'BuildSubstituted',
-  data: { drvPath, from: 'https://cache.example', outputs: [] },
+  data: { drvPath, from: 'https://cache.example', outputs: [output] },
 });
 
 export const failed = (

@@ -7,6 +7,7 @@ import { type BuildCommand, type BuildState, buildDecider } from '../../../domai
 import type { TallyEvent } from '../../../domain/events.ts';
 import { isDomainError } from '../../../domain/shared/errors.ts';
 import { type WorkerCommand, type WorkerState, workerDecider } from '../../../domain/worker/index.ts';
+import { output } from './builds.ts';
 import { at, drv, type Timed } from './history.ts';
 
 const drvs = ['a', 'b', 'c', 'd', 'e'].map(drv);
@@ -44,7 +45,7 @@ function buildCommand(s: Step, drvPath: string, time: string, build: BuildState)
       return { ...base, type: 'QueueBuild', system, wantedBy, priority: s.choice % 4, dependencies };
     }
     case 2:
-      return { ...base, type: 'SubstituteBuild', from: 'https://cache', outputs: [] };
+      return { ...base, type: 'SubstituteBuild', from: 'https://cache', outputs: [output] };
     case 3:
     case 4: {
       const name = workers[s.choice % 2]!;
@@ -54,7 +55,7 @@ function buildCommand(s: Step, drvPath: string, time: string, build: BuildState)
     case 5:
       return { ...base, type: 'StartBuild', attemptId: current };
     case 6:
-      return { ...base, type: 'SucceedBuild', attemptId: current, outputs: [], timings };
+      return { ...base, type: 'SucceedBuild', attemptId: current, outputs: [output], timings };
     case 7: {
       const root = drvs[s.choice % drvs.length]!;
       const reason =
