@@ -8,6 +8,7 @@ import type { EventStore } from '../adapters/eventstore/event-store.ts';
 import type { ProjectionRunner } from '../projections/runtime/runner.ts';
 import type { TokenStore } from './auth/token-store.ts';
 import auth from './plugins/auth.ts';
+import connections from './plugins/connections.ts';
 import errors from './plugins/errors.ts';
 import eventStore from './plugins/event-store.ts';
 import metrics from './plugins/metrics.ts';
@@ -34,6 +35,7 @@ export interface TallyApiOptions {
 
 export const tallyApi: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options) => {
   await fastify.register(errors);
+  await fastify.register(connections);
   await fastify.register(metrics, {
     projections: options.projections,
     processMetrics: options.processMetrics ?? true,

@@ -73,6 +73,8 @@ const events: FastifyPluginAsyncTypebox<EventsRouteOptions> = async (fastify, op
       reply
         .header('cache-control', 'no-cache, no-transform')
         .header('x-accel-buffering', 'no')
+        // A feed ended by the server (shutdown) must not leave a keep-alive socket behind for close() to wait on.
+        .header('connection', 'close')
         .type('text/event-stream; charset=utf-8')
         // A stream body: the type provider only knows the serialised schemas; the 200 schema documents it.
         .send(feed.body as never)
