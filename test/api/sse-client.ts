@@ -37,7 +37,7 @@ export function parseFrame(block: string): SseFrame {
     const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
     if (name === 'id') fields.id = value;
     else if (name === 'event') fields.event = value;
-    else if (name === 'data') (fields.data ??= []).push(value);
+    else if (name === 'data') fields.data = [...(fields.data ?? []), value];
   }
   return {
     ...(fields.id !== undefined ? { id: fields.id } : {}),
@@ -85,23 +85,23 @@ export async function openSse(url: string, headers: Record<string, string> = {})
     }
   })();
 
+  async function next(wanted: (frame: SseFrame) => boolean): Promise<SseFrame> {
+    for (;;) {
+      while (cursor < frames.length) {
+        const frame = frames[cursor++]!;
+        if (wanted(frame)) return frame;
+      }
+      if (failure) throw failure;
+      if (ended) throw new Error('the feed ended');
+      await changed();
+    }
+  }
+
   return {
     response,
     frames,
-    async next(wanted) {
-      for (;;) {
-        while (cursor < frames.length) {
-          const frame = frames[cursor++]!;
-          if (wanted(frame)) return frame;
-        }
-        if (failure) throw failure;
-        if (ended) throw new Error('the feed ended');
-        await changed();
-      }
-    },
-    nextEvent() {
-      return this.next((frame) => frame.data !== undefined);
-    },
+    next,
+    nextEvent: () => next((frame) => frame.data !== undefined),
     async ended() {
       while (!ended) await changed();
     },
