@@ -4,6 +4,7 @@
  * as one more `register` line at the end.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import fp from 'fastify-plugin';
 import type { EventStore } from '../adapters/eventstore/event-store.ts';
 import type { ProjectionRunner } from '../projections/runtime/runner.ts';
 import type { TokenStore } from './auth/token-store.ts';
@@ -33,7 +34,7 @@ export interface TallyApiOptions {
   readonly processMetrics?: boolean;
 }
 
-export const tallyApi: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options) => {
+const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options) => {
   await fastify.register(errors);
   await fastify.register(connections);
   await fastify.register(metrics, {
@@ -55,3 +56,9 @@ export const tallyApi: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fasti
   await fastify.register(history);
   await fastify.register(events, options.liveFeed ?? {});
 };
+
+/**
+ * Not encapsulated (like fastify/demo's app plugin), so the error handler, hooks and decorators also
+ * govern routes the composition root adds beside it (the binary cache).
+ */
+export const tallyApi = fp(api, { name: 'tally-api', fastify: '5.x' });
