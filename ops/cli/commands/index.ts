@@ -8,6 +8,7 @@ import { registerLedgerCommand } from './ledger.ts';
 import { registerNarCommand } from './nar.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerStoreCommand } from './store.ts';
+import { registerTokenCommand } from './token.ts';
 
 /** Every command of the `tally` CLI, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerEvalJobsCommand(program);
   registerStoreCommand(program);
   registerGcCommand(program);
+  registerTokenCommand(program);
 }
