@@ -1,21 +1,37 @@
 /**
- * The composition root of the Tally server: it wires the adapters into one running process. Today
- * that is the event store (the embedded ledger, unless an external EventStoreDB/KurrentDB is named);
- * the projections, the HTTP API and the local workers join it here as they land.
+ * The composition root of the Tally server: it wires the adapters into one running process — the
+ * event store (the embedded ledger, unless an external EventStoreDB/KurrentDB is named), the
+ * projections, the store with its binary cache, and the HTTP API.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { connectEventStore } from '../../adapters/eventstore/esdb-event-store.ts';
+import type { EventStore } from '../../adapters/eventstore/event-store.ts';
+import { decodeRecorded } from '../../adapters/eventstore/read-domain-event.ts';
 import { type RunningLedger, startLedger } from '../../adapters/ledger/index.ts';
+import { createFileSnapshotStore } from '../../adapters/projection-snapshots/file-snapshot-store.ts';
+import { openFileStore } from '../../adapters/store/file-store.ts';
+import { buildApp, type TallyApp } from '../../api/app.ts';
+import { openTokenStore } from '../../api/auth/token-store.ts';
+import { cacheRoutes } from '../../api/routes/cache/index.ts';
+import { allProjections } from '../../projections/catalogue.ts';
+import { createProjectionRunner, type ProjectionRunner } from '../../projections/runtime/runner.ts';
 import { removeLedgerEndpoint, writeLedgerEndpoint } from '../cli/options.ts';
+import { loadOrCreateFarmKey } from './farm-key.ts';
 
 export interface TallyServerOptions {
-  /** The data directory: the ledger's log and everything else Tally keeps. */
+  /** The data directory: the ledger's log, snapshots, the store, tokens, keys. */
   readonly dataDir: string;
   /** An external event store's connection string; absent: start the embedded ledger. */
   readonly eventstore?: string;
   /** The embedded ledger's port (EventStoreDB's 2113 by default; 0 for a free one). */
   readonly ledgerPort: number;
+  /** Where the HTTP API listens: loopback by default. */
+  readonly host: string;
+  readonly port: number;
+  /** The store directory outputs live in; `<data>/nix/store` by default (the native builder's). */
+  readonly storeDir?: string;
   readonly logger: Logger;
   readonly version: string;
 }
@@ -23,29 +39,122 @@ export interface TallyServerOptions {
 export interface TallyServer {
   /** The event store every part of this server talks to. */
   readonly eventstoreUrl: string;
+  /** Where the HTTP API answers: `http://HOST:PORT`. */
+  readonly apiUrl: string;
+  /** The farm's public key, for Nix clients' `trusted-public-keys`. */
+  readonly publicKey: string;
+  /** The first admin token, when this start created the token file (shown once); otherwise undefined. */
+  readonly firstToken?: string;
   stop(): Promise<void>;
 }
 
 export async function startTally(options: TallyServerOptions): Promise<TallyServer> {
   const { dataDir, logger } = options;
   await mkdir(dataDir, { recursive: true });
-  let ledger: RunningLedger | undefined;
-  if (!options.eventstore) {
-    const directory = join(dataDir, 'ledger');
-    await mkdir(directory, { recursive: true });
-    ledger = await startLedger({ directory, port: options.ledgerPort, logger, version: options.version });
-    await writeLedgerEndpoint(dataDir, { url: ledger.url, pid: process.pid });
-  }
-  const eventstoreUrl = ledger?.url ?? options.eventstore!;
-  logger.info({ eventstore: eventstoreUrl, dataDir, embedded: ledger !== undefined }, 'tally server started');
-  return {
-    eventstoreUrl,
-    async stop() {
-      if (ledger) {
-        await removeLedgerEndpoint(dataDir);
-        await ledger.close();
-      }
-      logger.info('tally server stopped');
-    },
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse())
+      await step().catch((error) => logger.error({ err: error }, 'stopping failed'));
   };
+  try {
+    const eventstoreUrl = await startEventStore(options, stops);
+    const eventStore = await connectEventStore(eventstoreUrl);
+    stops.push(() => eventStore.close());
+    const projections = await startProjections(dataDir, eventStore, logger);
+    stops.push(() => projections.stop());
+    const farmKey = await loadOrCreateFarmKey(dataDir);
+    const tokens = openTokenStore(dataDir);
+    const firstToken = await tokens.createFirstToken('admin');
+    const app = await buildTheApp(options, eventStore, projections, tokens, farmKey.secretKey);
+    stops.push(() => app.close());
+    await app.listen({ host: options.host, port: options.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const apiUrl = `http://${options.host}:${port}`;
+    logger.info({ eventstore: eventstoreUrl, api: apiUrl, dataDir }, 'tally server started');
+    return {
+      eventstoreUrl,
+      apiUrl,
+      publicKey: farmKey.publicKey,
+      ...(firstToken ? { firstToken } : {}),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startEventStore(
+  options: TallyServerOptions,
+  stops: Array<() => Promise<unknown>>,
+): Promise<string> {
+  if (options.eventstore) return options.eventstore;
+  const directory = join(options.dataDir, 'ledger');
+  await mkdir(directory, { recursive: true });
+  const ledger: RunningLedger = await startLedger({
+    directory,
+    port: options.ledgerPort,
+    logger: options.logger,
+    version: options.version,
+  });
+  stops.push(() => ledger.close());
+  await writeLedgerEndpoint(options.dataDir, { url: ledger.url, pid: process.pid });
+  stops.push(() => removeLedgerEndpoint(options.dataDir));
+  return ledger.url;
+}
+
+async function startProjections(
+  dataDir: string,
+  eventStore: EventStore,
+  logger: Logger,
+): Promise<ProjectionRunner> {
+  const runner = createProjectionRunner({
+    source: eventStore,
+    projections: allProjections,
+    decode: decodeRecorded,
+    snapshots: createFileSnapshotStore(join(dataDir, 'projections'), logger),
+    logger: logger.child({ component: 'projections' }),
+  });
+  await runner.start();
+  return runner;
+}
+
+async function buildTheApp(
+  options: TallyServerOptions,
+  eventStore: EventStore,
+  projections: ProjectionRunner,
+  tokens: ReturnType<typeof openTokenStore>,
+  secretKey: Awaited<ReturnType<typeof loadOrCreateFarmKey>>['secretKey'],
+): Promise<TallyApp> {
+  const store = await openFileStore({
+    storeDir: options.storeDir ?? join(options.dataDir, 'nix', 'store'),
+    stateDir: join(options.dataDir, 'store'),
+  });
+  const app = await buildApp({
+    dataDir: options.dataDir,
+    logger: options.logger,
+    eventStore,
+    projections,
+    tokens,
+    version: options.version,
+    authExemptPrefixes: ['/cache/'],
+  });
+  await app.register(cacheRoutes, {
+    prefix: '/cache',
+    store,
+    signingKey: { name: secretKey.name, secretKey },
+    authorizeUpload: async (request) => {
+      const header = request.headers.authorization ?? '';
+      const actor = header.startsWith('Bearer ') ? await tokens.verify(header.slice(7)) : undefined;
+      return actor
+        ? { actor }
+        : {
+            status: 401,
+            code: 'TALLY_AUTH_MISSING_TOKEN',
+            detail: 'uploads need a bearer token (`tally token`)',
+          };
+    },
+  });
+  return app;
 }

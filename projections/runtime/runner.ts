@@ -73,8 +73,11 @@ export function createProjectionRunner<E extends { readonly type: string }>(
   let firstUnsavedAt: number | undefined;
   let saving: Promise<void> = Promise.resolve();
 
+  /** The position every projection has reached; -1 (nothing folded) with no projections. */
   const position = () =>
-    slots.reduce((lowest, slot) => Math.min(lowest, slot.position), Number.POSITIVE_INFINITY);
+    slots.length === 0
+      ? -1
+      : slots.reduce((lowest, slot) => Math.min(lowest, slot.position), Number.POSITIVE_INFINITY);
 
   async function restore(slot: ProjectionSlot): Promise<void> {
     const snapshot = await snapshots.load(slot.projection.name);

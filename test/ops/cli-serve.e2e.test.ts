@@ -13,11 +13,11 @@ import { tempDir, withTimeout } from '../helpers/uvu.ts';
 const test = suite('tally serve');
 
 async function serveUntilStarted(dataDir: string) {
-  const child = startTally(['serve', '--data', dataDir, '--ledger-port', '0']);
+  const child = startTally(['serve', '--data', dataDir, '--ledger-port', '0', '--port', '0']);
   const started = lineMatching(child, (line) => line.includes('tally server started'));
   const done = finished(child);
-  const { eventstore } = JSON.parse(await started) as { eventstore: string };
-  return { child, done, eventstore };
+  const { eventstore, api } = JSON.parse(await started) as { eventstore: string; api: string };
+  return { child, done, eventstore, api };
 }
 
 test(
@@ -58,12 +58,41 @@ test(
 );
 
 test(
+  'serves the API and the binary cache, and prints the admin token only at first start',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-serve-');
+    try {
+      const first = await serveUntilStarted(dir.path);
+      const health = await fetch(`${first.api}/healthz`);
+      assert.is(health.status, 200);
+      const cacheInfo = await (await fetch(`${first.api}/cache/nix-cache-info`)).text();
+      assert.match(cacheInfo, /StoreDir: /);
+      const refused = await fetch(`${first.api}/api/tokens-or-anything`, { method: 'POST' });
+      assert.ok(refused.status === 401 || refused.status === 404);
+      first.child.kill('SIGTERM');
+      const stopped = await first.done;
+      assert.is(stopped.code, 0, stopped.stderr);
+      assert.match(stopped.stderr, /admin token: \S+/);
+      assert.match(stopped.stderr, /trusted-public-keys = \S+:\S+/);
+
+      const second = await serveUntilStarted(dir.path);
+      second.child.kill('SIGTERM');
+      const again = await second.done;
+      assert.is(again.code, 0);
+      assert.not.match(again.stderr, /admin token:/);
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
   'refuses to start twice on one data directory, saying what to do',
   withTimeout(30_000, async () => {
     const dir = await tempDir('tally-serve-');
     try {
       const first = await serveUntilStarted(dir.path);
-      const second = await tally(['serve', '--data', dir.path, '--ledger-port', '0']);
+      const second = await tally(['serve', '--data', dir.path, '--ledger-port', '0', '--port', '0']);
       assert.is(second.code, 1);
       assert.match(second.stderr, /already running.*stop it first/);
       assert.match(second.stderr, /TALLY_CLI_LEDGER_RUNNING/);

@@ -20,6 +20,9 @@ interface ServeOptions {
   readonly data?: string;
   readonly eventstore?: string;
   readonly ledgerPort: number;
+  readonly host: string;
+  readonly port: number;
+  readonly storeDir?: string;
 }
 
 async function serve(options: ServeOptions): Promise<void> {
@@ -35,15 +38,24 @@ async function serve(options: ServeOptions): Promise<void> {
   const server = await startTally({
     dataDir,
     ledgerPort: options.ledgerPort,
+    host: options.host,
+    port: options.port,
     logger,
+    ...(options.storeDir ? { storeDir: options.storeDir } : {}),
     version: packageVersion(),
     ...(options.eventstore ? { eventstore: options.eventstore } : {}),
   });
   const stopping = nextStopSignal();
+  const token = server.firstToken
+    ? `  admin token: ${server.firstToken}   (shown once; writes need it as a bearer token)\n`
+    : '';
   process.stderr.write(
     `\nTally is running. Data: ${dataDir}\n` +
+      `  API:         ${server.apiUrl}/api/docs\n` +
+      `  cache:       ${server.apiUrl}/cache   trusted-public-keys = ${server.publicKey}\n` +
       `  event store: ${server.eventstoreUrl}\n` +
-      '  try:         npx tally events stats    npx tally events tail\n' +
+      token +
+      `  try:         curl ${server.apiUrl}/healthz    npx tally events tail\n` +
       '  stop:        Ctrl-C\n\n',
   );
   const signal = await stopping;
@@ -59,6 +71,13 @@ export function registerServeCommand(program: Command): void {
     .description('run the Tally server with its embedded event store (what `npm start` runs)')
     .addOption(dataOption())
     .option('--eventstore <url>', 'use this EventStoreDB/KurrentDB instead of the embedded ledger (esdb://…)')
+    .option('--host <host>', 'interface the HTTP API listens on', '127.0.0.1')
+    .addOption(
+      new Option('--port <port>', 'HTTP API port; 0 picks a free one')
+        .default(8080)
+        .argParser(integerOption('--port')),
+    )
+    .option('--store-dir <dir>', 'the store directory outputs live in (default <data>/nix/store)')
     .addOption(
       new Option('--ledger-port <port>', "the embedded ledger's port; 0 picks a free one")
         .default(defaultLedgerPort)
