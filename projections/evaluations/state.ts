@@ -1,0 +1,101 @@
+/**
+ * The evaluations read model: every evaluation of every specification with its timings, checkouts and
+ * jobs, and the build status of each job, kept current as builds progress.
+ */
+import type { Checkout } from '../../domain/checkout/checkout.ts';
+import type { EvaluationFailureReason, Trigger } from '../../domain/evaluation/job.ts';
+import type { IsoTime } from '../../domain/shared/time.ts';
+import { emptyMap, type PMap } from '../builds/persistent-map.ts';
+
+/** Where an evaluation stands. */
+export type EvaluationStatus = 'requested' | 'started' | 'completed' | 'failed' | 'aborted';
+
+/**
+ * The build status of a job: its derivation's build. `queued` also covers a job whose build the
+ * scheduler has not queued yet.
+ */
+export type JobBuildStatus =
+  | 'queued'
+  | 'dispatched'
+  | 'building'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'substituted';
+
+export const jobBuildStatuses: readonly JobBuildStatus[] = [
+  'queued',
+  'dispatched',
+  'building',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'substituted',
+];
+
+/** Jobs of an evaluation by build status. */
+export type JobCounts = Readonly<Record<JobBuildStatus, number>>;
+
+export const noJobs: JobCounts = {
+  queued: 0,
+  dispatched: 0,
+  building: 0,
+  succeeded: 0,
+  failed: 0,
+  cancelled: 0,
+  substituted: 0,
+};
+
+/** How an evaluation that did not complete ended. */
+export type EvaluationEnd =
+  | {
+      readonly kind: 'failed';
+      readonly reason: EvaluationFailureReason;
+      readonly logRef: string;
+      readonly message?: string;
+    }
+  | { readonly kind: 'aborted'; readonly by: string; readonly why: string };
+
+/** One evaluation, without its jobs: what lists show. */
+export interface EvaluationSummary {
+  readonly id: string;
+  readonly spec: string;
+  readonly status: EvaluationStatus;
+  readonly trigger: Trigger;
+  readonly checkouts: readonly Checkout[];
+  readonly requestedAt: IsoTime;
+  readonly startedAt?: IsoTime;
+  readonly finishedAt?: IsoTime;
+  /** From start to end (as the evaluator reported for completed evaluations). */
+  readonly durationMs?: number;
+  /** Jobs recorded so far (all of them once completed). */
+  readonly jobCount: number;
+  readonly counts: JobCounts;
+  readonly end?: EvaluationEnd;
+}
+
+/** One evaluation with its jobs: job name → `.drv` path, in the order the evaluator gave them. */
+export interface EvaluationDoc extends EvaluationSummary {
+  readonly jobs: Readonly<Record<string, string>>;
+}
+
+/** What the model knows of one derivation: its build's status and the evaluations whose jobs want it. */
+export interface DrvDoc {
+  readonly status: JobBuildStatus;
+  /** One evaluation id per job that has this derivation (an id twice when two of its jobs do). */
+  readonly wanters: readonly string[];
+}
+
+export interface EvaluationsState {
+  readonly evaluations: PMap<EvaluationDoc>;
+  /** Evaluation ids per specification, oldest first. */
+  readonly bySpec: Readonly<Record<string, readonly string[]>>;
+  /** Derivations by `.drv` path. */
+  readonly drvs: PMap<DrvDoc>;
+}
+
+export const initialEvaluationsState: EvaluationsState = {
+  evaluations: emptyMap(),
+  bySpec: {},
+  drvs: emptyMap(),
+};
