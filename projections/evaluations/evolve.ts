@@ -120,8 +120,11 @@ function addJobs(
   return { ...state, drvs, evaluations: setIn(state.evaluations, id, next) };
 }
 
-/** The status a build event gives its derivation, or `undefined` when it changes none. */
-function statusAfter(event: BuildEvent, before: JobBuildStatus | undefined): JobBuildStatus | undefined {
+/** The status a build event gives its derivation, or `undefined` when it changes none (shared with jobsets). */
+export function buildStatusAfter(
+  event: BuildEvent,
+  before: JobBuildStatus | undefined,
+): JobBuildStatus | undefined {
   switch (event.type) {
     case 'BuildQueued':
     case 'BuildRestarted':
@@ -151,7 +154,7 @@ function statusAfter(event: BuildEvent, before: JobBuildStatus | undefined): Job
 function evolveBuildStatus(state: EvaluationsState, event: BuildEvent): EvaluationsState {
   const { drvPath } = event.data;
   const drv = getIn(state.drvs, drvPath);
-  const status = statusAfter(event, drv?.status);
+  const status = buildStatusAfter(event, drv?.status);
   if (status === undefined || status === drv?.status) return state;
   const drvs = setIn(state.drvs, drvPath, { status, wanters: drv?.wanters ?? [] });
   if (!drv || drv.wanters.length === 0) return { ...state, drvs };
