@@ -1,0 +1,50 @@
+/**
+ * The jobsets read model: `{ projection, queries }`.
+ */
+import type { TallyEvent } from '../../domain/events.ts';
+import type { Projection } from '../runtime/projection.ts';
+import { evolveJobsets } from './evolve.ts';
+import { getSpec, jobWeather, listSpecs } from './queries.ts';
+import { initialJobsetsState, type JobsetsState } from './state.ts';
+
+export type * from './queries.ts';
+export type * from './state.ts';
+
+const handled = new Set<string>([
+  'SpecificationRegistered',
+  'SpecificationUpdated',
+  'SpecificationDeactivated',
+  'SpecificationActivated',
+  'SpecificationRemoved',
+  'CheckoutDetected',
+  'PollFailed',
+  'PollRecovered',
+  'EvaluationRequested',
+  'EvaluationStarted',
+  'EvaluationJobsAdded',
+  'EvaluationCompleted',
+  'EvaluationFailed',
+  'EvaluationAborted',
+  'BuildQueued',
+  'BuildSubstituted',
+  'BuildDispatched',
+  'BuildStarted',
+  'BuildSucceeded',
+  'BuildFailed',
+  'BuildCancelled',
+  'BuildRestarted',
+  'BuildRequeued',
+] satisfies TallyEvent['type'][]);
+
+/** Specifications with their channels, last evaluation, job counts and weather. */
+export const jobsetsProjection: Projection<JobsetsState, TallyEvent> = {
+  name: 'jobsets',
+  version: 1,
+  canHandle: (type) => handled.has(type),
+  initialState: initialJobsetsState,
+  evolve: evolveJobsets,
+};
+
+export const jobsetsQueries = { listSpecs, getSpec, jobWeather };
+
+export const jobsets = { projection: jobsetsProjection, queries: jobsetsQueries };

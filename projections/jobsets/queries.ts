@@ -1,0 +1,112 @@
+/**
+ * Queries of the jobsets read model. Job counts and weather are computed when asked, from the jobs of
+ * the two latest completed evaluations and the derivations' build statuses: O(jobs of one evaluation)
+ * per specification asked about, and nothing per build event.
+ */
+import { unreachable } from '../../domain/shared/unreachable.ts';
+import { outcomeOf } from '../branch-diff/diff.ts';
+import { getIn } from '../builds/persistent-map.ts';
+import { type JobBuildStatus, type JobCounts, noJobs } from '../evaluations/state.ts';
+import type { CompletedJobs, JobsetsState, SpecDoc } from './state.ts';
+
+/** A specification with the job counts of its latest completed evaluation. */
+export interface SpecView extends Omit<SpecDoc, 'running' | 'latest' | 'previous'> {
+  /** The latest completed evaluation, if any. */
+  readonly latestEvaluation?: {
+    readonly id: string;
+    readonly finishedAt: string;
+    readonly counts: JobCounts;
+  };
+  /** Evaluations requested or started and not ended. */
+  readonly runningEvaluations: readonly string[];
+}
+
+function statusOf(state: JobsetsState, drvPath: string): JobBuildStatus {
+  return getIn(state.results, drvPath) ?? 'queued';
+}
+
+function countsOf(state: JobsetsState, latest: CompletedJobs): JobCounts {
+  const counts = { ...noJobs };
+  for (const drvPath of Object.values(latest.jobs)) counts[statusOf(state, drvPath)] += 1;
+  return counts;
+}
+
+function viewOf(state: JobsetsState, doc: SpecDoc): SpecView {
+  const { running, latest, previous, ...rest } = doc;
+  return {
+    ...rest,
+    runningEvaluations: Object.keys(running),
+    ...(latest
+      ? {
+          latestEvaluation: {
+            id: latest.evaluationId,
+            finishedAt: latest.finishedAt,
+            counts: countsOf(state, latest),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Every specification, by name. */
+export function listSpecs(state: JobsetsState): SpecView[] {
+  return Object.keys(state.specs)
+    .sort()
+    .map((name) => viewOf(state, state.specs[name]!));
+}
+
+/** One specification, or `undefined`. */
+export function getSpec(state: JobsetsState, name: string): SpecView | undefined {
+  const doc = state.specs[name];
+  return doc && viewOf(state, doc);
+}
+
+/** Hydra's and Cuirass's job "weather": the latest result compared with the one before. */
+export type Weather = 'new-failure' | 'new-success' | 'still-failing' | 'still-succeeding' | 'pending';
+
+export interface JobWeather {
+  readonly job: string;
+  readonly drvPath: string;
+  readonly status: JobBuildStatus;
+  /** The job's status in the previous completed evaluation, when it had the job. */
+  readonly previousStatus?: JobBuildStatus;
+  readonly weather: Weather;
+}
+
+function weatherOf(status: JobBuildStatus, previous: JobBuildStatus | undefined): Weather {
+  const now = outcomeOf(status);
+  const before = previous === undefined ? undefined : outcomeOf(previous);
+  switch (now) {
+    case 'pending':
+      return 'pending';
+    case 'success':
+      return before === 'success' ? 'still-succeeding' : 'new-success';
+    case 'failure':
+      return before === 'failure' ? 'still-failing' : 'new-failure';
+    default:
+      return unreachable(now);
+  }
+}
+
+/** The weather of every job of the latest completed evaluation, by name; `undefined` for an unknown specification. */
+export function jobWeather(state: JobsetsState, spec: string): JobWeather[] | undefined {
+  const doc = state.specs[spec];
+  if (!doc) return undefined;
+  if (!doc.latest) return [];
+  const previous = doc.previous?.jobs ?? {};
+  return Object.keys(doc.latest.jobs)
+    .sort()
+    .map((job) => {
+      const drvPath = doc.latest!.jobs[job]!;
+      const status = statusOf(state, drvPath);
+      const before = previous[job];
+      const previousStatus = before === undefined ? undefined : statusOf(state, before);
+      return {
+        job,
+        drvPath,
+        status,
+        ...(previousStatus === undefined ? {} : { previousStatus }),
+        weather: weatherOf(status, previousStatus),
+      };
+    });
+}

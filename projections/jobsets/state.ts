@@ -1,0 +1,72 @@
+/**
+ * The jobsets read model: per specification its definition, channels and their last checkouts, its
+ * last evaluation, and the jobs of its two latest completed evaluations (for counts and weather).
+ */
+import type { PollFailureReason } from '../../domain/checkout/checkout.ts';
+import type { IsoTime } from '../../domain/shared/time.ts';
+import type { Specification } from '../../domain/specification/specification.ts';
+import { emptyMap, type PMap } from '../builds/persistent-map.ts';
+import type { EvaluationStatus, JobBuildStatus } from '../evaluations/state.ts';
+
+/** The last commit seen on a channel. */
+export interface LastCheckout {
+  readonly commit: string;
+  readonly branch: string;
+  readonly commitTime: IsoTime;
+  readonly detectedAt: IsoTime;
+}
+
+/** A channel as the poller last saw it. */
+export interface ChannelDoc {
+  readonly lastCheckout?: LastCheckout;
+  /** Present while polls fail. */
+  readonly pollFailure?: {
+    readonly reason: PollFailureReason;
+    readonly message: string;
+    readonly since: IsoTime;
+  };
+  readonly recoveredAt?: IsoTime;
+}
+
+export interface LastEvaluation {
+  readonly id: string;
+  readonly status: EvaluationStatus;
+  readonly requestedAt: IsoTime;
+  readonly startedAt?: IsoTime;
+  readonly finishedAt?: IsoTime;
+}
+
+/** A completed evaluation's jobs: name → `.drv` path. */
+export interface CompletedJobs {
+  readonly evaluationId: string;
+  readonly finishedAt: IsoTime;
+  readonly jobs: Readonly<Record<string, string>>;
+}
+
+export interface SpecDoc {
+  readonly name: string;
+  readonly definition: Specification;
+  readonly active: boolean;
+  readonly registeredAt: IsoTime;
+  readonly updatedAt: IsoTime;
+  readonly channels: Readonly<Record<string, ChannelDoc>>;
+  readonly lastEvaluation?: LastEvaluation;
+  /** Jobs of evaluations in progress, until they end. */
+  readonly running: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly latest?: CompletedJobs;
+  readonly previous?: CompletedJobs;
+}
+
+export interface JobsetsState {
+  readonly specs: Readonly<Record<string, SpecDoc>>;
+  /** The specification of each evaluation (later evaluation events carry only its id). */
+  readonly evaluationSpecs: PMap<string>;
+  /** The build status of every derivation seen in a build event. */
+  readonly results: PMap<JobBuildStatus>;
+}
+
+export const initialJobsetsState: JobsetsState = {
+  specs: {},
+  evaluationSpecs: emptyMap(),
+  results: emptyMap(),
+};

@@ -1,0 +1,143 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { noJobs } from '../../../projections/evaluations/state.ts';
+import { jobsets } from '../../../projections/jobsets/index.ts';
+import { drv, FarmHistory, given, job } from '../fixtures/farm-history.ts';
+
+const { projection, queries } = jobsets;
+const test = suite('jobsets read model');
+
+test('keeps a specification definition and active flag through updates, pauses and removal', () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix');
+  farm.registerSpec('nixpkgs');
+  farm.updateSpec('guix', { priority: 5 });
+  farm.deactivateSpec('guix', 'maintenance');
+  let state = given(projection, farm.events).state;
+  const guix = queries.getSpec(state, 'guix')!;
+  assert.is(guix.definition.priority, 5);
+  assert.is(guix.active, false);
+  assert.equal(
+    queries.listSpecs(state).map((s) => s.name),
+    ['guix', 'nixpkgs'],
+  );
+  farm.activateSpec('guix');
+  farm.removeSpec('nixpkgs');
+  state = given(projection, farm.events).state;
+  assert.is(queries.getSpec(state, 'guix')?.active, true);
+  assert.is(queries.getSpec(state, 'nixpkgs'), undefined);
+  assert.is(queries.jobWeather(state, 'nixpkgs'), undefined);
+});
+
+test('shows each channel last checkout, a failing poll and its recovery', () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix');
+  farm.detectCheckout('guix');
+  const latest = farm.detectCheckout('guix');
+  farm.pollFailed('guix', 'main', 'auth-failed', 'Permission denied');
+  let channel = queries.getSpec(given(projection, farm.events).state, 'guix')!.channels.main!;
+  assert.is(channel.lastCheckout?.commit, latest.commit);
+  assert.is(channel.lastCheckout?.branch, 'master');
+  assert.is(channel.pollFailure?.reason, 'auth-failed');
+  farm.pollRecovered('guix');
+  channel = queries.getSpec(given(projection, farm.events).state, 'guix')!.channels.main!;
+  assert.is(channel.pollFailure, undefined);
+  assert.ok(channel.recoveredAt);
+  assert.is(channel.lastCheckout?.commit, latest.commit);
+});
+
+test('shows the last evaluation as it runs and ends, with the latest completed one counted', () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix');
+  const first = farm.evaluate('guix', [job('a'), job('b')]);
+  farm.scheduleBuilds(first);
+  farm.build(drv('a-1.0'));
+  farm.build(drv('b-1.0'), 'failed');
+  const second = farm.requestEvaluation('guix');
+  farm.startEvaluation(second);
+  let guix = queries.getSpec(given(projection, farm.events).state, 'guix')!;
+  assert.is(guix.lastEvaluation?.id, second);
+  assert.is(guix.lastEvaluation?.status, 'started');
+  assert.equal(guix.runningEvaluations, [second]);
+  assert.equal(guix.latestEvaluation, {
+    id: first,
+    finishedAt: guix.latestEvaluation?.finishedAt ?? '',
+    counts: { ...noJobs, succeeded: 1, failed: 1 },
+  });
+  farm.failEvaluation(second);
+  guix = queries.getSpec(given(projection, farm.events).state, 'guix')!;
+  assert.is(guix.lastEvaluation?.status, 'failed');
+  assert.equal(guix.runningEvaluations, []);
+  assert.is(guix.latestEvaluation?.id, first, 'a failed evaluation does not replace the latest completed');
+});
+
+test('job weather compares the latest completed evaluation with the previous one', () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix');
+  const first = farm.evaluate('guix', [job('up'), job('down'), job('good'), job('bad'), job('wait')]);
+  farm.scheduleBuilds(first);
+  farm.build(drv('up-1.0'), 'failed');
+  farm.build(drv('down-1.0'));
+  farm.build(drv('good-1.0'));
+  farm.build(drv('bad-1.0'), 'failed');
+  farm.build(drv('wait-1.0'));
+  const second = farm.evaluate('guix', [
+    job('up', { version: '2' }),
+    job('down', { version: '2' }),
+    job('good'),
+    job('bad'),
+    job('wait', { version: '2' }),
+    job('fresh'),
+  ]);
+  farm.scheduleBuilds(second);
+  farm.build(drv('up-2'));
+  farm.build(drv('down-2'), 'failed');
+  farm.build(drv('fresh-1.0'), { kind: 'timed-out' });
+  const weather = queries.jobWeather(given(projection, farm.events).state, 'guix')!;
+  assert.equal(
+    weather.map((w) => [w.job.split('.')[0], w.weather]),
+    [
+      ['bad', 'still-failing'],
+      ['down', 'new-failure'],
+      ['fresh', 'new-failure'],
+      ['good', 'still-succeeding'],
+      ['up', 'new-success'],
+      ['wait', 'pending'],
+    ],
+  );
+  assert.is(weather.find((w) => w.job.startsWith('down'))?.previousStatus, 'succeeded');
+  assert.is(weather.find((w) => w.job.startsWith('fresh'))?.previousStatus, undefined);
+});
+
+test('a restarted failure that now succeeds turns the weather to new-success', () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix');
+  farm.scheduleBuilds(farm.evaluate('guix', [job('flaky', { version: '1' })]));
+  farm.build(drv('flaky-1'));
+  farm.scheduleBuilds(farm.evaluate('guix', [job('flaky', { version: '2' })]));
+  farm.build(drv('flaky-2'), 'failed');
+  let [flaky] = queries.jobWeather(given(projection, farm.events).state, 'guix')!;
+  assert.is(flaky?.weather, 'new-failure');
+  farm.restart(drv('flaky-2'));
+  [flaky] = queries.jobWeather(given(projection, farm.events).state, 'guix')!;
+  assert.is(flaky?.weather, 'pending');
+  farm.build(drv('flaky-2'));
+  [flaky] = queries.jobWeather(given(projection, farm.events).state, 'guix')!;
+  assert.is(flaky?.weather, 'still-succeeding');
+});
+
+test('a derivation shared by two specifications gives both the same result', () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('a');
+  farm.registerSpec('b');
+  farm.scheduleBuilds(farm.evaluate('a', [job('hello')]));
+  farm.scheduleBuilds(farm.evaluate('b', [job('hello')]));
+  farm.build(drv('hello-1.0'), 'failed');
+  const { state } = given(projection, farm.events);
+  for (const spec of ['a', 'b']) {
+    assert.is(queries.jobWeather(state, spec)?.[0]?.weather, 'new-failure');
+    assert.is(queries.getSpec(state, spec)?.latestEvaluation?.counts.failed, 1);
+  }
+});
+
+test.run();
