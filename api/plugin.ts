@@ -14,9 +14,13 @@ import errors from './plugins/errors.ts';
 import eventStore from './plugins/event-store.ts';
 import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
+import readModels from './plugins/read-models.ts';
 import events, { type EventsRouteOptions } from './routes/events/index.ts';
 import health, { type HealthRouteOptions } from './routes/health/index.ts';
 import history from './routes/history/index.ts';
+import metricsRead from './routes/metrics-read/index.ts';
+import queue from './routes/queue/index.ts';
+import workers from './routes/workers/index.ts';
 
 export interface TallyApiOptions {
   readonly eventStore: EventStore;
@@ -42,6 +46,7 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
     processMetrics: options.processMetrics ?? true,
   });
   await fastify.register(eventStore, { eventStore: options.eventStore, projections: options.projections });
+  await fastify.register(readModels);
   await fastify.register(auth, {
     tokens: options.tokens,
     publicReads: options.publicReads ?? true,
@@ -55,6 +60,9 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
   await fastify.register(health, options.health ?? {});
   await fastify.register(history);
   await fastify.register(events, options.liveFeed ?? {});
+  await fastify.register(queue);
+  await fastify.register(workers);
+  await fastify.register(metricsRead);
 };
 
 /**

@@ -7,6 +7,9 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { MetricsState } from '../../projections/metrics/index.ts';
+import { prometheusFamilies } from '../../projections/metrics/prometheus.ts';
+import { initialMetricsState } from '../../projections/metrics/state.ts';
 import type { ProjectionRunner } from '../../projections/runtime/runner.ts';
 
 /** The metrics routes and services update. */
@@ -56,6 +59,30 @@ function projectionMetrics(registry: Registry, runner: ProjectionRunner): void {
   });
 }
 
+/** The metrics read model's families as gauges, set from the live state at each scrape. */
+function readModelMetrics(registry: Registry, runner: ProjectionRunner): void {
+  const labelNames = ['outcome', 'stat', 'quantile', 'spec'];
+  for (const { name, help } of prometheusFamilies(initialMetricsState)) {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        let state: MetricsState;
+        try {
+          state = runner.state<MetricsState>('metrics');
+        } catch {
+          return; // a runner without the metrics read model
+        }
+        this.reset();
+        const family = prometheusFamilies(state).find((candidate) => candidate.name === name);
+        for (const sample of family?.samples ?? []) this.set({ ...sample.labels }, sample.value);
+      },
+    });
+  }
+}
+
 async function metrics(fastify: FastifyInstance, options: MetricsOptions): Promise<void> {
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
@@ -85,6 +112,7 @@ async function metrics(fastify: FastifyInstance, options: MetricsOptions): Promi
     registers: [registry],
   });
   if (options.projections) projectionMetrics(registry, options.projections);
+  if (options.projections) readModelMetrics(registry, options.projections);
   fastify.decorate('metrics', { registry, eventStoreCalls, liveClients });
 
   fastify.addHook('onResponse', async (request, reply) => {
