@@ -218,7 +218,7 @@ function indexJobs(
   id: number,
   wanters: readonly Wanter[],
 ): BuildsState['byJob'] {
-  if (wanters.length === 0) return byJob;
+  if (wanters.every(({ job }) => getIn(byJob, job)?.includes(id))) return byJob;
   return editMap(byJob, (editor) => {
     for (const { job } of wanters) {
       const ids = editor.get(job) ?? [];

@@ -5,7 +5,7 @@
  *
  * Why not a record updated with immer: a record is copied whole when one of its keys changes, and a
  * record of 500,000 builds copied per event is O(n). Here a key's 32-bit hash picks a path through four
- * levels of 32-slot arrays to a small leaf object; a change copies four short arrays and one leaf and
+ * levels of 32-slot arrays to a small leaf; a change copies four short arrays and one leaf and
  * shares everything else with the previous version.
  *
  * Read and write it only through the functions below; its layout is not part of any API.
@@ -15,8 +15,11 @@ const bits = 5;
 const width = 1 << bits;
 const depth = 4;
 
-/** A leaf: the entries whose hashes share one path (usually a single one). */
-type Leaf = Record<string, unknown>;
+/**
+ * A leaf: the entries whose hashes share one path (usually a single one), as `[key, value, key,
+ * value…]`; a short array is much cheaper to copy and search than an object keyed by long paths.
+ */
+type Leaf = unknown[];
 /** A branch: `width` slots, `null` where nothing is stored. */
 type Branch = (Branch | Leaf | null)[];
 
@@ -61,7 +64,8 @@ export function getIn<V>(map: PMap<V>, key: string): V | undefined {
     if (node === null) return undefined;
   }
   const leaf = node as Leaf;
-  return Object.hasOwn(leaf, key) ? (leaf[key] as V) : undefined;
+  for (let i = 0; i < leaf.length; i += 2) if (leaf[i] === key) return leaf[i + 1] as V;
+  return undefined;
 }
 
 /** True when `key` has a value. */
@@ -78,37 +82,41 @@ export interface MapEditor<V> {
   set(key: string, value: V): void;
 }
 
+/** `node` itself when this batch made it (it may change in place), else a copy the batch now owns. */
+function own<T extends unknown[]>(node: T | null, owned: Set<object> | undefined, empty: () => T): T {
+  if (node !== null && owned?.has(node)) return node;
+  const copy = node === null ? empty() : (node.slice() as T);
+  owned?.add(copy);
+  return copy;
+}
+
+/** Sets `key` in the tree, copying the nodes on its path that `owned` does not hold (every one without a batch). */
 function write<V>(
   map: { size: number; root: Branch | null },
-  owned: Set<object>,
+  owned: Set<object> | undefined,
   key: string,
   value: V,
 ): void {
   const hash = hashOf(key);
-  if (map.root === null || !owned.has(map.root)) {
-    map.root = map.root === null ? emptyBranch() : [...map.root];
-    owned.add(map.root);
-  }
+  map.root = own(map.root, owned, emptyBranch);
   let branch = map.root;
   for (let level = 0; level < depth - 1; level++) {
     const slot = slotAt(hash, level);
-    let child = branch[slot] as Branch | null;
-    if (child === null || !owned.has(child)) {
-      child = child === null ? emptyBranch() : [...child];
-      owned.add(child);
-      branch[slot] = child;
-    }
+    const child = own(branch[slot] as Branch | null, owned, emptyBranch);
+    branch[slot] = child;
     branch = child;
   }
   const slot = slotAt(hash, depth - 1);
-  let leaf = branch[slot] as Leaf | null;
-  if (leaf === null || !owned.has(leaf)) {
-    leaf = leaf === null ? {} : { ...leaf };
-    owned.add(leaf);
-    branch[slot] = leaf;
+  const leaf = own(branch[slot] as Leaf | null, owned, (): Leaf => []);
+  branch[slot] = leaf;
+  for (let i = 0; i < leaf.length; i += 2) {
+    if (leaf[i] === key) {
+      leaf[i + 1] = value;
+      return;
+    }
   }
-  if (!Object.hasOwn(leaf, key)) map.size += 1;
-  leaf[key] = value;
+  leaf.push(key, value);
+  map.size += 1;
 }
 
 /** The map after the writes `edit` makes; `map` itself is unchanged. */
@@ -129,7 +137,7 @@ export function editMap<V>(map: PMap<V>, edit: (editor: MapEditor<V>) => void): 
 /** The map with `key` set to `value`. */
 export function setIn<V>(map: PMap<V>, key: string, value: V): PMap<V> {
   const draft = { size: map.size, root: map.root as Branch | null };
-  write(draft, new Set(), key, value);
+  write(draft, undefined, key, value);
   return { size: draft.size, root: draft.root };
 }
 
@@ -144,7 +152,8 @@ export function updateIn<V>(map: PMap<V>, key: string, change: (value: V) => V):
 function* walk(node: Branch | Leaf | null, level: number): Generator<[string, unknown]> {
   if (node === null) return;
   if (level === depth) {
-    yield* Object.entries(node as Leaf);
+    const leaf = node as Leaf;
+    for (let i = 0; i < leaf.length; i += 2) yield [leaf[i] as string, leaf[i + 1]];
     return;
   }
   for (const child of node as Branch) yield* walk(child, level + 1);

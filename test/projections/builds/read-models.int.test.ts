@@ -1,0 +1,103 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
+import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
+import { decodeRecorded } from '../../../adapters/eventstore/read-domain-event.ts';
+import { branchDiffQueries } from '../../../projections/branch-diff/index.ts';
+import { type BuildsState, builds } from '../../../projections/builds/index.ts';
+import { type EvaluationsState, evaluations } from '../../../projections/evaluations/index.ts';
+import { type JobsetsState, jobsets } from '../../../projections/jobsets/index.ts';
+import { createProjectionRunner, type RuntimeLogger } from '../../../projections/runtime/runner.ts';
+import { createMemorySnapshotStore } from '../../../projections/runtime/snapshot-store.ts';
+import { startTestLedger, type TestLedger } from '../../helpers/ledger.ts';
+import { withTimeout } from '../../helpers/uvu.ts';
+import { drv, FarmHistory, job, toAppends } from '../fixtures/farm-history.ts';
+
+interface Context {
+  ledger: TestLedger;
+  store: EventStore;
+}
+
+const skipped: object[] = [];
+const logger: RuntimeLogger = {
+  info: () => undefined,
+  warn: (object) => skipped.push(object),
+  error: (object) => skipped.push(object),
+};
+
+const test = suite<Context>('read models over a real ledger');
+test.before(async (context) => {
+  context.ledger = await startTestLedger({ memory: true });
+  context.store = await connectEventStore(context.ledger.ledger.url);
+});
+test.after(async (context) => {
+  await context.store.close();
+  await context.ledger.stop();
+});
+
+test(
+  'a history appended through the port is read back, decoded and queried live',
+  withTimeout(15_000, async ({ store }) => {
+    const farm = new FarmHistory();
+    farm.registerSpec('guix');
+    const master = farm.evaluate('guix', [job('hello'), job('gcc')]);
+    farm.scheduleBuilds(master);
+    farm.build(drv('hello-1.0'));
+    farm.build(drv('gcc-1.0'), 'failed');
+    let position = -1;
+    for (const { streamId, event } of toAppends(farm.events)) {
+      position = (await store.append(streamId, [event], 'any')).position;
+    }
+    const runner = createProjectionRunner({
+      source: store,
+      projections: [jobsets.projection, evaluations.projection, builds.projection],
+      decode: decodeRecorded,
+      snapshots: createMemorySnapshotStore(),
+      logger,
+    });
+    await runner.start();
+    await runner.waitFor(position);
+
+    const hello = builds.queries.getBuild(runner.state<BuildsState>('builds'), 1)!;
+    assert.is(hello.drvPath, drv('hello-1.0'));
+    assert.is(builds.queries.toHydraJson(hello).buildstatus, 0);
+    assert.is(
+      evaluations.queries.getEvaluation(runner.state<EvaluationsState>('evaluations'), master)?.counts.failed,
+      1,
+    );
+    assert.equal(
+      jobsets.queries.jobWeather(runner.state<JobsetsState>('jobsets'), 'guix')?.map((w) => w.weather),
+      ['new-failure', 'new-success'],
+    );
+
+    // Live: a fix on a new evaluation arrives while the runner follows.
+    const next = farm.events.length;
+    const fixed = farm.evaluate('guix', [job('hello'), job('gcc', { version: '2' })]);
+    farm.scheduleBuilds(fixed);
+    farm.build(drv('gcc-2'));
+    for (const { streamId, event } of toAppends(farm.events.slice(next))) {
+      position = (await store.append(streamId, [event], 'any')).position;
+    }
+    await runner.waitFor(position);
+    const diff = branchDiffQueries.diffEvaluations(
+      runner.state<EvaluationsState>('evaluations'),
+      master,
+      fixed,
+    );
+    assert.ok(diff.ok);
+    if (diff.ok)
+      assert.equal(
+        diff.diff.jobs['newly-succeeding'].map((e) => e.job),
+        ['gcc.x86_64-linux'],
+      );
+    assert.is(
+      jobsets.queries.getSpec(runner.state<JobsetsState>('jobsets'), 'guix')?.latestEvaluation?.counts
+        .succeeded,
+      2,
+    );
+    assert.equal(skipped, [], 'every event was read by the domain');
+    await runner.stop();
+  }),
+);
+
+test.run();
