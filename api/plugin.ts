@@ -15,11 +15,16 @@ import eventStore from './plugins/event-store.ts';
 import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import readModels from './plugins/read-models.ts';
+import builds from './routes/builds/index.ts';
+import diff from './routes/diff/index.ts';
+import evaluations from './routes/evaluations/index.ts';
 import events, { type EventsRouteOptions } from './routes/events/index.ts';
 import health, { type HealthRouteOptions } from './routes/health/index.ts';
 import history from './routes/history/index.ts';
+import jobs from './routes/jobs/index.ts';
 import metricsRead from './routes/metrics-read/index.ts';
 import queue from './routes/queue/index.ts';
+import specs from './routes/specs/index.ts';
 import workers from './routes/workers/index.ts';
 
 export interface TallyApiOptions {
@@ -63,6 +68,11 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
   await fastify.register(queue);
   await fastify.register(workers);
   await fastify.register(metricsRead);
+  await fastify.register(specs);
+  await fastify.register(evaluations);
+  await fastify.register(jobs);
+  await fastify.register(diff);
+  await fastify.register(builds);
 };
 
 /**

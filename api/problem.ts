@@ -19,6 +19,8 @@ export const apiErrors = {
   TALLY_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   /** Too many clients follow the live event feed already. */
   TALLY_API_TOO_MANY_CLIENTS: { status: 503, title: 'Too many live clients' },
+  /** A build attempt whose log this server cannot serve (none recorded, or no log store wired in). */
+  TALLY_API_LOG_NOT_STORED: { status: 404, title: 'No log stored' },
   /** Something failed that the server did not expect; the request id identifies it in the logs. */
   TALLY_API_INTERNAL: { status: 500, title: 'Internal server error' },
   /** A write without `Authorization: Bearer <token>`. */

@@ -3,6 +3,9 @@
  * server use this one list, so what is replayed is what is served.
  */
 import type { TallyEvent } from '../domain/events.ts';
+import { buildsProjection } from './builds/index.ts';
+import { evaluationsProjection } from './evaluations/index.ts';
+import { jobsetsProjection } from './jobsets/index.ts';
 import { metricsProjection } from './metrics/index.ts';
 import { queueProjection } from './queue/index.ts';
 import type { AnyProjection } from './runtime/projection.ts';
@@ -12,4 +15,7 @@ export const allProjections: readonly AnyProjection<TallyEvent>[] = [
   queueProjection,
   workersProjection,
   metricsProjection,
+  jobsetsProjection,
+  evaluationsProjection,
+  buildsProjection,
 ];

@@ -1,0 +1,46 @@
+/** `GET /api/specs`, `/api/specs/:name` and `/api/specs/:name/evaluations`. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { DomainError } from '../../../domain/shared/errors.ts';
+import { type EvaluationsState, evaluationsProjection } from '../../../projections/evaluations/index.ts';
+import { listEvaluations } from '../../../projections/evaluations/queries.ts';
+import { type JobsetsState, jobsetsProjection } from '../../../projections/jobsets/index.ts';
+import { getSpec, jobWeather, listSpecs } from '../../../projections/jobsets/queries.ts';
+import { positionHeader } from '../../read-models/schemas.ts';
+import { getSpecSchema, listSpecsSchema, specEvaluationsSchema } from './schemas.ts';
+
+const specs: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/api/specs', { schema: listSpecsSchema }, async (request, reply) => {
+    const { state, position } = await fastify.readModel<JobsetsState>(jobsetsProjection, request.query.at);
+    reply.header(positionHeader, position);
+    return { specs: listSpecs(state) };
+  });
+
+  fastify.get('/api/specs/:name', { schema: getSpecSchema }, async (request, reply) => {
+    const { name } = request.params;
+    const { state, position } = await fastify.readModel<JobsetsState>(jobsetsProjection, request.query.at);
+    reply.header(positionHeader, position);
+    const spec = getSpec(state, name);
+    if (!spec) throw new DomainError('TALLY_SPEC_NOT_FOUND', `no specification ${name}`);
+    return { spec, jobs: jobWeather(state, name) ?? [] };
+  });
+
+  fastify.get('/api/specs/:name/evaluations', { schema: specEvaluationsSchema }, async (request, reply) => {
+    const { name } = request.params;
+    const { limit, before, at } = request.query;
+    const { state, position } = await fastify.readModel<EvaluationsState>(evaluationsProjection, at);
+    reply.header(positionHeader, position);
+    const ids = state.bySpec[name];
+    if (!ids) {
+      // A registered specification may have no evaluation yet: only the jobsets read model knows it.
+      const jobsets = await fastify.readModel<JobsetsState>(jobsetsProjection, at);
+      if (!jobsets.state.specs[name])
+        throw new DomainError('TALLY_SPEC_NOT_FOUND', `no specification ${name}`);
+      return { evaluations: [] };
+    }
+    if (before !== undefined && !ids.includes(before))
+      throw new DomainError('TALLY_EVALUATION_NOT_FOUND', `no evaluation ${before} of ${name}`);
+    return listEvaluations(state, name, { limit, ...(before === undefined ? {} : { before }) });
+  });
+};
+
+export default specs;

@@ -1,0 +1,64 @@
+/** Schemas of `GET /api/specs`, `/api/specs/:name` and `/api/specs/:name/evaluations`. */
+import { Type } from 'typebox';
+import { problemResponses } from '../../problem.ts';
+import { EvaluationSummary, JobCounts, JobStatus, SpecName } from '../../read-models/evaluation-schemas.ts';
+import { At, limitOf, list, openObject } from '../../read-models/schemas.ts';
+
+export const SpecView = openObject({
+  name: Type.String(),
+  definition: openObject({}),
+  active: Type.Boolean(),
+  registeredAt: Type.String(),
+  updatedAt: Type.String(),
+  channels: Type.Record(Type.String(), openObject({})),
+  lastEvaluation: Type.Optional(openObject({ id: Type.String(), status: Type.String() })),
+  latestEvaluation: Type.Optional(
+    Type.Object({ id: Type.String(), finishedAt: Type.String(), counts: JobCounts }),
+  ),
+  runningEvaluations: list(Type.String()),
+});
+
+const JobWeather = Type.Object({
+  job: Type.String(),
+  drvPath: Type.String(),
+  status: JobStatus,
+  previousStatus: Type.Optional(JobStatus),
+  weather: Type.Enum(['new-failure', 'new-success', 'still-failing', 'still-succeeding', 'pending']),
+});
+
+const Params = Type.Object({ name: SpecName });
+
+export const listSpecsSchema = {
+  summary: 'Every specification (jobset) with its latest evaluation',
+  tags: ['specs'],
+  querystring: Type.Object({ at: At }),
+  response: { 200: Type.Object({ specs: list(SpecView) }), ...problemResponses(400, 500, 503) },
+};
+
+export const getSpecSchema = {
+  summary: "One specification, with the weather of its latest evaluation's jobs",
+  tags: ['specs'],
+  params: Params,
+  querystring: Type.Object({ at: At }),
+  response: {
+    200: Type.Object({ spec: SpecView, jobs: list(JobWeather) }),
+    ...problemResponses(400, 404, 500, 503),
+  },
+};
+
+export const specEvaluationsSchema = {
+  summary: "A specification's evaluations, newest first",
+  tags: ['specs', 'evaluations'],
+  params: Params,
+  querystring: Type.Object({
+    limit: limitOf(500, 20),
+    before: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: 'nextCursor of the previous page' }),
+    ),
+    at: At,
+  }),
+  response: {
+    200: Type.Object({ evaluations: list(EvaluationSummary), nextCursor: Type.Optional(Type.String()) }),
+    ...problemResponses(400, 404, 500, 503),
+  },
+};
