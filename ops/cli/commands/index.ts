@@ -6,6 +6,7 @@ import { registerGcCommand } from './gc.ts';
 import { registerKeysCommand } from './keys.ts';
 import { registerLedgerCommand } from './ledger.ts';
 import { registerNarCommand } from './nar.ts';
+import { registerReplayCommand } from './replay.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerStoreCommand } from './store.ts';
 import { registerTokenCommand } from './token.ts';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerStoreCommand(program);
   registerGcCommand(program);
   registerTokenCommand(program);
+  registerReplayCommand(program);
 }

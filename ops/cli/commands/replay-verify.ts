@@ -1,0 +1,67 @@
+/**
+ * Comparing rebuilt projections with the live ones: the server's snapshots are the live state, each
+ * as of its own position, so each is compared with a replay up to that position.
+ */
+import type { TallyEvent } from '../../../domain/events.ts';
+import type { AnyProjection } from '../../../projections/runtime/projection.ts';
+import type { ReplayResult } from '../../../projections/runtime/replay.ts';
+import type { Snapshot, SnapshotStore } from '../../../projections/runtime/snapshot-store.ts';
+import { hashState } from '../../../projections/runtime/state-hash.ts';
+
+/** How one projection compared. */
+export type Verdict =
+  /** The replay up to the snapshot's position hashes like the snapshot. */
+  | { readonly kind: 'identical'; readonly hash: string; readonly position: number }
+  /** The hashes differ: the live state is not what the events say. */
+  | { readonly kind: 'differs'; readonly live: string; readonly replayed: string; readonly position: number }
+  /** The server saved no snapshot of it (nothing to compare). */
+  | { readonly kind: 'no-snapshot' }
+  /** The snapshot is of another version of the projection (the server will rebuild it). */
+  | { readonly kind: 'stale-snapshot'; readonly version: number };
+
+type Replay = (projections: readonly AnyProjection<TallyEvent>[], upTo: number) => Promise<ReplayResult>;
+
+/** Compares each projection's snapshot with `full` (a replay to the head) or a replay up to the snapshot. */
+export async function verifyProjections(
+  projections: readonly AnyProjection<TallyEvent>[],
+  snapshots: SnapshotStore,
+  full: ReplayResult,
+  replay: Replay,
+): Promise<Map<string, Verdict>> {
+  const verdicts = new Map<string, Verdict>();
+  const byPosition = new Map<number, { projection: AnyProjection<TallyEvent>; snapshot: Snapshot }[]>();
+  for (const projection of projections) {
+    const snapshot = await snapshots.load(projection.name);
+    if (!snapshot) verdicts.set(projection.name, { kind: 'no-snapshot' });
+    else if (snapshot.version !== projection.version)
+      verdicts.set(projection.name, { kind: 'stale-snapshot', version: snapshot.version });
+    else {
+      const group = byPosition.get(snapshot.position) ?? [];
+      group.push({ projection, snapshot });
+      byPosition.set(snapshot.position, group);
+    }
+  }
+  for (const [position, group] of byPosition) {
+    // A snapshot at or past the last event is compared with the full replay; older ones need their own.
+    const states =
+      position >= full.position
+        ? full.states
+        : (
+            await replay(
+              group.map((entry) => entry.projection),
+              position,
+            )
+          ).states;
+    for (const { projection, snapshot } of group) {
+      const live = hashState(snapshot.state);
+      const replayed = hashState(states.get(projection.name));
+      verdicts.set(
+        projection.name,
+        live === replayed
+          ? { kind: 'identical', hash: live, position }
+          : { kind: 'differs', live, replayed, position },
+      );
+    }
+  }
+  return verdicts;
+}
