@@ -6,5 +6,6 @@ import type { BenchSuite } from './harness/types.ts';
 
 export const suites: Readonly<Record<string, () => Promise<BenchSuite>>> = {
   ledger: async () => (await import('./ledger/suite.ts')).ledgerSuite,
+  core: async () => (await import('./core/suite.ts')).coreSuite,
   store: async () => (await import('./store/suite.ts')).storeSuite,
 };
