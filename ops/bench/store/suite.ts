@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { openFileStore } from '../../../adapters/store/file-store.ts';
 import type { BenchContext, BenchSuite, Figure } from '../harness/types.ts';
 import { measureDiskRead } from './disk-read.ts';
+import { measureFarmRows } from './farm-rows.ts';
 import { addLargePath, addSmallPaths } from './populate.ts';
 
 const smallPaths = 1_000;
@@ -119,5 +120,6 @@ export const storeSuite: BenchSuite = {
         };
       },
     );
+    await measureFarmRows(bench);
   },
 };

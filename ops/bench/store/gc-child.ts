@@ -1,0 +1,36 @@
+/**
+ * One collection in its own process, so its peak RSS is its own: argv storeDir stateDir gcDir
+ * eventStoreUrl rootsFile. Prints one JSON line: seconds in `collectGarbage`, paths, bytes, peak RSS.
+ */
+import { readFileSync } from 'node:fs';
+import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
+import { collectGarbage } from '../../../adapters/gc/collect.ts';
+import { createFileStoreGc } from '../../../adapters/gc/file-store-gc.ts';
+import { staticRootSource } from '../../../adapters/gc/root-source.ts';
+import { openFileStore } from '../../../adapters/store/file-store.ts';
+
+const [storeDir, stateDir, gcDir, url, rootsFile] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
+const roots = readFileSync(rootsFile, 'utf8')
+  .split('\n')
+  .filter((line) => line !== '');
+const events = await connectEventStore(url);
+const store = await openFileStore({ storeDir, stateDir });
+const started = performance.now();
+const summary = await collectGarbage({
+  store: createFileStoreGc(store, stateDir),
+  events,
+  rootSource: staticRootSource(roots),
+  gcDir,
+  policy: { keepEvaluations: 1, gracePeriodSeconds: 0, dryRun: false },
+});
+const seconds = (performance.now() - started) / 1000;
+await events.close();
+process.stdout.write(
+  `${JSON.stringify({ seconds, paths: summary.pathCount, bytes: summary.freedBytes, valid: summary.validCount, peakRss: process.resourceUsage().maxRSS * 1024 })}\n`,
+);
