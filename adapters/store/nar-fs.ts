@@ -2,8 +2,14 @@
  * Feeds a tree on disk to the pure NAR serializer: walks it depth-first as `nix-store --dump` does
  * (entries in byte order of their names, executable = the owner's x bit, symlinks not followed) and
  * reads files in chunks, so a tree of any size streams through in bounded memory.
+ *
+ * The walk uses the synchronous file-system calls, one file at a time, between async yields. A store
+ * tree is tens of thousands of small files: through the thread pool each `lstat`/`open`/`read`/`close`
+ * costs a round trip that dwarfs the call itself (the async walk ran at a tenth of `nix-store --dump`'s
+ * speed), while each synchronous call blocks the event loop only for microseconds — and the loop
+ * gets its turn back at every yield.
  */
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   compareBytes,
@@ -18,61 +24,80 @@ import {
 } from '../../domain/derivation/index.ts';
 import { StoreError, translateFsError } from './errors.ts';
 
-const chunkSize = 64 * 1024;
+const chunkSize = 1024 * 1024;
 
-async function* fileContents(file: string, path: NarPath, size: number): AsyncGenerator<NarEvent> {
-  const handle = await open(file, 'r');
+function* fileContents(file: string, path: NarPath, size: number): Generator<NarEvent> {
+  const fd = openSync(file, 'r');
   try {
     let left = size;
     while (left > 0) {
       const buffer = new Uint8Array(Math.min(chunkSize, left));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
       if (bytesRead === 0)
         throw new StoreError('TALLY_STORE_FILE_CHANGED', `${file} shrank while it was read`);
       left -= bytesRead;
       yield { type: 'contents', path, chunk: buffer.subarray(0, bytesRead) };
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
-async function* walk(file: string, path: NarPath): AsyncGenerator<NarEvent> {
-  const stats = await lstat(file);
-  if (stats.isSymbolicLink()) {
-    const target = decodeUtf8(await readlink(file, { encoding: 'buffer' }));
-    if (target === undefined) {
-      throw new DerivationError('TALLY_NAR_BAD_TARGET', `the target of symlink ${file} is not valid UTF-8`);
+/** The entries of a directory in NAR order, refusing names a NAR cannot hold. */
+function sortedEntries(file: string): string[] {
+  const names = readdirSync(file, { encoding: 'buffer' }).map((name) => new Uint8Array(name));
+  names.sort(compareBytes);
+  return names.map((raw) => {
+    const problem = nameProblem(raw);
+    const name = decodeUtf8(raw);
+    if (problem || name === undefined) {
+      throw new DerivationError(
+        'TALLY_NAR_BAD_NAME',
+        `cannot archive ${problem}: in ${file}: ${JSON.stringify(Buffer.from(raw).toString('latin1'))}`,
+      );
     }
-    yield { type: 'symlink', path, target };
-  } else if (stats.isFile()) {
-    yield { type: 'file', path, executable: (stats.mode & 0o100) !== 0, size: stats.size };
-    yield* fileContents(file, path, stats.size);
-  } else if (stats.isDirectory()) {
-    yield { type: 'directory', path };
-    const names = (await readdir(file, { encoding: 'buffer' })).map((name) => new Uint8Array(name));
-    names.sort(compareBytes);
-    for (const raw of names) {
-      const problem = nameProblem(raw);
-      const name = decodeUtf8(raw);
-      if (problem || name === undefined) {
-        throw new DerivationError(
-          'TALLY_NAR_BAD_NAME',
-          `cannot archive ${problem}: in ${file}: ${JSON.stringify(Buffer.from(raw).toString('latin1'))}`,
-        );
+    return name;
+  });
+}
+
+type Pending = { readonly file: string; readonly path: NarPath } | { readonly end: NarPath };
+
+/** The walk as one flat loop over an explicit stack: each event passes one generator, not one per level. */
+function* walk(root: string): Generator<NarEvent> {
+  const pending: Pending[] = [{ file: root, path: [] }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if ('end' in next) {
+      yield { type: 'directory-end', path: next.end };
+      continue;
+    }
+    const { file, path } = next;
+    const stats = lstatSync(file);
+    if (stats.isSymbolicLink()) {
+      const target = decodeUtf8(readlinkSync(file, { encoding: 'buffer' }));
+      if (target === undefined) {
+        throw new DerivationError('TALLY_NAR_BAD_TARGET', `the target of symlink ${file} is not valid UTF-8`);
       }
-      yield* walk(join(file, name), [...path, name]);
+      yield { type: 'symlink', path, target };
+    } else if (stats.isFile()) {
+      yield { type: 'file', path, executable: (stats.mode & 0o100) !== 0, size: stats.size };
+      yield* fileContents(file, path, stats.size);
+    } else if (stats.isDirectory()) {
+      yield { type: 'directory', path };
+      const names = sortedEntries(file);
+      pending.push({ end: path });
+      for (let index = names.length - 1; index >= 0; index--) {
+        pending.push({ file: join(file, names[index]!), path: [...path, names[index]!] });
+      }
+    } else {
+      throw new StoreError('TALLY_STORE_UNSUPPORTED_FILE', `${file} is not a file, directory or symlink`);
     }
-    yield { type: 'directory-end', path };
-  } else {
-    throw new StoreError('TALLY_STORE_UNSUPPORTED_FILE', `${file} is not a file, directory or symlink`);
   }
 }
 
 /** The events of the tree at `root` (a file, directory or symlink). */
 export async function* readTree(root: string): AsyncGenerator<NarEvent> {
   try {
-    yield* walk(root, []);
+    yield* walk(root);
   } catch (error) {
     throw translateFsError(error, root);
   }
