@@ -9,9 +9,14 @@ import type { Logger } from 'pino';
 import { connectEventStore } from '../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../adapters/eventstore/event-store.ts';
 import { decodeRecorded } from '../../adapters/eventstore/read-domain-event.ts';
+import { collectGarbage } from '../../adapters/gc/collect.ts';
+import { createEventStoreRootSource } from '../../adapters/gc/event-store-roots.ts';
+import { createFileStoreGc } from '../../adapters/gc/file-store-gc.ts';
+import { freeSpaceOf, startPeriodicGc } from '../../adapters/gc/periodic.ts';
 import { type RunningLedger, startLedger } from '../../adapters/ledger/index.ts';
 import { createFileSnapshotStore } from '../../adapters/projection-snapshots/file-snapshot-store.ts';
 import { openFileStore } from '../../adapters/store/file-store.ts';
+import type { Store } from '../../adapters/store/store.ts';
 import { buildApp, type TallyApp } from '../../api/app.ts';
 import { openTokenStore } from '../../api/auth/token-store.ts';
 import { cacheRoutes } from '../../api/routes/cache/index.ts';
@@ -32,6 +37,10 @@ export interface TallyServerOptions {
   readonly port: number;
   /** The store directory outputs live in; `<data>/nix/store` by default (the native builder's). */
   readonly storeDir?: string;
+  /** Collect garbage when the store's disk has less free space than this share (percent). Default 10. */
+  readonly gcMinFreePercent?: number;
+  /** How often the free space is checked. Default 5 minutes. */
+  readonly gcCheckEveryMs?: number;
   readonly logger: Logger;
   readonly version: string;
 }
@@ -65,7 +74,12 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     const farmKey = await loadOrCreateFarmKey(dataDir);
     const tokens = openTokenStore(dataDir);
     const firstToken = await tokens.createFirstToken('admin');
-    const app = await buildTheApp(options, eventStore, projections, tokens, farmKey.secretKey);
+    const storeDir = options.storeDir ?? join(dataDir, 'nix', 'store');
+    const stateDir = join(dataDir, 'store');
+    const store = await openFileStore({ storeDir, stateDir });
+    const gc = startGarbageCollection(options, store, storeDir, stateDir, eventStore);
+    stops.push(() => gc.stop());
+    const app = await buildTheApp(options, eventStore, projections, tokens, farmKey.secretKey, store);
     stops.push(() => app.close());
     await app.listen({ host: options.host, port: options.port });
     const address = app.server.address();
@@ -126,11 +140,8 @@ async function buildTheApp(
   projections: ProjectionRunner,
   tokens: ReturnType<typeof openTokenStore>,
   secretKey: Awaited<ReturnType<typeof loadOrCreateFarmKey>>['secretKey'],
+  store: Store,
 ): Promise<TallyApp> {
-  const store = await openFileStore({
-    storeDir: options.storeDir ?? join(options.dataDir, 'nix', 'store'),
-    stateDir: join(options.dataDir, 'store'),
-  });
   const app = await buildApp({
     dataDir: options.dataDir,
     logger: options.logger,
@@ -157,4 +168,32 @@ async function buildTheApp(
     },
   });
   return app;
+}
+
+/** Collects garbage whenever the store's disk runs low, one collection at a time, each recorded as events. */
+function startGarbageCollection(
+  options: TallyServerOptions,
+  store: Store,
+  storeDir: string,
+  stateDir: string,
+  events: EventStore,
+) {
+  const logger = options.logger.child({ component: 'gc' });
+  return startPeriodicGc({
+    checkEveryMs: options.gcCheckEveryMs ?? 5 * 60_000,
+    minFreePercent: options.gcMinFreePercent ?? 10,
+    freeSpace: () => freeSpaceOf(storeDir),
+    collect: () =>
+      collectGarbage({
+        store: createFileStoreGc(store, stateDir),
+        events,
+        rootSource: createEventStoreRootSource(events, {}),
+        gcDir: join(options.dataDir, 'gc'),
+        policy: { keepEvaluations: 0, gracePeriodSeconds: 3600, dryRun: false },
+      }),
+    onResult: (result) =>
+      result.ok
+        ? logger.info({ gcId: result.value.gcId, freedBytes: result.value.freedBytes }, 'garbage collected')
+        : logger.error({ err: result.error }, 'garbage collection failed; the next check tries again'),
+  });
 }
