@@ -24,6 +24,7 @@ import history from './routes/history/index.ts';
 import jobs from './routes/jobs/index.ts';
 import metricsRead from './routes/metrics-read/index.ts';
 import queue from './routes/queue/index.ts';
+import specCommands from './routes/spec-commands/index.ts';
 import specs from './routes/specs/index.ts';
 import workers from './routes/workers/index.ts';
 
@@ -73,6 +74,7 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
   await fastify.register(jobs);
   await fastify.register(diff);
   await fastify.register(builds);
+  await fastify.register(specCommands);
 };
 
 /**

@@ -1,0 +1,83 @@
+/**
+ * How a route runs a person's command: the domain decides through `handleCommand`, appended with the
+ * revision read (or the one `If-Match` names), the request id as the command id and the token's user as
+ * the actor. The answer waits for the read models, so a following GET sees the write.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { handleCommand } from '../../adapters/eventstore/command-handler.ts';
+import type { EventStore } from '../../adapters/eventstore/event-store.ts';
+import { readDomainEvent } from '../../adapters/eventstore/read-domain-event.ts';
+import type { TallyEvent } from '../../domain/events.ts';
+import { type Decider, fold } from '../../domain/shared/decider.ts';
+import { type Actor, parseActor } from '../../domain/shared/metadata.ts';
+import { ApiError } from '../problem.ts';
+import { positionHeader } from '../read-models/schemas.ts';
+import type { CommandResult } from './schemas.ts';
+
+/** The authenticated user; the auth hook guarantees one on writes. */
+export function actorOf(request: FastifyRequest): Actor {
+  const actor = request.actor === null ? undefined : parseActor(request.actor);
+  if (!actor) throw new ApiError('TALLY_AUTH_MISSING_TOKEN', 'this request needs a token');
+  return actor;
+}
+
+/** The revision an `If-Match` header names (`3`, `"3"` or `W/"3"`), or undefined without one. */
+export function ifMatchOf(request: FastifyRequest): number | undefined {
+  const header = request.headers['if-match'];
+  if (typeof header !== 'string') return undefined;
+  return Number(header.replace(/^W\//, '').replaceAll('"', ''));
+}
+
+/** The state of `stream` folded with `decider`, and its revision (-1 when it does not exist). */
+export async function readState<C, E extends TallyEvent, S>(
+  store: EventStore,
+  decider: Decider<C, E, S>,
+  stream: string,
+): Promise<{ state: S; revision: number }> {
+  const events: E[] = [];
+  let revision = -1;
+  for await (const recorded of store.readStream(stream)) {
+    events.push(readDomainEvent(recorded) as E);
+    revision = recorded.revision;
+  }
+  return { state: fold(decider, events), revision };
+}
+
+/** Decides `command` on `stream` for `request`'s user, appends, waits for the read models, sets the headers. */
+export async function runCommand<C, E extends TallyEvent, S>(
+  fastify: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  decider: Decider<C, E, S>,
+  stream: string,
+  command: C,
+): Promise<CommandResult> {
+  const expectedRevision = ifMatchOf(request);
+  const result = await handleCommand(
+    fastify.eventStore,
+    decider,
+    stream,
+    command,
+    {
+      cause: { kind: 'command', id: String(request.id) },
+      actor: actorOf(request),
+      at: new Date().toISOString(),
+    },
+    expectedRevision === undefined ? {} : { expectedRevision },
+  );
+  await settle(fastify, reply, result.position);
+  reply.header('etag', `"${result.revision}"`);
+  return {
+    stream,
+    revision: result.revision,
+    position: result.position ?? null,
+    events: result.events.map((event) => event.type),
+  };
+}
+
+/** Waits for the read models to reach `position` and puts it in the position header. */
+export async function settle(fastify: FastifyInstance, reply: FastifyReply, position: number | undefined) {
+  if (position === undefined) return;
+  await fastify.projections?.waitFor(position);
+  reply.header(positionHeader, position);
+}

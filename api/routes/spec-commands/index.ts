@@ -1,0 +1,127 @@
+/**
+ * Specification commands: `POST /api/specs` (register), `PUT` and `DELETE /api/specs/:name`,
+ * `POST /api/specs/:name/activate|deactivate` and `POST /api/specs/:name/evaluate` (a manual evaluation
+ * of the channels' last checkouts).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { evaluationDecider } from '../../../domain/evaluation/index.ts';
+import { DomainError } from '../../../domain/shared/errors.ts';
+import { streams } from '../../../domain/shared/streams.ts';
+import {
+  type Specification,
+  specificationDecider,
+  validateSpecification,
+} from '../../../domain/specification/index.ts';
+import { CommandRefused } from '../../commands/refusal.ts';
+import { actorOf, readState, runCommand } from '../../commands/run.ts';
+import { lastCheckouts } from './last-checkouts.ts';
+import {
+  evaluateSpecSchema,
+  registerSpecSchema,
+  removeSpecSchema,
+  toggleSpecSchema,
+  updateSpecSchema,
+} from './schemas.ts';
+
+/** The body as a specification, or a 422 naming every field at fault. */
+function specOf(body: unknown): Specification {
+  const checked = validateSpecification(body);
+  if (checked.ok) return checked.value;
+  const name = (body as { name?: unknown }).name;
+  const fields = checked.issues.map((issue) => `${issue.path || '(root)'} ${issue.message}`).join('; ');
+  throw new DomainError(
+    'TALLY_SPEC_INVALID',
+    `Specification ${JSON.stringify(name ?? null)} is invalid: ${fields}`,
+    checked.issues,
+  );
+}
+
+const at = () => new Date().toISOString();
+
+const specCommands: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post('/api/specs', { schema: registerSpecSchema }, async (request, reply) => {
+    const spec = specOf(request.body);
+    const command = { type: 'RegisterSpecification', spec, actor: actorOf(request), at: at() } as const;
+    const result = await runCommand(
+      fastify,
+      request,
+      reply,
+      specificationDecider,
+      streams.spec(spec.name),
+      command,
+    );
+    return reply.status(201).header('location', `/api/specs/${spec.name}`).send(result);
+  });
+
+  fastify.put('/api/specs/:name', { schema: updateSpecSchema }, async (request, reply) => {
+    const { name } = request.params;
+    const spec = specOf({ name, ...request.body });
+    const command = { type: 'UpdateSpecification', spec, actor: actorOf(request), at: at() } as const;
+    return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command);
+  });
+
+  fastify.delete('/api/specs/:name', { schema: removeSpecSchema }, async (request, reply) => {
+    const { name } = request.params;
+    const command = { type: 'RemoveSpecification', name, actor: actorOf(request), at: at() } as const;
+    return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command);
+  });
+
+  fastify.post(
+    '/api/specs/:name/activate',
+    { schema: toggleSpecSchema('Resume polling and scheduling a specification') },
+    async (request, reply) => {
+      const { name } = request.params;
+      const command = { type: 'ActivateSpecification', name, actor: actorOf(request), at: at() } as const;
+      return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command);
+    },
+  );
+
+  fastify.post(
+    '/api/specs/:name/deactivate',
+    { schema: toggleSpecSchema('Stop polling and scheduling a specification') },
+    async (request, reply) => {
+      const { name } = request.params;
+      const why = request.body?.why === undefined ? {} : { why: request.body.why };
+      const command = {
+        type: 'DeactivateSpecification',
+        name,
+        ...why,
+        actor: actorOf(request),
+        at: at(),
+      } as const;
+      return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command);
+    },
+  );
+
+  fastify.post('/api/specs/:name/evaluate', { schema: evaluateSpecSchema }, async (request, reply) => {
+    const { name } = request.params;
+    const { state } = await readState(fastify.eventStore, specificationDecider, streams.spec(name));
+    if (state.status !== 'active' && state.status !== 'inactive')
+      throw new DomainError(
+        'TALLY_SPEC_NOT_FOUND',
+        `No specification is registered as ${JSON.stringify(name)}`,
+      );
+    const checkouts = await lastCheckouts(fastify.eventStore, state.spec);
+    if (checkouts.length === 0)
+      throw new CommandRefused('TALLY_SPEC_NOT_POLLED_YET', `No checkout of ${name} has been detected yet`);
+    const actor = actorOf(request);
+    const evaluationId = String(request.id);
+    const command = {
+      type: 'RequestEvaluation',
+      evaluationId,
+      spec: name,
+      trigger: { kind: 'manual', by: actor },
+      checkouts,
+      actor,
+      at: at(),
+    } as const;
+    const stream = streams.evaluation(evaluationId);
+    const result = await runCommand(fastify, request, reply, evaluationDecider, stream, command);
+    return reply
+      .status(202)
+      .header('location', `/api/evaluations/${evaluationId}`)
+      .send({ ...result, evaluationId });
+  });
+};
+
+export default specCommands;

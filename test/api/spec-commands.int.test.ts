@@ -1,0 +1,233 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { handleCommand } from '../../adapters/eventstore/command-handler.ts';
+import { checkoutDecider } from '../../domain/checkout/index.ts';
+import { withTimeout } from '../helpers/uvu.ts';
+import { type ApiFixture, type Json, startApiFixture } from './api-fixture.ts';
+
+interface Context {
+  api: ApiFixture;
+}
+
+const spec = (name: string) => ({
+  name,
+  channels: [{ name: 'guix', url: 'https://git.guix.gnu.org/guix.git', branch: 'master' }],
+  evaluator: { kind: 'guix', entry: '(gnu ci)' },
+  systems: ['x86_64-linux'],
+});
+
+function send(
+  api: ApiFixture,
+  method: 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  options: { body?: unknown; headers?: Record<string, string>; token?: string | null } = {},
+) {
+  const token = options.token === undefined ? api.token : options.token;
+  return api.app.inject({
+    method,
+    url,
+    headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...options.headers },
+    ...(options.body === undefined ? {} : { payload: options.body as Json }),
+  });
+}
+
+async function streamOf(api: ApiFixture, stream: string) {
+  const events = [];
+  try {
+    for await (const event of api.store.readStream(stream)) events.push(event);
+  } catch {
+    return [];
+  }
+  return events;
+}
+
+const test = suite<Context>('specification commands (POST/PUT/DELETE /api/specs…)');
+test.before(async (context) => {
+  context.api = await startApiFixture();
+});
+test.after(async (context) => {
+  await context.api.stop();
+});
+
+test(
+  'registers a specification as user:alice, with the request id as cause, the revision as ETag and the position',
+  withTimeout(15_000, async ({ api }) => {
+    const response = await send(api, 'POST', '/api/specs', { body: spec('guix') });
+    assert.is(response.statusCode, 201, response.body);
+    assert.is(response.headers.etag, '"0"');
+    assert.is(response.headers.location, '/api/specs/guix');
+    const body = response.json() as Json;
+    assert.equal(body.events, ['SpecificationRegistered']);
+    assert.is(body.revision, 0);
+    assert.is(body.position, Number(response.headers['x-tally-position']));
+    const [event] = await streamOf(api, 'spec-guix');
+    assert.is(event!.type, 'SpecificationRegistered');
+    assert.is(event!.metadata.actor, 'user:alice');
+    assert.is(event!.metadata.causationId, response.headers['x-request-id']);
+    assert.is(event!.metadata.correlationId, response.headers['x-request-id']);
+    assert.is((event!.data as { spec: { pollingPeriodSeconds: number } }).spec.pollingPeriodSeconds, 300);
+    const read = await api.app.inject({ url: '/api/specs/guix' });
+    assert.is(read.statusCode, 200, read.body);
+  }),
+);
+
+test(
+  'refuses an invalid specification with 422 naming each field, and writes nothing',
+  withTimeout(15_000, async ({ api }) => {
+    const bad = {
+      ...spec('broken'),
+      channels: [{ name: 'guix', url: 'not a url', branch: 'master' }],
+      systems: [],
+    };
+    const response = await send(api, 'POST', '/api/specs', { body: bad });
+    assert.is(response.statusCode, 422, response.body);
+    const problem = response.json() as Json;
+    assert.is(problem.code, 'TALLY_SPEC_INVALID');
+    const paths = (problem.issues as { path: string }[]).map((issue) => issue.path);
+    assert.ok(paths.includes('channels[0].url'), String(paths));
+    assert.ok(paths.includes('systems'), String(paths));
+    assert.match(String(problem.detail), /channels\[0\]\.url/);
+    assert.equal(await streamOf(api, 'spec-broken'), []);
+  }),
+);
+
+test(
+  'asks for a token (401) and refuses a wrong one (403), writing nothing',
+  withTimeout(15_000, async ({ api }) => {
+    const missing = await send(api, 'POST', '/api/specs', { body: spec('anon'), token: null });
+    assert.is(missing.statusCode, 401);
+    assert.is((missing.json() as Json).code, 'TALLY_AUTH_MISSING_TOKEN');
+    const wrong = await send(api, 'DELETE', '/api/specs/guix', { token: 'not-a-token' });
+    assert.is(wrong.statusCode, 403);
+    assert.is((wrong.json() as Json).code, 'TALLY_AUTH_BAD_TOKEN');
+    assert.equal(await streamOf(api, 'spec-anon'), []);
+    assert.is((await streamOf(api, 'spec-guix')).length, 1);
+  }),
+);
+
+test(
+  'updates with If-Match, and answers 409 to a stale If-Match without writing',
+  withTimeout(15_000, async ({ api }) => {
+    await send(api, 'POST', '/api/specs', { body: spec('upd') });
+    const updated = await send(api, 'PUT', '/api/specs/upd', {
+      body: { ...spec('upd'), priority: 5 },
+      headers: { 'if-match': '"0"' },
+    });
+    assert.is(updated.statusCode, 200, updated.body);
+    assert.is(updated.headers.etag, '"1"');
+    assert.equal((updated.json() as Json).events, ['SpecificationUpdated']);
+    const stale = await send(api, 'PUT', '/api/specs/upd', {
+      body: { ...spec('upd'), priority: 9 },
+      headers: { 'if-match': '"0"' },
+    });
+    assert.is(stale.statusCode, 409, stale.body);
+    assert.is((stale.json() as Json).code, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION');
+    assert.is((await streamOf(api, 'spec-upd')).length, 2);
+  }),
+);
+
+test(
+  'lets exactly one of two concurrent conflicting writes win',
+  withTimeout(15_000, async ({ api }) => {
+    const both = await Promise.all([
+      send(api, 'POST', '/api/specs', { body: { ...spec('race'), priority: 1 } }),
+      send(api, 'POST', '/api/specs', { body: { ...spec('race'), priority: 2 } }),
+    ]);
+    assert.equal(both.map((response) => response.statusCode).sort(), [201, 409]);
+    assert.is((await streamOf(api, 'spec-race')).length, 1);
+    const updates = await Promise.all(
+      [3, 4].map((priority) =>
+        send(api, 'PUT', '/api/specs/race', {
+          body: { ...spec('race'), priority },
+          headers: { 'if-match': '0' },
+        }),
+      ),
+    );
+    assert.equal(updates.map((response) => response.statusCode).sort(), [200, 409]);
+    assert.is((await streamOf(api, 'spec-race')).length, 2);
+  }),
+);
+
+test(
+  'deactivates, activates and removes, each recorded by user:alice; unknown names are 404',
+  withTimeout(15_000, async ({ api }) => {
+    await send(api, 'POST', '/api/specs', { body: spec('life') });
+    const off = await send(api, 'POST', '/api/specs/life/deactivate', { body: { why: 'upgrade' } });
+    assert.is(off.statusCode, 200, off.body);
+    const on = await send(api, 'POST', '/api/specs/life/activate');
+    assert.is(on.statusCode, 200, on.body);
+    const again = await send(api, 'POST', '/api/specs/life/activate');
+    assert.equal((again.json() as Json).events, [], 'already active: nothing to write');
+    assert.is((again.json() as Json).position, null);
+    const removed = await send(api, 'DELETE', '/api/specs/life');
+    assert.is(removed.statusCode, 200, removed.body);
+    const events = await streamOf(api, 'spec-life');
+    assert.equal(
+      events.map((event) => event.type),
+      [
+        'SpecificationRegistered',
+        'SpecificationDeactivated',
+        'SpecificationActivated',
+        'SpecificationRemoved',
+      ],
+    );
+    assert.equal((events[1]!.data as Json).why, 'upgrade');
+    assert.ok(events.every((event) => event.metadata.actor === 'user:alice'));
+    for (const [method, url] of [
+      ['DELETE', '/api/specs/nope'],
+      ['POST', '/api/specs/nope/activate'],
+      ['POST', '/api/specs/nope/evaluate'],
+      ['PUT', '/api/specs/nope'],
+    ] as const) {
+      const response = await send(api, method, url, method === 'PUT' ? { body: spec('nope') } : {});
+      assert.is(response.statusCode, 404, `${method} ${url}: ${response.body}`);
+      assert.is((response.json() as Json).code, 'TALLY_SPEC_NOT_FOUND');
+    }
+    assert.equal(await streamOf(api, 'spec-nope'), []);
+  }),
+);
+
+test(
+  'evaluates on the last checkouts, or answers 409 before the first poll',
+  withTimeout(15_000, async ({ api }) => {
+    await send(api, 'POST', '/api/specs', { body: spec('manual') });
+    const early = await send(api, 'POST', '/api/specs/manual/evaluate');
+    assert.is(early.statusCode, 409, early.body);
+    assert.is((early.json() as Json).code, 'TALLY_SPEC_NOT_POLLED_YET');
+    const detect = (commit: string) =>
+      handleCommand(
+        api.store,
+        checkoutDecider,
+        'checkout-manual',
+        {
+          type: 'DetectCheckout',
+          spec: 'manual',
+          channel: 'guix',
+          url: 'https://git.guix.gnu.org/guix.git',
+          branch: 'master',
+          commit,
+          commitTime: '2024-05-01T12:00:00Z',
+          actor: 'poller',
+          at: '2024-05-01T12:01:00Z',
+        },
+        { cause: { kind: 'command', id: commit }, actor: 'poller', at: '2024-05-01T12:01:00Z' },
+      );
+    await detect('a'.repeat(40));
+    await detect('b'.repeat(40));
+    const response = await send(api, 'POST', '/api/specs/manual/evaluate');
+    assert.is(response.statusCode, 202, response.body);
+    const { evaluationId, stream } = response.json() as { evaluationId: string; stream: string };
+    assert.is(stream, `eval-${evaluationId}`);
+    const [requested] = await streamOf(api, stream);
+    assert.is(requested!.type, 'EvaluationRequested');
+    assert.is(requested!.metadata.actor, 'user:alice');
+    const data = requested!.data as { trigger: Json; checkouts: { commit: string }[] };
+    assert.equal(data.trigger, { kind: 'manual', by: 'user:alice' });
+    assert.equal(
+      data.checkouts.map((checkout) => checkout.commit),
+      ['b'.repeat(40)],
+    );
+  }),
+);
+
+test.run();
