@@ -15,8 +15,10 @@ import eventStore from './plugins/event-store.ts';
 import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import readModels from './plugins/read-models.ts';
+import buildCommands from './routes/build-commands/index.ts';
 import builds from './routes/builds/index.ts';
 import diff from './routes/diff/index.ts';
+import evaluationCommands from './routes/evaluation-commands/index.ts';
 import evaluations from './routes/evaluations/index.ts';
 import events, { type EventsRouteOptions } from './routes/events/index.ts';
 import health, { type HealthRouteOptions } from './routes/health/index.ts';
@@ -26,6 +28,7 @@ import metricsRead from './routes/metrics-read/index.ts';
 import queue from './routes/queue/index.ts';
 import specCommands from './routes/spec-commands/index.ts';
 import specs from './routes/specs/index.ts';
+import workerCommands from './routes/worker-commands/index.ts';
 import workers from './routes/workers/index.ts';
 
 export interface TallyApiOptions {
@@ -75,6 +78,9 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
   await fastify.register(diff);
   await fastify.register(builds);
   await fastify.register(specCommands);
+  await fastify.register(buildCommands);
+  await fastify.register(evaluationCommands);
+  await fastify.register(workerCommands);
 };
 
 /**

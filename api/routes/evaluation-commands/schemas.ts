@@ -1,0 +1,47 @@
+/** Schemas of `POST /api/evaluations/:id/cancel` and `/restart-failed`. */
+import { Type } from 'typebox';
+import { CommandResult, IfMatchHeaders, WhyBody } from '../../commands/schemas.ts';
+import { problemResponses } from '../../problem.ts';
+
+const EvaluationParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 256, pattern: '^\\S+$', description: 'The evaluation id' }),
+});
+
+const security = [{ bearer: [] }];
+const tags = ['evaluations'];
+
+export const cancelEvaluationSchema = {
+  summary: 'Abort an evaluation that has not ended',
+  tags,
+  security,
+  params: EvaluationParams,
+  headers: IfMatchHeaders,
+  body: Type.Optional(WhyBody),
+  response: { 200: CommandResult, ...problemResponses(400, 401, 403, 404, 409, 500, 503) },
+};
+
+export const RestartFailedResult = Type.Object({
+  evaluationId: Type.String(),
+  restarted: Type.Integer({ description: 'How many failed builds were queued again' }),
+  builds: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      drvPath: Type.String(),
+      revision: Type.Integer(),
+      position: Type.Integer(),
+    }),
+  ),
+  skipped: Type.Array(Type.String(), {
+    description: 'Failed builds that changed while this ran (someone else acted on them); left alone',
+  }),
+  position: Type.Union([Type.Integer(), Type.Null()], { description: 'The last $all position written' }),
+});
+
+export const restartFailedSchema = {
+  summary: 'Restart every failed build of an evaluation',
+  tags,
+  security,
+  params: EvaluationParams,
+  body: Type.Optional(WhyBody),
+  response: { 200: RestartFailedResult, ...problemResponses(400, 401, 403, 404, 500, 503) },
+};

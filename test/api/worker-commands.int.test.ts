@@ -1,0 +1,69 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { withTimeout } from '../helpers/uvu.ts';
+import { type ApiFixture, startApiFixture } from './api-fixture.ts';
+import { type Json, registerWorker, streamOf } from './command-seed.ts';
+
+interface Context {
+  api: ApiFixture;
+}
+
+const send = (
+  api: ApiFixture,
+  method: 'POST' | 'DELETE',
+  url: string,
+  token: string | null = api.token,
+  headers = {},
+) =>
+  api.app.inject({
+    method,
+    url,
+    headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers },
+  });
+
+const test = suite<Context>('worker commands (POST /api/workers/:name/drain, DELETE /api/workers/:name)');
+test.before(async (context) => {
+  context.api = await startApiFixture();
+});
+test.after(async (context) => {
+  await context.api.stop();
+});
+
+test(
+  'drains then removes a worker as user:alice',
+  withTimeout(15_000, async ({ api }) => {
+    await registerWorker(api.store, 'w1');
+    const drained = await send(api, 'POST', '/api/workers/w1/drain');
+    assert.is(drained.statusCode, 200, drained.body);
+    assert.is(drained.headers.etag, '"1"');
+    const removed = await send(api, 'DELETE', '/api/workers/w1', api.token, { 'if-match': '"1"' });
+    assert.is(removed.statusCode, 200, removed.body);
+    const events = await streamOf(api.store, 'worker-w1');
+    assert.equal(
+      events.map((event) => [event.type, event.metadata.actor]),
+      [
+        ['WorkerRegistered', 'worker:w1'],
+        ['WorkerDrained', 'user:alice'],
+        ['WorkerRemoved', 'user:alice'],
+      ],
+    );
+  }),
+);
+
+test(
+  'answers 404 for unknown workers, 409 for a stale If-Match, 401/403 without a good token, writing nothing',
+  withTimeout(15_000, async ({ api }) => {
+    await registerWorker(api.store, 'w2');
+    const unknown = await send(api, 'POST', '/api/workers/ghost/drain');
+    assert.is(unknown.statusCode, 404);
+    assert.is((unknown.json() as Json).code, 'TALLY_WORKER_NOT_FOUND');
+    const stale = await send(api, 'DELETE', '/api/workers/w2', api.token, { 'if-match': '3' });
+    assert.is(stale.statusCode, 409);
+    assert.is((await send(api, 'DELETE', '/api/workers/w2', null)).statusCode, 401);
+    assert.is((await send(api, 'DELETE', '/api/workers/w2', 'bad')).statusCode, 403);
+    assert.is((await streamOf(api.store, 'worker-w2')).length, 1);
+    assert.equal(await streamOf(api.store, 'worker-ghost'), []);
+  }),
+);
+
+test.run();
