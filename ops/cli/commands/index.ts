@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
+import { registerBuildCommand } from './build.ts';
 import { registerDrvCommand } from './drv.ts';
 import { registerEvalJobsCommand } from './eval-jobs.ts';
 import { registerEventsCommand } from './events.ts';
 import { registerGcCommand } from './gc.ts';
+import { registerHistoryCommand } from './history.ts';
 import { registerKeysCommand } from './keys.ts';
 import { registerLedgerCommand } from './ledger.ts';
 import { registerNarCommand } from './nar.ts';
 import { registerReplayCommand } from './replay.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerSpecCommand } from './spec.ts';
 import { registerStoreCommand } from './store.ts';
 import { registerTokenCommand } from './token.ts';
 
@@ -24,4 +27,7 @@ export function registerCommands(program: Command): void {
   registerGcCommand(program);
   registerTokenCommand(program);
   registerReplayCommand(program);
+  registerSpecCommand(program);
+  registerBuildCommand(program);
+  registerHistoryCommand(program);
 }

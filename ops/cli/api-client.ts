@@ -1,0 +1,106 @@
+/**
+ * How the user-facing commands talk to a running server: its HTTP API at `--api` (default
+ * `http://127.0.0.1:8080`), writes bearing the token from `--token` or `$TALLY_TOKEN`. A refusal comes
+ * back as the server's problem (code and detail) with a hint of what to do next.
+ */
+import { type Command, Option } from 'commander';
+
+export const defaultApiUrl = 'http://127.0.0.1:8080';
+
+/** The options every API-backed command takes. */
+export interface ApiOptions {
+  readonly api: string;
+  readonly token?: string;
+  readonly json?: boolean;
+}
+
+/** Adds `--api`, `--token` and `--json` to a command. */
+export function addApiOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--api <url>', 'the Tally server').default(defaultApiUrl).env('TALLY_API'))
+    .addOption(
+      new Option('--token <token>', 'bearer token for writes (default: $TALLY_TOKEN)').env('TALLY_TOKEN'),
+    )
+    .option('--json', 'print JSON for programs');
+}
+
+/** What to do after a refusal, by code, beyond what the server's detail says. */
+const hints: Readonly<Record<string, string>> = {
+  TALLY_AUTH_MISSING_TOKEN:
+    'pass --token TOKEN or set TALLY_TOKEN (the admin token is printed at first start)',
+  TALLY_AUTH_BAD_TOKEN: 'check the token, or create one with `tally token create NAME`',
+  TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION: 'look at the current state and run the command again',
+  TALLY_API_NOT_FOUND: 'is --api pointing at a Tally server of the same version?',
+};
+
+/** A problem answered by the server, or a server that could not be reached. */
+export class ApiCallError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ApiCallError';
+  }
+}
+
+/** Calls the API and returns the parsed JSON body; throws an `ApiCallError` for anything but 2xx. */
+export async function callApi<T>(
+  options: ApiOptions,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  init: { readonly body?: unknown; readonly headers?: Record<string, string> } = {},
+): Promise<{ body: T; headers: Headers }> {
+  const url = new URL(path, options.api.endsWith('/') ? options.api : `${options.api}/`);
+  const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? String(error);
+    throw new ApiCallError(
+      'TALLY_CLI_API_UNREACHABLE',
+      `no Tally server answers at ${options.api} (${cause}): start one with \`tally serve\`, or pass --api URL`,
+    );
+  }
+  const text = await response.text();
+  const parsed = text === '' ? undefined : safeJson(text);
+  if (!response.ok) {
+    const problem = (parsed ?? {}) as {
+      code?: string;
+      detail?: string;
+      issues?: { path: string; message: string }[];
+    };
+    const code = problem.code ?? `TALLY_CLI_HTTP_${response.status}`;
+    const issues = (problem.issues ?? [])
+      .map((issue) => `\n  ${issue.path || '(root)'}: ${issue.message}`)
+      .join('');
+    const hint = hints[code] ? `\n  next: ${hints[code]}` : '';
+    throw new ApiCallError(
+      code,
+      `${method} ${url.pathname} refused (HTTP ${response.status}): ${problem.detail ?? (text || response.statusText)}${issues}${hint}`,
+      response.status,
+    );
+  }
+  return { body: parsed as T, headers: response.headers };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Prints `value` as JSON for `--json`, else the human lines. */
+export function print(options: ApiOptions, value: unknown, human: () => string): void {
+  console.log(options.json ? JSON.stringify(value) : human());
+}

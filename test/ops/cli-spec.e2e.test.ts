@@ -1,0 +1,99 @@
+/**
+ * The user-facing commands against a real `tally serve`: `spec add/list/show/rm` and `history`, acting
+ * with the admin token printed at first start, and refused without it.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { finished, lineMatching, startTally, tally } from '../helpers/tally-process.ts';
+import { tempDir, withTimeout } from '../helpers/uvu.ts';
+
+const test = suite('tally spec and tally history');
+
+const spec = {
+  name: 'demo',
+  channels: [{ name: 'main', url: 'https://example.org/demo.git', branch: 'main' }],
+  evaluator: { kind: 'nix', entry: 'release.nix' },
+  systems: ['x86_64-linux'],
+};
+
+test(
+  'registers, lists, shows and removes a specification, and prints its history with the token user as actor',
+  withTimeout(60_000, async () => {
+    const dir = await tempDir('tally-cli-spec-');
+    const child = startTally(['serve', '--data', dir.path, '--ledger-port', '0', '--port', '0']);
+    const done = finished(child);
+    const token = new Promise<string>((resolve) => {
+      let stderr = '';
+      child.stderr?.on('data', (chunk) => {
+        stderr += chunk;
+        const match = /admin token: (\S+)/.exec(stderr);
+        if (match) resolve(match[1]!);
+      });
+    });
+    try {
+      const started = await lineMatching(child, (line) => line.includes('tally server started'));
+      const { api } = JSON.parse(started) as { api: string };
+      const env = { TALLY_TOKEN: await token };
+      const file = join(dir.path, 'demo.json');
+      await writeFile(file, JSON.stringify(spec));
+
+      const refused = await tally(['spec', 'add', file, '--api', api]);
+      assert.is(refused.code, 1);
+      assert.match(refused.stderr, /TALLY_AUTH_MISSING_TOKEN/);
+      assert.match(refused.stderr, /TALLY_TOKEN/);
+
+      const invalid = join(dir.path, 'invalid.json');
+      await writeFile(invalid, JSON.stringify({ ...spec, name: 'bad', systems: [] }));
+      const rejected = await tally(['spec', 'add', invalid, '--api', api], env);
+      assert.is(rejected.code, 1);
+      assert.match(rejected.stderr, /TALLY_SPEC_INVALID/);
+      assert.match(rejected.stderr, /systems/);
+
+      const added = await tally(['spec', 'add', file, '--api', api, '--json'], env);
+      assert.is(added.code, 0, added.stderr);
+      assert.equal(JSON.parse(added.stdout).events, ['SpecificationRegistered']);
+
+      const listed = await tally(['spec', 'list', '--api', api, '--json']);
+      assert.is(listed.code, 0, listed.stderr);
+      assert.equal(
+        JSON.parse(listed.stdout).map((entry: { name: string }) => entry.name),
+        ['demo'],
+      );
+      const shown = await tally(['spec', 'show', 'demo', '--api', api]);
+      assert.is(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /demo\tactive/);
+      assert.match(shown.stdout, /release\.nix/);
+
+      const removed = await tally(['spec', 'rm', 'demo', '--api', api], env);
+      assert.is(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, /SpecificationRemoved/);
+      const missing = await tally(['spec', 'show', 'demo', '--api', api]);
+      assert.is(missing.code, 1);
+      assert.match(missing.stderr, /TALLY_SPEC_NOT_FOUND/);
+
+      const history = await tally(['history', 'spec', 'demo', '--api', api, '--json']);
+      assert.is(history.code, 0, history.stderr);
+      const events = history.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string; metadata: { actor: string } });
+      assert.equal(
+        events.map((event) => [event.type, event.metadata.actor]),
+        [
+          ['SpecificationRegistered', 'user:admin'],
+          ['SpecificationRemoved', 'user:admin'],
+        ],
+      );
+      const human = await tally(['history', 'spec', 'demo', '--api', api]);
+      assert.match(human.stdout, /spec-demo@1 {2}SpecificationRemoved {2}\(\d+\) {2}user:admin/);
+    } finally {
+      child.kill('SIGTERM');
+      await done;
+      await dir.cleanup();
+    }
+  }),
+);
+
+test.run();
