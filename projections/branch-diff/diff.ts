@@ -4,9 +4,9 @@
  */
 import { DomainError } from '../../domain/shared/errors.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
-import { getIn } from '../builds/persistent-map.ts';
 import { drvStatus } from '../evaluations/queries.ts';
 import type { EvaluationSummary, EvaluationsState, JobBuildStatus } from '../evaluations/state.ts';
+import { getIn } from '../shared/persistent-map.ts';
 
 /** Where a job lands when `to` is compared with `from`. */
 export type DiffCategory =

@@ -7,8 +7,8 @@ import type { BuildEvent } from '../../domain/build/events.ts';
 import { drvHashPart } from '../../domain/shared/streams.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { editMap, getIn, setIn } from '../shared/persistent-map.ts';
 import { factTime } from './fact-time.ts';
-import { editMap, getIn, setIn } from './persistent-map.ts';
 import type { AttemptDoc, BuildDoc, BuildsState, WantedByDoc } from './state.ts';
 
 /** The build documents after one more build event. */

@@ -3,7 +3,7 @@
  * system, status and specification, newest first, with a cursor.
  */
 import { drvHashPart } from '../../domain/shared/streams.ts';
-import { getIn } from './persistent-map.ts';
+import { getIn } from '../shared/persistent-map.ts';
 import type { BuildDoc, BuildStatus, BuildsState } from './state.ts';
 
 /** A build by its integer id (number or decimal string), the hash part of its `.drv`, or the `.drv` path. */

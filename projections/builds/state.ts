@@ -5,7 +5,7 @@
  */
 import type { FailureReason } from '../../domain/build/build.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
-import { emptyMap, type PMap } from './persistent-map.ts';
+import { emptyMap, type PMap } from '../shared/persistent-map.ts';
 
 /** Where a build stands. */
 export type BuildStatus =

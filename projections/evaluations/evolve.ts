@@ -7,8 +7,8 @@ import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
 import { durationMs } from '../../domain/shared/time.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import { factTime } from '../builds/fact-time.ts';
-import { editMap, getIn, setIn } from '../builds/persistent-map.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { editMap, getIn, setIn } from '../shared/persistent-map.ts';
 import {
   type DrvDoc,
   type EvaluationDoc,

@@ -1,7 +1,7 @@
 /**
  * Queries of the evaluations read model.
  */
-import { getIn } from '../builds/persistent-map.ts';
+import { getIn } from '../shared/persistent-map.ts';
 import type {
   EvaluationDoc,
   EvaluationStatus,

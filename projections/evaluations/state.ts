@@ -5,7 +5,7 @@
 import type { Checkout } from '../../domain/checkout/checkout.ts';
 import type { EvaluationFailureReason, Trigger } from '../../domain/evaluation/job.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
-import { emptyMap, type PMap } from '../builds/persistent-map.ts';
+import { emptyMap, type PMap } from '../shared/persistent-map.ts';
 
 /** Where an evaluation stands. */
 export type EvaluationStatus = 'requested' | 'started' | 'completed' | 'failed' | 'aborted';

@@ -5,9 +5,9 @@
 import { produce } from 'immer';
 import type { TallyEvent } from '../../domain/events.ts';
 import { factTime } from '../builds/fact-time.ts';
-import { getIn, setIn } from '../builds/persistent-map.ts';
 import { buildStatusAfter } from '../evaluations/evolve.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { getIn, setIn } from '../shared/persistent-map.ts';
 import type { JobsetsState, SpecDoc } from './state.ts';
 
 type Draft<T> = { -readonly [K in keyof T]: T[K] };

@@ -5,8 +5,8 @@
  */
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import { outcomeOf } from '../branch-diff/diff.ts';
-import { getIn } from '../builds/persistent-map.ts';
 import { type JobBuildStatus, type JobCounts, noJobs } from '../evaluations/state.ts';
+import { getIn } from '../shared/persistent-map.ts';
 import type { CompletedJobs, JobsetsState, SpecDoc } from './state.ts';
 
 /** A specification with the job counts of its latest completed evaluation. */

@@ -5,8 +5,8 @@
 import type { PollFailureReason } from '../../domain/checkout/checkout.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
 import type { Specification } from '../../domain/specification/specification.ts';
-import { emptyMap, type PMap } from '../builds/persistent-map.ts';
 import type { EvaluationStatus, JobBuildStatus } from '../evaluations/state.ts';
+import { emptyMap, type PMap } from '../shared/persistent-map.ts';
 
 /** The last commit seen on a channel. */
 export interface LastCheckout {

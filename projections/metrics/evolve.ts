@@ -7,8 +7,8 @@ import type { BuildEvent } from '../../domain/build/events.ts';
 import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import { factTime } from '../queue/fact-time.ts';
-import { getIn, setIn } from '../queue/persistent-map.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { getIn, setIn } from '../shared/persistent-map.ts';
 import { addToSample } from './sample.ts';
 import {
   type DayBucket,

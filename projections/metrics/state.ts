@@ -3,7 +3,7 @@
  * `dayCapacity` days) and queue-length samples per hour (the last `hourCapacity` hours), plus running
  * totals and what it must remember of unfinished builds.
  */
-import { emptyMap, type PMap } from '../queue/persistent-map.ts';
+import { emptyMap, type PMap } from '../shared/persistent-map.ts';
 import { emptySample, type Sample } from './sample.ts';
 
 /** How a build finished. */

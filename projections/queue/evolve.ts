@@ -6,8 +6,8 @@
 import type { BuildEvent } from '../../domain/build/events.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { deleteIn, emptyMap, getIn, setIn } from '../shared/persistent-map.ts';
 import { factTime } from './fact-time.ts';
-import { deleteIn, emptyMap, getIn, setIn } from './persistent-map.ts';
 import { type BuildBasics, type Lane, type QueueBuild, type QueueState, waiterChunk } from './state.ts';
 
 type Queued = Extract<QueueBuild, { status: 'queued' }>;

@@ -2,8 +2,9 @@
  * Questions the API asks of the queue. Queries may take the time (`now`) because `notBefore` is
  * compared against it; without one they use the time of the latest event folded in.
  */
+
+import { entriesOf, getIn, type PMap } from '../shared/persistent-map.ts';
 import { toIso, toMs } from './fact-time.ts';
-import { entriesOf, getIn, type PMap } from './persistent-map.ts';
 import type { QueueBuildStatus, QueueState } from './state.ts';
 
 /** Counts of queued builds of one system and priority. */

@@ -3,7 +3,7 @@
  * already have outputs), the builds waiting for a dispatcher in lanes per system and priority, and an
  * index from each unfinished dependency to the builds waiting on it.
  */
-import { emptyMap, type PMap } from './persistent-map.ts';
+import { emptyMap, type PMap } from '../shared/persistent-map.ts';
 
 /** What the queue keeps of every build, whatever its status. */
 export interface BuildBasics {

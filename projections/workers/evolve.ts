@@ -9,8 +9,8 @@ import type { BuildEvent } from '../../domain/build/events.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { WorkerEvent } from '../../domain/worker/events.ts';
 import { factTime } from '../queue/fact-time.ts';
-import { deleteIn, getIn, setIn } from '../queue/persistent-map.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { deleteIn, getIn, setIn } from '../shared/persistent-map.ts';
 import { recentCapacity, type WorkerRecord, type WorkersState } from './state.ts';
 
 function withWorker(state: WorkersState, worker: WorkerRecord): WorkersState {

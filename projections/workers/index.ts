@@ -33,7 +33,7 @@ const handled = new Set<string>([
 
 export const workersProjection: Projection<WorkersState, WorkerEvent | BuildEvent> = {
   name: 'workers',
-  version: 1,
+  version: 2,
   canHandle: (type) => handled.has(type),
   initialState: initialWorkersState,
   evolve: evolveWorkers,

@@ -3,7 +3,7 @@
  * the latest event folded in unless the caller gives one.
  */
 import { toIso, toMs } from '../queue/fact-time.ts';
-import { entriesOf, getIn } from '../queue/persistent-map.ts';
+import { entriesOf, getIn } from '../shared/persistent-map.ts';
 import { type Connection, recentCapacity, type WorkerRecord, type WorkersState } from './state.ts';
 
 /** What a worker is doing for the farm, most telling first: removed, drained, else its connection. */

@@ -2,7 +2,7 @@
  * The workers read model's state: each worker's capabilities and connection, the attempts it runs,
  * when the farm last heard of it, and a bounded ring of its recent attempt intervals.
  */
-import { emptyMap, type PMap } from '../queue/persistent-map.ts';
+import { emptyMap, type PMap } from '../shared/persistent-map.ts';
 
 /** An attempt a worker runs now. */
 export interface CurrentAttempt {
