@@ -7,6 +7,7 @@ import { buildsProjection } from './builds/index.ts';
 import { evaluationsProjection } from './evaluations/index.ts';
 import { jobsetsProjection } from './jobsets/index.ts';
 import { metricsProjection } from './metrics/index.ts';
+import { pipelineProjection } from './pipeline/index.ts';
 import { queueProjection } from './queue/index.ts';
 import type { AnyProjection } from './runtime/projection.ts';
 import { workersProjection } from './workers/index.ts';
@@ -18,4 +19,5 @@ export const allProjections: readonly AnyProjection<TallyEvent>[] = [
   jobsetsProjection,
   evaluationsProjection,
   buildsProjection,
+  pipelineProjection,
 ];

@@ -21,3 +21,27 @@ export function fold<Command, Event, State>(
 ): State {
   return events.reduce(decider.evolve, decider.initialState);
 }
+
+/**
+ * A decider that takes several commands at once and decides them in order, each on the state the
+ * previous ones left: their events are appended together, so no reader ever sees the state between
+ * them (a build queued and substituted in one step is never seen queued).
+ */
+export function inSequence<Command, Event, State>(
+  decider: Decider<Command, Event, State>,
+): Decider<readonly Command[], Event, State> {
+  return {
+    initialState: decider.initialState,
+    evolve: decider.evolve,
+    decide(commands, state) {
+      const events: Event[] = [];
+      let current = state;
+      for (const command of commands) {
+        const decided = decider.decide(command, current);
+        events.push(...decided);
+        current = decided.reduce(decider.evolve, current);
+      }
+      return events;
+    },
+  };
+}

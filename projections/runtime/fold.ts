@@ -1,6 +1,7 @@
 /**
  * Folding one stored event into a set of projections: decoding it once, skipping (and counting) what
- * the domain cannot read, and giving each projection only events past its own checkpoint.
+ * the domain cannot read, and giving each projection only events past its own checkpoint. Returns the
+ * decoded event when some projection folded it in.
  */
 import type { Decoded, SourceEvent } from './event-source.ts';
 import type { AnyProjection, ProjectedEvent } from './projection.ts';
@@ -27,7 +28,7 @@ export function foldEvent<E extends { readonly type: string }>(
   decode: (event: SourceEvent) => Decoded<E>,
   skipped: SkippedEvents,
   onSkip: (source: SourceEvent, reason: string) => void,
-): void {
+): ProjectedEvent<E> | undefined {
   let projected: ProjectedEvent<E> | undefined;
   let undecodable = false;
   for (const slot of slots) {
@@ -46,6 +47,7 @@ export function foldEvent<E extends { readonly type: string }>(
       }
       projected = {
         event: decoded.event,
+        id: source.id,
         streamId: source.streamId,
         revision: source.revision,
         position: source.position,
@@ -59,4 +61,5 @@ export function foldEvent<E extends { readonly type: string }>(
       slot.unsaved += 1;
     }
   }
+  return projected;
 }

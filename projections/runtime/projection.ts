@@ -8,6 +8,8 @@ export interface ProjectedEvent<
   E extends { readonly type: string } = { readonly type: string; readonly data: unknown },
 > {
   readonly event: E;
+  /** The stored event's id (absent in hand-made events of tests and benchmarks). */
+  readonly id?: string;
   readonly streamId: string;
   readonly revision: number;
   /** Position in `$all`: strictly increasing, the projection's checkpoint. */

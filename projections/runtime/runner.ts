@@ -5,7 +5,7 @@
  */
 import type { Decoded, EventSource, SourceEvent, SourceSubscription } from './event-source.ts';
 import { foldEvent, type ProjectionSlot, type SkippedEvents } from './fold.ts';
-import type { AnyProjection } from './projection.ts';
+import type { AnyProjection, ProjectedEvent } from './projection.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
 /** The few logger methods the runtime uses (pino's signature: object first, message second). */
@@ -37,7 +37,7 @@ export interface ProjectionLag {
   readonly behindMs: number;
 }
 
-export interface ProjectionRunner {
+export interface ProjectionRunner<E extends { readonly type: string } = { readonly type: string }> {
   /** Loads snapshots and starts following; resolves once the subscription is confirmed. */
   start(): Promise<void>;
   /** A projection's current state. */
@@ -47,6 +47,11 @@ export interface ProjectionRunner {
   /** Resolves once every projection has folded in the event at `position` (read-your-writes). */
   waitFor(position: number, timeoutMs?: number): Promise<void>;
   lag(): Promise<ProjectionLag>;
+  /**
+   * Calls `listener` after every live event some projection folded in, with every projection already
+   * showing it: the hook the farm's processes react on. Returns a function that removes it.
+   */
+  onApplied(listener: (event: ProjectedEvent<E>) => void): () => void;
   readonly skipped: Readonly<SkippedEvents>;
   /** Stops following and saves a snapshot of every projection that changed. */
   stop(): Promise<void>;
@@ -54,7 +59,7 @@ export interface ProjectionRunner {
 
 export function createProjectionRunner<E extends { readonly type: string }>(
   options: ProjectionRunnerOptions<E>,
-): ProjectionRunner {
+): ProjectionRunner<E> {
   const { source, decode, snapshots, logger } = options;
   const everyEvents = options.snapshotEveryEvents ?? 10_000;
   const everyMs = options.snapshotEveryMs ?? 30_000;
@@ -66,6 +71,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     unsaved: 0,
   }));
   const skipped: SkippedEvents = { count: 0, byReason: {} };
+  const listeners = new Set<(event: ProjectedEvent<E>) => void>();
   const waiters = new Set<{ position: number; resolve: () => void }>();
   let subscription: SourceSubscription | undefined;
   let following: Promise<void> | undefined;
@@ -127,6 +133,16 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     return saving;
   }
 
+  function notify(event: ProjectedEvent<E>): void {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        logger.error({ err: error, position: event.position }, 'a listener of applied events failed');
+      }
+    }
+  }
+
   function wakeWaiters(): void {
     const reached = position();
     for (const waiter of waiters) {
@@ -146,12 +162,13 @@ export function createProjectionRunner<E extends { readonly type: string }>(
           if (message.kind === 'checkpoint') {
             for (const slot of slots) slot.position = Math.max(slot.position, message.position);
           } else {
-            foldEvent(slots, message.event, decode, skipped, (event, reason) =>
+            const applied = foldEvent(slots, message.event, decode, skipped, (event, reason) =>
               logger.warn(
                 { position: event.position, stream: event.streamId, type: event.type, reason },
                 'skipped an event the domain cannot read',
               ),
             );
+            if (applied) notify(applied);
             lastRecordedAt = message.event.created.getTime();
             if (slots.some((slot) => slot.unsaved > 0)) firstUnsavedAt ??= now();
           }
@@ -205,6 +222,10 @@ export function createProjectionRunner<E extends { readonly type: string }>(
         caughtUp,
         behindMs: caughtUp ? 0 : Math.max(0, now() - lastRecordedAt),
       };
+    },
+    onApplied(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     skipped,
     async stop() {

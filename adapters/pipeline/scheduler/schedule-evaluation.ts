@@ -1,0 +1,101 @@
+/**
+ * Turning a completed evaluation into builds: one build per derivation of the jobs' closure, shared
+ * with every other job and specification that produces the same `.drv`. A derivation already known
+ * only records the new jobs that want it; a new one is queued with its input derivations as
+ * dependencies, then substituted at once when its outputs are already in Tally's store or an
+ * upstream cache.
+ */
+import type { Wanter } from '../../../domain/build/build.ts';
+import { type BuildCommand, buildDecider } from '../../../domain/build/index.ts';
+import type { Job } from '../../../domain/evaluation/job.ts';
+import { inSequence } from '../../../domain/shared/decider.ts';
+import type { Cause } from '../../../domain/shared/metadata.ts';
+import { streams } from '../../../domain/shared/streams.ts';
+import type { Specification } from '../../../domain/specification/specification.ts';
+import type { EventStore } from '../../eventstore/event-store.ts';
+import { readDomainEvent } from '../../eventstore/read-domain-event.ts';
+import { issue } from '../issue.ts';
+import { derivationClosure } from './derivations.ts';
+import type { SubstituteFinder } from './substitutes.ts';
+
+export interface ScheduleContext {
+  readonly events: EventStore;
+  readonly substitutes: SubstituteFinder;
+  /** True when a build of `drvPath` is already recorded (so it is not looked up in caches again). */
+  readonly known: (drvPath: string) => boolean;
+  /** Commands in flight at once. */
+  readonly concurrency?: number;
+}
+
+export interface ScheduleResult {
+  readonly derivations: number;
+  readonly queued: number;
+  readonly substituted: number;
+}
+
+const queueing = inSequence(buildDecider);
+
+/** The jobs an evaluation recorded, chunk after chunk. */
+export async function evaluationJobs(events: EventStore, evaluationId: string): Promise<Job[]> {
+  const jobs: Job[] = [];
+  for await (const recorded of events.readStream(streams.evaluation(evaluationId))) {
+    const event = readDomainEvent(recorded);
+    if (event.type === 'EvaluationJobsAdded') jobs.push(...event.data.jobs);
+  }
+  return jobs;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+export async function scheduleEvaluation(
+  context: ScheduleContext,
+  evaluationId: string,
+  spec: Specification,
+  cause: Cause,
+): Promise<ScheduleResult> {
+  const jobs = await evaluationJobs(context.events, evaluationId);
+  const wanters = new Map<string, Wanter[]>();
+  for (const job of jobs) {
+    const list = wanters.get(job.drvPath) ?? [];
+    list.push({ spec: spec.name, evaluation: evaluationId, job: job.name });
+    wanters.set(job.drvPath, list);
+  }
+  const closure = await derivationClosure(wanters.keys());
+  let queued = 0;
+  let substituted = 0;
+  const work = [...closure];
+  await inParallel(work, context.concurrency ?? 32, async ([drvPath, drv]) => {
+    const wantedBy = wanters.get(drvPath) ?? [];
+    const existed = context.known(drvPath);
+    // A dependency nobody asked for by name, already recorded: nothing to add to it.
+    if (existed && wantedBy.length === 0) return;
+    const at = new Date().toISOString();
+    const common = { drvPath, actor: 'scheduler', at } as const;
+    const commands: BuildCommand[] = [
+      {
+        ...common,
+        type: 'QueueBuild',
+        system: drv.system,
+        wantedBy,
+        priority: spec.priority,
+        dependencies: [...drv.inputDrvs.keys()],
+      },
+    ];
+    const found = existed ? undefined : await context.substitutes.find(drvPath, drv);
+    if (found)
+      commands.push({ ...common, type: 'SubstituteBuild', from: found.from, outputs: found.outputs });
+    const stream = streams.build(drvPath);
+    const result = await issue(context.events, queueing, stream, commands, cause, 'scheduler');
+    if (!result.ok) return;
+    if (result.events.some((event) => event.type === 'BuildQueued')) queued++;
+    if (result.events.some((event) => event.type === 'BuildSubstituted')) substituted++;
+  });
+  return { derivations: closure.size, queued, substituted };
+}
