@@ -1,0 +1,136 @@
+/**
+ * The coordinator: the farm's processes behind one event feed. It waits until the projections have
+ * caught up with the store, picks up whatever work the pipeline state says is unfinished (evaluations
+ * to run or to schedule, builds to queue or to requeue), then reacts to every live event: a requested
+ * evaluation is run, a completed one scheduled, build events drive the dispatcher.
+ */
+import type { Logger } from 'pino';
+import type { BuildEvent } from '../../domain/build/events.ts';
+import type { TallyEvent } from '../../domain/events.ts';
+import type { Cause } from '../../domain/shared/metadata.ts';
+import type { PendingEvaluation, PipelineState } from '../../projections/pipeline/index.ts';
+import type { ProjectedEvent } from '../../projections/runtime/projection.ts';
+import type { ProjectionRunner } from '../../projections/runtime/runner.ts';
+import { hasIn } from '../../projections/shared/persistent-map.ts';
+import type { EventStore } from '../eventstore/event-store.ts';
+import type { Dispatcher } from './dispatcher/dispatcher.ts';
+import { processCause } from './issue.ts';
+import { scheduleEvaluation } from './scheduler/schedule-evaluation.ts';
+import type { SubstituteFinder } from './scheduler/substitutes.ts';
+
+/** What the coordinator needs of the evaluation runner. */
+export interface EvaluationQueue {
+  enqueue(request: {
+    readonly evaluationId: string;
+    readonly spec: import('../../domain/specification/specification.ts').Specification;
+    readonly checkouts: PendingEvaluation['checkouts'];
+    readonly started: boolean;
+  }): void;
+}
+
+export interface CoordinatorOptions {
+  readonly events: EventStore;
+  readonly projections: ProjectionRunner<TallyEvent>;
+  readonly evaluations: EvaluationQueue;
+  readonly dispatcher: Dispatcher;
+  readonly substitutes: SubstituteFinder;
+  readonly logger: Logger;
+}
+
+export interface Coordinator {
+  /** Resumes unfinished work and starts reacting; resolves once resumed. */
+  start(): Promise<void>;
+  /** Stops reacting and waits for schedules in progress. */
+  stop(): Promise<void>;
+  /** Resolves when every schedule started so far has finished (tests, benchmarks). */
+  idle(): Promise<void>;
+}
+
+export function createCoordinator(options: CoordinatorOptions): Coordinator {
+  const { events, projections, logger } = options;
+  const state = () => projections.state<PipelineState>('pipeline');
+  const scheduling = new Map<string, Promise<void>>();
+  let detach: (() => void) | undefined;
+  let stopped = false;
+
+  function runEvaluation(evaluationId: string, pending: PendingEvaluation): void {
+    const spec = state().specs[pending.spec];
+    if (!spec?.active) return;
+    options.evaluations.enqueue({
+      evaluationId,
+      spec,
+      checkouts: pending.checkouts,
+      started: pending.status === 'started',
+    });
+  }
+
+  function schedule(evaluationId: string, specName: string, cause: Cause): void {
+    if (scheduling.has(evaluationId) || stopped) return;
+    const spec = state().specs[specName];
+    if (!spec?.active) return;
+    const context = {
+      events,
+      substitutes: options.substitutes,
+      known: (drvPath: string) => hasIn(state().builds, drvPath),
+    };
+    const started = Date.now();
+    const run = scheduleEvaluation(context, evaluationId, spec, cause)
+      .then((result) =>
+        logger.info({ evaluationId, ...result, ms: Date.now() - started }, 'evaluation scheduled'),
+      )
+      .catch((error) =>
+        logger.error(
+          { err: error, evaluationId },
+          'scheduling an evaluation failed; it is retried at the next start',
+        ),
+      )
+      .finally(() => scheduling.delete(evaluationId));
+    scheduling.set(evaluationId, run);
+  }
+
+  function react(projected: ProjectedEvent<TallyEvent>): void {
+    if (stopped) return;
+    const { event } = projected;
+    const cause: Cause = projected.id
+      ? {
+          kind: 'event',
+          id: projected.id,
+          correlationId: String(projected.metadata.correlationId ?? projected.id),
+        }
+      : processCause(`${projected.streamId}@${projected.revision}`);
+    if (event.type === 'EvaluationRequested') {
+      const pending = state().evaluations[event.data.evaluationId];
+      if (pending) runEvaluation(event.data.evaluationId, pending);
+    } else if (event.type === 'EvaluationCompleted') {
+      const pending = state().evaluations[event.data.evaluationId];
+      if (pending) schedule(event.data.evaluationId, pending.spec, cause);
+    } else if (event.type.startsWith('Build')) {
+      options.dispatcher.onBuildEvent(projected as ProjectedEvent<BuildEvent>);
+    }
+  }
+
+  return {
+    async start() {
+      let head = -1;
+      for await (const event of events.readAll({ direction: 'backwards', limit: 1 })) head = event.position;
+      if (head >= 0) await projections.waitFor(head, 10 * 60_000);
+      detach = projections.onApplied(react);
+      await options.dispatcher.resume();
+      for (const [evaluationId, pending] of Object.entries(state().evaluations)) {
+        if (pending.status === 'completed')
+          schedule(evaluationId, pending.spec, processCause(`resume:${evaluationId}`));
+        else runEvaluation(evaluationId, pending);
+      }
+      logger.info({ evaluations: Object.keys(state().evaluations).length }, 'coordinator resumed');
+    },
+    async stop() {
+      stopped = true;
+      detach?.();
+      await Promise.allSettled(scheduling.values());
+    },
+    async idle() {
+      while (scheduling.size > 0) await Promise.allSettled(scheduling.values());
+      await options.dispatcher.settled();
+    },
+  };
+}

@@ -1,0 +1,466 @@
+/**
+ * The dispatcher: keeps the run queue (from the pipeline projection at start, then from every live
+ * build event), gives runnable builds to workers with free slots, and turns what workers report into
+ * build events. Each dispatch is an attempt with a fresh id; the build stream refuses a second
+ * dispatch and ignores results of attempts that are no longer current, so a late or duplicated
+ * report changes nothing. Decisions are made one at a time (a promise chain), never in parallel.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Output } from '../../../domain/build/build.ts';
+import type { BuildEvent } from '../../../domain/build/events.ts';
+import { type BuildCommand, buildDecider } from '../../../domain/build/index.ts';
+import { createRunQueue, type RunQueue } from '../../../domain/scheduling/index.ts';
+import type { Actor } from '../../../domain/shared/metadata.ts';
+import { streams } from '../../../domain/shared/streams.ts';
+import { workerDecider } from '../../../domain/worker/index.ts';
+import type { PipelineBuild, PipelineState } from '../../../projections/pipeline/index.ts';
+import type { ProjectedEvent } from '../../../projections/runtime/projection.ts';
+import { entriesOf, getIn } from '../../../projections/shared/persistent-map.ts';
+import type { EventStore } from '../../eventstore/event-store.ts';
+import type { AttemptOutcome, WorkerLink, WorkerReports } from '../../workers/worker-link.ts';
+import { issue, processCause } from '../issue.ts';
+import { backoffMs, verdictOf } from './outcome.ts';
+
+export interface DispatcherOptions {
+  readonly events: EventStore;
+  readonly state: () => PipelineState;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  /** First retry delay after a transient failure; doubles each time. */
+  readonly backoffBaseMs?: number;
+}
+
+interface Attempt {
+  readonly attemptId: string;
+  readonly drvPath: string;
+  readonly worker: string;
+  readonly spec: string;
+  /** The number naming the attempt's log. */
+  readonly number: number;
+}
+
+interface Connected {
+  readonly link: WorkerLink;
+  readonly running: Set<string>;
+}
+
+export interface Dispatcher {
+  /** Connects a worker: `connect` builds its link, given the reports it must send back. */
+  addWorker(name: string, connect: (reports: WorkerReports) => WorkerLink): Promise<void>;
+  /** Fills the run queue from the pipeline state and requeues attempts nobody follows any more. */
+  resume(): Promise<void>;
+  /** Folds a live build event into the run queue and reacts to it. */
+  onBuildEvent(event: ProjectedEvent<BuildEvent>): void;
+  /** Attempts running now, by worker. */
+  running(): ReadonlyMap<string, number>;
+  /** Settles in-flight decisions, disconnects every worker. */
+  stop(): Promise<void>;
+  /** Resolves once every decision queued so far has been made (for tests and shutdown). */
+  settled(): Promise<void>;
+}
+
+const toOutputs = (outcome: Extract<AttemptOutcome, { ok: true }>): Output[] =>
+  outcome.outputs.map(({ name, path, narHash, narSize, references }) => ({
+    name,
+    path,
+    narHash,
+    narSize,
+    references,
+  }));
+
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { events, logger } = options;
+  const now = options.now ?? Date.now;
+  const queue: RunQueue = createRunQueue();
+  const workers = new Map<string, Connected>();
+  const attempts = new Map<string, Attempt>();
+  const runningBySpec = new Map<string, number>();
+  let chain: Promise<void> = Promise.resolve();
+  let deferredTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  /** Runs decisions one after another; a failed one is logged and the next goes on. */
+  const serially = (work: () => Promise<void>) => {
+    chain = chain.then(work).catch((error) => logger.error({ err: error }, 'a dispatch decision failed'));
+    return chain;
+  };
+
+  const send = (drvPath: string, command: BuildCommand, actor: Actor, causeId: string) =>
+    issue(events, buildDecider, streams.build(drvPath), command, processCause(causeId), actor);
+
+  const build = (drvPath: string): PipelineBuild | undefined => getIn(options.state().builds, drvPath);
+
+  function queueFromState(drvPath: string, record: PipelineBuild): void {
+    queue.add({
+      drvPath,
+      system: record.system,
+      priority: record.priority,
+      specs: record.specs,
+      queuedAt: record.queuedAt,
+      dependencies: record.dependencies,
+      ...(record.notBefore === undefined ? {} : { notBefore: record.notBefore }),
+    });
+  }
+
+  function countRunning(spec: string, delta: number): void {
+    const next = (runningBySpec.get(spec) ?? 0) + delta;
+    if (next <= 0) runningBySpec.delete(spec);
+    else runningBySpec.set(spec, next);
+  }
+
+  function endAttempt(attemptId: string): Attempt | undefined {
+    const attempt = attempts.get(attemptId);
+    if (!attempt) return undefined;
+    attempts.delete(attemptId);
+    workers.get(attempt.worker)?.running.delete(attemptId);
+    countRunning(attempt.spec, -1);
+    return attempt;
+  }
+
+  function limitsFor(record: PipelineBuild | undefined) {
+    const spec = record ? options.state().specs[record.specs[0] ?? ''] : undefined;
+    const limits = spec?.buildLimits ?? {
+      timeoutSeconds: 3600,
+      maxSilentSeconds: 1800,
+      maxLogBytes: 64 << 20,
+    };
+    return {
+      timeoutMs: limits.timeoutSeconds * 1000,
+      maxSilentMs: limits.maxSilentSeconds * 1000,
+      maxLogBytes: limits.maxLogBytes,
+    };
+  }
+
+  function retriesLeft(record: PipelineBuild | undefined): boolean {
+    const spec = record ? options.state().specs[record.specs[0] ?? ''] : undefined;
+    return record !== undefined && record.retries < (spec?.retries ?? 0);
+  }
+
+  async function dispatchOne(connected: Connected): Promise<boolean> {
+    const { capabilities } = connected.link;
+    const pick = queue.next({ systems: capabilities.systems }, now(), runningBySpec);
+    if (!pick) return false;
+    queue.remove(pick.drvPath);
+    const attemptId = randomUUID();
+    const command = {
+      type: 'DispatchBuild',
+      drvPath: pick.drvPath,
+      worker: { name: capabilities.name, systems: capabilities.systems },
+      attemptId,
+      actor: 'dispatcher',
+      at: new Date(now()).toISOString(),
+    } as const;
+    const result = await send(pick.drvPath, command, 'dispatcher', `dispatch:${attemptId}`);
+    if (!result.ok) {
+      logger.debug(
+        { drvPath: pick.drvPath, refusal: result.refusal.message },
+        'dispatch refused; next build',
+      );
+      return true;
+    }
+    const dispatched = result.events.find((event) => event.type === 'BuildDispatched');
+    if (dispatched?.type !== 'BuildDispatched') return true;
+    const { spec } = pick;
+    const attempt = {
+      attemptId,
+      drvPath: pick.drvPath,
+      worker: capabilities.name,
+      spec,
+      number: dispatched.data.attempt,
+    };
+    attempts.set(attemptId, attempt);
+    connected.running.add(attemptId);
+    countRunning(spec, 1);
+    logger.info(
+      { drvPath: pick.drvPath, worker: capabilities.name, attempt: attempt.number },
+      'build dispatched',
+    );
+    connected.link.assign({
+      attemptId,
+      attempt: attempt.number,
+      drvPath: pick.drvPath,
+      limits: limitsFor(build(pick.drvPath)),
+    });
+    return true;
+  }
+
+  function armDeferredTimer(): void {
+    if (deferredTimer) clearTimeout(deferredTimer);
+    deferredTimer = undefined;
+    const at = queue.nextDeferredAt(now());
+    if (at === undefined || stopped) return;
+    deferredTimer = setTimeout(() => void pump(), Math.max(0, at - now()) + 5);
+    deferredTimer.unref();
+  }
+
+  /** Gives work to every free slot, as long as there is runnable work. */
+  const pump = () =>
+    serially(async () => {
+      if (stopped) return;
+      for (const connected of workers.values()) {
+        while (!stopped && connected.running.size < connected.link.capabilities.maxJobs) {
+          if (!(await dispatchOne(connected))) break;
+        }
+      }
+      armDeferredTimer();
+    });
+
+  /** Fails, at once, every queued build that can no longer run because `root` did not produce outputs. */
+  async function failDependents(root: string): Promise<void> {
+    for (const { drvPath, root: failedRoot } of queue.markFailed(root)) {
+      const command = {
+        type: 'FailBuild',
+        drvPath,
+        reason: { kind: 'dependency-failed', root: failedRoot },
+        message: `its dependency ${failedRoot} did not build`,
+        actor: 'scheduler',
+        at: new Date(now()).toISOString(),
+      } as const;
+      await send(drvPath, command, 'scheduler', `dependency-failed:${failedRoot}:${drvPath}`);
+    }
+  }
+
+  /** A restarted root brings back every build that failed because of it. */
+  async function restartDependents(root: string, causeId: string): Promise<void> {
+    for (const [drvPath, record] of entriesOf(options.state().builds)) {
+      if (record.status !== 'failed' || record.failure?.kind !== 'dependency-failed') continue;
+      if (record.failure.root !== root) continue;
+      const command = {
+        type: 'RestartBuild',
+        drvPath,
+        why: `its dependency ${root} was restarted`,
+        actor: 'scheduler',
+        at: new Date(now()).toISOString(),
+      } as const;
+      await send(drvPath, command, 'scheduler', `restart:${causeId}:${drvPath}`);
+    }
+  }
+
+  function report(worker: string): WorkerReports {
+    const actor: Actor = `worker:${worker}`;
+    const at = () => new Date(now()).toISOString();
+    return {
+      started(attemptId, startedAt) {
+        const attempt = attempts.get(attemptId);
+        if (!attempt) return;
+        void serially(async () => {
+          const command = {
+            type: 'StartBuild',
+            drvPath: attempt.drvPath,
+            attemptId,
+            actor,
+            at: startedAt.toISOString(),
+          } as const;
+          await send(attempt.drvPath, command, actor, `started:${attemptId}`);
+        });
+      },
+      logStored(attemptId, bytes) {
+        const attempt = attempts.get(attemptId);
+        if (!attempt) return;
+        void serially(async () => {
+          const command = {
+            type: 'RecordBuildLog',
+            drvPath: attempt.drvPath,
+            attemptId,
+            logRef: `attempt:${attempt.number}`,
+            bytes,
+            actor,
+            at: at(),
+          } as const;
+          await send(attempt.drvPath, command, actor, `log:${attemptId}`);
+        });
+      },
+      finished(attemptId, outcome, timings) {
+        const attempt = endAttempt(attemptId);
+        if (!attempt) return;
+        void serially(async () => {
+          const record = build(attempt.drvPath);
+          const verdict = verdictOf(outcome, retriesLeft(record));
+          const common = { drvPath: attempt.drvPath, attemptId, actor, at: at() } as const;
+          const causeId = `finished:${attemptId}`;
+          if (verdict.kind === 'succeeded' && outcome.ok) {
+            const command = {
+              ...common,
+              type: 'SucceedBuild',
+              outputs: toOutputs(outcome),
+              timings: {
+                startedAt: timings.startedAt.toISOString(),
+                finishedAt: timings.finishedAt.toISOString(),
+              },
+            } as const;
+            await send(attempt.drvPath, command, actor, causeId);
+          } else if (verdict.kind === 'failed') {
+            const command = {
+              ...common,
+              type: 'FailBuild',
+              reason: verdict.reason,
+              message: verdict.message,
+            } as const;
+            await send(attempt.drvPath, command, actor, causeId);
+          } else if (verdict.kind === 'retry') {
+            const notBefore = new Date(
+              now() + backoffMs(record?.retries ?? 0, options.backoffBaseMs),
+            ).toISOString();
+            const command = {
+              ...common,
+              actor: 'dispatcher',
+              type: 'RequeueBuild',
+              why: 'retry-after-backoff',
+              notBefore,
+              detail: verdict.detail,
+            } as const;
+            await send(attempt.drvPath, command, 'dispatcher', causeId);
+          }
+        });
+        void pump();
+      },
+    };
+  }
+
+  async function registerWorker(link: WorkerLink): Promise<void> {
+    const { name, systems, cores, memoryBytes, diskBytes, version } = link.capabilities;
+    const stream = streams.worker(name);
+    const cause = processCause(`connect:${name}:${randomUUID()}`);
+    const at = new Date(now()).toISOString();
+    const capabilities = { systems, cores, memoryBytes, diskBytes, version };
+    await issue(
+      events,
+      workerDecider,
+      stream,
+      { type: 'RegisterWorker', name, capabilities, actor: 'dispatcher', at },
+      cause,
+      'dispatcher',
+    );
+    await issue(
+      events,
+      workerDecider,
+      stream,
+      { type: 'ConnectWorker', name, actor: 'dispatcher', at },
+      cause,
+      'dispatcher',
+    );
+  }
+
+  /** Reacts to one live build event (already folded into the pipeline state). */
+  async function react(projected: ProjectedEvent<BuildEvent>): Promise<void> {
+    const { event } = projected;
+    const { drvPath } = event.data;
+    const causeId = projected.id ?? `${projected.streamId}@${projected.revision}`;
+    switch (event.type) {
+      case 'BuildQueued':
+      case 'BuildRestarted':
+      case 'BuildRequeued': {
+        const record = build(drvPath);
+        if (record?.status === 'queued') {
+          queueFromState(drvPath, record);
+          // A dependency that already failed dooms the build at once (a failure is not built twice).
+          for (const dependency of record.dependencies) {
+            const status = build(dependency)?.status;
+            if (status === 'failed' || status === 'cancelled') await failDependents(dependency);
+          }
+        }
+        if (event.type === 'BuildRestarted') await restartDependents(drvPath, causeId);
+        break;
+      }
+      case 'BuildWanted': {
+        const record = build(drvPath);
+        if (record?.status === 'queued') queueFromState(drvPath, record);
+        break;
+      }
+      case 'BuildDispatched':
+        queue.remove(drvPath);
+        break;
+      case 'BuildSucceeded':
+      case 'BuildSubstituted':
+        queue.markSucceeded(drvPath);
+        break;
+      case 'BuildFailed':
+        await failDependents(drvPath);
+        break;
+      case 'BuildCancelled': {
+        for (const attempt of attempts.values()) {
+          if (attempt.drvPath === drvPath) workers.get(attempt.worker)?.link.cancel(attempt.attemptId);
+        }
+        await failDependents(drvPath);
+        break;
+      }
+      default:
+        return;
+    }
+  }
+
+  return {
+    async addWorker(name, connect) {
+      const link = connect(report(name));
+      if (link.capabilities.name !== name)
+        throw new Error(`worker ${name} calls itself ${link.capabilities.name}`);
+      await registerWorker(link);
+      workers.set(name, { link, running: new Set() });
+      logger.info({ worker: name, systems: link.capabilities.systems }, 'worker connected');
+      await pump();
+    },
+    async resume() {
+      await serially(async () => {
+        const state = options.state();
+        const orphans: Array<[string, PipelineBuild]> = [];
+        for (const [drvPath, record] of entriesOf(state.builds)) {
+          if (record.status === 'queued') queueFromState(drvPath, record);
+          else if (record.status === 'succeeded' || record.status === 'substituted')
+            queue.markSucceeded(drvPath);
+          else if ((record.status === 'dispatched' || record.status === 'building') && record.attemptId) {
+            if (!attempts.has(record.attemptId)) orphans.push([drvPath, record]);
+          }
+        }
+        // Builds queued behind a failure that happened while nobody reacted fail now.
+        for (const [drvPath, record] of entriesOf(state.builds)) {
+          if (record.status === 'failed' || record.status === 'cancelled') await failDependents(drvPath);
+        }
+        for (const [drvPath, record] of orphans) {
+          const command = {
+            type: 'RequeueBuild',
+            drvPath,
+            attemptId: record.attemptId!,
+            why: 'coordinator-restart',
+            notBefore: new Date(now()).toISOString(),
+            detail: `attempt ${record.attempts} on ${record.worker} was running when the coordinator stopped`,
+            actor: 'dispatcher',
+            at: new Date(now()).toISOString(),
+          } as const;
+          await send(drvPath, command, 'dispatcher', `resume:${record.attemptId}`);
+        }
+        logger.info({ queued: queue.size(), requeued: orphans.length }, 'dispatcher resumed');
+      });
+      await pump();
+    },
+    onBuildEvent(projected) {
+      void serially(() => react(projected));
+      void pump();
+    },
+    running: () => new Map([...workers].map(([name, connected]) => [name, connected.running.size])),
+    async stop() {
+      stopped = true;
+      if (deferredTimer) clearTimeout(deferredTimer);
+      await chain;
+      await Promise.all([...workers.values()].map((connected) => connected.link.close()));
+      for (const name of workers.keys()) {
+        const command = {
+          type: 'DisconnectWorker',
+          name,
+          actor: 'dispatcher',
+          at: new Date(now()).toISOString(),
+        } as const;
+        await issue(
+          events,
+          workerDecider,
+          streams.worker(name),
+          command,
+          processCause(`disconnect:${name}:${randomUUID()}`),
+          'dispatcher',
+        ).catch((error) => logger.warn({ err: error, worker: name }, 'could not record the worker leaving'));
+      }
+      workers.clear();
+    },
+    settled: () => chain,
+  };
+}
