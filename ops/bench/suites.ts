@@ -8,4 +8,5 @@ export const suites: Readonly<Record<string, () => Promise<BenchSuite>>> = {
   ledger: async () => (await import('./ledger/suite.ts')).ledgerSuite,
   core: async () => (await import('./core/suite.ts')).coreSuite,
   store: async () => (await import('./store/suite.ts')).storeSuite,
+  pipeline: async () => (await import('./pipeline/suite.ts')).pipelineSuite,
 };

@@ -1,0 +1,25 @@
+/**
+ * The pipeline suite: how fast the farm's own processes turn events into work. Each row is a
+ * module of this folder listed below; a row that throws outside its measurement becomes a CRASH
+ * row and the next row still runs.
+ *
+ * Registered in `ops/bench/suites.ts` as `pipeline`.
+ */
+import type { BenchSuite } from '../harness/types.ts';
+import { dispatchDecision } from './dispatch-decision.ts';
+import type { PipelineRow } from './row.ts';
+
+const rows: readonly PipelineRow[] = [dispatchDecision];
+
+export const pipelineSuite: BenchSuite = {
+  description: 'the farm pipeline: dispatch decisions over a full run queue',
+  async run(bench) {
+    for (const row of rows) {
+      try {
+        await row.run(bench);
+      } catch (error) {
+        bench.record({ name: row.name, outcome: 'CRASH', baselines: [], error: String(error) });
+      }
+    }
+  },
+};
