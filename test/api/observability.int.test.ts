@@ -19,6 +19,7 @@ function laggingRunner(lag: ProjectionLag): ProjectionRunner {
     position: () => lag.appliedPosition,
     waitFor: async () => undefined,
     lag: async () => lag,
+    onApplied: () => () => undefined,
     skipped: { count: 2, byReason: { 'unknown-type': 2 } },
     stop: async () => undefined,
   };
