@@ -16,6 +16,7 @@ import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import readModels from './plugins/read-models.ts';
 import buildCommands from './routes/build-commands/index.ts';
+import type { BuildLogSource } from './routes/builds/index.ts';
 import builds from './routes/builds/index.ts';
 import diff from './routes/diff/index.ts';
 import evaluationCommands from './routes/evaluation-commands/index.ts';
@@ -45,6 +46,8 @@ export interface TallyApiOptions {
   readonly health?: HealthRouteOptions;
   /** Collect Node's process metrics too. Defaults to true. */
   readonly processMetrics?: boolean;
+  /** Where build logs are read (the store); without it a stored log is answered as not available. */
+  readonly logs?: BuildLogSource | undefined;
 }
 
 const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options) => {
@@ -76,7 +79,7 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
   await fastify.register(evaluations);
   await fastify.register(jobs);
   await fastify.register(diff);
-  await fastify.register(builds);
+  await fastify.register(builds, { logs: options.logs });
   await fastify.register(specCommands);
   await fastify.register(buildCommands);
   await fastify.register(evaluationCommands);

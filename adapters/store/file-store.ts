@@ -297,6 +297,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       }
     },
     writeLog: logs.write,
+    openLog: logs.open,
     readLog: logs.read,
     addRoot: async (name, path) => roots.add(name, check(path).path),
     removeRoot: roots.remove,

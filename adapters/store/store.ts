@@ -8,6 +8,7 @@
  * `TALLY_STORE_BAD_PATH`.
  */
 import type { Readable } from 'node:stream';
+import type { LiveLog, StoredLog } from './logs.ts';
 
 /** What the store knows of one valid path. */
 export interface ValidPathInfo {
@@ -100,8 +101,13 @@ export interface Store {
   list(): AsyncIterable<ValidPathInfo>;
   /** Stores the log of one attempt to build `drvPath` (compressed; replaces an earlier one). */
   writeLog(drvPath: string, attempt: number, log: AsyncIterable<Uint8Array>): Promise<void>;
-  /** The log of an attempt (the latest when `attempt` is omitted), decompressed, or undefined. */
-  readLog(drvPath: string, attempt?: number): Promise<{ attempt: number; stream: Readable } | undefined>;
+  /** Opens the log of an attempt to write it while the build runs (readable as it grows). */
+  openLog(drvPath: string, attempt: number): Promise<LiveLog>;
+  /**
+   * The log of an attempt (the latest when `attempt` is omitted), decompressed, or undefined;
+   * `live` when the build is still writing it.
+   */
+  readLog(drvPath: string, attempt?: number): Promise<StoredLog | undefined>;
   /** Records `name` as a GC root keeping `path` (replacing a root of the same name). */
   addRoot(name: string, path: string): Promise<void>;
   /** Removes a GC root; no error if it did not exist. */

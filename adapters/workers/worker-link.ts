@@ -4,7 +4,7 @@
  * worker reports back through the handlers it was given. Every report names its attempt id, so a
  * late report of an attempt the dispatcher gave up on can be recognised and ignored.
  */
-import type { BuildLimits, BuiltOutput, BuildFailure } from '../builders/builder.ts';
+import type { BuildFailure, BuildLimits, BuiltOutput } from '../builders/builder.ts';
 
 /** What a worker says about itself when it connects. */
 export interface WorkerCapabilities {

@@ -1,8 +1,9 @@
 /**
- * `GET /api/builds`, `/api/builds/:id` and `/api/builds/:id/log`. Logs are found through the builds
- * read model (each attempt's `logRef`); this server has no log store wired into the app yet, so a log
- * it knows of is answered with `TALLY_API_LOG_NOT_STORED` rather than a guess.
+ * `GET /api/builds`, `/api/builds/:id` and `/api/builds/:id/log`. A log is read from the store by the
+ * build's derivation and the attempt's number, while the build runs (it grows; `X-Tally-Log-Live`
+ * says so) and after; a server without a log store answers `TALLY_API_LOG_NOT_STORED`.
  */
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DomainError } from '../../../domain/shared/errors.ts';
 import { toHydraJson } from '../../../projections/builds/hydra.ts';
@@ -12,9 +13,17 @@ import { ApiError } from '../../problem.ts';
 import { positionHeader } from '../../read-models/schemas.ts';
 import { buildLogSchema, getBuildSchema, searchBuildsSchema } from './schemas.ts';
 
+/** Where the route reads logs: the store's `readLog`. */
+export interface BuildLogSource {
+  readLog(drvPath: string, attempt?: number): Promise<{ stream: Readable; live: boolean } | undefined>;
+}
+
 const notFound = (id: string) => new DomainError('TALLY_BUILD_NOT_FOUND', `no build ${id}`);
 
-const builds: FastifyPluginAsyncTypebox = async (fastify) => {
+const builds: FastifyPluginAsyncTypebox<{ readonly logs?: BuildLogSource | undefined }> = async (
+  fastify,
+  options,
+) => {
   fastify.get('/api/builds', { schema: searchBuildsSchema }, async (request, reply) => {
     const { at, ...filters } = request.query;
     const { state, position } = await fastify.readModel<BuildsState>(buildsProjection, at);
@@ -39,11 +48,18 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     const number = request.query.attempt ?? build.attempts.length;
     const attempt = build.attempts.find((candidate) => candidate.number === number);
     if (!attempt) throw new ApiError('TALLY_API_LOG_NOT_STORED', `build ${id} has no attempt ${number}`);
-    if (attempt.logRef === undefined)
-      throw new ApiError('TALLY_API_LOG_NOT_STORED', `attempt ${number} of build ${id} stored no log`);
-    throw new ApiError(
-      'TALLY_API_LOG_NOT_STORED',
-      `attempt ${number} of build ${id} logged to ${attempt.logRef}, but no log store is wired into this server`,
+    const log = await options.logs?.readLog(build.drvPath, number);
+    if (!log) {
+      const why = options.logs ? 'has written no log yet' : 'cannot be read: this server has no log store';
+      throw new ApiError('TALLY_API_LOG_NOT_STORED', `attempt ${number} of build ${id} ${why}`);
+    }
+    return (
+      reply
+        .header('content-type', 'text/plain; charset=utf-8')
+        .header('x-tally-log-live', String(log.live))
+        .header('x-tally-log-attempt', String(number))
+        // A stream is sent as it is read (Fastify does not serialise streams): the schema's string is its text.
+        .send(log.stream as never)
     );
   });
 };
