@@ -25,6 +25,8 @@ export interface ChildOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
   readonly outputBytes: number;
+  /** Aborting it kills the child's whole process group (the server is stopping). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Kills the process group led by `pid`; it may be gone already. */
@@ -61,6 +63,9 @@ export function runChild(command: string, args: readonly string[], options: Chil
     child.stdout.on('data', collect(stdout));
     child.stderr.on('data', collect(stderr));
     const timer = setTimeout(() => stop({ kind: 'timed-out' }), options.timeoutMs);
+    const abort = () => stop({ kind: 'signalled', signal: 'SIGKILL' });
+    if (options.signal?.aborted) abort();
+    options.signal?.addEventListener('abort', abort, { once: true });
     let spawnError: string | undefined;
     child.on('error', (error) => {
       spawnError = error.message;
@@ -69,6 +74,7 @@ export function runChild(command: string, args: readonly string[], options: Chil
     child.on('exit', () => killGroup(child.pid));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       const end: ChildEnd =
         forced ??
         (spawnError !== undefined

@@ -26,6 +26,8 @@ export interface EvaluationRequest {
   /** Systems to keep jobs for; empty keeps every job. */
   readonly systems: readonly string[];
   readonly limits: EvaluationLimits;
+  /** Aborting it stops the evaluation and kills its processes. */
+  readonly signal?: AbortSignal;
 }
 
 /** One job of an evaluation. */

@@ -33,7 +33,12 @@ async function evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
   const run = await runChild(
     process.execPath,
     [`--max-old-space-size=${heapMb}`, '--import', tsxLoader, workerScript, JSON.stringify(workerRequest)],
-    { cwd: workerRequest.checkoutDir, timeoutMs: limits.timeoutMs, outputBytes: limits.outputBytes },
+    {
+      cwd: workerRequest.checkoutDir,
+      timeoutMs: limits.timeoutMs,
+      outputBytes: limits.outputBytes,
+      signal: request.signal,
+    },
   );
   return readWorkerAnswer(run, request, limits);
 }

@@ -63,6 +63,7 @@ function runNix(
     env: nixEnv(request.storeDir),
     timeoutMs,
     outputBytes: request.limits.outputBytes,
+    signal: request.signal,
   });
 }
 
