@@ -27,6 +27,16 @@ export const apiErrors = {
   TALLY_AUTH_MISSING_TOKEN: { status: 401, title: 'Authentication required' },
   /** A bearer token that matches no stored token. */
   TALLY_AUTH_BAD_TOKEN: { status: 403, title: 'Invalid token' },
+  /** A webhook whose signature (or GitLab token) does not match the specification's secret. */
+  TALLY_HOOK_BAD_SIGNATURE: { status: 401, title: 'Bad webhook signature' },
+  /** A webhook for a specification that has no webhook secret yet. */
+  TALLY_HOOK_NO_SECRET: { status: 403, title: 'No webhook secret' },
+  /** A webhook body that is not a JSON object. */
+  TALLY_HOOK_MALFORMED_PAYLOAD: { status: 400, title: 'Malformed webhook payload' },
+  /** A poll (webhook or by hand) of a specification that is not registered. */
+  TALLY_POLL_UNKNOWN_SPEC: { status: 404, title: 'No such specification' },
+  /** A poll of a deactivated specification. */
+  TALLY_POLL_INACTIVE_SPEC: { status: 409, title: 'Specification deactivated' },
 } as const;
 
 /** A code from the API's own catalog. */

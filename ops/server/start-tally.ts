@@ -4,8 +4,14 @@
  * projections, the store with its binary cache, and the HTTP API.
  */
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { createNativeBuilder } from '../../adapters/builders/native/native-builder.ts';
+import { createNixBuilder } from '../../adapters/builders/nix/nix-builder.ts';
+import { defaultEvaluationLimits } from '../../adapters/evaluators/evaluator.ts';
+import { createNativeEvaluator } from '../../adapters/evaluators/native/native-evaluator.ts';
+import { createNixEvaluator } from '../../adapters/evaluators/nix/nix-evaluator.ts';
 import { connectEventStore } from '../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../adapters/eventstore/event-store.ts';
 import { decodeRecorded } from '../../adapters/eventstore/read-domain-event.ts';
@@ -14,15 +20,26 @@ import { createEventStoreRootSource } from '../../adapters/gc/event-store-roots.
 import { createFileStoreGc } from '../../adapters/gc/file-store-gc.ts';
 import { freeSpaceOf, startPeriodicGc } from '../../adapters/gc/periodic.ts';
 import { type RunningLedger, startLedger } from '../../adapters/ledger/index.ts';
+import { createCoordinator } from '../../adapters/pipeline/coordinator.ts';
+import { createDispatcher } from '../../adapters/pipeline/dispatcher/dispatcher.ts';
+import { createEvaluationRunner } from '../../adapters/pipeline/evaluation-runner/index.ts';
+import { createPoller, type Poller } from '../../adapters/pipeline/poller/index.ts';
+import { createSubstituteFinder } from '../../adapters/pipeline/scheduler/substitutes.ts';
 import { createFileSnapshotStore } from '../../adapters/projection-snapshots/file-snapshot-store.ts';
 import { openFileStore } from '../../adapters/store/file-store.ts';
 import type { Store } from '../../adapters/store/store.ts';
+import { createLocalWorker } from '../../adapters/workers/local-worker.ts';
 import { buildApp, type TallyApp } from '../../api/app.ts';
 import { openTokenStore } from '../../api/auth/token-store.ts';
 import { cacheRoutes } from '../../api/routes/cache/index.ts';
+import { evaluationLogRoutes } from '../../api/routes/evaluation-log/index.ts';
+import { hookRoutes, openHookSecrets } from '../../api/routes/hooks/index.ts';
+import type { TallyEvent } from '../../domain/events.ts';
 import { allProjections } from '../../projections/catalogue.ts';
+import type { PipelineState } from '../../projections/pipeline/index.ts';
 import { createProjectionRunner, type ProjectionRunner } from '../../projections/runtime/runner.ts';
 import { removeLedgerEndpoint, writeLedgerEndpoint } from '../cli/options.ts';
+import { seedDemo } from './demo.ts';
 import { loadOrCreateFarmKey } from './farm-key.ts';
 
 export interface TallyServerOptions {
@@ -41,6 +58,18 @@ export interface TallyServerOptions {
   readonly gcMinFreePercent?: number;
   /** How often the free space is checked. Default 5 minutes. */
   readonly gcCheckEveryMs?: number;
+  /** Workers run inside the server. Default 0. */
+  readonly localWorkers?: number;
+  /** How local workers build. Default native. */
+  readonly builder?: 'native' | 'nix';
+  /** Create and follow the demo jobset of `ops/demo/`. */
+  readonly demo?: boolean;
+  /** Upstream binary caches asked before building. */
+  readonly substituters?: readonly string[];
+  /** Evaluations run at once. Default 2. */
+  readonly evaluationConcurrency?: number;
+  /** Wall-clock limit of one evaluation. Default 5 minutes. */
+  readonly evaluationTimeoutMs?: number;
   readonly logger: Logger;
   readonly version: string;
 }
@@ -54,6 +83,8 @@ export interface TallyServer {
   readonly publicKey: string;
   /** The first admin token, when this start created the token file (shown once); otherwise undefined. */
   readonly firstToken?: string;
+  /** The demo jobset, when `demo` was asked for. */
+  readonly demo?: { readonly repository: string };
   stop(): Promise<void>;
 }
 
@@ -79,9 +110,19 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     const store = await openFileStore({ storeDir, stateDir });
     const gc = startGarbageCollection(options, store, storeDir, stateDir, eventStore);
     stops.push(() => gc.stop());
-    const app = await buildTheApp(options, eventStore, projections, tokens, farmKey.secretKey, store);
+    const pipeline = await startPipeline(options, eventStore, projections, store, stops);
+    const app = await buildTheApp(
+      options,
+      eventStore,
+      projections,
+      tokens,
+      farmKey.secretKey,
+      store,
+      pipeline,
+    );
     stops.push(() => app.close());
     await app.listen({ host: options.host, port: options.port });
+    const demo = options.demo ? await startDemo(options, eventStore, pipeline) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const apiUrl = `http://${options.host}:${port}`;
@@ -91,6 +132,7 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
       apiUrl,
       publicKey: farmKey.publicKey,
       ...(firstToken ? { firstToken } : {}),
+      ...(demo ? { demo: { repository: demo } } : {}),
       stop,
     };
   } catch (error) {
@@ -118,12 +160,92 @@ async function startEventStore(
   return ledger.url;
 }
 
+interface Pipeline {
+  readonly poller: Poller;
+}
+
+/**
+ * The farm's own processes: the poller, the evaluation runner, the dispatcher with its local
+ * workers, and the coordinator that feeds them events. Stopped in reverse: the poller first, the
+ * workers last (their running attempts are requeued at the next start).
+ */
+async function startPipeline(
+  options: TallyServerOptions,
+  events: EventStore,
+  projections: ProjectionRunner<TallyEvent>,
+  store: Store,
+  stops: Array<() => Promise<unknown>>,
+): Promise<Pipeline> {
+  const { dataDir } = options;
+  const logger = options.logger;
+  const state = () => projections.state<PipelineState>('pipeline');
+  const dispatcher = createDispatcher({ events, state, logger: logger.child({ component: 'dispatcher' }) });
+  stops.push(() => dispatcher.stop());
+  const evaluations = createEvaluationRunner({
+    eventStore: events,
+    store,
+    dataDir,
+    logger: logger.child({ component: 'evaluator' }),
+    evaluators: { native: createNativeEvaluator(), nix: createNixEvaluator() },
+    concurrency: options.evaluationConcurrency ?? 2,
+    limits: {
+      ...defaultEvaluationLimits,
+      timeoutMs: options.evaluationTimeoutMs ?? defaultEvaluationLimits.timeoutMs,
+    },
+  });
+  stops.push(() => evaluations.stop());
+  const coordinator = createCoordinator({
+    events,
+    projections,
+    evaluations,
+    dispatcher,
+    substitutes: createSubstituteFinder({ store, upstreams: options.substituters ?? [] }),
+    logger: logger.child({ component: 'coordinator' }),
+  });
+  await coordinator.start();
+  stops.push(() => coordinator.stop());
+  const builder = options.builder === 'nix' ? createNixBuilder() : createNativeBuilder();
+  for (let i = 1; i <= (options.localWorkers ?? 0); i++) {
+    const name = `${hostname()}-local-${i}`;
+    await dispatcher.addWorker(name, (reports) =>
+      createLocalWorker(
+        { name, store, builder, logger: logger.child({ component: 'worker', worker: name }) },
+        reports,
+      ),
+    );
+  }
+  const poller = createPoller({
+    eventStore: events,
+    dataDir,
+    logger: logger.child({ component: 'poller' }),
+    listSpecs: () => Object.values(state().specs),
+  });
+  poller.start();
+  stops.push(() => poller.stop());
+  return { poller };
+}
+
+/** Seeds the demo jobset and polls it at once, so its first evaluation starts with the server. */
+async function startDemo(
+  options: TallyServerOptions,
+  events: EventStore,
+  pipeline: Pipeline,
+): Promise<string> {
+  const repository = await seedDemo(options.dataDir, events, options.logger);
+  void pipeline.poller
+    .pollNow('demo')
+    .catch((error: unknown) =>
+      options.logger.error({ err: error }, 'the first poll of the demo failed; the poller tries again'),
+    );
+  return repository;
+}
+
 async function startProjections(
   dataDir: string,
   eventStore: EventStore,
   logger: Logger,
-): Promise<ProjectionRunner> {
-  const runner = createProjectionRunner({
+): Promise<ProjectionRunner<TallyEvent>> {
+  const runner = createProjectionRunner<TallyEvent>({
     source: eventStore,
     projections: allProjections,
     decode: decodeRecorded,
@@ -141,6 +263,7 @@ async function buildTheApp(
   tokens: ReturnType<typeof openTokenStore>,
   secretKey: Awaited<ReturnType<typeof loadOrCreateFarmKey>>['secretKey'],
   store: Store,
+  pipeline: Pipeline,
 ): Promise<TallyApp> {
   const app = await buildApp({
     dataDir: options.dataDir,
@@ -149,8 +272,11 @@ async function buildTheApp(
     projections,
     tokens,
     version: options.version,
-    authExemptPrefixes: ['/cache/'],
+    authExemptPrefixes: ['/cache/', '/api/hooks/'],
+    logs: store,
   });
+  await app.register(hookRoutes, { poller: pipeline.poller, secrets: openHookSecrets(options.dataDir) });
+  await app.register(evaluationLogRoutes, { dataDir: options.dataDir });
   await app.register(cacheRoutes, {
     prefix: '/cache',
     store,

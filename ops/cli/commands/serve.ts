@@ -23,6 +23,12 @@ interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly storeDir?: string;
+  readonly localWorkers: number;
+  readonly builder: 'native' | 'nix';
+  readonly demo?: boolean;
+  readonly substituter: string[];
+  readonly evaluations: number;
+  readonly evalTimeout: number;
 }
 
 async function serve(options: ServeOptions): Promise<void> {
@@ -42,6 +48,12 @@ async function serve(options: ServeOptions): Promise<void> {
     port: options.port,
     logger,
     ...(options.storeDir ? { storeDir: options.storeDir } : {}),
+    localWorkers: options.localWorkers,
+    builder: options.builder,
+    demo: options.demo === true,
+    substituters: options.substituter,
+    evaluationConcurrency: options.evaluations,
+    evaluationTimeoutMs: options.evalTimeout * 1000,
     version: packageVersion(),
     ...(options.eventstore ? { eventstore: options.eventstore } : {}),
   });
@@ -55,6 +67,10 @@ async function serve(options: ServeOptions): Promise<void> {
       `  cache:       ${server.apiUrl}/cache   trusted-public-keys = ${server.publicKey}\n` +
       `  event store: ${server.eventstoreUrl}\n` +
       token +
+      (server.demo
+        ? `  demo:        ${server.apiUrl}/api/specs/demo   builds: ${server.apiUrl}/api/builds?spec=demo\n` +
+          `               repository ${server.demo.repository}: commit to it and watch a new evaluation\n`
+        : '') +
       `  try:         curl ${server.apiUrl}/healthz    npx tally events tail\n` +
       '  stop:        Ctrl-C\n\n',
   );
@@ -83,5 +99,35 @@ export function registerServeCommand(program: Command): void {
         .default(defaultLedgerPort)
         .argParser(integerOption('--ledger-port')),
     )
+    .addOption(
+      new Option('--local-workers <n>', 'workers to run inside the server (builds on this machine)')
+        .default(0)
+        .argParser(integerOption('--local-workers')),
+    )
+    .addOption(
+      new Option(
+        '--builder <kind>',
+        'how local workers build: native (Tally itself) or nix (nix-store --realise)',
+      )
+        .choices(['native', 'nix'])
+        .default('native'),
+    )
+    .option(
+      '--substituter <url>',
+      'an upstream binary cache asked before building (repeatable)',
+      (url: string, all: string[]) => [...all, url],
+      [] as string[],
+    )
+    .addOption(
+      new Option('--evaluations <n>', 'evaluations run at once')
+        .default(2)
+        .argParser(integerOption('--evaluations')),
+    )
+    .addOption(
+      new Option('--eval-timeout <seconds>', 'wall-clock limit of one evaluation')
+        .default(300)
+        .argParser(integerOption('--eval-timeout')),
+    )
+    .option('--demo', 'create and follow the demo jobset (ops/demo/) in the data directory')
     .action(serve);
 }

@@ -1,0 +1,42 @@
+/**
+ * Webhook secrets, one per specification, in `<data>/hook-secrets.json` (mode 0600). They are never
+ * events: events are kept for ever and readable by anyone who may read the farm's history.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface HookSecrets {
+  /** The secret of a specification, or undefined. Read on every call: a new secret needs no restart. */
+  get(spec: string): Promise<string | undefined>;
+  /** Makes (or replaces) a specification's secret and returns it. */
+  create(spec: string): Promise<string>;
+}
+
+export function openHookSecrets(dataDir: string): HookSecrets {
+  const file = join(dataDir, 'hook-secrets.json');
+  const readAll = async (): Promise<Record<string, string>> => {
+    try {
+      return JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw error;
+    }
+  };
+  return {
+    async get(spec) {
+      const secrets = await readAll();
+      return Object.hasOwn(secrets, spec) ? secrets[spec] : undefined;
+    },
+    async create(spec) {
+      const secrets = await readAll();
+      const secret = randomBytes(32).toString('hex');
+      secrets[spec] = secret;
+      const temp = `${file}.tmp`;
+      await writeFile(temp, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+      await chmod(temp, 0o600);
+      await rename(temp, file);
+      return secret;
+    },
+  };
+}
