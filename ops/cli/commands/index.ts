@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { registerBuildCommand } from './build.ts';
 import { registerDrvCommand } from './drv.ts';
+import { registerEvalCommand } from './eval.ts';
 import { registerEvalJobsCommand } from './eval-jobs.ts';
 import { registerEventsCommand } from './events.ts';
 import { registerGcCommand } from './gc.ts';
 import { registerHistoryCommand } from './history.ts';
+import { registerHookCommand } from './hook.ts';
 import { registerKeysCommand } from './keys.ts';
 import { registerLedgerCommand } from './ledger.ts';
 import { registerNarCommand } from './nar.ts';
@@ -30,4 +32,6 @@ export function registerCommands(program: Command): void {
   registerSpecCommand(program);
   registerBuildCommand(program);
   registerHistoryCommand(program);
+  registerEvalCommand(program);
+  registerHookCommand(program);
 }

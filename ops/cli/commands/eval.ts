@@ -1,0 +1,49 @@
+/**
+ * `tally eval SPEC`: an evaluation by hand, through a running server's API. By default it evaluates
+ * the last commits the poller saw; `--poll` first asks the server to poll (new commits start their
+ * own evaluation, so none is asked for twice).
+ */
+import type { Command } from 'commander';
+import { type ApiOptions, addApiOptions, callApi, print } from '../api-client.ts';
+
+interface PollAnswer {
+  readonly detected: readonly string[];
+  readonly failed: ReadonlyArray<{ channel: string; reason: string; message: string }>;
+  readonly evaluations: readonly string[];
+}
+
+async function evaluate(spec: string, options: ApiOptions & { readonly poll?: boolean }): Promise<void> {
+  const name = encodeURIComponent(spec);
+  if (options.poll) {
+    const { body } = await callApi<PollAnswer>(options, 'POST', `/api/specs/${name}/poll`);
+    if (body.evaluations.length > 0 || body.failed.length > 0) {
+      print(options, body, () =>
+        [
+          ...body.evaluations.map(
+            (id) => `new commits (${body.detected.join(', ')}): evaluation ${id} requested`,
+          ),
+          ...body.failed.map((f) => `channel ${f.channel} could not be polled (${f.reason}): ${f.message}`),
+          ...body.evaluations.map((id) => `follow it: ${options.api}/api/evaluations/${id}`),
+        ].join('\n'),
+      );
+      return;
+    }
+  }
+  const { body } = await callApi<{ evaluationId: string }>(options, 'POST', `/api/specs/${name}/evaluate`);
+  print(options, body, () =>
+    [
+      `evaluation ${body.evaluationId} of ${spec} requested`,
+      `follow it: ${options.api}/api/evaluations/${body.evaluationId}`,
+    ].join('\n'),
+  );
+}
+
+export function registerEvalCommand(program: Command): void {
+  addApiOptions(
+    program
+      .command('eval')
+      .description('evaluate a specification now, through the API of a running server')
+      .argument('<spec>')
+      .option('--poll', 'poll its channels first; new commits are evaluated as they are found'),
+  ).action(evaluate);
+}
