@@ -282,10 +282,70 @@ test(
         .map((event) => dataOf(event).reason)
         .sort();
       assert.equal(reasons, ['evaluator-error', 'timed-out'].sort());
-      const failed = farm.events.seen.find((event) => event.type === 'EvaluationFailed')!;
-      const log = await fetch(`${farm.api}/api/evaluations/${dataOf(failed).evaluationId}/log`);
-      assert.is(log.status, 200);
-      assert.match(await log.text(), /sleep|not json|jobs program|JSON/i);
+      for (const failed of farm.events.seen.filter((event) => event.type === 'EvaluationFailed')) {
+        const log = await fetch(`${farm.api}/api/evaluations/${dataOf(failed).evaluationId}/log`);
+        assert.is(log.status, 200);
+        const text = await log.text();
+        assert.ok(
+          text.startsWith(String(dataOf(failed).message)),
+          `the log begins with the failure: ${text}`,
+        );
+        assert.match(text, dataOf(failed).reason === 'timed-out' ? /time|3000|3 s/i : /json|parse|jobs/i);
+      }
+      const missing = await fetch(`${farm.api}/api/evaluations/no-such-evaluation/log`);
+      assert.is(missing.status, 404);
+      assert.match(await missing.text(), /TALLY_API_LOG_NOT_STORED/);
+    } finally {
+      assert.is(await farm.stop(), 0, farm.stderr());
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  "a running build's log is readable while it runs; cancelling it kills the builder and frees the worker",
+  withTimeout(120_000, async () => {
+    const dir = await tempDir('tally-pipeline-');
+    const repo = makeRepo(join(dir.path, 'repo'), {
+      'tally.jobs.json': jobset({
+        long: { args: ['-c', 'echo begun; /bin/sleep 60; echo never > $out'] },
+        flaky: { args: ['-c', '/bin/cat @{source:marker} > $out'], sources: ['marker'] },
+        child: { args: ['-c', '/bin/cat @{job:flaky} > $out'], inputs: ['flaky'] },
+      }),
+      marker: 'present\n',
+    });
+    const farm = await startFarm(join(dir.path, 'data'), ['--local-workers', '1']);
+    try {
+      await register(farm, {
+        name: 'live',
+        channels: [{ name: 'main', url: repo, branch: 'main' }],
+        evaluator: { kind: 'native', entry: 'tally.jobs.json' },
+      });
+      await poll(farm, 'live');
+      const started = await farm.events.waitFor(is('BuildStarted', 'long'), 30_000, 'long started');
+      const id = drvOf(started).split('/').pop()!.slice(0, 32);
+      let text = '';
+      let live = '';
+      for (let tries = 0; tries < 100 && !text.includes('begun'); tries++) {
+        const log = await fetch(`${farm.api}/api/builds/${id}/log`);
+        live = log.headers.get('x-tally-log-live') ?? '';
+        text = await log.text();
+        if (!text.includes('begun')) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.match(text, /begun/);
+      assert.is(live, 'true', 'the log is served while the build runs');
+      const cancelled = await fetch(`${farm.api}/api/builds/${id}/cancel`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${farm.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ why: 'testing cancel' }),
+      });
+      assert.ok(cancelled.status < 300, await cancelled.text());
+      await farm.events.waitFor(is('BuildCancelled', 'long'), 10_000, 'long cancelled');
+      // The worker is free again: the next builds run (the slot was not kept by a dead builder).
+      await farm.events.waitFor(is('BuildDispatched', 'flaky'), 20_000, 'the next build dispatched');
+      await farm.events.waitFor(is('BuildSucceeded', 'child'), 30_000, 'child built');
+      assert.not.ok(farm.events.seen.some(is('BuildSucceeded', 'long')));
+      assert.not.ok(farm.events.seen.some(is('BuildFailed', 'long')), 'a cancelled build is not also failed');
     } finally {
       assert.is(await farm.stop(), 0, farm.stderr());
       await dir.cleanup();

@@ -202,7 +202,7 @@ export function createEvaluationRunner(options: EvaluationRunnerOptions): Evalua
       );
     } catch (error) {
       if (!(error instanceof Failure) || signal.aborted) throw error;
-      await writeEvaluationLog(dataDir, run.evaluationId, error.log || error.message);
+      await writeEvaluationLog(dataDir, run.evaluationId, `${error.message}\n\n${error.log}`);
       const at = new Date().toISOString();
       const message = error.message.split('\n').slice(0, 5).join('\n').slice(0, 2000);
       await send(run, {
