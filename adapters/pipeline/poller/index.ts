@@ -71,7 +71,7 @@ interface Head {
 
 export function createPoller(options: PollerOptions): Poller {
   const { eventStore, dataDir, logger } = options;
-  const minIntervalMs = options.minIntervalMs ?? 2000;
+  const minIntervalMs = options.minIntervalMs ?? 1000;
   const git: GitOptions = {
     timeoutMs: options.fetchTimeoutMs ?? 120_000,
     ...(options.credentialsFile ? { credentialsFile: options.credentialsFile } : {}),

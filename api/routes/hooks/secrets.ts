@@ -3,7 +3,7 @@
  * events: events are kept for ever and readable by anyone who may read the farm's history.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface HookSecrets {
@@ -32,6 +32,7 @@ export function openHookSecrets(dataDir: string): HookSecrets {
       const secrets = await readAll();
       const secret = randomBytes(32).toString('hex');
       secrets[spec] = secret;
+      await mkdir(dataDir, { recursive: true });
       const temp = `${file}.tmp`;
       await writeFile(temp, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
       await chmod(temp, 0o600);

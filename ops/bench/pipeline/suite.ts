@@ -8,11 +8,12 @@
 import type { BenchSuite } from '../harness/types.ts';
 import { dispatchDecision } from './dispatch-decision.ts';
 import type { PipelineRow } from './row.ts';
+import { webhookToBuild } from './webhook-to-build.ts';
 
-const rows: readonly PipelineRow[] = [dispatchDecision];
+const rows: readonly PipelineRow[] = [dispatchDecision, webhookToBuild];
 
 export const pipelineSuite: BenchSuite = {
-  description: 'the farm pipeline: dispatch decisions over a full run queue',
+  description: 'the farm pipeline: dispatch decisions over a full run queue, webhook to first build',
   async run(bench) {
     for (const row of rows) {
       try {
