@@ -4,7 +4,7 @@
  * a message), and failures classified the way the checkout events name them.
  */
 import { execFile } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import type { PollFailureReason } from '../../domain/checkout/checkout.ts';
 
 export interface GitOptions {
@@ -76,7 +76,17 @@ export async function fetchMirror(dir: string, url: string, options: GitOptions)
     () => false,
   );
   if (!present) {
-    await runGit(['clone', '--quiet', '--mirror', '--', url, dir], options);
+    // A clone killed at its time limit leaves a mirror without its refspec, which later fetches
+    // would fill with nothing: clone beside it and move it in place only once it is whole.
+    const partial = `${dir}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    try {
+      await runGit(['clone', '--quiet', '--mirror', '--', url, partial], options);
+    } catch (error) {
+      await rm(partial, { recursive: true, force: true });
+      throw error;
+    }
+    await rename(partial, dir);
     return;
   }
   await runGit(['--git-dir', dir, 'remote', 'set-url', 'origin', url], options);
