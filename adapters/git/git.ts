@@ -29,7 +29,11 @@ export function redact(text: string): string {
 
 function classify(stderr: string, timedOut: boolean): PollFailureReason {
   if (timedOut) return 'timed-out';
-  if (/authentication failed|could not read (username|password)|permission denied|403/i.test(stderr))
+  if (
+    /authentication failed|could not read (username|password)|permission denied|returned error: 403/i.test(
+      stderr,
+    )
+  )
     return 'auth-failed';
   if (/not found|does not appear to be a git repository|does not exist|no such/i.test(stderr))
     return 'not-found';
@@ -53,14 +57,17 @@ export function runGit(args: readonly string[], options: GitOptions): Promise<st
       (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         const timedOut = (error as { killed?: boolean }).killed === true;
-        const said = redact(String(stderr || error.message))
-          .trim()
-          .split('\n')
-          .slice(-4)
-          .join('\n');
+        const full = redact(String(stderr || error.message));
+        // git says what went wrong in its first fatal line and adds generic advice after it.
+        const lines = full.split('\n').filter((line) => line.trim() !== '');
+        const first = Math.max(
+          0,
+          lines.findIndex((line) => /^(fatal|error):/.test(line)),
+        );
+        const said = lines.slice(first, first + 4).join('\n');
         reject(
           new GitError(
-            classify(said, timedOut),
+            classify(full, timedOut),
             timedOut ? `git gave up after ${options.timeoutMs} ms: ${said}` : said,
           ),
         );
