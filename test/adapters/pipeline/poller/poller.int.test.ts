@@ -1,0 +1,290 @@
+/**
+ * The poller against real git repositories and a real ledger: new heads recorded once and evaluated,
+ * pattern branches evaluated one by one and recorded deleted when they go, failures recorded with
+ * git's message while the last good heads stay, polls of one specification coalesced and spaced,
+ * and specifications it must not poll refused.
+ */
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { pollEvaluationId } from '../../../../adapters/pipeline/poller/evaluation-id.ts';
+import { type PollOutcome, PollRefused } from '../../../../adapters/pipeline/poller/index.ts';
+import type { CheckoutEvent } from '../../../../domain/checkout/events.ts';
+import { checkoutDecider } from '../../../../domain/checkout/index.ts';
+import { fold } from '../../../../domain/shared/decider.ts';
+import type { Specification } from '../../../../domain/specification/specification.ts';
+import { rejects, tempDir, withTimeout } from '../../../helpers/uvu.ts';
+import { branchWith, commit, commitTimeIso, git, makeRepo } from '../../git/git-fixture.ts';
+import {
+  checkoutEvents,
+  dataOf,
+  evaluationsRequested,
+  type PollerLedger,
+  pollerFor,
+  specification,
+  startPollerLedger,
+  typesOf,
+  watchFor,
+} from './poller-fixture.ts';
+
+interface Context {
+  ledger: PollerLedger;
+  dir: string;
+  cleanup: () => Promise<void>;
+}
+
+const test = suite<Context>('the poller');
+
+test.before(async (context) => {
+  context.ledger = await startPollerLedger();
+});
+test.after(async (context) => {
+  await context.ledger.stop();
+});
+test.before.each(async (context) => {
+  const dir = await tempDir('tally-poller-');
+  context.dir = dir.path;
+  context.cleanup = dir.cleanup;
+});
+test.after.each(async (context) => {
+  await context.cleanup();
+});
+
+test(
+  'records a new head once and requests one evaluation for it, and another for a new commit',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const repo = makeRepo(join(dir, 'repo'));
+    const spec = specification('single', [{ name: 'src', url: repo, branch: 'main' }]);
+    const poller = pollerFor(store, join(dir, 'data'), () => [spec]);
+
+    const first = await poller.pollNow('single');
+    const head = git(repo, 'rev-parse', 'HEAD');
+    const checkout = { channel: 'src', url: repo, branch: 'main', commit: head, commitTime: commitTimeIso };
+    assert.equal(first.detected, ['src/main']);
+    assert.equal(first.failed, []);
+    assert.equal(first.evaluations, [pollEvaluationId('single', [checkout])]);
+    const detected = await checkoutEvents(store, 'single');
+    assert.equal(typesOf(detected), ['CheckoutDetected']);
+    assert.equal(
+      { ...dataOf(detected[0]), detectedAt: undefined },
+      {
+        spec: 'single',
+        ...checkout,
+        detectedAt: undefined,
+      },
+    );
+    const [requested, ...others] = await evaluationsRequested(store, 'single');
+    assert.is(others.length, 0);
+    assert.equal(dataOf(requested), {
+      evaluationId: first.evaluations[0],
+      spec: 'single',
+      trigger: { kind: 'poll' },
+      checkouts: [checkout],
+    });
+
+    const unchanged = await poller.pollNow('single');
+    assert.equal(unchanged, { spec: 'single', detected: [], deleted: [], failed: [], evaluations: [] });
+    assert.is((await checkoutEvents(store, 'single')).length, 1, 'nothing new recorded');
+
+    const newer = commit(repo, { 'README.md': 'second\n' });
+    const second = await poller.pollNow('single', { kind: 'manual', by: 'user:alice' });
+    assert.equal(second.detected, ['src/main']);
+    assert.is(second.evaluations.length, 1);
+    assert.is.not(second.evaluations[0], first.evaluations[0]);
+    const all = await evaluationsRequested(store, 'single');
+    assert.is(all.length, 2);
+    assert.equal(dataOf(all[1]).trigger, { kind: 'manual', by: 'user:alice' });
+    assert.is((dataOf(all[1]).checkouts as Array<{ commit: string }>)[0]?.commit, newer);
+    await poller.stop();
+  }),
+);
+
+test(
+  'evaluates every branch matching a pattern on its own, ignores the others, and records a deleted one',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const repo = makeRepo(join(dir, 'repo'));
+    const a = branchWith(repo, 'wip-a', { 'a.txt': 'a\n' });
+    const b = branchWith(repo, 'wip-b', { 'b.txt': 'b\n' });
+    branchWith(repo, 'feature', { 'f.txt': 'f\n' });
+    branchWith(repo, 'wip-c/nested', { 'c.txt': 'c\n' });
+    const spec = specification('pattern', [{ name: 'wip', url: repo, branchPattern: 'wip-*' }]);
+    const poller = pollerFor(store, join(dir, 'data'), () => [spec]);
+
+    const first = await poller.pollNow('pattern');
+    assert.equal([...first.detected].sort(), ['wip/wip-a', 'wip/wip-b']);
+    assert.is(first.evaluations.length, 2);
+    const requested = await evaluationsRequested(store, 'pattern');
+    const evaluated = requested
+      .map((event) =>
+        (dataOf(event).checkouts as Array<{ branch: string; commit: string }>).map((c) => [
+          c.branch,
+          c.commit,
+        ]),
+      )
+      .sort();
+    assert.equal(evaluated, [[['wip-a', a]], [['wip-b', b]]]);
+
+    git(repo, 'branch', '--quiet', '-D', 'wip-a');
+    const second = await poller.pollNow('pattern');
+    assert.equal(second.deleted, ['wip/wip-a']);
+    assert.equal(second.detected, []);
+    assert.equal(second.evaluations, []);
+    const events = await checkoutEvents(store, 'pattern');
+    assert.equal(typesOf(events), ['CheckoutDetected', 'CheckoutDetected', 'BranchDeleted']);
+    assert.equal(dataOf(events[2]), { spec: 'pattern', channel: 'wip', branch: 'wip-a' });
+
+    const again = await poller.pollNow('pattern');
+    assert.equal(again.deleted, [], 'a deletion is recorded once');
+    await poller.stop();
+  }),
+);
+
+test(
+  "records a broken remote with git's message, keeps the last heads, and records the recovery",
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const repo = makeRepo(join(dir, 'repo'));
+    const away = join(dir, 'moved-away');
+    const spec = specification('broken', [{ name: 'src', url: repo, branch: 'main' }]);
+    const poller = pollerFor(store, join(dir, 'data'), () => [spec]);
+    await poller.pollNow('broken');
+    const head = git(repo, 'rev-parse', 'HEAD');
+
+    renameSync(repo, away);
+    const failing = await poller.pollNow('broken');
+    assert.is(failing.failed.length, 1);
+    assert.is(failing.failed[0]?.reason, 'not-found');
+    assert.match(
+      failing.failed[0]?.message ?? '',
+      new RegExp(`'${repo}' does not appear to be a git repository`),
+    );
+    assert.equal(failing.evaluations, []);
+    const afterFailure = await checkoutEvents(store, 'broken');
+    assert.equal(typesOf(afterFailure), ['CheckoutDetected', 'PollFailed']);
+    assert.equal(dataOf(afterFailure[1]), {
+      spec: 'broken',
+      channel: 'src',
+      reason: 'not-found',
+      message: failing.failed[0]?.message,
+    });
+    const state = fold(
+      checkoutDecider,
+      afterFailure.map((event) => ({ type: event.type, data: event.data }) as CheckoutEvent),
+    );
+    assert.ok(state.status === 'watching');
+    assert.equal(state.heads, { src: { main: head } }, 'the last good head is kept');
+
+    await poller.pollNow('broken');
+    assert.is((await checkoutEvents(store, 'broken')).length, 2, 'the same failure is recorded once');
+
+    renameSync(away, repo);
+    const recovered = await poller.pollNow('broken');
+    assert.equal(recovered.failed, []);
+    assert.equal(recovered.detected, [], 'the head did not change while the remote was broken');
+    assert.equal(recovered.evaluations, []);
+    assert.equal(typesOf(await checkoutEvents(store, 'broken')), [
+      'CheckoutDetected',
+      'PollFailed',
+      'PollRecovered',
+    ]);
+    await poller.stop();
+  }),
+);
+
+test(
+  'records a followed branch that does not exist as not-found',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const repo = makeRepo(join(dir, 'repo'));
+    const spec = specification('nobranch', [{ name: 'src', url: repo, branch: 'release' }]);
+    const poller = pollerFor(store, join(dir, 'data'), () => [spec]);
+    const outcome = await poller.pollNow('nobranch');
+    assert.equal(outcome.failed, [
+      { channel: 'src', reason: 'not-found', message: `the branch release does not exist in ${repo}` },
+    ]);
+    assert.equal(outcome.evaluations, []);
+    await poller.stop();
+  }),
+);
+
+test(
+  'five polls asked at once run as two, the second one after the interval',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const repo = makeRepo(join(dir, 'repo'));
+    const spec = specification('busy', [{ name: 'src', url: repo, branch: 'main' }]);
+    const started: number[] = [];
+    const minIntervalMs = 300;
+    const poller = pollerFor(
+      store,
+      join(dir, 'data'),
+      () => {
+        started.push(Date.now());
+        return [spec];
+      },
+      { minIntervalMs },
+    );
+    let firstEnded = 0;
+    const polls: Promise<PollOutcome>[] = [];
+    polls.push(
+      poller.pollNow('busy').then((outcome) => {
+        firstEnded = Date.now();
+        return outcome;
+      }),
+    );
+    for (let i = 0; i < 4; i++) polls.push(poller.pollNow('busy', { kind: 'webhook', by: 'github' }));
+    const outcomes = await Promise.all(polls);
+    assert.is(started.length, 2, 'two polls ran');
+    assert.equal(outcomes[0]?.detected, ['src/main']);
+    for (const later of outcomes.slice(2))
+      assert.is(later, outcomes[1], 'the waiting callers share one poll');
+    assert.equal(outcomes[1]?.detected, []);
+    assert.ok(started[1]! >= firstEnded - 5, 'the second poll began after the first ended');
+    assert.ok(
+      started[1]! - firstEnded >= minIntervalMs - 50,
+      `the second poll waited the interval (${started[1]! - firstEnded} ms)`,
+    );
+    assert.is((await checkoutEvents(store, 'busy')).length, 1);
+    await poller.stop();
+  }),
+);
+
+test(
+  'refuses to poll a deactivated specification or one it does not know, recording nothing',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const repo = makeRepo(join(dir, 'repo'));
+    const spec = specification('sleeping', [{ name: 'src', url: repo, branch: 'main' }], { active: false });
+    const poller = pollerFor(store, join(dir, 'data'), () => [spec]);
+    const inactive = await rejects(poller.pollNow('sleeping'), /sleeping is deactivated: activate it/);
+    assert.instance(inactive, PollRefused);
+    assert.is((inactive as PollRefused).code, 'TALLY_POLL_INACTIVE_SPEC');
+    const unknown = await rejects(poller.pollNow('nobody'), /no specification nobody/);
+    assert.is((unknown as PollRefused).code, 'TALLY_POLL_UNKNOWN_SPEC');
+    assert.equal(await checkoutEvents(store, 'sleeping'), []);
+    await poller.stop();
+  }),
+);
+
+test(
+  'once started, polls the specifications whose period is due and leaves the others',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const make = (name: string, overrides: Partial<Specification>) =>
+      specification(name, [{ name: 'src', url: makeRepo(join(dir, name)), branch: 'main' }], overrides);
+    const specs = [
+      make('periodic', { pollingPeriodSeconds: 60 }),
+      make('manual-only', { pollingPeriodSeconds: 0 }),
+      make('inactive', { pollingPeriodSeconds: 60, active: false }),
+    ];
+    const watch = await watchFor(
+      store,
+      (event) => event.type === 'EvaluationRequested' && dataOf(event).spec === 'periodic',
+    );
+    const poller = pollerFor(store, join(dir, 'data'), () => specs);
+    poller.start();
+    const requested = await watch.event;
+    assert.equal(dataOf(requested).trigger, { kind: 'poll' });
+    await poller.stop();
+    assert.equal(await checkoutEvents(store, 'manual-only'), []);
+    assert.equal(await checkoutEvents(store, 'inactive'), []);
+  }),
+);
+
+test.run();
