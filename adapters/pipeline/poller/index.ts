@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Checkout } from '../../../domain/checkout/checkout.ts';
 import type { CheckoutCommand } from '../../../domain/checkout/commands.ts';
+import type { CheckoutEvent } from '../../../domain/checkout/events.ts';
 import { checkoutDecider } from '../../../domain/checkout/index.ts';
 import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import type { Trigger } from '../../../domain/evaluation/job.ts';
@@ -105,12 +106,19 @@ export function createPoller(options: PollerOptions): Poller {
     }
   }
 
+  /** The checkout stream folded, and the last checkout detected on each channel's branch. */
   async function checkoutState(spec: string) {
-    const history = [];
+    const history: CheckoutEvent[] = [];
+    const lastSeen = new Map<string, Checkout>();
     for await (const recorded of eventStore.readStream(streams.checkout(spec))) {
-      history.push(readDomainEvent(recorded) as Parameters<typeof checkoutDecider.evolve>[1]);
+      const event = readDomainEvent(recorded) as CheckoutEvent;
+      history.push(event);
+      if (event.type === 'CheckoutDetected' && !event.data.patchSeries) {
+        const { channel, url, branch, commit, commitTime } = event.data;
+        lastSeen.set(`${channel}\0${branch}`, { channel, url, branch, commit, commitTime });
+      }
     }
-    return fold(checkoutDecider, history);
+    return { known: fold(checkoutDecider, history), lastSeen };
   }
 
   async function poll(spec: Specification, trigger: Trigger): Promise<PollOutcome> {
@@ -119,7 +127,7 @@ export function createPoller(options: PollerOptions): Poller {
     const at = () => new Date().toISOString();
     const send = (command: CheckoutCommand) =>
       issue(eventStore, checkoutDecider, stream, command, cause, 'poller');
-    const known = await checkoutState(spec.name);
+    const { known, lastSeen } = await checkoutState(spec.name);
     const heads: Head[] = [];
     const detected: string[] = [];
     const deleted: string[] = [];
@@ -139,6 +147,12 @@ export function createPoller(options: PollerOptions): Poller {
         failed.push({ channel: channel.name, reason, message });
         await send({ ...common, type: 'RecordPollFailure', reason, message });
         logger.warn({ spec: spec.name, channel: channel.name, reason, message }, 'poll failed');
+        // Evaluations need every followed branch: one that cannot be read now takes part with its
+        // last commit, so a new commit elsewhere is not evaluated without it (nor left unevaluated).
+        const last = isPatternChannel(channel)
+          ? undefined
+          : lastSeen.get(`${channel.name}\0${channel.branch}`);
+        if (last?.url === channel.url) heads.push({ channel, fresh: false, checkout: last });
         continue;
       }
       await send({ ...common, type: 'RecordPollSuccess' });
@@ -186,8 +200,10 @@ export function createPoller(options: PollerOptions): Poller {
     const patterned = heads.filter((head) => isPatternChannel(head.channel));
     const requests: Checkout[][] = [];
     const hasPattern = spec.channels.some(isPatternChannel);
-    if (!hasPattern && fixed.some((head) => head.fresh) && fixed.length === spec.channels.length)
-      requests.push(fixed.map((head) => head.checkout));
+    const fixedComplete =
+      fixed.length === spec.channels.filter((channel) => !isPatternChannel(channel)).length;
+    if (!fixedComplete) return [];
+    if (!hasPattern && fixed.some((head) => head.fresh)) requests.push(fixed.map((head) => head.checkout));
     for (const head of patterned) {
       if (head.fresh || fixed.some((other) => other.fresh))
         requests.push([head.checkout, ...fixed.map((f) => f.checkout)]);
