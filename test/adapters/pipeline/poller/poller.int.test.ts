@@ -8,6 +8,7 @@ import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { RecordedEvent } from '../../../../adapters/eventstore/event-store.ts';
 import { pollEvaluationId } from '../../../../adapters/pipeline/poller/evaluation-id.ts';
 import { type PollOutcome, PollRefused } from '../../../../adapters/pipeline/poller/index.ts';
 import type { CheckoutEvent } from '../../../../domain/checkout/events.ts';
@@ -187,6 +188,113 @@ test(
       'PollFailed',
       'PollRecovered',
     ]);
+    await poller.stop();
+  }),
+);
+
+test(
+  'evaluates each pattern branch with the followed branches, taking the last commit of one that cannot be read',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const lib = makeRepo(join(dir, 'lib'));
+    const wip = makeRepo(join(dir, 'wip'));
+    const a = branchWith(wip, 'wip-a', { 'a.txt': 'a\n' });
+    const libHead = git(lib, 'rev-parse', 'HEAD');
+    const spec = specification('mixed', [
+      { name: 'lib', url: lib, branch: 'main' },
+      { name: 'wip', url: wip, branchPattern: 'wip-*' },
+    ]);
+    const poller = pollerFor(store, join(dir, 'data'), () => [spec]);
+    const commitsOf = (event: RecordedEvent | undefined) =>
+      (dataOf(event).checkouts as Array<{ channel: string; branch: string; commit: string }>)
+        .map((c) => `${c.channel}/${c.branch}@${c.commit}`)
+        .sort();
+
+    const first = await poller.pollNow('mixed');
+    assert.is(first.evaluations.length, 1, 'main of the wip repository does not match');
+    assert.equal(commitsOf((await evaluationsRequested(store, 'mixed'))[0]), [
+      `lib/main@${libHead}`,
+      `wip/wip-a@${a}`,
+    ]);
+
+    renameSync(lib, join(dir, 'lib-away'));
+    const b = branchWith(wip, 'wip-b', { 'b.txt': 'b\n' });
+    const broken = await poller.pollNow('mixed');
+    assert.equal(
+      broken.failed.map((f) => f.channel),
+      ['lib'],
+    );
+    assert.is(broken.evaluations.length, 1);
+    assert.equal(commitsOf((await evaluationsRequested(store, 'mixed'))[1]), [
+      `lib/main@${libHead}`,
+      `wip/wip-b@${b}`,
+    ]);
+
+    renameSync(join(dir, 'lib-away'), lib);
+    const newer = commit(lib, { 'lib.txt': 'newer\n' });
+    const recovered = await poller.pollNow('mixed');
+    assert.equal(recovered.detected, ['lib/main']);
+    assert.is(recovered.evaluations.length, 2, 'a new lib commit evaluates every wip branch');
+    const latest = (await evaluationsRequested(store, 'mixed')).slice(2).map(commitsOf).sort();
+    assert.equal(latest, [
+      [`lib/main@${newer}`, `wip/wip-a@${a}`],
+      [`lib/main@${newer}`, `wip/wip-b@${b}`],
+    ]);
+    await poller.stop();
+  }),
+);
+
+test(
+  'a new commit on one followed branch is evaluated with the last commit of another that cannot be read',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const one = makeRepo(join(dir, 'one'), { 'one.txt': '1\n' });
+    const two = makeRepo(join(dir, 'two'), { 'two.txt': '2\n' });
+    const twoHead = git(two, 'rev-parse', 'HEAD');
+    const spec = specification('pair', [
+      { name: 'one', url: one, branch: 'main' },
+      { name: 'two', url: two, branch: 'main' },
+    ]);
+    const poller = pollerFor(store, join(dir, 'data'), () => [spec]);
+    assert.is((await poller.pollNow('pair')).evaluations.length, 1);
+    renameSync(two, join(dir, 'two-away'));
+    const newer = commit(one, { 'one.txt': 'newer\n' });
+    const outcome = await poller.pollNow('pair');
+    assert.equal(
+      outcome.failed.map((f) => f.channel),
+      ['two'],
+    );
+    assert.is(outcome.evaluations.length, 1);
+    const requested = (await evaluationsRequested(store, 'pair'))[1];
+    assert.equal(
+      (dataOf(requested).checkouts as Array<{ channel: string; commit: string }>).map((c) => [
+        c.channel,
+        c.commit,
+      ]),
+      [
+        ['one', newer],
+        ['two', twoHead],
+      ],
+    );
+    await poller.stop();
+  }),
+);
+
+test(
+  'requests no evaluation while a followed branch has never been read, then one when it is',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const one = makeRepo(join(dir, 'one'));
+    const missing = join(dir, 'two');
+    const spec = specification('late', [
+      { name: 'one', url: one, branch: 'main' },
+      { name: 'two', url: missing, branch: 'main' },
+    ]);
+    const poller = pollerFor(store, join(dir, 'data'), () => [spec]);
+    const before = await poller.pollNow('late');
+    assert.equal(before.detected, ['one/main']);
+    assert.equal(before.evaluations, [], 'no evaluation without every channel');
+    makeRepo(missing, { 'two.txt': '2\n' });
+    const after = await poller.pollNow('late');
+    assert.equal(after.detected, ['two/main']);
+    assert.is(after.evaluations.length, 1);
     await poller.stop();
   }),
 );
