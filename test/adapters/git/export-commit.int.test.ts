@@ -2,6 +2,7 @@
  * `exportCommit`: the tree of one commit of a bare mirror, as files an evaluator can read (an
  * executable stays executable), and a refusal for anything but a full commit hash.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ExportError, exportCommit } from '../../../adapters/git/export-commit.ts';
 import { fetchMirror } from '../../../adapters/git/git.ts';
+import { mountSmallDisk } from '../../fixtures/small-disk.ts';
 import { rejects, tempDir, withTimeout } from '../../helpers/uvu.ts';
 import { commit, git, makeRepo } from './git-fixture.ts';
 
@@ -86,6 +88,36 @@ test(
       (error as Error).message,
       new RegExp(`commit ${unknown} could not be exported: .*(not a (valid|tree)|bad|fatal)`, 'i'),
     );
+  }),
+);
+
+test(
+  "a disk that fills up during the export fails it with tar's message",
+  withTimeout(60_000, async ({ dir }) => {
+    const disk = await mountSmallDisk();
+    if ('reason' in disk) {
+      console.log(`skipped: a small disk needs root (${disk.reason})`);
+      return;
+    }
+    try {
+      const repo = makeRepo(join(dir, 'big'), {
+        'big.txt': randomBytes(2 << 20).toString('base64'),
+        'after.txt': 'after\n',
+      });
+      const mirror = join(dir, 'big.git');
+      await fetchMirror(mirror, repo, { timeoutMs: 20_000 });
+      const error = await rejects(
+        exportCommit(mirror, git(repo, 'rev-parse', 'HEAD'), join(disk.path, 'out')),
+      );
+      assert.instance(error, ExportError);
+      assert.match(
+        (error as Error).message,
+        /tar: big\.txt: (Wrote only \d+ of \d+ bytes|Cannot write: No space left on device)/,
+        (error as Error).message,
+      );
+    } finally {
+      disk.release();
+    }
   }),
 );
 
