@@ -28,6 +28,12 @@ export interface HandleOptions {
   readonly expectedRevision?: number | 'no_stream';
   /** Decide again this many times when another writer got there first (processes, not people). */
   readonly retriesOnConflict?: number;
+  /**
+   * The caller believes the stream does not exist yet (its read model has never seen it): the first
+   * decision skips reading it and appends expecting no stream; if the stream exists after all, the
+   * conflict makes the next try read it as usual. Saves a read per new build on large evaluations.
+   */
+  readonly believedNew?: boolean;
 }
 
 export interface HandledCommand<E> {
@@ -50,9 +56,11 @@ export async function handleCommand<C, E extends TallyEvent, S>(
   for (let attempt = 0; ; attempt++) {
     const history: E[] = [];
     let revision = -1;
-    for await (const recorded of store.readStream(streamId)) {
-      history.push(readDomainEvent(recorded) as E);
-      revision = recorded.revision;
+    if (!(attempt === 0 && options.believedNew)) {
+      for await (const recorded of store.readStream(streamId)) {
+        history.push(readDomainEvent(recorded) as E);
+        revision = recorded.revision;
+      }
     }
     if (options.expectedRevision !== undefined) {
       const actual = revision < 0 ? 'no_stream' : revision;
@@ -82,7 +90,8 @@ export async function handleCommand<C, E extends TallyEvent, S>(
       return { events, revision: appended.nextRevision, position: appended.position };
     } catch (error) {
       const conflict = isEventStoreError(error, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION');
-      if (!conflict || attempt >= (options.retriesOnConflict ?? 0)) throw error;
+      const guessedWrong = conflict && attempt === 0 && options.believedNew === true;
+      if (!conflict || (attempt >= (options.retriesOnConflict ?? 0) && !guessedWrong)) throw error;
     }
   }
 }

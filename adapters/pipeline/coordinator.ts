@@ -78,13 +78,17 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       .then((result) =>
         logger.info({ evaluationId, ...result, ms: Date.now() - started }, 'evaluation scheduled'),
       )
-      .catch((error) =>
-        logger.error(
-          { err: error, evaluationId },
-          'scheduling an evaluation failed; it is retried at the next start',
-        ),
-      )
-      .finally(() => scheduling.delete(evaluationId));
+      .catch((error) => {
+        logger.error({ err: error, evaluationId }, 'scheduling an evaluation failed; trying again in 2 s');
+        return new Promise<void>((resolve) => setTimeout(resolve, 2000)).then(() => {
+          scheduling.delete(evaluationId);
+          // Scheduling is idempotent: builds already queued gain nothing the second time.
+          if (!stopped && state().evaluations[evaluationId]) schedule(evaluationId, specName, cause);
+        });
+      })
+      .finally(() => {
+        if (scheduling.get(evaluationId) === run) scheduling.delete(evaluationId);
+      });
     scheduling.set(evaluationId, run);
   }
 

@@ -23,6 +23,7 @@ export async function issue<C, E extends TallyEvent, S>(
   command: C,
   cause: Cause,
   actor: Actor,
+  options: { readonly believedNew?: boolean } = {},
 ): Promise<Issued<E>> {
   try {
     const at = new Date().toISOString();
@@ -32,7 +33,7 @@ export async function issue<C, E extends TallyEvent, S>(
       streamId,
       command,
       { cause, actor, at },
-      { retriesOnConflict: 5 },
+      { retriesOnConflict: 5, ...options },
     );
     return {
       ok: true,

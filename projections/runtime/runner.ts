@@ -78,6 +78,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
   let lastRecordedAt = 0;
   let firstUnsavedAt: number | undefined;
   let saving: Promise<void> = Promise.resolve();
+  let stopping = false;
 
   /** The position every projection has reached; -1 (nothing folded) with no projections. */
   const position = () =>
@@ -176,7 +177,15 @@ export function createProjectionRunner<E extends { readonly type: string }>(
           if (snapshotDue()) void saveSnapshots();
         }
       } catch (error) {
-        logger.error({ err: error }, 'the projection subscription failed');
+        if (stopping) return;
+        // The connection dropped: follow again from where every projection got to.
+        logger.error({ err: error }, 'the projection subscription failed; resubscribing in 1 s');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        if (stopping) return;
+        const from = position();
+        await follow(from < 0 ? 'start' : from).catch((again) =>
+          logger.error({ err: again }, 'resubscribing failed; projections are stale until a restart'),
+        );
       }
     })();
     await current.started();
@@ -229,6 +238,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     },
     skipped,
     async stop() {
+      stopping = true;
       await subscription?.cancel();
       await following;
       await saveSnapshots();

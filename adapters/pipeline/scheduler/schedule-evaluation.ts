@@ -92,7 +92,9 @@ export async function scheduleEvaluation(
     if (found)
       commands.push({ ...common, type: 'SubstituteBuild', from: found.from, outputs: found.outputs });
     const stream = streams.build(drvPath);
-    const result = await issue(context.events, queueing, stream, commands, cause, 'scheduler');
+    const result = await issue(context.events, queueing, stream, commands, cause, 'scheduler', {
+      believedNew: !existed,
+    });
     if (!result.ok) return;
     if (result.events.some((event) => event.type === 'BuildQueued')) queued++;
     if (result.events.some((event) => event.type === 'BuildSubstituted')) substituted++;

@@ -7,13 +7,15 @@
  */
 import type { BenchSuite } from '../harness/types.ts';
 import { dispatchDecision } from './dispatch-decision.ts';
+import { evaluationQueued } from './evaluation-queued.ts';
 import type { PipelineRow } from './row.ts';
 import { webhookToBuild } from './webhook-to-build.ts';
 
-const rows: readonly PipelineRow[] = [dispatchDecision, webhookToBuild];
+const rows: readonly PipelineRow[] = [dispatchDecision, evaluationQueued, webhookToBuild];
 
 export const pipelineSuite: BenchSuite = {
-  description: 'the farm pipeline: dispatch decisions over a full run queue, webhook to first build',
+  description:
+    'the farm pipeline: dispatch decisions over a full run queue, a 30,000-job evaluation queued, webhook to first build',
   async run(bench) {
     for (const row of rows) {
       try {
