@@ -37,21 +37,30 @@ export async function exportCommit(
       tar.kill('SIGKILL');
       errors += `\ngave up after ${timeoutMs} ms`;
     }, timeoutMs);
-    let archiveCode: number | null = null;
-    archive.on('error', (error) => reject(new ExportError(`git could not run: ${error.message}`)));
-    tar.on('error', (error) => reject(new ExportError(`tar could not run: ${error.message}`)));
-    archive.on('close', (code) => {
-      archiveCode = code;
-    });
-    tar.on('close', (code) => {
+    // Both must have ended before the verdict; a tar that exits early only breaks git's pipe.
+    tar.stdin.on('error', () => undefined);
+    let archiveCode: number | null | undefined;
+    let tarCode: number | null | undefined;
+    const settle = () => {
+      if (archiveCode === undefined || tarCode === undefined) return;
       clearTimeout(timer);
-      if (code === 0 && archiveCode === 0) resolve();
+      if (tarCode === 0 && archiveCode === 0) resolve();
       else
         reject(
           new ExportError(
             `commit ${commit} could not be exported: ${errors.trim().split('\n').slice(-3).join(' ')}`,
           ),
         );
+    };
+    archive.on('error', (error) => reject(new ExportError(`git could not run: ${error.message}`)));
+    tar.on('error', (error) => reject(new ExportError(`tar could not run: ${error.message}`)));
+    archive.on('close', (code) => {
+      archiveCode = code;
+      settle();
+    });
+    tar.on('close', (code) => {
+      tarCode = code;
+      settle();
     });
   });
 }
