@@ -207,7 +207,13 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     waitFor(target, timeoutMs = 5000) {
       if (position() >= target) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const waiter = { position: target, resolve: () => (clearTimeout(timer), resolve()) };
+        const waiter = {
+          position: target,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
           reject(

@@ -12,7 +12,7 @@ interface Context {
   second: string;
 }
 
-const [hello, zlib, curl] = [drv('hello-1.0'), drv('zlib-1.0'), drv('curl-1.0')];
+const [hello, zlib] = [drv('hello-1.0'), drv('zlib-1.0')];
 
 /** Two evaluations of guix: hello succeeds twice; zlib fails, then (a new version) succeeds; curl stays queued. */
 function farmHistory() {

@@ -162,7 +162,7 @@ test(
     for await (const event of api.store.readStream(streams.evaluation(outcome.evaluations[0]!)))
       requested.push(event);
     assert.is(requested[0]?.type, 'EvaluationRequested');
-    assert.equal((requested[0]?.data as Json).trigger, { kind: 'webhook', by: 'github' });
+    assert.equal((requested[0]!.data as Json).trigger, { kind: 'webhook', by: 'github' });
 
     const gitlab = await hook(api, 'hooked', push, { 'x-gitlab-token': secret });
     assert.is(gitlab.statusCode, 202);
