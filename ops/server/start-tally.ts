@@ -3,6 +3,7 @@
  * event store (the embedded ledger, unless an external EventStoreDB/KurrentDB is named), the
  * projections, the store with its binary cache, and the HTTP API.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -214,9 +215,12 @@ async function startPipeline(
       ),
     );
   }
+  // Credentials for private remotes, in git's credential-store format, if the operator wrote them.
+  const credentialsFile = join(dataDir, 'git-credentials');
   const poller = createPoller({
     eventStore: events,
     dataDir,
+    ...(existsSync(credentialsFile) ? { credentialsFile } : {}),
     logger: logger.child({ component: 'poller' }),
     listSpecs: () => Object.values(state().specs),
   });
