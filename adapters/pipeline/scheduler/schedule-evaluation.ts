@@ -71,7 +71,7 @@ export async function scheduleEvaluation(
   let queued = 0;
   let substituted = 0;
   const work = [...closure];
-  await inParallel(work, context.concurrency ?? 32, async ([drvPath, drv]) => {
+  await inParallel(work, context.concurrency ?? 128, async ([drvPath, drv]) => {
     const wantedBy = wanters.get(drvPath) ?? [];
     const existed = context.known(drvPath);
     // A dependency nobody asked for by name, already recorded: nothing to add to it.
