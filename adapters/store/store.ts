@@ -8,7 +8,7 @@
  * `TALLY_STORE_BAD_PATH`.
  */
 import type { Readable } from 'node:stream';
-import type { LiveLog, StoredLog } from './logs.ts';
+import type { LiveLog, ReadLogOptions, StoredLog } from './logs.ts';
 
 /** What the store knows of one valid path. */
 export interface ValidPathInfo {
@@ -101,13 +101,18 @@ export interface Store {
   list(): AsyncIterable<ValidPathInfo>;
   /** Stores the log of one attempt to build `drvPath` (compressed; replaces an earlier one). */
   writeLog(drvPath: string, attempt: number, log: AsyncIterable<Uint8Array>): Promise<void>;
-  /** Opens the log of an attempt to write it while the build runs (readable as it grows). */
+  /**
+   * Opens the log of an attempt to write it while the build runs: plain bytes in `<attempt>.live`,
+   * readable as they come, compressed into place by `close`. A live log of another attempt of the
+   * same derivation that nothing writes any more (a crash left it) is compressed first.
+   */
   openLog(drvPath: string, attempt: number): Promise<LiveLog>;
   /**
-   * The log of an attempt (the latest when `attempt` is omitted), decompressed, or undefined;
-   * `live` when the build is still writing it.
+   * The log of an attempt (the latest, finished or live, when `attempt` is omitted), decompressed,
+   * or undefined; `live` when it has not been closed (still written, or left by a crash). With
+   * `follow`, a live log streams until its writer closes it.
    */
-  readLog(drvPath: string, attempt?: number): Promise<StoredLog | undefined>;
+  readLog(drvPath: string, attempt?: number, options?: ReadLogOptions): Promise<StoredLog | undefined>;
   /** Records `name` as a GC root keeping `path` (replacing a root of the same name). */
   addRoot(name: string, path: string): Promise<void>;
   /** Removes a GC root; no error if it did not exist. */
