@@ -1,168 +1,154 @@
 /**
  * A worker inside the server process: it realises the attempts the dispatcher assigns with a builder
  * (native or nix) against the server's own store, streams each log into the store while it is
- * written, registers the outputs as valid paths (so the binary cache serves them at once), and
- * reports back through the same contract a remote worker uses.
+ * written (readable during the build), registers the outputs as valid paths (so the binary cache
+ * serves them at once), and reports back through the same contract a remote worker uses.
+ *
+ * Every attempt ends with exactly one `finished` report, whatever happens: failures of the farm
+ * (a missing input, a full disk, a builder that throws) are `infrastructure` failures with a
+ * message, never a rejected promise.
  */
-import { statfs } from 'node:fs/promises';
-import { availableParallelism, totalmem } from 'node:os';
 import type { Logger } from 'pino';
-import type { Derivation } from '../../domain/derivation/index.ts';
-import { packageVersion } from '../../ops/cli/version.ts';
-import type { Builder, BuildFailure, BuiltOutput } from '../builders/builder.ts';
+import type { Builder, BuildFailure } from '../builders/builder.ts';
 import { describeBuildFailure } from '../builders/builder.ts';
-import { hostSystem } from '../builders/native/native-builder.ts';
-import { readDerivation } from '../pipeline/scheduler/derivations.ts';
+import type { LiveLog } from '../store/logs.ts';
 import type { Store } from '../store/store.ts';
-import type {
-  Assignment,
-  AttemptOutcome,
-  WorkerCapabilities,
-  WorkerLink,
-  WorkerReports,
-} from './worker-link.ts';
+import { InfrastructureFailure, inputClosure, inputsOf, readStoreDerivation } from './attempt-inputs.ts';
+import { type CapabilityOverrides, localCapabilities } from './local-capabilities.ts';
+import { registerOutputs } from './register-outputs.ts';
+import type { Assignment, AttemptOutcome, WorkerLink, WorkerReports } from './worker-link.ts';
 
 export interface LocalWorkerOptions {
   readonly name: string;
   readonly store: Store;
   readonly builder: Builder;
   readonly logger: Logger;
-  /** Builds at once; default 1. */
-  readonly maxJobs?: number;
-  readonly systems?: readonly string[];
+  /** What to say instead of what the host says (default: its system, 1 build at once). */
+  readonly capabilities?: CapabilityOverrides;
 }
 
-class Infrastructure extends Error {}
+const failed = (failure: BuildFailure): AttemptOutcome => ({
+  ok: false,
+  ...failure,
+  message: describeBuildFailure(failure),
+});
 
-/** Every path the inputs refer to, transitively: outputs may refer to any of them. */
-async function inputClosure(store: Store, inputs: readonly string[]): Promise<string[]> {
-  const seen = new Set<string>();
-  const pending = [...inputs];
-  while (pending.length > 0) {
-    const path = pending.pop()!;
-    if (seen.has(path)) continue;
-    const info = await store.info(path);
-    if (!info)
-      throw new Infrastructure(`the input ${path} is not valid in the store; build or substitute it first`);
-    seen.add(path);
-    pending.push(...info.references);
-  }
-  return [...seen];
-}
-
-/** The store paths a build reads: its sources and the outputs it uses of its input derivations. */
-async function inputsOf(drv: Derivation): Promise<string[]> {
-  const paths = [...drv.inputSrcs];
-  for (const [drvPath, outputs] of drv.inputDrvs) {
-    const input = await readDerivation(drvPath);
-    for (const output of outputs) {
-      const path = input.outputs.get(output)?.path;
-      if (!path) throw new Infrastructure(`the input derivation ${drvPath} has no output '${output}'`);
-      paths.push(path);
-    }
-  }
-  return paths;
-}
+const infrastructure = (detail: string): AttemptOutcome => failed({ reason: 'infrastructure', detail });
 
 export function createLocalWorker(options: LocalWorkerOptions, reports: WorkerReports): WorkerLink {
-  const { store, builder, logger } = options;
+  const { store, builder } = options;
+  const logger = options.logger;
+  const capabilities = localCapabilities(options.name, store.storeDir, options.capabilities);
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  const capabilities: WorkerCapabilities = {
-    name: options.name,
-    systems: [...(options.systems ?? [hostSystem()]), 'builtin'],
-    maxJobs: options.maxJobs ?? 1,
-    cores: availableParallelism(),
-    memoryBytes: totalmem(),
-    diskBytes: 0,
-    version: packageVersion(),
-  };
-  void statfs(store.storeDir).then(
-    (stats) => Object.assign(capabilities, { diskBytes: stats.bavail * stats.bsize }),
-    () => undefined,
-  );
+  let closed = false;
 
-  async function register(drvPath: string, outputs: readonly BuiltOutput[]): Promise<void> {
-    // Outputs referring to each other must be registered after what they refer to.
-    const pending = [...outputs];
-    while (pending.length > 0) {
-      const ready = pending.findIndex((output) =>
-        output.references.every((ref) => ref === output.path || !pending.some((other) => other.path === ref)),
-      );
-      const [output] = pending.splice(Math.max(ready, 0), 1);
-      await store.addFromDirectory({ path: output!.path, references: output!.references, deriver: drvPath });
-    }
-  }
-
-  async function attempt(assignment: Assignment, signal: AbortSignal): Promise<AttemptOutcome> {
-    const drv = await readDerivation(assignment.drvPath).catch((error: Error) => {
-      throw new Infrastructure(`the derivation ${assignment.drvPath} cannot be read: ${error.message}`);
-    });
-    const closure = await inputClosure(store, await inputsOf(drv));
-    const log = await store.openLog(assignment.drvPath, assignment.attempt);
+  /** Builds with the log open, registers the outputs; the log is closed by the caller. */
+  async function buildLogged(
+    assignment: Assignment,
+    prepared: Awaited<ReturnType<typeof prepare>>,
+    log: LiveLog,
+    signal: AbortSignal,
+  ): Promise<AttemptOutcome> {
     const result = await builder.build({
       drvPath: assignment.drvPath,
-      drv,
+      drv: prepared.drv,
       storeDir: store.storeDir,
       limits: assignment.limits,
       signal,
-      inputClosure: closure,
+      inputClosure: prepared.closure,
       onLog: (chunk) => log.append(chunk),
     });
-    reports.logStored(assignment.attemptId, await log.finish());
-    if (!result.ok) return { ...result, message: describeBuildFailure(result) } as AttemptOutcome;
-    try {
-      await register(assignment.drvPath, result.outputs);
-    } catch (error) {
-      const detail = `an output could not be registered: ${(error as Error).message}`;
-      return { ok: false, reason: 'output-rejected', detail, message: detail };
-    }
-    return { ok: true, outputs: result.outputs };
+    if (!result.ok) return failed(result);
+    const registered = await registerOutputs(store, assignment.drvPath, result.outputs);
+    return registered.ok ? registered : failed(registered);
   }
 
-  function run(assignment: Assignment): void {
-    const controller = new AbortController();
-    const startedAt = new Date();
-    const done = (async () => {
-      reports.started(assignment.attemptId, startedAt);
-      let outcome: AttemptOutcome;
-      try {
-        outcome = await attempt(assignment, controller.signal);
-      } catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
-        const failure: BuildFailure = { reason: 'infrastructure', detail };
-        outcome = { ok: false, ...failure, message: detail };
-        logger.warn(
-          { drvPath: assignment.drvPath, err: error },
-          'the attempt failed before or after building',
-        );
+  async function prepare(assignment: Assignment) {
+    const drv = await readStoreDerivation(assignment.drvPath);
+    const closure = await inputClosure(store, await inputsOf(drv));
+    return { drv, closure };
+  }
+
+  /** One attempt from its inputs to its last report. */
+  async function run(assignment: Assignment, signal: AbortSignal): Promise<void> {
+    const { attemptId, drvPath } = assignment;
+    const now = new Date();
+    let timings = { startedAt: now, finishedAt: now };
+    let outcome: AttemptOutcome;
+    let log: LiveLog | undefined;
+    try {
+      const prepared = await prepare(assignment);
+      if (signal.aborted) throw new Cancelled();
+      timings = { startedAt: new Date(), finishedAt: now };
+      reports.started(attemptId, timings.startedAt);
+      log = await store.openLog(drvPath, assignment.attempt);
+      outcome = await buildLogged(assignment, prepared, log, signal);
+    } catch (error) {
+      outcome = outcomeOf(error);
+      if (outcome.ok === false && outcome.reason === 'infrastructure') {
+        logger.warn({ drvPath, attemptId, err: error }, 'the attempt failed around its build');
       }
-      running.delete(assignment.attemptId);
-      reports.finished(assignment.attemptId, outcome, { startedAt, finishedAt: new Date() });
-    })();
-    running.set(assignment.attemptId, { controller, done });
+    }
+    if (log) {
+      if (!outcome.ok && outcome.reason === 'infrastructure') {
+        // The builder's log does not say why the farm gave up; its last line does.
+        log.append(new TextEncoder().encode(`\ntally: ${outcome.message}\n`));
+      }
+      try {
+        reports.logStored(attemptId, await log.close());
+      } catch (error) {
+        // The outcome stands: what was written stays readable as a live log.
+        logger.error({ drvPath, attemptId, err: error }, 'the build log could not be compressed');
+      }
+    }
+    running.delete(attemptId); // before the report, which may bring the next assignment at once
+    reports.finished(attemptId, outcome, { startedAt: timings.startedAt, finishedAt: new Date() });
+  }
+
+  /** Refuses an assignment, reporting after `assign` has returned as any other report comes. */
+  function refuse(attemptId: string, detail: string): void {
+    const now = new Date();
+    queueMicrotask(() =>
+      reports.finished(attemptId, infrastructure(detail), { startedAt: now, finishedAt: now }),
+    );
   }
 
   return {
     capabilities,
     assign(assignment) {
+      const { attemptId } = assignment;
+      if (closed) return refuse(attemptId, `worker ${options.name} is shutting down`);
+      if (running.has(attemptId)) return refuse(attemptId, `attempt ${attemptId} is already running`);
       if (running.size >= capabilities.maxJobs) {
-        const detail = `worker ${options.name} is already running ${running.size} builds`;
-        const now = new Date();
-        reports.finished(
-          assignment.attemptId,
-          { ok: false, reason: 'infrastructure', detail, message: detail },
-          { startedAt: now, finishedAt: now },
-        );
-        return;
+        return refuse(attemptId, `worker ${options.name} already runs ${running.size} builds, its most`);
       }
-      run(assignment);
+      const controller = new AbortController();
+      const done = run(assignment, controller.signal)
+        .catch((error: unknown) => {
+          logger.error({ attemptId, err: error }, 'an attempt report failed');
+        })
+        .finally(() => {
+          if (running.get(attemptId)?.done === done) running.delete(attemptId);
+        });
+      running.set(attemptId, { controller, done });
     },
     cancel(attemptId) {
       running.get(attemptId)?.controller.abort();
     },
     async close() {
+      closed = true;
       for (const { controller } of running.values()) controller.abort();
       await Promise.allSettled([...running.values()].map((attempt) => attempt.done));
     },
   };
+}
+
+/** Cancelled before the builder started. */
+class Cancelled extends Error {}
+
+function outcomeOf(error: unknown): AttemptOutcome {
+  if (error instanceof Cancelled) return failed({ reason: 'cancelled' });
+  const message = error instanceof Error ? error.message : String(error);
+  const detail = error instanceof InfrastructureFailure ? message : `the worker failed: ${message}`;
+  return infrastructure(detail);
 }
