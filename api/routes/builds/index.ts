@@ -1,10 +1,12 @@
 /**
  * `GET /api/builds`, `/api/builds/:id` and `/api/builds/:id/log`. A log is read from the store by the
  * build's derivation and the attempt's number, while the build runs (it grows; `X-Tally-Log-Live`
- * says so) and after; a server without a log store answers `TALLY_API_LOG_NOT_STORED`.
+ * says so) and after; with `follow` a live log is streamed as it grows until its attempt ends. A
+ * server without a log store answers `TALLY_API_LOG_NOT_STORED`.
  */
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { DomainError } from '../../../domain/shared/errors.ts';
 import { toHydraJson } from '../../../projections/builds/hydra.ts';
 import { type BuildsState, buildsProjection } from '../../../projections/builds/index.ts';
@@ -15,8 +17,23 @@ import { buildLogSchema, getBuildSchema, searchBuildsSchema } from './schemas.ts
 
 /** Where the route reads logs: the store's `readLog`. */
 export interface BuildLogSource {
-  readLog(drvPath: string, attempt?: number): Promise<{ stream: Readable; live: boolean } | undefined>;
+  readLog(
+    drvPath: string,
+    attempt?: number,
+    options?: { readonly follow?: boolean },
+  ): Promise<{ stream: Readable; live: boolean } | undefined>;
 }
+
+/** `?follow=1` (or `true`): stream a live log until its attempt ends. */
+const followLogSchema = {
+  ...buildLogSchema,
+  querystring: Type.Object({
+    ...buildLogSchema.querystring.properties,
+    follow: Type.Optional(
+      Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')]),
+    ),
+  }),
+};
 
 const notFound = (id: string) => new DomainError('TALLY_BUILD_NOT_FOUND', `no build ${id}`);
 
@@ -39,7 +56,7 @@ const builds: FastifyPluginAsyncTypebox<{ readonly logs?: BuildLogSource | undef
     return toHydraJson(build);
   });
 
-  fastify.get('/api/builds/:id/log', { schema: buildLogSchema }, async (request, reply) => {
+  fastify.get('/api/builds/:id/log', { schema: followLogSchema }, async (request, reply) => {
     const { id } = request.params;
     const { state, position } = await fastify.readModel<BuildsState>(buildsProjection, request.query.at);
     reply.header(positionHeader, position);
@@ -48,7 +65,8 @@ const builds: FastifyPluginAsyncTypebox<{ readonly logs?: BuildLogSource | undef
     const number = request.query.attempt ?? build.attempts.length;
     const attempt = build.attempts.find((candidate) => candidate.number === number);
     if (!attempt) throw new ApiError('TALLY_API_LOG_NOT_STORED', `build ${id} has no attempt ${number}`);
-    const log = await options.logs?.readLog(build.drvPath, number);
+    const follow = request.query.follow === '1' || request.query.follow === 'true';
+    const log = await options.logs?.readLog(build.drvPath, number, { follow });
     if (!log) {
       const why = options.logs ? 'has written no log yet' : 'cannot be read: this server has no log store';
       throw new ApiError('TALLY_API_LOG_NOT_STORED', `attempt ${number} of build ${id} ${why}`);
