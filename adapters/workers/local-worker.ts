@@ -72,20 +72,19 @@ export function createLocalWorker(options: LocalWorkerOptions, reports: WorkerRe
   /** One attempt from its inputs to its last report. */
   async function run(assignment: Assignment, signal: AbortSignal): Promise<void> {
     const { attemptId, drvPath } = assignment;
-    const now = new Date();
-    let timings = { startedAt: now, finishedAt: now };
+    let startedAt = new Date();
     let outcome: AttemptOutcome;
     let log: LiveLog | undefined;
     try {
       const prepared = await prepare(assignment);
       if (signal.aborted) throw new Cancelled();
-      timings = { startedAt: new Date(), finishedAt: now };
-      reports.started(attemptId, timings.startedAt);
+      startedAt = new Date();
+      reports.started(attemptId, startedAt);
       log = await store.openLog(drvPath, assignment.attempt);
       outcome = await buildLogged(assignment, prepared, log, signal);
     } catch (error) {
       outcome = outcomeOf(error);
-      if (outcome.ok === false && outcome.reason === 'infrastructure') {
+      if (!outcome.ok && outcome.reason === 'infrastructure') {
         logger.warn({ drvPath, attemptId, err: error }, 'the attempt failed around its build');
       }
     }
@@ -94,15 +93,15 @@ export function createLocalWorker(options: LocalWorkerOptions, reports: WorkerRe
         // The builder's log does not say why the farm gave up; its last line does.
         log.append(new TextEncoder().encode(`\ntally: ${outcome.message}\n`));
       }
-      try {
-        reports.logStored(attemptId, await log.close());
-      } catch (error) {
-        // The outcome stands: what was written stays readable as a live log.
+      // If it cannot be compressed the outcome stands: what was written stays readable as a live log.
+      const bytes = await log.close().catch((error: unknown) => {
         logger.error({ drvPath, attemptId, err: error }, 'the build log could not be compressed');
-      }
+        return undefined;
+      });
+      if (bytes !== undefined) reports.logStored(attemptId, bytes);
     }
     running.delete(attemptId); // before the report, which may bring the next assignment at once
-    reports.finished(attemptId, outcome, { startedAt: timings.startedAt, finishedAt: new Date() });
+    reports.finished(attemptId, outcome, { startedAt, finishedAt: new Date() });
   }
 
   /** Refuses an assignment, reporting after `assign` has returned as any other report comes. */

@@ -211,4 +211,34 @@ worker(
   }),
 );
 
+const throwing = suite('the local worker with a builder that throws');
+
+throwing(
+  'reports the exception as an infrastructure failure and ends the log with it',
+  withTimeout(20_000, async () => {
+    const fixture = await startWorkerFixture({
+      builder: {
+        name: 'throwing',
+        async build(request) {
+          request.onLog?.(new TextEncoder().encode('about to break\n'));
+          throw new Error('the disk went away');
+        },
+      },
+    });
+    try {
+      const greeting = fixture.jobs.get('greeting')!;
+      fixture.worker.assign(assignment('throws', greeting.drvPath));
+      const outcome = await fixture.reports.outcome('throws');
+      assert.is(outcome.ok ? 'ok' : outcome.reason, 'infrastructure');
+      assert.match(outcome.ok ? '' : outcome.message, /the disk went away/);
+      assert.equal(fixture.reports.kinds('throws'), ['started', 'logStored', 'finished']);
+      const log = await logText(fixture, greeting.drvPath);
+      assert.match(log?.text ?? '', /^about to break\n\ntally: .*the disk went away\n$/);
+    } finally {
+      await fixture.cleanup();
+    }
+  }),
+);
+
 worker.run();
+throwing.run();
