@@ -58,6 +58,26 @@ test(
         assert.is(log.status, 200);
         assert.match(await log.text(), /report written/);
 
+        // Restarting the failed root brings its dependent back: both run again (and fail again).
+        const brokenHash = String(dataOf(broken).drvPath).split('/').pop()!.slice(0, 32);
+        const restart = await fetch(`${farm.api}/api/builds/${brokenHash}/restart`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${farm.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ why: 'try again' }),
+        });
+        assert.ok(restart.status < 300, await restart.text());
+        const dependentBack = await events.waitFor(
+          (event) => event.type === 'BuildRestarted' && forJob('needs-broken')(event),
+          20_000,
+          'needs-broken restarted with its root',
+        );
+        assert.is(dataOf(dependentBack).by, 'scheduler');
+        await events.waitFor(
+          (event) => failed('needs-broken')(event) && event.position > dependentBack.position,
+          30_000,
+          'needs-broken failed again with its root',
+        );
+
         commitFix(join(dir.path, 'demo', 'repo'));
         const poll = await fetch(`${farm.api}/api/specs/demo/poll`, {
           method: 'POST',
