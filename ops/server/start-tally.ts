@@ -20,7 +20,7 @@ import { collectGarbage } from '../../adapters/gc/collect.ts';
 import { createEventStoreRootSource } from '../../adapters/gc/event-store-roots.ts';
 import { createFileStoreGc } from '../../adapters/gc/file-store-gc.ts';
 import { freeSpaceOf, startPeriodicGc } from '../../adapters/gc/periodic.ts';
-import { type RunningLedger, startLedger } from '../../adapters/ledger/index.ts';
+import { startLedgerThread } from '../../adapters/ledger/index.ts';
 import { createCoordinator } from '../../adapters/pipeline/coordinator.ts';
 import { createDispatcher } from '../../adapters/pipeline/dispatcher/dispatcher.ts';
 import { createEvaluationRunner } from '../../adapters/pipeline/evaluation-runner/index.ts';
@@ -86,6 +86,8 @@ export interface TallyServer {
   readonly firstToken?: string;
   /** The demo jobset, when `demo` was asked for. */
   readonly demo?: { readonly repository: string };
+  /** Settles with the reason when a part the server cannot run without (the embedded ledger) has died. */
+  readonly failed: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -97,8 +99,12 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     for (const step of stops.reverse())
       await step().catch((error) => logger.error({ err: error }, 'stopping failed'));
   };
+  let fail: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => {
+    fail = resolve;
+  });
   try {
-    const eventstoreUrl = await startEventStore(options, stops);
+    const eventstoreUrl = await startEventStore(options, stops, fail);
     const eventStore = await connectEventStore(eventstoreUrl);
     stops.push(() => eventStore.close());
     const projections = await startProjections(dataDir, eventStore, logger);
@@ -134,6 +140,7 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
       publicKey: farmKey.publicKey,
       ...(firstToken ? { firstToken } : {}),
       ...(demo ? { demo: { repository: demo } } : {}),
+      failed,
       stop,
     };
   } catch (error) {
@@ -145,17 +152,20 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
 async function startEventStore(
   options: TallyServerOptions,
   stops: Array<() => Promise<unknown>>,
+  fail: (error: Error) => void,
 ): Promise<string> {
   if (options.eventstore) return options.eventstore;
   const directory = join(options.dataDir, 'ledger');
   await mkdir(directory, { recursive: true });
-  const ledger: RunningLedger = await startLedger({
+  // On its own thread: the client's and the ledger's halves of every append then run side by side.
+  const ledger = await startLedgerThread({
     directory,
     port: options.ledgerPort,
     logger: options.logger,
     version: options.version,
   });
   stops.push(() => ledger.close());
+  ledger.ended.catch(fail);
   await writeLedgerEndpoint(options.dataDir, { url: ledger.url, pid: process.pid });
   stops.push(() => removeLedgerEndpoint(options.dataDir));
   return ledger.url;

@@ -21,10 +21,16 @@ export interface ProjectionRunnerOptions<E extends { readonly type: string }> {
   readonly decode: (event: SourceEvent) => Decoded<E>;
   readonly snapshots: SnapshotStore;
   readonly logger: RuntimeLogger;
-  /** Snapshot a projection after this many changes… */
+  /**
+   * Snapshot a projection after this many changes, once events have paused for `snapshotQuietMs`
+   * (writing a snapshot holds the thread while the state is serialised: not in the middle of a
+   * burst), or at ten times this many whatever the pace…
+   */
   readonly snapshotEveryEvents?: number;
   /** …or this long after its first unsaved change. */
   readonly snapshotEveryMs?: number;
+  /** How long the feed must be quiet before a snapshot due by count is written. Default 1 s. */
+  readonly snapshotQuietMs?: number;
   readonly now?: () => number;
 }
 
@@ -63,6 +69,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
   const { source, decode, snapshots, logger } = options;
   const everyEvents = options.snapshotEveryEvents ?? 10_000;
   const everyMs = options.snapshotEveryMs ?? 30_000;
+  const quietMs = options.snapshotQuietMs ?? 1000;
   const now = options.now ?? Date.now;
   const slots: ProjectionSlot[] = options.projections.map((projection) => ({
     projection,
@@ -78,6 +85,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
   let lastRecordedAt = 0;
   let firstUnsavedAt: number | undefined;
   let saving: Promise<void> = Promise.resolve();
+  let quiet: NodeJS.Timeout | undefined;
   let stopping = false;
 
   /** The position every projection has reached; -1 (nothing folded) with no projections. */
@@ -103,7 +111,21 @@ export function createProjectionRunner<E extends { readonly type: string }>(
 
   function snapshotDue(): boolean {
     if (firstUnsavedAt === undefined) return false;
-    return slots.some((slot) => slot.unsaved >= everyEvents) || now() - firstUnsavedAt >= everyMs;
+    return slots.some((slot) => slot.unsaved >= 10 * everyEvents) || now() - firstUnsavedAt >= everyMs;
+  }
+
+  /** Saves once the feed has been quiet for `quietMs`, if enough changes are still unsaved then. */
+  function saveWhenQuiet(): void {
+    if (!slots.some((slot) => slot.unsaved >= everyEvents)) return;
+    if (quiet) {
+      quiet.refresh();
+      return;
+    }
+    quiet = setTimeout(() => {
+      quiet = undefined;
+      if (!stopping && slots.some((slot) => slot.unsaved >= everyEvents)) void saveSnapshots();
+    }, quietMs);
+    quiet.unref();
   }
 
   function saveSnapshots(): Promise<void> {
@@ -175,6 +197,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
           }
           wakeWaiters();
           if (snapshotDue()) void saveSnapshots();
+          else saveWhenQuiet();
         }
       } catch (error) {
         if (stopping) return;
@@ -245,6 +268,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     skipped,
     async stop() {
       stopping = true;
+      clearTimeout(quiet);
       await subscription?.cancel();
       await following;
       await saveSnapshots();

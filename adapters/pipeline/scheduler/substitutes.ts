@@ -3,7 +3,7 @@
  * binary caches are asked for its outputs. A hit in an upstream cache is downloaded into the store
  * (checked against its narinfo's hash and size), so the builds that need it find it there.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,10 @@ export function createSubstituteFinder(options: SubstituteOptions): SubstituteFi
   async function fromStore(paths: Array<{ name: string; path: string }>): Promise<Output[] | undefined> {
     const outputs: Output[] = [];
     for (const { name, path } of paths) {
+      // A valid path's content is in the store directory. Most derivations of a new evaluation have
+      // no outputs yet: one stat that cannot throw settles them, where a record lookup fails with
+      // an error object per miss (tens of thousands per Guix-size evaluation).
+      if (!statSync(path, { throwIfNoEntry: false })) return undefined;
       const info = await store.info(path);
       if (!info) return undefined;
       outputs.push({ name, path, narHash: info.narHash, narSize: info.narSize, references: info.references });

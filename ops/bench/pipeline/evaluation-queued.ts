@@ -12,7 +12,7 @@ import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { decodeRecorded } from '../../../adapters/eventstore/read-domain-event.ts';
-import { startLedger } from '../../../adapters/ledger/index.ts';
+import { startLedgerThread } from '../../../adapters/ledger/index.ts';
 import { createCoordinator } from '../../../adapters/pipeline/coordinator.ts';
 import { createDispatcher } from '../../../adapters/pipeline/dispatcher/dispatcher.ts';
 import { createSubstituteFinder } from '../../../adapters/pipeline/scheduler/substitutes.ts';
@@ -179,7 +179,13 @@ export const evaluationQueued: PipelineRow = {
     bench.progress('writing 30,000 derivations…');
     const jobs = await writeDerivations(storeDir);
     const logger = pino({ level: process.env.TALLY_BENCH_LOG ?? 'warn' }, pino.destination(2));
-    const ledger = await startLedger({ directory: join(dir, 'ledger'), port: 0, logger, version: 'bench' });
+    // On its own thread, as `tally serve` runs it.
+    const ledger = await startLedgerThread({
+      directory: join(dir, 'ledger'),
+      port: 0,
+      logger,
+      version: 'bench',
+    });
     bench.defer(() => ledger.close());
     const events = await connectEventStore(ledger.url);
     bench.defer(() => events.close());

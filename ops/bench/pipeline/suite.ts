@@ -3,7 +3,8 @@
  * module of this folder listed below; a row that throws outside its measurement becomes a CRASH
  * row and the next row still runs.
  *
- * Registered in `ops/bench/suites.ts` as `pipeline`.
+ * Registered in `ops/bench/suites.ts` as `pipeline`. `TALLY_BENCH_ROWS=evaluation` (a substring of row
+ * names, comma-separated for several) runs only the rows it names.
  */
 import type { BenchSuite } from '../harness/types.ts';
 import { dispatchDecision } from './dispatch-decision.ts';
@@ -11,7 +12,9 @@ import { evaluationQueued } from './evaluation-queued.ts';
 import type { PipelineRow } from './row.ts';
 import { webhookToBuild } from './webhook-to-build.ts';
 
-const rows: readonly PipelineRow[] = [dispatchDecision, evaluationQueued, webhookToBuild];
+const allRows: readonly PipelineRow[] = [dispatchDecision, evaluationQueued, webhookToBuild];
+const wanted = process.env.TALLY_BENCH_ROWS?.split(',').filter(Boolean);
+const rows = wanted ? allRows.filter((row) => wanted.some((part) => row.name.includes(part))) : allRows;
 
 export const pipelineSuite: BenchSuite = {
   description:

@@ -74,7 +74,13 @@ async function serve(options: ServeOptions): Promise<void> {
       `  try:         curl ${server.apiUrl}/healthz    npx tally events tail\n` +
       '  stop:        Ctrl-C\n\n',
   );
-  const signal = await stopping;
+  const signal = await Promise.race([
+    stopping,
+    server.failed.then(() => {
+      process.exitCode = 1;
+      return 'failure' as const;
+    }),
+  ]);
   logger.info({ signal }, 'stopping');
   // A second signal while stopping means "now".
   void nextStopSignal().then(() => process.exit(1));

@@ -65,6 +65,47 @@ test(
 );
 
 test(
+  'writes a snapshot due by count once the feed pauses, not in the middle of a burst',
+  withTimeout(15_000, async ({ store }) => {
+    const snapshots = createMemorySnapshotStore();
+    const live = createProjectionRunner({
+      source: store,
+      projections: [sumOfAdded],
+      decode: decodeToy,
+      snapshots,
+      logger,
+      snapshotEveryEvents: 5,
+      snapshotQuietMs: 1500,
+    });
+    await live.start();
+    const burst = await store.append(
+      'toy-quiet',
+      Array.from({ length: 40 }, (_, n) => added(n)),
+      'no_stream',
+    );
+    await live.waitFor(burst.position);
+    assert.is(snapshots.saved.get('sum'), undefined, 'eight times the count folded, nothing saved yet');
+    const started = Date.now();
+    while (!snapshots.saved.has('sum')) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(Date.now() - started > 500, 'saved after the pause, not at once');
+    assert.is(snapshots.saved.get('sum')?.position, burst.position);
+
+    // Past ten times the count, a snapshot is written even while events keep coming.
+    const long = await store.append(
+      'toy-quiet',
+      Array.from({ length: 60 }, (_, n) => added(n)),
+      39,
+    );
+    await live.waitFor(long.position);
+    const folded = Date.now();
+    while (snapshots.saved.get('sum')!.position === burst.position && Date.now() - folded < 500)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(snapshots.saved.get('sum')!.position > burst.position, 'the hard cap saved before any pause');
+    await live.stop();
+  }),
+);
+
+test(
   'resumes from its snapshot instead of replaying, and rebuilds when the version changes',
   withTimeout(10_000, async ({ store }) => {
     const snapshots = createMemorySnapshotStore();
