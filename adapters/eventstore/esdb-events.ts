@@ -118,6 +118,55 @@ export function fromResolvedEvent(resolved: ResolvedEvent): RecordedEvent | unde
   };
 }
 
+const utf8 = new TextDecoder();
+
+/**
+ * An event as Tally's `RecordedEvent` from the bytes a store keeps (the embedded ledger's records, read
+ * without a client): the same reading, and the same problems reported, as `fromResolvedEvent` gives.
+ */
+export function fromStoredBytes(stored: {
+  readonly streamId: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly id: string;
+  readonly type: string;
+  readonly contentType: string;
+  readonly data: Uint8Array;
+  readonly metadata: Uint8Array;
+  readonly created: Date;
+}): RecordedEvent {
+  let data: { data: unknown; problem?: EventContentProblem };
+  if (stored.contentType !== 'application/json') data = readData(false, stored.data);
+  else {
+    try {
+      data = { data: JSON.parse(utf8.decode(stored.data)) };
+    } catch {
+      data = { data: null, problem: bytesProblem('data', stored.data) };
+    }
+  }
+  let parsedMetadata: unknown;
+  if (stored.metadata.length > 0) {
+    try {
+      parsedMetadata = JSON.parse(utf8.decode(stored.metadata));
+    } catch {
+      parsedMetadata = stored.metadata;
+    }
+  }
+  const metadata = readMetadata(parsedMetadata);
+  const problems = [data.problem, metadata.problem].filter((p): p is EventContentProblem => p !== undefined);
+  return {
+    streamId: stored.streamId,
+    revision: stored.revision,
+    position: stored.position,
+    id: stored.id,
+    type: stored.type,
+    data: data.data,
+    metadata: metadata.metadata,
+    created: stored.created,
+    ...(problems.length > 0 ? { malformed: problems } : {}),
+  };
+}
+
 /** True for the store's own events, which Tally never delivers unless asked. */
 export function isSystemEvent(event: Pick<RecordedEvent, 'streamId' | 'type'>): boolean {
   return event.type.startsWith('$') || event.streamId.startsWith('$');

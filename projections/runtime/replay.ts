@@ -23,7 +23,7 @@ export interface ReplayResult {
 }
 
 export async function replayProjections<E extends { readonly type: string }>(
-  source: EventSource,
+  source: Pick<EventSource, 'readAll'>,
   projections: readonly AnyProjection<E>[],
   decode: (event: SourceEvent) => Decoded<E>,
   options: ReplayOptions = {},

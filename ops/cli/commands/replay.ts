@@ -2,25 +2,25 @@
  * `tally replay [--verify]`: rebuilds every projection of the catalogue from the first event, with a
  * progress bar on stderr. `--verify` compares each rebuilt state with the live one the server saved in
  * `<data>/projections/` and exits 1 naming any projection that differs. Without a running ledger for the
- * data directory (and no `--eventstore`), the embedded ledger is opened on the directory for the run.
+ * data directory (and no `--eventstore`), the ledger's files are read directly for the run (no server,
+ * no client: several times faster than reading through one).
  */
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
-import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { decodeRecorded } from '../../../adapters/eventstore/read-domain-event.ts';
-import { startLedger } from '../../../adapters/ledger/index.ts';
+import { openDirectLedgerReader } from '../../../adapters/ledger/direct-reader.ts';
 import { createFileSnapshotStore } from '../../../adapters/projection-snapshots/file-snapshot-store.ts';
 import type { TallyEvent } from '../../../domain/events.ts';
 import { allProjections } from '../../../projections/catalogue.ts';
+import type { EventSource } from '../../../projections/runtime/event-source.ts';
 import type { AnyProjection } from '../../../projections/runtime/projection.ts';
 import { type ReplayResult, replayProjections } from '../../../projections/runtime/replay.ts';
 import { hashState } from '../../../projections/runtime/state-hash.ts';
 import { addEventStoreOptions, readLedgerEndpoint, resolveDataDir } from '../options.ts';
 import { writeLine } from '../output.ts';
-import { packageVersion } from '../version.ts';
 import { type Verdict, verifyProjections } from './replay-verify.ts';
 
 interface ReplayOptions {
@@ -29,36 +29,31 @@ interface ReplayOptions {
   readonly verify?: boolean;
 }
 
-/** The store named, the ledger running for the data directory, or the embedded ledger opened for this run. */
-async function openStore(options: ReplayOptions, dataDir: string) {
+type Events = Pick<EventSource, 'readAll'>;
+
+/** The store named, the ledger running for the data directory, or the ledger's files read directly. */
+async function openStore(
+  options: ReplayOptions,
+  dataDir: string,
+): Promise<{ store: Events; head: () => Promise<number>; close: () => Promise<void> }> {
   const url = options.eventstore ?? (await readLedgerEndpoint(dataDir))?.url;
   if (url) {
     const store = await connectEventStore(url);
-    return { store, close: () => store.close() };
+    const head = async () => {
+      for await (const event of store.readAll({ direction: 'backwards', limit: 1 })) return event.position;
+      return -1;
+    };
+    return { store, head, close: () => store.close() };
   }
-  const ledger = await startLedger({
+  const reader = await openDirectLedgerReader({
     directory: join(dataDir, 'ledger'),
-    port: 0,
     logger: pino({ level: 'warn' }, process.stderr),
-    version: packageVersion(),
   });
-  const store = await connectEventStore(ledger.url);
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      await ledger.close();
-    },
-  };
-}
-
-async function head(store: EventStore): Promise<number> {
-  for await (const event of store.readAll({ direction: 'backwards', limit: 1 })) return event.position;
-  return -1;
+  return { store: reader, head: async () => reader.headPosition(), close: () => reader.close() };
 }
 
 function replayWithProgress(
-  store: EventStore,
+  store: Events,
   projections: readonly AnyProjection<TallyEvent>[],
   upTo: number,
   label: string,
@@ -102,9 +97,9 @@ function verdictLine(name: string, verdict: Verdict): string {
 
 async function replay(options: ReplayOptions): Promise<void> {
   const dataDir = resolveDataDir(options.data);
-  const { store, close } = await openStore(options, dataDir);
+  const { store, head, close } = await openStore(options, dataDir);
   try {
-    const last = await head(store);
+    const last = await head();
     const started = performance.now();
     const full = await replayWithProgress(store, allProjections, last, 'replaying');
     const seconds = (performance.now() - started) / 1000;

@@ -1,0 +1,106 @@
+import { EventStoreDBClient } from '@eventstore/db-client';
+import pino from 'pino';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
+import type { RecordedEvent } from '../../../adapters/eventstore/event-store.ts';
+import { openDirectLedgerReader } from '../../../adapters/ledger/direct-reader.ts';
+import { startLedger } from '../../../adapters/ledger/index.ts';
+import { rejects, tempDir, withTimeout } from '../../helpers/uvu.ts';
+import { appendRaw } from '../eventstore/raw-append.ts';
+
+const test = suite('reading the ledger files directly');
+const quiet = pino({ level: 'silent' });
+const text = (value: string) => new TextEncoder().encode(value);
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+/** What both readings must agree on (`created` compared to the millisecond both carry). */
+const comparable = (event: RecordedEvent) => ({ ...event, created: event.created.getTime() });
+
+test(
+  'gives exactly what the client reads from $all: content, problems, positions; no system events',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-direct-reader-');
+    try {
+      const ledger = await startLedger({ directory: dir.path, port: 0, logger: quiet });
+      const store = await connectEventStore(ledger.url);
+      let throughClient: RecordedEvent[];
+      try {
+        // More than one page of the reader, several streams, odd content, a soft-deleted stream.
+        for (let i = 0; i < 45; i++)
+          await store.append(
+            `direct-${i % 3}`,
+            Array.from({ length: 100 }, (_, n) => ({
+              type: 'Probe',
+              data: { i, n },
+              metadata: { by: 'test' },
+            })),
+            'any',
+          );
+        const address = `127.0.0.1:${ledger.port}`;
+        await appendRaw(address, 'direct-odd', {
+          type: 'Cut',
+          contentType: 'application/json',
+          data: text('{"a": tr'),
+        });
+        await appendRaw(address, 'direct-odd', {
+          type: 'Blob',
+          contentType: 'application/octet-stream',
+          data: new Uint8Array([0, 1, 254]),
+        });
+        await appendRaw(address, 'direct-odd', {
+          type: 'OddMetadata',
+          contentType: 'application/json',
+          data: text('{"ok":true}'),
+          metadata: text('[1,2]'),
+        });
+        const client = EventStoreDBClient.connectionString(ledger.url);
+        await client.deleteStream('direct-2');
+        await client.dispose();
+        throughClient = await collect(store.readAll());
+      } finally {
+        await store.close();
+        await ledger.close();
+      }
+
+      const reader = await openDirectLedgerReader({ directory: dir.path, logger: quiet });
+      try {
+        const direct = await collect(reader.readAll());
+        assert.is(direct.length, throughClient.length);
+        assert.is(direct.length, 4503);
+        assert.equal(direct.map(comparable), throughClient.map(comparable));
+        assert.ok(direct.every((event) => !event.streamId.startsWith('$')));
+        assert.equal(direct.at(-1)!.malformed, [{ part: 'metadata', reason: 'not-an-object', raw: '[1,2]' }]);
+        assert.ok(reader.headPosition() >= direct.at(-1)!.position);
+        const from = direct[2000]!.position;
+        const rest = await collect(reader.readAll({ fromPosition: from }));
+        assert.equal(rest.map(comparable), direct.slice(2000).map(comparable));
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'refuses a data directory a running ledger holds',
+  withTimeout(15_000, async () => {
+    const dir = await tempDir('tally-direct-reader-');
+    const ledger = await startLedger({ directory: dir.path, port: 0, logger: quiet });
+    try {
+      await rejects(() => openDirectLedgerReader({ directory: dir.path }), /in use/);
+    } finally {
+      await ledger.close();
+      await dir.cleanup();
+    }
+  }),
+);
+
+test.run();
