@@ -16,8 +16,8 @@ import { buildApp } from '../../../api/app.ts';
 import { allProjections } from '../../../projections/catalogue.ts';
 import { replayProjections } from '../../../projections/runtime/replay.ts';
 import { createProjectionRunner } from '../../../projections/runtime/runner.ts';
-import { syntheticFarm } from '../../../test/projections/fixtures/farm-history.ts';
 import type { BenchContext, BenchSuite } from '../harness/types.ts';
+import { syntheticFarm } from './synthetic-farm.ts';
 
 const quiet = pino({ level: 'silent' });
 const scale = Number(process.env.TALLY_BENCH_CORE_SCALE ?? '1');

@@ -1,0 +1,542 @@
+/**
+ * Realistic event histories of a build farm, for read-model tests and replay measurements: a
+ * `FarmHistory` plays the farm's processes (poller, evaluator, scheduler, dispatcher, workers) and
+ * records the typed events they would append, each with its stream, revision, `$all` position and
+ * metadata, as the projection runtime hands them to projections.
+ *
+ *     const farm = new FarmHistory();
+ *     farm.registerSpec('guix');
+ *     const evaluation = farm.evaluate('guix', [job('hello'), job('coreutils')]);
+ *     farm.scheduleBuilds(evaluation);
+ *     farm.build(drv('hello'), 'succeeded');
+ *
+ * It lives beside the core bench, which generates its synthetic farm with it; the read-model tests
+ * import it through test/projections/fixtures/farm-history.ts.
+ */
+import type { FailureReason, Output, RequeueReason, Wanter } from '../../../domain/build/build.ts';
+import type { Checkout, PatchSeries, PollFailureReason } from '../../../domain/checkout/checkout.ts';
+import { chunkJobs } from '../../../domain/evaluation/chunk-jobs.ts';
+import type { EvaluationFailureReason, Job, Trigger } from '../../../domain/evaluation/job.ts';
+import { eventRegistry, type TallyEvent } from '../../../domain/events.ts';
+import type { Actor, EventMetadata } from '../../../domain/shared/metadata.ts';
+import { streams } from '../../../domain/shared/streams.ts';
+import type { IsoTime } from '../../../domain/shared/time.ts';
+import type { Specification } from '../../../domain/specification/specification.ts';
+import type { ProjectedEvent } from '../../../projections/runtime/projection.ts';
+import { commit, fnv, outPath, packageOf, storeHash } from './store-names.ts';
+
+/** What a finished build attempt can end with: success, a plain exit-code failure, or any reason. */
+export type Outcome = 'succeeded' | 'failed' | FailureReason;
+
+interface BuildTrack {
+  system: string;
+  attempts: number;
+  current?: string;
+  outputs: Record<string, string>;
+}
+
+interface EvaluationTrack {
+  readonly spec: string;
+  readonly jobs: Job[];
+  chunks: number;
+  startedAt?: IsoTime;
+}
+
+export interface FarmOptions {
+  /** The time of the first event (default 2024-05-01T00:00:00Z). */
+  readonly start?: IsoTime;
+  /** Seconds the clock moves between two events (default 1). */
+  readonly step?: number;
+  /** Receives each event instead of `events` keeping it (for histories too long to hold). */
+  readonly sink?: (event: ProjectedEvent<TallyEvent>) => void;
+  /** Jobs per `EvaluationJobsAdded` chunk are limited by this many bytes (default: the domain's). */
+  readonly chunkBytes?: number;
+}
+
+/** Records the events of a farm's life, in order, with the positions the store would give them. */
+export class FarmHistory {
+  /** Every event recorded so far (empty when a `sink` takes them). */
+  readonly events: ProjectedEvent<TallyEvent>[] = [];
+  private clock: number;
+  private readonly step: number;
+  private readonly sink: (event: ProjectedEvent<TallyEvent>) => void;
+  private readonly chunkBytes: number | undefined;
+  private position = 0;
+  private readonly revisions = new Map<string, number>();
+  private readonly specs = new Map<string, Specification>();
+  private readonly checkouts = new Map<string, Map<string, Checkout>>();
+  private readonly evaluations = new Map<string, EvaluationTrack>();
+  private readonly builds = new Map<string, BuildTrack>();
+  private evaluationCount = 0;
+  private attemptCount = 0;
+
+  constructor(options: FarmOptions = {}) {
+    this.clock = Date.parse(options.start ?? '2024-05-01T00:00:00Z');
+    this.step = (options.step ?? 1) * 1000;
+    this.sink = options.sink ?? ((event) => this.events.push(event));
+    this.chunkBytes = options.chunkBytes;
+  }
+
+  /** The farm's current time. */
+  now(): IsoTime {
+    return new Date(this.clock).toISOString();
+  }
+
+  /** Moves the clock on by `seconds`. */
+  tick(seconds: number): this {
+    this.clock += seconds * 1000;
+    return this;
+  }
+
+  /** The position the next event will get. */
+  nextPosition(): number {
+    return this.position;
+  }
+
+  /** Records one event on `streamId` as `actor` at the current time, then moves the clock on. */
+  record(streamId: string, event: TallyEvent, actor: Actor = 'system'): ProjectedEvent<TallyEvent> {
+    const revision = (this.revisions.get(streamId) ?? -1) + 1;
+    this.revisions.set(streamId, revision);
+    const at = this.now();
+    const metadata = {
+      schemaVersion: eventRegistry[event.type].schemaVersion,
+      correlationId: `c-${streamId}`,
+      causationId: `c-${this.position}`,
+      actor,
+      at,
+    } satisfies EventMetadata;
+    const projected: ProjectedEvent<TallyEvent> = {
+      event,
+      streamId,
+      revision,
+      position: this.position,
+      metadata,
+      recordedAt: new Date(this.clock),
+    };
+    this.position += 1;
+    this.clock += this.step;
+    this.sink(projected);
+    return projected;
+  }
+
+  // Specifications ------------------------------------------------------------------------------------
+
+  /** Registers a specification with one channel `main` following `master`, unless overridden. */
+  registerSpec(name: string, overrides: Partial<Specification> = {}): Specification {
+    const spec: Specification = {
+      name,
+      channels: [{ name: 'main', url: `https://git.example.org/${name}.git`, branch: 'master' }],
+      evaluator: { kind: 'native', entry: 'jobset.json' },
+      systems: ['x86_64-linux'],
+      priority: 0,
+      pollingPeriodSeconds: 300,
+      buildLimits: { timeoutSeconds: 36_000, maxSilentSeconds: 3_600, maxLogBytes: 64 * 1024 * 1024 },
+      retries: 0,
+      keepEvaluations: 3,
+      active: true,
+      ...overrides,
+    };
+    this.specs.set(name, spec);
+    this.record(streams.spec(name), { type: 'SpecificationRegistered', data: { spec } }, 'user:alice');
+    return spec;
+  }
+
+  updateSpec(name: string, changes: Partial<Omit<Specification, 'name' | 'active'>>): Specification {
+    const before = this.specOf(name);
+    const spec = { ...before, ...changes };
+    const changed = (Object.keys(changes) as (keyof Specification)[]).filter(
+      (field) => JSON.stringify(before[field]) !== JSON.stringify(spec[field]),
+    );
+    this.specs.set(name, spec);
+    this.record(streams.spec(name), { type: 'SpecificationUpdated', data: { spec, changed } }, 'user:alice');
+    return spec;
+  }
+
+  deactivateSpec(name: string, why?: string): void {
+    this.specs.set(name, { ...this.specOf(name), active: false });
+    const data = { name, by: 'user:alice' as const, ...(why === undefined ? {} : { why }) };
+    this.record(streams.spec(name), { type: 'SpecificationDeactivated', data }, 'user:alice');
+  }
+
+  activateSpec(name: string): void {
+    this.specs.set(name, { ...this.specOf(name), active: true });
+    this.record(
+      streams.spec(name),
+      { type: 'SpecificationActivated', data: { name, by: 'user:alice' } },
+      'user:alice',
+    );
+  }
+
+  removeSpec(name: string): void {
+    this.specs.delete(name);
+    this.record(
+      streams.spec(name),
+      { type: 'SpecificationRemoved', data: { name, by: 'user:alice' } },
+      'user:alice',
+    );
+  }
+
+  // Checkouts -----------------------------------------------------------------------------------------
+
+  /** The poller saw a new commit on a channel (the first one by default). */
+  detectCheckout(
+    spec: string,
+    options: { channel?: string; branch?: string; commit?: string; patchSeries?: PatchSeries } = {},
+  ): Checkout {
+    const channel = this.channelOf(spec, options.channel);
+    const branch = options.branch ?? ('branch' in channel ? channel.branch : 'master');
+    const commitTime = new Date(this.clock - 60_000).toISOString();
+    const checkout: Checkout = {
+      channel: channel.name,
+      url: channel.url,
+      branch,
+      commit: options.commit ?? commit(`${spec}/${channel.name}/${branch}/${this.position}`),
+      commitTime,
+      ...(options.patchSeries ? { patchSeries: options.patchSeries } : {}),
+    };
+    const perChannel = this.checkouts.get(spec) ?? new Map<string, Checkout>();
+    perChannel.set(channel.name, checkout);
+    this.checkouts.set(spec, perChannel);
+    this.record(
+      streams.checkout(spec),
+      { type: 'CheckoutDetected', data: { spec, ...checkout, detectedAt: this.now() } },
+      'poller',
+    );
+    return checkout;
+  }
+
+  deleteBranch(spec: string, channel: string, branch: string): void {
+    this.record(streams.checkout(spec), { type: 'BranchDeleted', data: { spec, channel, branch } }, 'poller');
+  }
+
+  pollFailed(spec: string, channel = 'main', reason: PollFailureReason = 'fetch-failed', message = ''): void {
+    this.record(
+      streams.checkout(spec),
+      { type: 'PollFailed', data: { spec, channel, reason, message: message || `git fetch: ${reason}` } },
+      'poller',
+    );
+  }
+
+  pollRecovered(spec: string, channel = 'main'): void {
+    this.record(streams.checkout(spec), { type: 'PollRecovered', data: { spec, channel } }, 'poller');
+  }
+
+  // Evaluations ---------------------------------------------------------------------------------------
+
+  /** Asks for an evaluation of the latest checkouts (a new one is detected when none is known). */
+  requestEvaluation(
+    spec: string,
+    options: { id?: string; trigger?: Trigger; checkouts?: readonly Checkout[] } = {},
+  ): string {
+    this.evaluationCount += 1;
+    const evaluationId = options.id ?? `${spec}-${String(this.evaluationCount).padStart(5, '0')}`;
+    const checkouts = options.checkouts ?? this.latestCheckouts(spec);
+    this.evaluations.set(evaluationId, { spec, jobs: [], chunks: 0 });
+    const trigger = options.trigger ?? { kind: 'poll' };
+    this.record(
+      streams.evaluation(evaluationId),
+      { type: 'EvaluationRequested', data: { evaluationId, spec, trigger, checkouts } },
+      'poller',
+    );
+    return evaluationId;
+  }
+
+  startEvaluation(evaluationId: string): void {
+    const track = this.evaluationOf(evaluationId);
+    track.startedAt = this.now();
+    const evaluator = this.specs.get(track.spec)?.evaluator ?? { kind: 'native', entry: 'jobset.json' };
+    this.record(
+      streams.evaluation(evaluationId),
+      { type: 'EvaluationStarted', data: { evaluationId, evaluator, startedAt: track.startedAt } },
+      'evaluator',
+    );
+  }
+
+  /** Appends `jobs` in as many chunks as the store's size limit needs. */
+  addJobs(evaluationId: string, jobs: readonly Job[]): void {
+    const track = this.evaluationOf(evaluationId);
+    const options = { firstChunk: track.chunks, ...(this.chunkBytes ? { maxBytes: this.chunkBytes } : {}) };
+    for (const chunk of chunkJobs(evaluationId, jobs, options)) {
+      track.chunks += 1;
+      this.record(
+        streams.evaluation(evaluationId),
+        { type: 'EvaluationJobsAdded', data: chunk },
+        'evaluator',
+      );
+    }
+    track.jobs.push(...jobs);
+  }
+
+  completeEvaluation(evaluationId: string): void {
+    const track = this.evaluationOf(evaluationId);
+    const durationMs = track.startedAt ? Math.max(0, this.clock - Date.parse(track.startedAt)) : 0;
+    const data = { evaluationId, jobCount: track.jobs.length, durationMs };
+    this.record(streams.evaluation(evaluationId), { type: 'EvaluationCompleted', data }, 'evaluator');
+  }
+
+  failEvaluation(evaluationId: string, reason: EvaluationFailureReason = 'evaluator-error'): void {
+    const data = {
+      evaluationId,
+      reason,
+      logRef: `sha256:${storeHash(evaluationId)}`,
+      message: 'error: oops',
+    };
+    this.record(streams.evaluation(evaluationId), { type: 'EvaluationFailed', data }, 'evaluator');
+  }
+
+  abortEvaluation(evaluationId: string, why = 'a newer evaluation was requested'): void {
+    this.record(
+      streams.evaluation(evaluationId),
+      { type: 'EvaluationAborted', data: { evaluationId, by: 'user:alice', why } },
+      'user:alice',
+    );
+  }
+
+  /** Request, start, jobs and completion of one evaluation; returns its id. */
+  evaluate(
+    spec: string,
+    jobs: readonly Job[],
+    options: { id?: string; trigger?: Trigger; checkouts?: readonly Checkout[] } = {},
+  ): string {
+    const evaluationId = this.requestEvaluation(spec, options);
+    this.tick(5);
+    this.startEvaluation(evaluationId);
+    this.tick(30);
+    if (jobs.length > 0) this.addJobs(evaluationId, jobs);
+    this.completeEvaluation(evaluationId);
+    return evaluationId;
+  }
+
+  /** The jobs of an evaluation recorded so far. */
+  jobsOf(evaluationId: string): readonly Job[] {
+    return this.evaluationOf(evaluationId).jobs;
+  }
+
+  // Builds --------------------------------------------------------------------------------------------
+
+  /**
+   * What the scheduler does after an evaluation: one `BuildQueued` per derivation never seen, one
+   * `BuildWanted` per derivation that has a build already. Returns the derivations newly queued.
+   */
+  scheduleBuilds(evaluationId: string, options: { priority?: number } = {}): string[] {
+    const track = this.evaluationOf(evaluationId);
+    const priority = options.priority ?? this.specs.get(track.spec)?.priority ?? 0;
+    const wanted = new Map<string, { job: Job; wantedBy: Wanter[] }>();
+    for (const job of track.jobs) {
+      const entry = wanted.get(job.drvPath) ?? { job, wantedBy: [] };
+      entry.wantedBy.push({ spec: track.spec, evaluation: evaluationId, job: job.name });
+      wanted.set(job.drvPath, entry);
+    }
+    const queued: string[] = [];
+    for (const [drvPath, { job, wantedBy }] of wanted) {
+      if (this.builds.has(drvPath)) this.wantBuild(drvPath, wantedBy, priority);
+      else {
+        this.queueBuild(drvPath, { system: job.system, wantedBy, priority, outputs: job.outputs });
+        queued.push(drvPath);
+      }
+    }
+    return queued;
+  }
+
+  queueBuild(
+    drvPath: string,
+    options: {
+      system?: string;
+      wantedBy?: readonly Wanter[];
+      priority?: number;
+      dependencies?: readonly string[];
+      outputs?: Readonly<Record<string, string>>;
+    } = {},
+  ): void {
+    const system = options.system ?? 'x86_64-linux';
+    const outputs = options.outputs ?? { out: outPath(packageOf(drvPath)) };
+    this.builds.set(drvPath, { system, attempts: 0, outputs: { ...outputs } });
+    const data = {
+      drvPath,
+      system,
+      wantedBy: options.wantedBy ?? [],
+      priority: options.priority ?? 0,
+      dependencies: options.dependencies ?? [],
+    };
+    this.record(streams.build(drvPath), { type: 'BuildQueued', data }, 'scheduler');
+  }
+
+  wantBuild(drvPath: string, wantedBy: readonly Wanter[], priority = 0): void {
+    this.record(
+      streams.build(drvPath),
+      { type: 'BuildWanted', data: { drvPath, wantedBy, priority } },
+      'scheduler',
+    );
+  }
+
+  substitute(drvPath: string, from = 'https://cache.nixos.org'): void {
+    const outputs = this.outputsOf(drvPath);
+    this.record(
+      streams.build(drvPath),
+      { type: 'BuildSubstituted', data: { drvPath, from, outputs } },
+      'scheduler',
+    );
+  }
+
+  /** A new attempt on `worker`; returns its attempt id. */
+  dispatch(drvPath: string, worker = 'w1'): string {
+    const track = this.buildOf(drvPath);
+    this.attemptCount += 1;
+    track.attempts += 1;
+    const attemptId = `a-${this.attemptCount}`;
+    track.current = attemptId;
+    const data = { drvPath, worker, attemptId, attempt: track.attempts };
+    this.record(streams.build(drvPath), { type: 'BuildDispatched', data }, 'dispatcher');
+    return attemptId;
+  }
+
+  startBuild(drvPath: string): void {
+    const attemptId = this.currentAttempt(drvPath);
+    const data = { drvPath, attemptId, startedAt: this.now() };
+    this.record(streams.build(drvPath), { type: 'BuildStarted', data }, 'worker:w1');
+  }
+
+  storeLog(drvPath: string, bytes = 4096): string {
+    const attemptId = this.currentAttempt(drvPath);
+    const logRef = `sha256:${storeHash(`log:${attemptId}`)}`;
+    this.record(streams.build(drvPath), {
+      type: 'BuildLogStored',
+      data: { drvPath, attemptId, logRef, bytes },
+    });
+    return logRef;
+  }
+
+  succeed(drvPath: string, startedAt?: IsoTime): void {
+    const attemptId = this.currentAttempt(drvPath);
+    const timings = {
+      startedAt: startedAt ?? new Date(this.clock - 60_000).toISOString(),
+      finishedAt: this.now(),
+    };
+    const outputs = this.outputsOf(drvPath);
+    this.buildOf(drvPath).current = undefined;
+    this.record(
+      streams.build(drvPath),
+      { type: 'BuildSucceeded', data: { drvPath, attemptId, outputs, timings } },
+      'worker:w1',
+    );
+  }
+
+  /** The current attempt failed (or, without an attempt, the farm failed the build: dependencies). */
+  fail(drvPath: string, reason: FailureReason = { kind: 'exit-code', exitCode: 1 }, message?: string): void {
+    const track = this.buildOf(drvPath);
+    const attemptId = track.current;
+    track.current = undefined;
+    const data = {
+      drvPath,
+      ...(attemptId === undefined ? {} : { attemptId }),
+      reason,
+      ...(message === undefined ? {} : { message }),
+    };
+    this.record(streams.build(drvPath), { type: 'BuildFailed', data }, attemptId ? 'worker:w1' : 'scheduler');
+  }
+
+  /** The build fails because `root` failed; no attempt is involved. */
+  failDependency(drvPath: string, root: string): void {
+    this.buildOf(drvPath).current = undefined;
+    this.fail(drvPath, { kind: 'dependency-failed', root });
+  }
+
+  cancel(drvPath: string, why?: string): void {
+    this.buildOf(drvPath).current = undefined;
+    const data = { drvPath, by: 'user:alice' as const, ...(why === undefined ? {} : { why }) };
+    this.record(streams.build(drvPath), { type: 'BuildCancelled', data }, 'user:alice');
+  }
+
+  restart(drvPath: string, why?: string): void {
+    const data = { drvPath, by: 'user:alice' as const, ...(why === undefined ? {} : { why }) };
+    this.record(streams.build(drvPath), { type: 'BuildRestarted', data }, 'user:alice');
+  }
+
+  requeue(drvPath: string, why: RequeueReason = 'worker-lost', afterSeconds = 60): string {
+    const attemptId = this.currentAttempt(drvPath);
+    this.buildOf(drvPath).current = undefined;
+    const notBefore = new Date(this.clock + afterSeconds * 1000).toISOString();
+    this.record(
+      streams.build(drvPath),
+      { type: 'BuildRequeued', data: { drvPath, attemptId, why, notBefore } },
+      'dispatcher',
+    );
+    return attemptId;
+  }
+
+  ignoreResult(
+    drvPath: string,
+    attemptId: string,
+    result: 'started' | 'succeeded' | 'failed' = 'succeeded',
+  ): void {
+    this.record(
+      streams.build(drvPath),
+      { type: 'BuildResultIgnored', data: { drvPath, attemptId, why: 'stale-attempt', result } },
+      'dispatcher',
+    );
+  }
+
+  /** One whole attempt: dispatch, start, log, then success or failure. Returns the attempt id. */
+  build(drvPath: string, outcome: Outcome = 'succeeded', worker = 'w1'): string {
+    const attemptId = this.dispatch(drvPath, worker);
+    this.tick(2);
+    this.startBuild(drvPath);
+    const startedAt = this.now();
+    this.tick(60);
+    this.storeLog(drvPath);
+    if (outcome === 'succeeded') this.succeed(drvPath, startedAt);
+    else this.fail(drvPath, outcome === 'failed' ? { kind: 'exit-code', exitCode: 1 } : outcome);
+    return attemptId;
+  }
+
+  // Internals -----------------------------------------------------------------------------------------
+
+  private specOf(name: string): Specification {
+    const spec = this.specs.get(name);
+    if (!spec) throw new Error(`farm history: no specification ${name}`);
+    return spec;
+  }
+
+  private channelOf(spec: string, name: string | undefined) {
+    const channels = this.specs.get(spec)?.channels ?? [
+      { name: 'main', url: `https://git.example.org/${spec}.git`, branch: 'master' },
+    ];
+    const channel = name === undefined ? channels[0] : channels.find((c) => c.name === name);
+    if (!channel) throw new Error(`farm history: ${spec} has no channel ${name}`);
+    return channel;
+  }
+
+  private latestCheckouts(spec: string): Checkout[] {
+    const known = this.checkouts.get(spec);
+    if (known && known.size > 0) return [...known.values()];
+    return [this.detectCheckout(spec)];
+  }
+
+  private evaluationOf(evaluationId: string): EvaluationTrack {
+    const track = this.evaluations.get(evaluationId);
+    if (!track) throw new Error(`farm history: no evaluation ${evaluationId}`);
+    return track;
+  }
+
+  private buildOf(drvPath: string): BuildTrack {
+    const track = this.builds.get(drvPath);
+    if (!track) throw new Error(`farm history: no build of ${drvPath}`);
+    return track;
+  }
+
+  private currentAttempt(drvPath: string): string {
+    const attemptId = this.buildOf(drvPath).current;
+    if (!attemptId) throw new Error(`farm history: ${drvPath} has no current attempt`);
+    return attemptId;
+  }
+
+  private outputsOf(drvPath: string): Output[] {
+    return Object.entries(this.buildOf(drvPath).outputs).map(([name, path]) => ({
+      name,
+      path,
+      narHash: `sha256:${storeHash(`nar:${path}`)}`,
+      narSize: 1024 + (fnv(path, 0) % 100_000),
+      references: [],
+    }));
+  }
+}
