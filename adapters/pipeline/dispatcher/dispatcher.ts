@@ -2,8 +2,10 @@
  * The dispatcher: keeps the run queue (from the pipeline projection at start, then from every live
  * build event), gives runnable builds to workers with free slots, and turns what workers report into
  * build events. Each dispatch is an attempt with a fresh id; the build stream refuses a second
- * dispatch and ignores results of attempts that are no longer current, so a late or duplicated
- * report changes nothing. Decisions are made one at a time (a promise chain), never in parallel.
+ * dispatch and records as ignored the results of attempts that are no longer current, so a late or
+ * duplicated report changes nothing. Specifications of one priority share the workers by their
+ * recent use (see `fair-share.ts`). Decisions are made one at a time (a promise chain), never in
+ * parallel.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -20,6 +22,8 @@ import { entriesOf, getIn } from '../../../projections/shared/persistent-map.ts'
 import type { EventStore } from '../../eventstore/event-store.ts';
 import type { AttemptOutcome, WorkerLink, WorkerReports } from '../../workers/worker-link.ts';
 import { issue, processCause } from '../issue.ts';
+import { EndedAttempts } from './ended-attempts.ts';
+import { createFairShare } from './fair-share.ts';
 import { backoffMs, verdictOf } from './outcome.ts';
 
 export interface DispatcherOptions {
@@ -76,6 +80,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const workers = new Map<string, Connected>();
   const attempts = new Map<string, Attempt>();
   const runningBySpec = new Map<string, number>();
+  const fairShare = createFairShare();
+  const ended = new EndedAttempts<Attempt>();
+  let lateReports = 0;
   let chain: Promise<void> = Promise.resolve();
   let deferredTimer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -113,6 +120,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const attempt = attempts.get(attemptId);
     if (!attempt) return undefined;
     attempts.delete(attemptId);
+    ended.remember(attemptId, attempt);
     workers.get(attempt.worker)?.running.delete(attemptId);
     countRunning(attempt.spec, -1);
     return attempt;
@@ -139,7 +147,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   async function dispatchOne(connected: Connected): Promise<boolean> {
     const { capabilities } = connected.link;
-    const pick = queue.next({ systems: capabilities.systems }, now(), runningBySpec);
+    const pick = queue.next({ systems: capabilities.systems }, now(), fairShare.shares(runningBySpec, now()));
     if (!pick) return false;
     queue.remove(pick.drvPath);
     const attemptId = randomUUID();
@@ -172,6 +180,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     attempts.set(attemptId, attempt);
     connected.running.add(attemptId);
     countRunning(spec, 1);
+    fairShare.dispatched(spec, now());
     logger.info(
       { drvPath: pick.drvPath, worker: capabilities.name, attempt: attempt.number },
       'build dispatched',
@@ -237,13 +246,56 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
   }
 
+  /**
+   * The result of an attempt that already ended (a second answer, or one after its build moved on):
+   * sent as it is, so the build stream records it as ignored, since its attempt is no longer current.
+   */
+  async function recordLate(
+    attempt: Attempt,
+    outcome: AttemptOutcome,
+    timings: { startedAt: Date; finishedAt: Date },
+    actor: Actor,
+    causeId: string,
+  ): Promise<void> {
+    const common = {
+      drvPath: attempt.drvPath,
+      attemptId: attempt.attemptId,
+      actor,
+      at: new Date(now()).toISOString(),
+    } as const;
+    if (outcome.ok) {
+      const command = {
+        ...common,
+        type: 'SucceedBuild',
+        outputs: toOutputs(outcome),
+        timings: { startedAt: timings.startedAt.toISOString(), finishedAt: timings.finishedAt.toISOString() },
+      } as const;
+      await send(attempt.drvPath, command, actor, causeId);
+      return;
+    }
+    const verdict = verdictOf(outcome, false);
+    // A cancel is ours to begin with: nothing to record.
+    if (verdict.kind !== 'failed') return;
+    const command = {
+      ...common,
+      type: 'FailBuild',
+      reason: verdict.reason,
+      message: verdict.message,
+    } as const;
+    await send(attempt.drvPath, command, actor, causeId);
+  }
+
   function report(worker: string): WorkerReports {
     const actor: Actor = `worker:${worker}`;
     const at = () => new Date(now()).toISOString();
+    /** A report about an attempt that already ended gets a cause of its own (its events differ). */
+    const causeOf = (kind: string, attemptId: string) =>
+      attempts.has(attemptId) ? `${kind}:${attemptId}` : `late-${kind}:${attemptId}:${++lateReports}`;
     return {
       started(attemptId, startedAt) {
-        const attempt = attempts.get(attemptId);
+        const attempt = attempts.get(attemptId) ?? ended.get(attemptId);
         if (!attempt) return;
+        const causeId = causeOf('started', attemptId);
         void serially(async () => {
           const command = {
             type: 'StartBuild',
@@ -252,11 +304,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
             actor,
             at: startedAt.toISOString(),
           } as const;
-          await send(attempt.drvPath, command, actor, `started:${attemptId}`);
+          await send(attempt.drvPath, command, actor, causeId);
         });
       },
       logStored(attemptId, bytes) {
-        const attempt = attempts.get(attemptId);
+        const attempt = attempts.get(attemptId) ?? ended.get(attemptId);
         if (!attempt) return;
         void serially(async () => {
           const command = {
@@ -273,7 +325,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       },
       finished(attemptId, outcome, timings) {
         const attempt = endAttempt(attemptId);
-        if (!attempt) return;
+        if (!attempt) {
+          const late = ended.get(attemptId);
+          const causeId = causeOf('finished', attemptId);
+          if (late) void serially(() => recordLate(late, outcome, timings, actor, causeId));
+          return;
+        }
         void serially(async () => {
           const record = build(attempt.drvPath);
           const verdict = verdictOf(outcome, retriesLeft(record));
