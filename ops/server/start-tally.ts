@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { IsolationMode } from '../../adapters/builders/native/isolation.ts';
 import { createNativeBuilder } from '../../adapters/builders/native/native-builder.ts';
 import { createNixBuilder } from '../../adapters/builders/nix/nix-builder.ts';
 import { defaultEvaluationLimits } from '../../adapters/evaluators/evaluator.ts';
@@ -63,6 +64,8 @@ export interface TallyServerOptions {
   readonly localWorkers?: number;
   /** How local workers build. Default native. */
   readonly builder?: 'native' | 'nix';
+  /** Whether native builds run in a bubblewrap sandbox. Default auto (where bwrap works). */
+  readonly isolation?: IsolationMode;
   /** Create and follow the demo jobset of `ops/demo/`. */
   readonly demo?: boolean;
   /** Upstream binary caches asked before building. */
@@ -215,7 +218,10 @@ async function startPipeline(
   });
   await coordinator.start();
   stops.push(() => coordinator.stop());
-  const builder = options.builder === 'nix' ? createNixBuilder() : createNativeBuilder();
+  const builder =
+    options.builder === 'nix'
+      ? createNixBuilder()
+      : createNativeBuilder({ isolation: options.isolation ?? 'auto', logger });
   for (let i = 1; i <= (options.localWorkers ?? 0); i++) {
     const name = `${hostname()}-local-${i}`;
     await dispatcher.addWorker(name, (reports) =>

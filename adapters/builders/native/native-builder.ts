@@ -4,11 +4,14 @@
  * directory with exactly the environment Nix would give it (`build-env.ts`), as a process group
  * that is killed on timeout, silence, log overflow or cancel; then every output must exist, is made
  * read-only with timestamps 1, hashed as a NAR and scanned for references, and a fixed output is
- * checked against its declared hash. No isolation: the builder runs as this process's user.
+ * checked against its declared hash. The builder runs as this process's user; with `isolation`
+ * (`isolation.ts`) it runs in a bubblewrap sandbox that sees only its inputs and writes only its
+ * outputs and build directory.
  */
 import { lstat, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import {
   classifyOutput,
   type Derivation,
@@ -20,6 +23,7 @@ import type { Builder, BuildRequest, BuildResult, BuiltOutput } from '../builder
 import { failureOfEnd } from '../failure-of-end.ts';
 import { runLogged } from '../run-logged.ts';
 import { buildEnvironment } from './build-env.ts';
+import { createIsolation, type Isolation, type IsolationMode, IsolationUnavailable } from './isolation.ts';
 import { canonicalise, fixedOutputProblem, inspectOutput } from './outputs.ts';
 import { removeTree } from './remove-tree.ts';
 
@@ -37,6 +41,17 @@ export interface NativeBuilderOptions {
   readonly fetchInput?: (path: string, storeDir: string) => Promise<void>;
   /** The environment `impureEnvVars` of fixed-output derivations are read from. */
   readonly hostEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Whether builders run in a bubblewrap sandbox: `auto` when bwrap works here, `bwrap` always
+   * (builds fail without it), `none` (the default here; the server defaults to `auto`) never.
+   */
+  readonly isolation?: IsolationMode;
+  /** Host paths a sandboxed builder may read; `defaultSystemPaths` (`system-paths.ts`) when absent. */
+  readonly sandboxPaths?: readonly string[];
+  /** The bwrap binary; `bwrap` on `PATH` when absent. */
+  readonly bwrapPath?: string;
+  /** Told once whether builds are isolated. */
+  readonly logger?: Logger;
 }
 
 /** `x86_64-linux`, `aarch64-linux`… for this machine. */
@@ -48,13 +63,19 @@ export function hostSystem(): string {
 class Infrastructure extends Error {}
 
 export function createNativeBuilder(options: NativeBuilderOptions = {}): Builder {
+  const isolation = createIsolation({
+    mode: options.isolation ?? 'none',
+    ...(options.sandboxPaths ? { systemPaths: options.sandboxPaths } : {}),
+    ...(options.bwrapPath ? { bwrapPath: options.bwrapPath } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   return {
     name: 'native',
     build: async (request) => {
       try {
-        return await build(request, options);
+        return await build(request, options, isolation);
       } catch (error) {
-        if (error instanceof Infrastructure)
+        if (error instanceof Infrastructure || error instanceof IsolationUnavailable)
           return { ok: false, reason: 'infrastructure', detail: error.message };
         return {
           ok: false,
@@ -113,6 +134,13 @@ async function ensureInputs(paths: readonly string[], request: BuildRequest, opt
   }
 }
 
+/** Every path a sandbox binds must exist, or bwrap refuses to start with a message in the log. */
+async function ensureVisible(paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    if (!(await exists(path))) throw new Infrastructure(`the input ${path} is not in the store`);
+  }
+}
+
 function checkBuildable(request: BuildRequest, options: NativeBuilderOptions): void {
   const { drv } = request;
   const kind = derivationKind(drv);
@@ -138,7 +166,11 @@ function checkBuildable(request: BuildRequest, options: NativeBuilderOptions): v
   }
 }
 
-async function build(request: BuildRequest, options: NativeBuilderOptions): Promise<BuildResult> {
+async function build(
+  request: BuildRequest,
+  options: NativeBuilderOptions,
+  isolation: Isolation,
+): Promise<BuildResult> {
   const { drv, storeDir } = request;
   checkBuildable(request, options);
   const inputs = await inputPaths(drv);
@@ -158,15 +190,31 @@ async function build(request: BuildRequest, options: NativeBuilderOptions): Prom
       hostEnv: options.hostEnv ?? process.env,
     });
     for (const file of files) await writeFile(join(buildDir, file.name), file.contents);
-    const run = await runLogged(drv.builder, drv.args, {
-      env,
-      cwd: buildDir,
-      limits: request.limits,
-      onLog: request.onLog,
-      signal: request.signal,
+    const closure = [...inputs, ...(request.inputClosure ?? [])];
+    const prepared = await isolation.prepare({
+      storeDir,
+      buildDir,
+      builder: drv.builder,
+      args: drv.args,
+      inputs: closure,
+      outputs: outputs.map((output) => output.path),
+      network: fixed,
     });
-    const failed = failureOfEnd(run.end);
-    result = failed ?? (await collectOutputs(request, outputs, [...inputs, ...(request.inputClosure ?? [])]));
+    try {
+      if (prepared.isolated) await ensureVisible(closure);
+      const run = await runLogged(prepared.command, prepared.args, {
+        env,
+        cwd: buildDir,
+        limits: request.limits,
+        onLog: request.onLog,
+        signal: request.signal,
+      });
+      const failed = failureOfEnd(prepared.builderEnd(run.end));
+      if (!failed) await prepared.collect();
+      result = failed ?? (await collectOutputs(request, outputs, closure));
+    } finally {
+      await prepared.dispose();
+    }
   } finally {
     await removeTree(buildDir);
   }

@@ -4,6 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import pino from 'pino';
+import { type IsolationMode, isolationModes } from '../../../adapters/builders/native/isolation.ts';
 import { startTally } from '../../server/start-tally.ts';
 import { CliError } from '../cli-error.ts';
 import {
@@ -25,6 +26,7 @@ interface ServeOptions {
   readonly storeDir?: string;
   readonly localWorkers: number;
   readonly builder: 'native' | 'nix';
+  readonly isolation: IsolationMode;
   readonly demo?: boolean;
   readonly substituter: string[];
   readonly evaluations: number;
@@ -50,6 +52,7 @@ async function serve(options: ServeOptions): Promise<void> {
     ...(options.storeDir ? { storeDir: options.storeDir } : {}),
     localWorkers: options.localWorkers,
     builder: options.builder,
+    isolation: options.isolation,
     demo: options.demo === true,
     substituters: options.substituter,
     evaluationConcurrency: options.evaluations,
@@ -117,6 +120,14 @@ export function registerServeCommand(program: Command): void {
       )
         .choices(['native', 'nix'])
         .default('native'),
+    )
+    .addOption(
+      new Option(
+        '--isolation <mode>',
+        'how native builds are sandboxed: auto (bwrap where it works), bwrap (required), none',
+      )
+        .choices(isolationModes)
+        .default('auto'),
     )
     .option(
       '--substituter <url>',

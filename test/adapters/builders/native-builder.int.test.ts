@@ -6,24 +6,13 @@ import type { BuildRequest, BuildResult } from '../../../adapters/builders/build
 import { createNativeBuilder } from '../../../adapters/builders/native/native-builder.ts';
 import { tempDir, withTimeout } from '../../helpers/uvu.ts';
 import { generousLimits, shDrv, type TestDrv } from './derivations.ts';
+import { sleepers, uniqueSleep, until } from './processes.ts';
 
 interface Context {
   root: string;
   store: string;
   cleanup: () => Promise<void>;
 }
-
-const builds = suite<Context>('the native builder');
-
-builds.before.each(async (context) => {
-  const dir = await tempDir('tally-native-build-');
-  context.root = dir.path;
-  context.store = join(dir.path, 'store');
-  context.cleanup = dir.cleanup;
-});
-builds.after.each(async (context) => context.cleanup());
-
-const builder = createNativeBuilder({ cores: 3 });
 
 function request(store: string, drv: TestDrv, extra: Partial<BuildRequest> = {}): BuildRequest {
   return { drvPath: drv.drvPath, drv: drv.drv, storeDir: store, limits: generousLimits, ...extra };
@@ -33,104 +22,6 @@ function succeeded(result: BuildResult) {
   if (!result.ok) assert.unreachable(`the build failed: ${JSON.stringify(result)}`);
   return result.ok ? result.outputs : [];
 }
-
-builds(
-  'builds a small graph and finds the references to inputs and to itself',
-  withTimeout(20_000, async ({ store }) => {
-    const greeting = shDrv(store, { name: 'greeting', script: 'echo hello > $out' });
-    const user = shDrv(store, {
-      name: 'user',
-      script: '/bin/mkdir $out; echo "$dep" > $out/dep; echo $out > $out/self; /bin/ln -s $dep $out/link',
-      env: { dep: greeting.out },
-      inputs: [greeting],
-    });
-    const [first] = succeeded(await builder.build(request(store, greeting)));
-    assert.equal(first?.references, []);
-    assert.is(readFileSync(greeting.out, 'utf8'), 'hello\n');
-    const [second] = succeeded(await builder.build(request(store, user)));
-    assert.equal(second?.references, [greeting.out, user.out].sort());
-    assert.is(second?.path, user.out);
-    assert.match(second?.narHash ?? '', /^sha256:[0-9a-z]{52}$/);
-  }),
-);
-
-builds(
-  'makes outputs read-only with timestamps of 1',
-  withTimeout(20_000, async ({ store }) => {
-    const drv = shDrv(store, {
-      name: 'tree',
-      script: '/bin/mkdir -p $out/bin; echo x > $out/f; echo y > $out/bin/run; /bin/chmod +x $out/bin/run',
-    });
-    succeeded(await builder.build(request(store, drv)));
-    for (const [path, mode] of [
-      [drv.out, 0o555],
-      [join(drv.out, 'f'), 0o444],
-      [join(drv.out, 'bin/run'), 0o555],
-    ] as const) {
-      const stats = statSync(path);
-      assert.is(stats.mode & 0o777, mode, path);
-      assert.is(stats.mtimeMs, 1000, path);
-    }
-  }),
-);
-
-builds(
-  'gives the builder exactly the derivation environment and Nix variables',
-  withTimeout(20_000, async ({ store, root }) => {
-    const drv = shDrv(store, { name: 'env', script: '/usr/bin/env -0 > $out', env: { custom: 'a b' } });
-    succeeded(await createNativeBuilder({ cores: 3, buildRoot: root }).build(request(store, drv)));
-    const env = Object.fromEntries(
-      readFileSync(drv.out, 'utf8')
-        .split('\0')
-        .filter(Boolean)
-        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-    );
-    const top = env.NIX_BUILD_TOP ?? '';
-    assert.ok(top.startsWith(join(root, 'tally-build-env-')), top);
-    assert.equal(env, {
-      PATH: '/path-not-set',
-      HOME: '/homeless-shelter',
-      NIX_STORE: store,
-      NIX_BUILD_CORES: '3',
-      name: 'env',
-      system: 'x86_64-linux',
-      builder: '/bin/sh',
-      custom: 'a b',
-      out: drv.out,
-      NIX_BUILD_TOP: top,
-      TMPDIR: top,
-      TEMPDIR: top,
-      TMP: top,
-      TEMP: top,
-      PWD: top,
-      NIX_LOG_FD: '2',
-      TERM: 'xterm-256color',
-    });
-    assert.not.ok(existsSync(top), 'the build directory is removed');
-  }),
-);
-
-builds(
-  'streams the log while the builder runs',
-  withTimeout(20_000, async ({ store, root }) => {
-    const flag = join(root, 'seen');
-    const drv = shDrv(store, {
-      name: 'stream',
-      script: `echo first; while [ ! -e ${flag} ]; do /bin/sleep 0.05; done; echo second >&2; echo ok > $out`,
-    });
-    let log = '';
-    const result = await builder.build(
-      request(store, drv, {
-        onLog: (chunk) => {
-          log += Buffer.from(chunk).toString();
-          if (log.includes('first')) writeFileSync(flag, '');
-        },
-      }),
-    );
-    succeeded(result);
-    assert.is(log, 'first\nsecond\n');
-  }),
-);
 
 const failures: [string, string, Partial<BuildRequest['limits']>, (result: BuildResult) => void][] = [
   [
@@ -177,84 +68,187 @@ const failures: [string, string, Partial<BuildRequest['limits']>, (result: Build
   ],
 ];
 
-for (const [name, script, limits, check] of failures) {
+// Every behaviour holds with and without a sandbox (`auto` is bwrap where it works).
+for (const isolation of ['none', 'auto'] as const) {
+  const builds = suite<Context>(`the native builder (isolation: ${isolation})`);
+
+  builds.before.each(async (context) => {
+    const dir = await tempDir('tally-native-build-');
+    context.root = dir.path;
+    context.store = join(dir.path, 'store');
+    context.cleanup = dir.cleanup;
+  });
+  builds.after.each(async (context) => context.cleanup());
+
+  const builder = createNativeBuilder({ cores: 3, isolation });
+
   builds(
-    name,
+    'builds a small graph and finds the references to inputs and to itself',
     withTimeout(20_000, async ({ store }) => {
-      const drv = shDrv(store, { name: 'failing', script });
-      let logged = 0;
+      const greeting = shDrv(store, { name: 'greeting', script: 'echo hello > $out' });
+      const user = shDrv(store, {
+        name: 'user',
+        script: '/bin/mkdir $out; echo "$dep" > $out/dep; echo $out > $out/self; /bin/ln -s $dep $out/link',
+        env: { dep: greeting.out },
+        inputs: [greeting],
+      });
+      const [first] = succeeded(await builder.build(request(store, greeting)));
+      assert.equal(first?.references, []);
+      assert.is(readFileSync(greeting.out, 'utf8'), 'hello\n');
+      const [second] = succeeded(await builder.build(request(store, user)));
+      assert.equal(second?.references, [greeting.out, user.out].sort());
+      assert.is(second?.path, user.out);
+      assert.match(second?.narHash ?? '', /^sha256:[0-9a-z]{52}$/);
+    }),
+  );
+
+  builds(
+    'makes outputs read-only with timestamps of 1',
+    withTimeout(20_000, async ({ store }) => {
+      const drv = shDrv(store, {
+        name: 'tree',
+        script: '/bin/mkdir -p $out/bin; echo x > $out/f; echo y > $out/bin/run; /bin/chmod +x $out/bin/run',
+      });
+      succeeded(await builder.build(request(store, drv)));
+      for (const [path, mode] of [
+        [drv.out, 0o555],
+        [join(drv.out, 'f'), 0o444],
+        [join(drv.out, 'bin/run'), 0o555],
+      ] as const) {
+        const stats = statSync(path);
+        assert.is(stats.mode & 0o777, mode, path);
+        assert.is(stats.mtimeMs, 1000, path);
+      }
+    }),
+  );
+
+  builds(
+    'gives the builder exactly the derivation environment and Nix variables',
+    withTimeout(20_000, async ({ store, root }) => {
+      const drv = shDrv(store, { name: 'env', script: '/usr/bin/env -0 > $out', env: { custom: 'a b' } });
+      succeeded(
+        await createNativeBuilder({ cores: 3, buildRoot: root, isolation }).build(request(store, drv)),
+      );
+      const env = Object.fromEntries(
+        readFileSync(drv.out, 'utf8')
+          .split('\0')
+          .filter(Boolean)
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      );
+      const top = env.NIX_BUILD_TOP ?? '';
+      assert.ok(top.startsWith(join(root, 'tally-build-env-')), top);
+      assert.equal(env, {
+        PATH: '/path-not-set',
+        HOME: '/homeless-shelter',
+        NIX_STORE: store,
+        NIX_BUILD_CORES: '3',
+        name: 'env',
+        system: 'x86_64-linux',
+        builder: '/bin/sh',
+        custom: 'a b',
+        out: drv.out,
+        NIX_BUILD_TOP: top,
+        TMPDIR: top,
+        TEMPDIR: top,
+        TMP: top,
+        TEMP: top,
+        PWD: top,
+        NIX_LOG_FD: '2',
+        TERM: 'xterm-256color',
+      });
+      assert.not.ok(existsSync(top), 'the build directory is removed');
+    }),
+  );
+
+  builds(
+    'streams the log while the builder runs',
+    withTimeout(20_000, async ({ store }) => {
+      // The flag is written into the build directory: the one host directory a sandbox shares.
+      const drv = shDrv(store, {
+        name: 'stream',
+        script:
+          'echo "first $PWD"; while [ ! -e seen ]; do /bin/sleep 0.05; done; echo second >&2; echo ok > $out',
+      });
+      let log = '';
       const result = await builder.build(
         request(store, drv, {
-          limits: { ...generousLimits, ...limits },
           onLog: (chunk) => {
-            logged += chunk.length;
+            log += Buffer.from(chunk).toString();
+            const top = /^first (.*)\n/.exec(log)?.[1];
+            if (top) writeFileSync(join(top, 'seen'), '');
           },
         }),
       );
-      check(result);
-      assert.ok(
-        logged <= (limits.maxLogBytes ?? generousLimits.maxLogBytes),
-        `${logged} bytes of log passed on`,
-      );
-      assert.not.ok(existsSync(drv.out), 'a failed build leaves no output');
+      succeeded(result);
+      assert.match(log, /^first \/.*\nsecond\n$/);
     }),
   );
-}
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
+  for (const [name, script, limits, check] of failures) {
+    builds(
+      name,
+      withTimeout(20_000, async ({ store }) => {
+        const drv = shDrv(store, { name: 'failing', script });
+        let logged = 0;
+        const result = await builder.build(
+          request(store, drv, {
+            limits: { ...generousLimits, ...limits },
+            onLog: (chunk) => {
+              logged += chunk.length;
+            },
+          }),
+        );
+        check(result);
+        assert.ok(
+          logged <= (limits.maxLogBytes ?? generousLimits.maxLogBytes),
+          `${logged} bytes of log passed on`,
+        );
+        assert.not.ok(existsSync(drv.out), 'a failed build leaves no output');
+      }),
+    );
   }
-  // A killed child may linger as a zombie until its new parent reaps it: that is gone too.
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return !/^State:\s+Z/m.test(status);
+
+  builds(
+    'cancelling kills the whole process group, background children included',
+    withTimeout(20_000, async ({ store }) => {
+      const duration = uniqueSleep();
+      const drv = shDrv(store, {
+        name: 'cancel',
+        script: `/bin/sleep ${duration} & echo started; /bin/sleep ${duration}`,
+      });
+      const controller = new AbortController();
+      const building = builder.build(
+        request(store, drv, {
+          signal: controller.signal,
+        }),
+      );
+      await until(() => sleepers(duration).length === 2, 10_000, 'both sleeps to start');
+      controller.abort();
+      assert.equal(await building, { ok: false, reason: 'cancelled' });
+      assert.equal(sleepers(duration), [], 'no sleep still runs');
+    }),
+  );
+
+  builds(
+    'a builder that exits leaves no background child behind',
+    withTimeout(20_000, async ({ store }) => {
+      const duration = uniqueSleep();
+      const drv = shDrv(store, {
+        name: 'leaver',
+        script: `/bin/sleep ${duration} & while [ ! -e done ]; do /bin/sleep 0.05; done; echo > $out`,
+      });
+      const building = builder.build(request(store, drv));
+      await until(() => sleepers(duration).length === 1, 10_000, 'the background sleep to start');
+      // The build directory is the same path inside a sandbox and out.
+      const top = readFileSync(`/proc/${sleepers(duration)[0]}/environ`, 'utf8')
+        .split('\0')
+        .find((line) => line.startsWith('NIX_BUILD_TOP='))
+        ?.slice('NIX_BUILD_TOP='.length);
+      writeFileSync(join(top ?? '', 'done'), '');
+      succeeded(await building);
+      assert.equal(sleepers(duration), [], 'the background sleep was killed');
+    }),
+  );
+
+  builds.run();
 }
-
-builds(
-  'cancelling kills the whole process group, background children included',
-  withTimeout(20_000, async ({ store }) => {
-    const drv = shDrv(store, {
-      name: 'cancel',
-      script: '/bin/sleep 1000 & echo "child $!"; /bin/sleep 1000',
-    });
-    const controller = new AbortController();
-    let pid = 0;
-    const result = await builder.build(
-      request(store, drv, {
-        signal: controller.signal,
-        onLog: (chunk) => {
-          const match = /child (\d+)/.exec(Buffer.from(chunk).toString());
-          if (match) {
-            pid = Number(match[1]);
-            controller.abort();
-          }
-        },
-      }),
-    );
-    assert.equal(result, { ok: false, reason: 'cancelled' });
-    assert.ok(pid > 0);
-    assert.not.ok(alive(pid), `background child ${pid} still runs`);
-  }),
-);
-
-builds(
-  'a builder that exits leaves no background child behind',
-  withTimeout(20_000, async ({ store }) => {
-    const drv = shDrv(store, { name: 'leaver', script: '/bin/sleep 1000 & echo "child $!"; echo > $out' });
-    let pid = 0;
-    const result = await builder.build(
-      request(store, drv, {
-        onLog: (chunk) => {
-          pid = Number(/child (\d+)/.exec(Buffer.from(chunk).toString())?.[1] ?? pid);
-        },
-      }),
-    );
-    succeeded(result);
-    assert.ok(pid > 0);
-    assert.not.ok(alive(pid), `background child ${pid} still runs`);
-  }),
-);
-
-builds.run();
