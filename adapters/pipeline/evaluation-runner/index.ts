@@ -123,14 +123,22 @@ export function createEvaluationRunner(options: EvaluationRunnerOptions): Evalua
     return evaluator;
   }
 
-  async function record(run: PendingEvaluationRun, jobs: readonly Job[], signal: AbortSignal): Promise<void> {
+  /**
+   * Records the jobs and the completion; false when it stopped first (the runner is stopping, or the
+   * evaluation ended meanwhile: aborted by someone, so the stream refused the next chunk).
+   */
+  async function record(
+    run: PendingEvaluationRun,
+    jobs: readonly Job[],
+    signal: AbortSignal,
+  ): Promise<boolean> {
     const state = await readState(run.evaluationId);
-    if (state.status !== 'running') return;
+    if (state.status !== 'running') return false;
     // A re-run after a restart continues after the chunks already recorded (evaluations are pure).
     const chunks = chunkJobs(run.evaluationId, jobs);
     let recordedJobs = 0;
     for (const chunk of chunks) {
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
       if (chunk.chunk < state.nextChunk) {
         recordedJobs += chunk.jobs.length;
         continue;
@@ -144,18 +152,19 @@ export function createEvaluationRunner(options: EvaluationRunnerOptions): Evalua
         actor: 'evaluator',
         at,
       });
-      if (!result.ok) return;
+      if (!result.ok) return false;
       recordedJobs += chunk.jobs.length;
     }
-    if (signal.aborted) return;
+    if (signal.aborted) return false;
     const at = new Date().toISOString();
-    await send(run, {
+    const completed = await send(run, {
       type: 'CompleteEvaluation',
       evaluationId: run.evaluationId,
       jobCount: recordedJobs,
       actor: 'evaluator',
       at,
     });
+    return completed.ok;
   }
 
   async function evaluate(run: PendingEvaluationRun, signal: AbortSignal): Promise<void> {
@@ -195,11 +204,9 @@ export function createEvaluationRunner(options: EvaluationRunnerOptions): Evalua
       if (!checked.ok)
         throw new Failure('malformed-output', checked.message, `${result.log}\n${checked.message}\n`);
       await ingestEvaluation(store, result.sources, result.drvFiles);
-      await record(run, checked.jobs, signal);
-      logger.info(
-        { evaluationId: run.evaluationId, spec: run.spec.name, jobs: checked.jobs.length },
-        'evaluation completed',
-      );
+      const facts = { evaluationId: run.evaluationId, spec: run.spec.name, jobs: checked.jobs.length };
+      if (await record(run, checked.jobs, signal)) logger.info(facts, 'evaluation completed');
+      else logger.info(facts, 'evaluation left unfinished: the runner is stopping or the evaluation ended');
     } catch (error) {
       if (!(error instanceof Failure) || signal.aborted) throw error;
       await writeEvaluationLog(dataDir, run.evaluationId, `${error.message}\n\n${error.log}`);
