@@ -15,6 +15,7 @@ import eventStore from './plugins/event-store.ts';
 import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import readModels from './plugins/read-models.ts';
+import type { TimeTravelOptions } from './read-models/time-travel.ts';
 import buildCommands from './routes/build-commands/index.ts';
 import type { BuildLogSource } from './routes/builds/index.ts';
 import builds from './routes/builds/index.ts';
@@ -48,6 +49,8 @@ export interface TallyApiOptions {
   readonly processMetrics?: boolean;
   /** Where build logs are read (the store); without it a stored log is answered as not available. */
   readonly logs?: BuildLogSource | undefined;
+  /** Bounds on `?at=` replays (events per request, states kept). */
+  readonly timeTravel?: TimeTravelOptions;
 }
 
 const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options) => {
@@ -58,7 +61,7 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
     processMetrics: options.processMetrics ?? true,
   });
   await fastify.register(eventStore, { eventStore: options.eventStore, projections: options.projections });
-  await fastify.register(readModels);
+  await fastify.register(readModels, options.timeTravel ?? {});
   await fastify.register(auth, {
     tokens: options.tokens,
     publicReads: options.publicReads ?? true,

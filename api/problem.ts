@@ -19,6 +19,10 @@ export const apiErrors = {
   TALLY_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   /** Too many clients follow the live event feed already. */
   TALLY_API_TOO_MANY_CLIENTS: { status: 503, title: 'Too many live clients' },
+  /** Time travel (`?at=`) that needs more events replayed than one request may replay (the server goes on from there next time). */
+  TALLY_API_TIME_TRAVEL_TOO_FAR: { status: 422, title: 'Time travel too far' },
+  /** Another time-travel replay is running; one runs at a time. */
+  TALLY_API_TIME_TRAVEL_BUSY: { status: 503, title: 'Time travel busy' },
   /** A build attempt whose log this server cannot serve (none recorded, or no log store wired in). */
   TALLY_API_LOG_NOT_STORED: { status: 404, title: 'No log stored' },
   /** Something failed that the server did not expect; the request id identifies it in the logs. */

@@ -1,22 +1,19 @@
 /**
  * The read models as routes see them: `fastify.readModel(projection, at)` answers a projection's state
- * and the position it stands at — the runner's live state, or, with `at`, the state as of that
- * position, rebuilt by replaying `$all` up to it (time travel). A replay is bounded by the head: an
- * `at` beyond the last event is refused, so nobody can ask the server to wait for the future.
+ * and the position it stands at — the runner's live state (never waiting on it: a read answers with
+ * the position the runner has reached), or, with `at`, the state as of that position (time travel),
+ * replayed with a bound by `read-models/time-travel.ts`. An `at` beyond the last event is refused, so
+ * nobody can ask the server to wait for the future.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { decodeRecorded } from '../../adapters/eventstore/read-domain-event.ts';
 import type { TallyEvent } from '../../domain/events.ts';
 import type { AnyProjection } from '../../projections/runtime/projection.ts';
-import { replayProjections } from '../../projections/runtime/replay.ts';
 import { ApiError } from '../problem.ts';
+import { createTimeTravel, type ReadModelState, type TimeTravelOptions } from '../read-models/time-travel.ts';
 
-/** A projection's state and the `$all` position it reflects (-1 before any event). */
-export interface ReadModelState<S> {
-  readonly state: S;
-  readonly position: number;
-}
+export type { ReadModelState } from '../read-models/time-travel.ts';
 
 export type ReadModel = <S>(projection: AnyProjection<TallyEvent>, at?: number) => Promise<ReadModelState<S>>;
 
@@ -26,28 +23,13 @@ declare module 'fastify' {
   }
 }
 
-/** Replays kept per projection: paging through one `at` replays once. */
-const cacheSize = 4;
-
-async function readModels(fastify: FastifyInstance): Promise<void> {
-  const cache = new Map<string, Promise<ReadModelState<unknown>>>();
+async function readModels(fastify: FastifyInstance, options: TimeTravelOptions): Promise<void> {
+  const timeTravel = createTimeTravel(fastify.eventStore, decodeRecorded, options);
 
   async function head(): Promise<number> {
     for await (const event of fastify.eventStore.readAll({ direction: 'backwards', limit: 1 }))
       return event.position;
     return -1;
-  }
-
-  function replay(projection: AnyProjection<TallyEvent>, upTo: number | undefined, key: string) {
-    const cached = cache.get(key);
-    if (cached) return cached;
-    const replayed = replayProjections(fastify.eventStore, [projection], decodeRecorded, {
-      ...(upTo === undefined ? {} : { upTo }),
-    }).then((result) => ({ state: result.states.get(projection.name), position: upTo ?? result.position }));
-    cache.set(key, replayed);
-    replayed.catch(() => cache.delete(key));
-    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
-    return replayed;
   }
 
   function live<S>(projection: AnyProjection<TallyEvent>): ReadModelState<S> | undefined {
@@ -65,8 +47,7 @@ async function readModels(fastify: FastifyInstance): Promise<void> {
     if (at === undefined) {
       const current = live<S>(projection);
       if (current) return current;
-      const last = await head();
-      return (await replay(projection, last, `${projection.name}@${last}`)) as ReadModelState<S>;
+      return timeTravel.stateAt<S>(projection, await head());
     }
     const last = await head();
     if (at > last) {
@@ -76,7 +57,7 @@ async function readModels(fastify: FastifyInstance): Promise<void> {
         'querystring.at',
       );
     }
-    return (await replay(projection, at, `${projection.name}@${at}`)) as ReadModelState<S>;
+    return timeTravel.stateAt<S>(projection, at);
   };
   fastify.decorate('readModel', readModel);
 }

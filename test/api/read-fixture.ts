@@ -8,6 +8,7 @@ import { connectEventStore } from '../../adapters/eventstore/esdb-event-store.ts
 import type { EventStore } from '../../adapters/eventstore/event-store.ts';
 import { decodeRecorded } from '../../adapters/eventstore/read-domain-event.ts';
 import { buildApp, type TallyApp } from '../../api/app.ts';
+import type { TimeTravelOptions } from '../../api/read-models/time-travel.ts';
 import type { TallyEvent } from '../../domain/events.ts';
 import { allProjections } from '../../projections/catalogue.ts';
 import type { ProjectedEvent } from '../../projections/runtime/projection.ts';
@@ -27,7 +28,9 @@ export interface ReadFixture {
 
 const quiet = pino({ level: process.env.TALLY_TEST_LOG ?? 'silent' });
 
-export async function startReadFixture(): Promise<ReadFixture> {
+export async function startReadFixture(
+  options: { readonly timeTravel?: TimeTravelOptions } = {},
+): Promise<ReadFixture> {
   const ledger: TestLedger = await startTestLedger({ memory: true });
   const store = await connectEventStore(ledger.ledger.url);
   const data = await tempDir('tally-read-');
@@ -45,6 +48,7 @@ export async function startReadFixture(): Promise<ReadFixture> {
     dataDir: data.path,
     logger: quiet,
     processMetrics: false,
+    ...(options.timeTravel ? { timeTravel: options.timeTravel } : {}),
   });
   await app.ready();
   return {

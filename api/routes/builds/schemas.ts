@@ -73,7 +73,7 @@ export const searchBuildsSchema = {
   }),
   response: {
     200: Type.Object({ builds: list(BuildDoc), nextCursor: Type.Optional(Type.Integer()) }),
-    ...problemResponses(400, 500, 503),
+    ...problemResponses(400, 422, 500, 503),
   },
 };
 
@@ -82,7 +82,7 @@ export const getBuildSchema = {
   tags: ['builds'],
   params: Params,
   querystring: Type.Object({ at: At }),
-  response: { 200: HydraBuild, ...problemResponses(400, 404, 500, 503) },
+  response: { 200: HydraBuild, ...problemResponses(400, 422, 404, 500, 503) },
 };
 
 export const buildLogSchema = {
@@ -95,6 +95,6 @@ export const buildLogSchema = {
   }),
   response: {
     200: Type.String({ description: 'The log, as text' }),
-    ...problemResponses(400, 404, 500, 503),
+    ...problemResponses(400, 422, 404, 500, 503),
   },
 };

@@ -25,5 +25,5 @@ export const diffSchema = {
   summary: 'Two evaluations compared job by job (of two specifications, or two branches of one)',
   tags: ['evaluations'],
   querystring: Type.Object({ from: EvaluationId, to: EvaluationId, at: At }),
-  response: { 200: DiffView, ...problemResponses(400, 404, 500, 503) },
+  response: { 200: DiffView, ...problemResponses(400, 422, 404, 500, 503) },
 };

@@ -16,7 +16,7 @@ export const getEvaluationSchema = {
   tags: ['evaluations'],
   params: Params,
   querystring: Type.Object({ at: At }),
-  response: { 200: EvaluationSummary, ...problemResponses(400, 404, 500, 503) },
+  response: { 200: EvaluationSummary, ...problemResponses(400, 422, 404, 500, 503) },
 };
 
 export const evaluationJobsSchema = {
@@ -33,6 +33,6 @@ export const evaluationJobsSchema = {
   }),
   response: {
     200: Type.Object({ jobs: list(EvaluationJob), nextCursor: Type.Optional(Type.String()) }),
-    ...problemResponses(400, 404, 500, 503),
+    ...problemResponses(400, 422, 404, 500, 503),
   },
 };

@@ -15,5 +15,5 @@ export const latestJobSchema = {
   tags: ['jobs'],
   params: Type.Object({ spec: SpecName, job: Type.String({ minLength: 1, maxLength: 512 }) }),
   querystring: Type.Object({ at: At }),
-  response: { 200: LatestJob, ...problemResponses(400, 404, 500, 503) },
+  response: { 200: LatestJob, ...problemResponses(400, 422, 404, 500, 503) },
 };

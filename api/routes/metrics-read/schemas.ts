@@ -19,5 +19,5 @@ export const metricsSchema = {
     days: Type.Integer({ minimum: 1, maximum: 365, default: 7 }),
     at: At,
   }),
-  response: { 200: MetricsView, ...problemResponses(400, 500, 503) },
+  response: { 200: MetricsView, ...problemResponses(400, 422, 500, 503) },
 };

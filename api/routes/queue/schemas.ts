@@ -36,5 +36,5 @@ export const queueSchema = {
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     at: At,
   }),
-  response: { 200: QueueView, ...problemResponses(400, 500, 503) },
+  response: { 200: QueueView, ...problemResponses(400, 422, 500, 503) },
 };

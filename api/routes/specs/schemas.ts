@@ -32,7 +32,7 @@ export const listSpecsSchema = {
   summary: 'Every specification (jobset) with its latest evaluation',
   tags: ['specs'],
   querystring: Type.Object({ at: At }),
-  response: { 200: Type.Object({ specs: list(SpecView) }), ...problemResponses(400, 500, 503) },
+  response: { 200: Type.Object({ specs: list(SpecView) }), ...problemResponses(400, 422, 500, 503) },
 };
 
 export const getSpecSchema = {
@@ -42,7 +42,7 @@ export const getSpecSchema = {
   querystring: Type.Object({ at: At }),
   response: {
     200: Type.Object({ spec: SpecView, jobs: list(JobWeather) }),
-    ...problemResponses(400, 404, 500, 503),
+    ...problemResponses(400, 422, 404, 500, 503),
   },
 };
 
@@ -59,6 +59,6 @@ export const specEvaluationsSchema = {
   }),
   response: {
     200: Type.Object({ evaluations: list(EvaluationSummary), nextCursor: Type.Optional(Type.String()) }),
-    ...problemResponses(400, 404, 500, 503),
+    ...problemResponses(400, 422, 404, 500, 503),
   },
 };

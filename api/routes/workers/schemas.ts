@@ -40,7 +40,7 @@ export const listWorkersSchema = {
   summary: 'Every worker the farm knows, with what it builds now and how busy it was',
   tags: ['workers'],
   querystring: AtQuery,
-  response: { 200: Type.Object({ workers: list(WorkerView) }), ...problemResponses(400, 500, 503) },
+  response: { 200: Type.Object({ workers: list(WorkerView) }), ...problemResponses(400, 422, 500, 503) },
 };
 
 export const getWorkerSchema = {
@@ -48,5 +48,5 @@ export const getWorkerSchema = {
   tags: ['workers'],
   params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }) }),
   querystring: AtQuery,
-  response: { 200: WorkerView, ...problemResponses(400, 404, 500, 503) },
+  response: { 200: WorkerView, ...problemResponses(400, 422, 404, 500, 503) },
 };

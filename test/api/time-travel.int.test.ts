@@ -1,0 +1,123 @@
+/**
+ * Time travel (`?at=`) with a bound: a replay reads at most `maxEvents` events per request, goes on
+ * from the state a refused request reached, and runs one at a time; and an evaluation's job pages
+ * stay right when more jobs arrive after a page was served.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { withTimeout } from '../helpers/uvu.ts';
+import { drv, FarmHistory, job } from '../projections/fixtures/farm-history.ts';
+import type { Json } from './api-fixture.ts';
+import { type ReadFixture, startReadFixture } from './read-fixture.ts';
+
+interface Context {
+  api: ReadFixture;
+  positions: number[];
+  /** Index of the event after which zlib was queued and not yet built. */
+  queuedAt: number;
+  evaluation: string;
+}
+
+const maxEvents = 10;
+const zlib = drv('zlib-1.0');
+
+/** Forty-odd events: twenty-five checkouts, then an evaluation whose zlib is queued, then fails. */
+function farmHistory() {
+  const farm = new FarmHistory({ chunkBytes: 400 });
+  farm.registerSpec('guix');
+  for (let n = 0; n < 25; n++) farm.detectCheckout('guix');
+  const evaluation = farm.evaluate('guix', [job('zlib'), job('hello'), job('curl'), job('git')]);
+  farm.scheduleBuilds(evaluation);
+  const queuedAt = farm.events.length - 1;
+  farm.build(zlib, 'failed');
+  return { farm, queuedAt, evaluation };
+}
+
+const test = suite<Context>('time travel with a bound');
+test.before(async (context) => {
+  const { farm, queuedAt, evaluation } = farmHistory();
+  context.api = await startReadFixture({ timeTravel: { maxEvents } });
+  context.positions = await context.api.append(farm.events);
+  context.queuedAt = queuedAt;
+  context.evaluation = evaluation;
+});
+test.after(async ({ api }) => api.stop());
+
+const get = async (api: ReadFixture, url: string) => {
+  const response = await api.app.inject({ method: 'GET', url });
+  return { status: response.statusCode, headers: response.headers, body: response.json() as Json };
+};
+
+test(
+  'refuses a replay longer than the bound, then goes on from where it stopped until it answers',
+  withTimeout(20_000, async ({ api, positions, queuedAt }) => {
+    const at = positions[queuedAt]!;
+    assert.ok(queuedAt + 1 > 2 * maxEvents, 'the history needs more than two bounded replays');
+    const url = `/api/builds/${encodeURIComponent(zlib)}?at=${at}`;
+    const refusals: Json[] = [];
+    let answer = await get(api, url);
+    while (answer.status === 422 && refusals.length < 10) {
+      refusals.push(answer.body);
+      answer = await get(api, url);
+    }
+    assert.is(refusals.length, Math.ceil((queuedAt + 1) / maxEvents) - 1);
+    for (const refusal of refusals) {
+      assert.is(refusal.code, 'TALLY_API_TIME_TRAVEL_TOO_FAR');
+      assert.is(refusal.field, 'querystring.at');
+      assert.match(String(refusal.detail), `more than ${maxEvents} events`);
+    }
+    assert.is(answer.status, 200);
+    assert.is(answer.headers['x-tally-position'], String(at));
+    assert.is(answer.body.status, 'queued');
+    const now = await get(api, `/api/builds/${encodeURIComponent(zlib)}`);
+    assert.is(now.body.status, 'failed');
+  }),
+);
+
+test(
+  'answers a position near one answered before within the bound',
+  withTimeout(20_000, async ({ api, positions, queuedAt }) => {
+    assert.ok(
+      positions.length - 1 - queuedAt <= maxEvents,
+      'the build is within the bound of the kept state',
+    );
+    const next = positions.at(-1)!;
+    const answer = await get(api, `/api/builds/${encodeURIComponent(zlib)}?at=${next}`);
+    assert.is(answer.status, 200);
+    assert.is(answer.body.status, 'failed');
+  }),
+);
+
+test(
+  'runs one replay at a time: a request meanwhile is told to retry',
+  withTimeout(20_000, async ({ api, positions }) => {
+    const far = positions.slice(-3);
+    const answers = await Promise.all(far.map((at) => get(api, `/api/queue?at=${at}`)));
+    const busy = answers.filter((answer) => answer.status === 503);
+    assert.ok(busy.length >= 1, `statuses ${answers.map((answer) => answer.status).join(', ')}`);
+    for (const answer of busy) {
+      assert.is(answer.body.code, 'TALLY_API_TIME_TRAVEL_BUSY');
+      assert.ok(answer.headers['retry-after']);
+    }
+    for (const answer of answers) assert.ok([200, 422, 503].includes(answer.status));
+  }),
+);
+
+test(
+  'pages an evaluation whose jobs came in chunks, with a cursor between names',
+  withTimeout(20_000, async ({ api, evaluation }) => {
+    const first = await get(api, `/api/evaluations/${evaluation}/jobs?limit=2`);
+    assert.equal(
+      (first.body.jobs as Json[]).map((j) => j.name),
+      ['curl.x86_64-linux', 'git.x86_64-linux'],
+    );
+    const rest = await get(api, `/api/evaluations/${evaluation}/jobs?limit=2&cursor=gz`);
+    assert.equal(
+      (rest.body.jobs as Json[]).map((j) => j.name),
+      ['hello.x86_64-linux', 'zlib.x86_64-linux'],
+    );
+    assert.is(rest.body.nextCursor, undefined);
+  }),
+);
+
+test.run();
