@@ -45,6 +45,8 @@ export async function buildApp(options: BuildAppOptions): Promise<TallyApp> {
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit,
     genReqId: () => randomUUID(),
+    // One line per request instead of two (plugins/request-log.ts).
+    disableRequestLogging: true,
     // Long-lived feeds are ended by the API's own preClose hook; idle keep-alive sockets by Fastify.
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();

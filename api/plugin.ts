@@ -15,6 +15,7 @@ import eventStore from './plugins/event-store.ts';
 import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import readModels from './plugins/read-models.ts';
+import requestLog from './plugins/request-log.ts';
 import type { TimeTravelOptions } from './read-models/time-travel.ts';
 import buildCommands from './routes/build-commands/index.ts';
 import type { BuildLogSource } from './routes/builds/index.ts';
@@ -55,6 +56,7 @@ export interface TallyApiOptions {
 
 const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options) => {
   await fastify.register(errors);
+  await fastify.register(requestLog);
   await fastify.register(connections);
   await fastify.register(metrics, {
     projections: options.projections,
