@@ -3,19 +3,27 @@
  * away) against `nix-store --dump … > /dev/null` on the same tree in the same run, each the best of
  * two after the tree was just written (so both read from the page cache). Target: Tally's time within
  * 1.5× of Nix's.
+ *
+ * `TALLY_BENCH_NAR_SCALE=0.1` scales the tree down (files and bytes alike, the file size unchanged;
+ * 0.001 to 1, default 1). Run this row alone, without the rest of the store suite, with
+ * `npx tsx ops/bench/store/nar-dump.ts`.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { freeSpaceOf } from '../../../adapters/gc/periodic.ts';
 import { dumpPath } from '../../../adapters/store/nar-fs.ts';
+import { createSuiteRun } from '../harness/context.ts';
+import { renderTable } from '../harness/report.ts';
 import type { BenchContext } from '../harness/types.ts';
 import { which } from './tools.ts';
 
-const files = 50_000;
-const totalBytes = 1024 ** 3;
+const scale = Math.min(1, Math.max(0.001, Number(process.env.TALLY_BENCH_NAR_SCALE ?? 1) || 1));
+const files = Math.round(50_000 * scale);
+const totalBytes = Math.round(1024 ** 3 * scale);
 const perDirectory = 200;
 
 function writeTree(root: string): void {
@@ -50,7 +58,8 @@ async function timeNix(root: string): Promise<number> {
 }
 
 export async function measureNarDump(bench: BenchContext): Promise<void> {
-  const name = 'NAR serialization, 1 GiB in 50,000 files (Tally / nix-store --dump time)';
+  const size = scale === 1 ? '1 GiB' : `${(totalBytes / 2 ** 20).toFixed(0)} MiB`;
+  const name = `NAR serialization, ${size} in ${files.toLocaleString('en')} files (Tally / nix-store --dump time)`;
   const target = { comparison: 'at-most', value: 1.5, unit: '×' } as const;
   if (!(await which('nix-store'))) {
     bench.record({
@@ -99,4 +108,15 @@ export async function measureNarDump(bench: BenchContext): Promise<void> {
       details: { tallySeconds: best.seconds, nixSeconds, narBytes: best.bytes },
     };
   });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const run = createSuiteRun('store');
+  try {
+    await measureNarDump(run.context);
+  } finally {
+    await run.cleanup();
+  }
+  console.log(renderTable('store (NAR row only)', run.results));
+  process.exitCode = run.crashed() ? 1 : 0;
 }
