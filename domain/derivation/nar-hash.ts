@@ -2,7 +2,7 @@
  * The NAR hash of a tree: SHA-256 over its serialization, with the size, computed as the chunks go by.
  * Nix prints it `sha256:<nix32>` (narinfo, `nix-hash --type sha256 --base32` without the prefix).
  */
-import { createHasher, type Hash, printHash } from './hash.ts';
+import { createHasher, type Hash, type Hasher, printHash } from './hash.ts';
 import type { NarEvent } from './nar-events.ts';
 import { createNarSerializer } from './nar-serialize.ts';
 
@@ -17,8 +17,11 @@ export interface NarHasher {
   digest(): NarDigest;
 }
 
-export function createNarHasher(): NarHasher {
-  const hasher = createHasher('sha256');
+/**
+ * `hasher` is the SHA-256 to feed: the portable one by default; an adapter may pass a native one
+ * (node:crypto runs several times faster over a NAR of hundreds of MiB).
+ */
+export function createNarHasher(hasher: Hasher = createHasher('sha256')): NarHasher {
   let size = 0;
   return {
     update(chunk) {

@@ -8,8 +8,8 @@ import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dumpPath, hashPath } from '../../../adapters/store/nar-fs.ts';
-import { concatBytes, printHash } from '../../../domain/derivation/index.ts';
+import { createNativeSha256, dumpPath, hashPath } from '../../../adapters/store/nar-fs.ts';
+import { concatBytes, createNarHasher, printHash, utf8 } from '../../../domain/derivation/index.ts';
 import { nix, nixTest, reportSkipped } from '../../domain/derivation/nix.ts';
 import { collect, rejects, tempDir, withTimeout } from '../../helpers/uvu.ts';
 
@@ -105,6 +105,18 @@ dumper(
     assert.is(readdirSync('/proc/self/fd').length, openBefore);
   }),
 );
+
+dumper('hashes with node:crypto to the digest and size of the portable SHA-256', () => {
+  const native = createNarHasher(createNativeSha256());
+  const portable = createNarHasher();
+  for (const chunk of [utf8('nix-'), new Uint8Array(0), pattern(70_000, 4), utf8('archive')]) {
+    native.update(chunk);
+    portable.update(chunk);
+  }
+  const digest = native.digest();
+  assert.equal(digest, portable.digest());
+  assert.is(digest.size, 70_011);
+});
 
 dumper.run();
 reportSkipped();
