@@ -171,7 +171,13 @@ function newBatch(random: SeededRandom, writer: number, round: number): SentEven
 async function write(
   client: EventStoreDBClient,
   random: SeededRandom,
-  context: { writer: number; round: number; revision: 'no_stream' | bigint; killed: () => boolean },
+  context: {
+    writer: number;
+    round: number;
+    revision: 'no_stream' | bigint;
+    killed: () => boolean;
+    acknowledged: () => void;
+  },
   appends: TrackedAppend[],
   failuresWhileAlive: string[],
 ) {
@@ -200,6 +206,7 @@ async function write(
         position: result.position?.commit ?? -1n,
       };
       append.outcome = outcome;
+      context.acknowledged();
       if (!shared) revision = result.nextExpectedRevision;
     } catch (error) {
       append.outcome = { kind: 'failed', error: String(error) };
@@ -225,16 +232,32 @@ async function runRound(
   let killed = false;
   const failuresWhileAlive: string[] = [];
   const before = appends.length;
+  let firstAcknowledged: () => void = () => {};
+  const firstAppend = new Promise<boolean>((resolve) => {
+    firstAcknowledged = () => resolve(true);
+  });
   const writing = clients.map((client, writer) =>
     write(
       client,
       seededRandom(random.int(0, 2 ** 32 - 1)),
-      { writer, round, revision: revisions[writer]!, killed: () => killed },
+      { writer, round, revision: revisions[writer]!, killed: () => killed, acknowledged: firstAcknowledged },
       appends,
       failuresWhileAlive,
     ),
   );
   const graceful = round % 5 === 4;
+  // The kill delay counts from the first acknowledged append: on a busy machine the clients'
+  // connections alone can take longer than the shortest delays, and a round with nothing written
+  // tests nothing. A ledger that acknowledges nothing within 15 s fails the round.
+  let noAppendTimer: NodeJS.Timeout | undefined;
+  const gotOne = await Promise.race([
+    firstAppend,
+    new Promise<boolean>((resolve) => {
+      noAppendTimer = setTimeout(() => resolve(false), 15_000);
+    }),
+  ]);
+  clearTimeout(noAppendTimer);
+  assert.ok(gotOne || failuresWhileAlive.length > 0, `round ${round}: no append acknowledged in 15 s`);
   await new Promise((resolve) => setTimeout(resolve, random.int(50, 400)));
   killed = true;
   const stoppedWith = graceful ? 'SIGTERM' : 'SIGKILL';
@@ -265,7 +288,7 @@ const test = suite('the ledger, killed at random moments');
 
 test(
   'keeps every acknowledged append, at its position and byte for byte, across SIGKILLs',
-  withTimeout(240_000, async () => {
+  withTimeout(400_000, async () => {
     const random = seededRandom(seed);
     const directory = await tempDir('tally-ledger-crash-');
     const appends: TrackedAppend[] = [];
