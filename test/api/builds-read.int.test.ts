@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { withTimeout } from '../helpers/uvu.ts';
-import { drv, FarmHistory, job } from '../projections/fixtures/farm-history.ts';
+import { drv, FarmHistory, job, outPath } from '../projections/fixtures/farm-history.ts';
 import type { Json } from './api-fixture.ts';
 import { type ReadFixture, startReadFixture } from './read-fixture.ts';
 
@@ -128,6 +128,7 @@ test(
     assert.is(build.body.nixname, 'hello-1.0');
     const byPath = await get(api, `/api/builds/${encodeURIComponent(zlib)}`);
     assert.is(byPath.body.status, 'failed');
+    assert.is(byPath.body.buildstatus, 1);
     const failed = await get(api, '/api/builds?status=failed&spec=guix');
     assert.equal(
       (failed.body.builds as Json[]).map((b) => b.drvPath),
@@ -141,6 +142,61 @@ test(
     assert.is(latest.body.evaluationId, second);
     assert.is(latest.body.status, 'succeeded');
     assert.is((await get(api, '/api/jobs/guix/nope/latest')).status, 404);
+  }),
+);
+
+test(
+  "sends every field Hydra's and Cuirass's clients read, and no empty field of Tally's",
+  withTimeout(10_000, async ({ api, second }) => {
+    const { body } = await get(api, '/api/builds/1');
+    assert.equal(
+      {
+        id: body.id,
+        job: body.job,
+        jobset: body.jobset,
+        system: body.system,
+        derivation: body.derivation,
+        buildstatus: body.buildstatus,
+        finished: body.finished,
+        iscachedbuild: body.iscachedbuild,
+        priority: body.priority,
+        buildoutputs: body.buildoutputs,
+        jobsetevals: body.jobsetevals,
+      },
+      {
+        id: 1,
+        job: 'hello.x86_64-linux',
+        jobset: 'guix',
+        system: 'x86_64-linux',
+        derivation: hello,
+        buildstatus: 0,
+        finished: 1,
+        iscachedbuild: 0,
+        priority: 0,
+        buildoutputs: { out: { path: outPath('hello-1.0') } },
+        jobsetevals: [second],
+      },
+    );
+    const [start, stop, queued] = [body.starttime, body.stoptime, body.timestamp] as number[];
+    assert.ok(
+      queued! <= start! && start! + 60 <= stop!,
+      `queued ${queued}, started ${start}, stopped ${stop}`,
+    );
+    assert.is(stop, Math.floor(Date.parse(body.finishedAt as string) / 1000));
+    for (const empty of ['failure', 'failureMessage', 'cancelledBy', 'substitutedFrom'])
+      assert.not.ok(empty in body, `${empty} is left out`);
+    const queuedBuild = await get(api, '/api/builds/3');
+    assert.is(queuedBuild.body.status, 'queued');
+    assert.equal(
+      [
+        queuedBuild.body.buildstatus,
+        queuedBuild.body.finished,
+        queuedBuild.body.starttime,
+        queuedBuild.body.stoptime,
+      ],
+      [null, 0, null, null],
+    );
+    assert.not.ok('finishedAt' in queuedBuild.body || 'outputs' in queuedBuild.body);
   }),
 );
 

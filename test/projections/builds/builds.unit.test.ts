@@ -1,10 +1,27 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { syntheticFarm } from '../../../ops/bench/core/synthetic-farm.ts';
 import { builds } from '../../../projections/builds/index.ts';
 import { drv, FarmHistory, given, job, outPath } from '../fixtures/farm-history.ts';
 
 const { projection, queries } = builds;
 const test = suite('builds read model');
+
+/** The fields Hydra's and Cuirass's clients read, beside Tally's document. */
+const hydraFields = [
+  'job',
+  'jobset',
+  'derivation',
+  'nixname',
+  'buildstatus',
+  'finished',
+  'iscachedbuild',
+  'timestamp',
+  'starttime',
+  'stoptime',
+  'buildoutputs',
+  'jobsetevals',
+];
 
 function farmWithEvaluation(jobs = [job('hello'), job('coreutils')]) {
   const farm = new FarmHistory();
@@ -41,13 +58,107 @@ test('follows an attempt from dispatch to success, with its log, times and outpu
   assert.ok(attempt?.logRef?.startsWith('sha256:'));
   assert.ok(attempt?.startedAt && attempt.finishedAt && attempt.dispatchedAt <= attempt.startedAt);
   const json = queries.toHydraJson(hello);
+  const seconds = (time: string | undefined) => Math.floor(Date.parse(time!) / 1000);
+  assert.is(json.id, 1);
   assert.is(json.buildstatus, 0);
   assert.is(json.finished, 1);
+  assert.is(json.iscachedbuild, 0);
   assert.is(json.job, 'hello.x86_64-linux');
+  assert.is(json.jobset, 'guix');
+  assert.is(json.system, 'x86_64-linux');
+  assert.is(json.priority, hello.priority);
   assert.is(json.derivation, drv('hello-1.0'));
   assert.is(json.nixname, 'hello-1.0');
   assert.equal(json.buildoutputs, { out: { path: outPath('hello-1.0') } });
+  assert.equal(json.jobsetevals, ['guix-00001']);
+  assert.is(json.timestamp, seconds(hello.queuedAt));
+  assert.is(json.starttime, seconds(attempt?.startedAt));
+  assert.is(json.stoptime, seconds(hello.finishedAt));
   assert.ok(json.stoptime! - json.starttime! >= 60, 'from the start of the attempt to its end');
+});
+
+test('a queued build has no Hydra status, start or stop time, nor outputs', () => {
+  const { farm } = farmWithEvaluation();
+  farm.dispatch(drv('hello-1.0'), 'w1');
+  const json = queries.toHydraJson(queries.getBuild(given(projection, farm.events).state, 1)!);
+  assert.is(json.status, 'dispatched');
+  assert.is(json.buildstatus, null);
+  assert.is(json.finished, 0);
+  assert.is(json.starttime, null, 'dispatched, not started');
+  assert.is(json.stoptime, null);
+  assert.equal(json.buildoutputs, {});
+  assert.ok(json.timestamp > 1_700_000_000, `${json.timestamp} is Unix seconds`);
+});
+
+test('a substituted build starts and stops when it was substituted', () => {
+  const { farm } = farmWithEvaluation();
+  farm.substitute(drv('hello-1.0'));
+  const hello = queries.getBuild(given(projection, farm.events).state, 1)!;
+  const json = queries.toHydraJson(hello);
+  assert.is(json.iscachedbuild, 1);
+  assert.is(json.finished, 1);
+  assert.is(json.starttime, Math.floor(Date.parse(hello.finishedAt!) / 1000));
+  assert.is(json.stoptime, json.starttime);
+  assert.equal(json.buildoutputs, { out: { path: outPath('hello-1.0') } });
+});
+
+/** Builds in every status, with every optional field of the document set on some of them. */
+function buildsOfEveryKind() {
+  const jobs = ['ok', 'failing', 'cancelled', 'cached', 'queued', 'running', 'flaky'].map((name) =>
+    job(name),
+  );
+  const { farm } = farmWithEvaluation(jobs);
+  farm.build(drv('ok-1.0'), 'succeeded');
+  farm.dispatch(drv('failing-1.0'), 'w1');
+  farm.startBuild(drv('failing-1.0'));
+  farm.fail(drv('failing-1.0'), { kind: 'exit-code', exitCode: 2 }, 'make: *** [all] Error 2');
+  farm.cancel(drv('cancelled-1.0'), 'not needed');
+  farm.substitute(drv('cached-1.0'));
+  farm.dispatch(drv('running-1.0'), 'w2');
+  farm.startBuild(drv('running-1.0'));
+  farm.build(drv('flaky-1.0'), 'failed');
+  farm.restart(drv('flaky-1.0'), 'flaky');
+  const many = syntheticFarm({
+    specs: 4,
+    evaluationsPerSpec: 12,
+    jobsPerEvaluation: 20,
+    churn: 0.4,
+    seed: 3,
+  });
+  return [given(projection, farm.events).state, given(projection, many.events).state].flatMap((state) =>
+    Array.from({ length: state.lastId }, (_, index) => queries.getBuild(state, index + 1)!),
+  );
+}
+
+test("carries every field of Tally's document, as it is, beside Hydra's", () => {
+  const seen = new Set<string>();
+  for (const build of buildsOfEveryKind()) {
+    const json = queries.toHydraJson(build);
+    for (const [field, value] of Object.entries(build)) {
+      seen.add(field);
+      assert.is(json[field as keyof typeof json], value, field);
+    }
+    const sent = JSON.parse(JSON.stringify(json));
+    assert.equal(
+      hydraFields.filter((field) => !(field in sent)),
+      [],
+      'every Hydra field, null when it has no value',
+    );
+    assert.equal(
+      Object.keys(sent).filter((field) => !(field in build) && !hydraFields.includes(field)),
+      [],
+      "no field beyond the document's and Hydra's",
+    );
+  }
+  for (const field of [
+    'finishedAt',
+    'outputs',
+    'substitutedFrom',
+    'failure',
+    'failureMessage',
+    'cancelledBy',
+  ])
+    assert.ok(seen.has(field), `some build has ${field}`);
 });
 
 test('a failed build restarted and rebuilt keeps both attempts and ends succeeded', () => {
