@@ -74,6 +74,8 @@ export interface TallyServerOptions {
   readonly evaluationConcurrency?: number;
   /** Wall-clock limit of one evaluation. Default 5 minutes. */
   readonly evaluationTimeoutMs?: number;
+  /** Memory of one evaluation's programs (heap of the native evaluator, address space of the programs it runs). Default 2 GiB. */
+  readonly evaluationMemoryBytes?: number;
   readonly logger: Logger;
   readonly version: string;
 }
@@ -205,6 +207,7 @@ async function startPipeline(
     limits: {
       ...defaultEvaluationLimits,
       timeoutMs: options.evaluationTimeoutMs ?? defaultEvaluationLimits.timeoutMs,
+      memoryBytes: options.evaluationMemoryBytes ?? defaultEvaluationLimits.memoryBytes,
     },
   });
   stops.push(() => evaluations.stop());

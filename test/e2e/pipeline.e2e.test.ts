@@ -238,17 +238,28 @@ test(
 );
 
 test(
-  'an evaluator that hangs or prints garbage fails its evaluation while another specification builds',
+  'an evaluator that hangs, eats memory or prints garbage fails its evaluation while another specification builds',
   withTimeout(120_000, async () => {
     const dir = await tempDir('tally-pipeline-');
     const hangs = makeRepo(join(dir.path, 'hangs'), { 'jobs.sh': '#!/bin/sh\nexec /bin/sleep 600\n' });
     const garbage = makeRepo(join(dir.path, 'garbage'), {
       'jobs.sh': '#!/bin/sh\necho "this is not json {"\n',
     });
+    const hog = makeRepo(join(dir.path, 'hog'), {
+      'jobs.sh': `#!${process.execPath}\nconst kept = [];\nfor (;;) kept.push(Buffer.alloc(1 << 24, 1));\n`,
+    });
     const good = makeRepo(join(dir.path, 'good'), {
       'tally.jobs.json': jobset({ fine: { args: ['-c', 'echo fine > $out'] } }),
     });
-    const farm = await startFarm(join(dir.path, 'data'), ['--local-workers', '1', '--eval-timeout', '3']);
+    const farm = await startFarm(join(dir.path, 'data'), [
+      '--local-workers',
+      '1',
+      // Long enough for the others to finish on a busy machine, short enough for the one that hangs.
+      '--eval-timeout',
+      '15',
+      '--eval-memory',
+      '1024',
+    ]);
     try {
       const program = { kind: 'native', entry: 'jobs.sh' };
       await register(farm, {
@@ -262,26 +273,32 @@ test(
         evaluator: program,
       });
       await register(farm, {
+        name: 'hog',
+        channels: [{ name: 'main', url: hog, branch: 'main' }],
+        evaluator: program,
+      });
+      await register(farm, {
         name: 'good',
         channels: [{ name: 'main', url: good, branch: 'main' }],
         evaluator: { kind: 'native', entry: 'tally.jobs.json' },
       });
       await poll(farm, 'hangs');
       await poll(farm, 'garbage');
+      await poll(farm, 'hog');
       await poll(farm, 'good');
       await farm.events.waitFor(is('BuildSucceeded', 'fine'), 30_000, 'the good spec built');
       const failures = async (count: number) =>
         farm.events.waitFor(
           () => farm.events.seen.filter((event) => event.type === 'EvaluationFailed').length >= count,
-          30_000,
+          60_000,
           `${count} failed evaluations`,
         );
-      await failures(2);
+      await failures(3);
       const reasons = farm.events.seen
         .filter((event) => event.type === 'EvaluationFailed')
         .map((event) => dataOf(event).reason)
         .sort();
-      assert.equal(reasons, ['evaluator-error', 'timed-out'].sort());
+      assert.equal(reasons, ['evaluator-error', 'out-of-memory', 'timed-out'].sort());
       for (const failed of farm.events.seen.filter((event) => event.type === 'EvaluationFailed')) {
         const log = await fetch(`${farm.api}/api/evaluations/${dataOf(failed).evaluationId}/log`);
         assert.is(log.status, 200);
@@ -290,7 +307,8 @@ test(
           text.startsWith(String(dataOf(failed).message)),
           `the log begins with the failure: ${text}`,
         );
-        assert.match(text, dataOf(failed).reason === 'timed-out' ? /time|3000|3 s/i : /json|parse|jobs/i);
+        const expected = { 'timed-out': /time|15000|15 s/i, 'out-of-memory': /allocation failed/i };
+        assert.match(text, expected[dataOf(failed).reason as keyof typeof expected] ?? /json|parse|jobs/i);
       }
       const missing = await fetch(`${farm.api}/api/evaluations/no-such-evaluation/log`);
       assert.is(missing.status, 404);

@@ -48,7 +48,9 @@ export function readWorkerAnswer(
   }
   if (isRecord(answer) && answer.ok === false && typeof answer.message === 'string') {
     const reason =
-      answer.reason === 'malformed-jobset' || answer.reason === 'output-too-large'
+      answer.reason === 'malformed-jobset' ||
+      answer.reason === 'output-too-large' ||
+      answer.reason === 'out-of-memory'
         ? answer.reason
         : 'evaluator-error';
     return failure(reason, answer.message, log);

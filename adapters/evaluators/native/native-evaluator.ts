@@ -28,6 +28,7 @@ async function evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
     entry: request.entry,
     storeDir: request.storeDir,
     outputBytes: limits.outputBytes,
+    memoryBytes: limits.memoryBytes,
   };
   const heapMb = Math.max(16, Math.floor(limits.memoryBytes / mebibyte));
   const run = await runChild(

@@ -10,6 +10,7 @@ import { basename, join, sep } from 'node:path';
 import { makeSourcePath } from '../../../domain/derivation/index.ts';
 import { hashPath } from '../../store/nar-fs.ts';
 import type { EvaluationFailureReason } from '../evaluator.ts';
+import { outOfMemoryWords, withMemoryLimit } from '../memory-limit.ts';
 import { instantiateJobset } from './jobset-instantiate.ts';
 import { describeProblem, parseJobset } from './jobset-schema.ts';
 
@@ -19,6 +20,8 @@ export interface WorkerRequest {
   readonly entry: string;
   readonly storeDir: string;
   readonly outputBytes: number;
+  /** The address space a jobs program of the checkout may use. */
+  readonly memoryBytes: number;
 }
 
 /** What the child prints. */
@@ -52,20 +55,27 @@ async function insideCheckout(root: string, relative: string, what: string): Pro
   return path;
 }
 
-function runProgram(program: string, cwd: string, maxBuffer: number): Promise<string> {
+function runProgram(program: string, cwd: string, request: WorkerRequest): Promise<string> {
+  const maxBuffer = request.outputBytes;
+  const [command, args] = withMemoryLimit(program, [], request.memoryBytes);
   return new Promise((resolve, reject) => {
-    execFile(program, [], { cwd, maxBuffer, encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, maxBuffer, encoding: 'utf8' }, (error, stdout, stderr) => {
       process.stderr.write(stderr);
       if (!error) return resolve(stdout);
-      const tooLarge = (error as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER';
-      reject(
-        tooLarge
-          ? new Refusal(
-              'output-too-large',
-              `the jobs program ${program} printed more than ${maxBuffer} bytes`,
-            )
-          : new Refusal('evaluator-error', `the jobs program ${program} failed: ${error.message.trim()}`),
-      );
+      if ((error as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+        return reject(
+          new Refusal('output-too-large', `the jobs program ${program} printed more than ${maxBuffer} bytes`),
+        );
+      }
+      if (outOfMemoryWords.test(stderr)) {
+        return reject(
+          new Refusal(
+            'out-of-memory',
+            `the jobs program ${program} ran out of its ${request.memoryBytes} bytes of memory`,
+          ),
+        );
+      }
+      reject(new Refusal('evaluator-error', `the jobs program ${program} failed: ${error.message.trim()}`));
     });
   });
 }
@@ -73,7 +83,7 @@ function runProgram(program: string, cwd: string, maxBuffer: number): Promise<st
 async function readJobsetText(request: WorkerRequest, root: string): Promise<string> {
   const entry = await insideCheckout(root, request.entry, 'the entry');
   if (request.entry.endsWith('.json')) return readFile(entry, 'utf8');
-  return runProgram(entry, root, request.outputBytes);
+  return runProgram(entry, root, request);
 }
 
 async function evaluate(request: WorkerRequest): Promise<WorkerAnswer> {

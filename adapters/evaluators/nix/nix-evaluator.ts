@@ -4,22 +4,17 @@
  * cap, offline (`substituters` empty) and without a sandbox. The `.drv` closure is then listed with
  * `nix-store --query --requisites` and read from the store, so Tally's store can hold it.
  */
-import { spawnSync } from 'node:child_process';
 import { readFile, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { type ChildRun, runChild } from '../child.ts';
 import type { EvaluatedJob, EvaluationRequest, EvaluationResult, Evaluator } from '../evaluator.ts';
 import { failure, failureOfRun, selectJobs } from '../failures.ts';
+import { outOfMemoryWords, withMemoryLimit } from '../memory-limit.ts';
 import { inputDrvsOf } from '../native/answer.ts';
 import { jobsExpression } from './jobs-expression.ts';
 
-/** How Nix and its garbage collector say they could not allocate. */
-const nixOutOfMemory =
-  /out of memory|std::bad_alloc|Cannot allocate memory|GC Warning: Failed to expand heap/i;
 /** Paths per `nix-store --query` call, well under the kernel's argument-size limit. */
 const queryBatch = 500;
-
-const hasPrlimit = spawnSync('prlimit', ['--version'], { stdio: 'ignore' }).status === 0;
 
 export interface NixEvaluatorOptions {
   /** Extra `--option name value` pairs for every nix call. */
@@ -47,18 +42,8 @@ function runNix(
   cwd: string,
   timeoutMs: number,
 ): Promise<ChildRun> {
-  const limited = hasPrlimit
-    ? ['prlimit', [`--as=${request.limits.memoryBytes}`, '--', command, ...args]]
-    : [
-        '/bin/sh',
-        [
-          '-c',
-          `ulimit -v ${Math.floor(request.limits.memoryBytes / 1024)} && exec "$0" "$@"`,
-          command,
-          ...args,
-        ],
-      ];
-  return runChild(limited[0] as string, limited[1] as string[], {
+  const [limitedCommand, limitedArgs] = withMemoryLimit(command, args, request.limits.memoryBytes);
+  return runChild(limitedCommand, limitedArgs, {
     cwd,
     env: nixEnv(request.storeDir),
     timeoutMs,
@@ -101,7 +86,7 @@ async function evaluate(request: EvaluationRequest, optionArgs: string[]): Promi
   // --eval alone opens the store read-only and would not write the .drv files drvPath names.
   const args = ['--eval', '--strict', '--json', '--read-write-mode', ...optionArgs, '-E', expression];
   const run = await runNix('nix-instantiate', args, request, root, request.limits.timeoutMs);
-  const failed = failureOfRun(run, request.limits, 'nix-instantiate', nixOutOfMemory);
+  const failed = failureOfRun(run, request.limits, 'nix-instantiate', outOfMemoryWords);
   if (failed) return failed;
   const jobs = readJobs(run.stdout);
   if (!jobs)
@@ -134,7 +119,7 @@ async function readClosure(
       root,
       Math.max(1, left),
     );
-    const failed = failureOfRun(run, request.limits, 'nix-store --query --requisites', nixOutOfMemory);
+    const failed = failureOfRun(run, request.limits, 'nix-store --query --requisites', outOfMemoryWords);
     if (failed) return { ...failed, log: `${log}${failed.log}` };
     for (const line of run.stdout.toString('utf8').split('\n')) if (line !== '') requisites.add(line);
   }

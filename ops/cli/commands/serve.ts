@@ -31,6 +31,7 @@ interface ServeOptions {
   readonly substituter: string[];
   readonly evaluations: number;
   readonly evalTimeout: number;
+  readonly evalMemory: number;
 }
 
 async function serve(options: ServeOptions): Promise<void> {
@@ -57,6 +58,7 @@ async function serve(options: ServeOptions): Promise<void> {
     substituters: options.substituter,
     evaluationConcurrency: options.evaluations,
     evaluationTimeoutMs: options.evalTimeout * 1000,
+    evaluationMemoryBytes: options.evalMemory * 1024 * 1024,
     version: packageVersion(),
     ...(options.eventstore ? { eventstore: options.eventstore } : {}),
   });
@@ -144,6 +146,11 @@ export function registerServeCommand(program: Command): void {
       new Option('--eval-timeout <seconds>', 'wall-clock limit of one evaluation')
         .default(300)
         .argParser(integerOption('--eval-timeout')),
+    )
+    .addOption(
+      new Option('--eval-memory <MiB>', "memory (address space) of one evaluation's programs")
+        .default(2048)
+        .argParser(integerOption('--eval-memory')),
     )
     .option('--demo', 'create and follow the demo jobset (ops/demo/) in the data directory')
     .action(serve);

@@ -125,6 +125,20 @@ native(
 );
 
 native(
+  'caps the memory of a jobs program: one that allocates without bound fails with out-of-memory',
+  withTimeout(30_000, async ({ dir }) => {
+    // Buffers live outside the V8 heap, so only the address-space cap can stop this program.
+    const hog = `#!${process.execPath}\nconst kept = [];\nfor (;;) kept.push(Buffer.alloc(1 << 24, 1));\n`;
+    checkout(dir, { 'jobs.js': hog });
+    const result = await evaluator.evaluate(
+      request(dir, { entry: 'jobs.js', limits: { ...request(dir).limits, memoryBytes: 1 << 30 } }),
+    );
+    failed(result, 'out-of-memory', /jobs\.js ran out of its 1073741824 bytes/);
+    assert.match(result.log, /allocation failed/i);
+  }),
+);
+
+native(
   'kills an evaluation past its time limit, with the processes it started',
   withTimeout(20_000, async ({ dir }) => {
     checkout(dir, { 'jobs.sh': '#!/bin/sh\n/bin/sleep 30\n' });
