@@ -26,6 +26,8 @@ export interface EvaluationQueue {
     readonly checkouts: PendingEvaluation['checkouts'];
     readonly started: boolean;
   }): void;
+  /** Stops an evaluation that was aborted, queued or running. */
+  cancel(evaluationId: string): void;
 }
 
 export interface CoordinatorOptions {
@@ -105,6 +107,8 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     if (event.type === 'EvaluationRequested') {
       const pending = state().evaluations[event.data.evaluationId];
       if (pending) runEvaluation(event.data.evaluationId, pending);
+    } else if (event.type === 'EvaluationAborted') {
+      options.evaluations.cancel(event.data.evaluationId);
     } else if (event.type === 'EvaluationCompleted') {
       const pending = state().evaluations[event.data.evaluationId];
       if (pending) schedule(event.data.evaluationId, pending.spec, cause);

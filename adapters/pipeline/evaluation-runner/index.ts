@@ -51,6 +51,11 @@ export interface EvaluationRunner {
   enqueue(request: PendingEvaluationRun): void;
   /** Resolves when nothing is queued or running. */
   idle(): Promise<void>;
+  /**
+   * Forgets an evaluation that ended elsewhere (aborted by a person): drops it from the queue, or
+   * kills its evaluator and records nothing more of it.
+   */
+  cancel(evaluationId: string): void;
   /** Kills running evaluators without recording anything (a restart runs them again). */
   stop(): Promise<void>;
 }
@@ -269,6 +274,19 @@ export function createEvaluationRunner(options: EvaluationRunnerOptions): Evalua
       running.size === 0 && waiting.length === 0
         ? Promise.resolve()
         : new Promise((resolve) => idleWaiters.push(resolve)),
+    cancel(evaluationId) {
+      const queued = waiting.findIndex((run) => run.evaluationId === evaluationId);
+      if (queued >= 0) {
+        waiting.splice(queued, 1);
+        known.delete(evaluationId);
+      }
+      const current = running.get(evaluationId);
+      if (current && !current.controller.signal.aborted) {
+        logger.info({ evaluationId }, 'evaluation aborted: its evaluator is stopped');
+        current.controller.abort();
+      }
+      if (running.size === 0 && waiting.length === 0) for (const wake of idleWaiters.splice(0)) wake();
+    },
     async stop() {
       stopped = true;
       waiting.length = 0;

@@ -204,7 +204,7 @@ export const evaluationQueued: PipelineRow = {
     const coordinator = createCoordinator({
       events,
       projections,
-      evaluations: { enqueue: () => undefined },
+      evaluations: { enqueue: () => undefined, cancel: () => undefined },
       dispatcher,
       substitutes: createSubstituteFinder({ store }),
       logger,

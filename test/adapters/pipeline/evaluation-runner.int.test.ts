@@ -5,7 +5,7 @@
  * records nothing more, and the next one resumes after the chunks already recorded; an evaluation
  * aborted by a person is never continued or started.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -317,5 +317,59 @@ test(
     assert.not.ok(existsSync(join(context.dataDir, 'evaluations', 'large-4')));
   }),
 );
+
+test(
+  'an evaluation aborted while its evaluator runs has the evaluator killed and records nothing more',
+  withTimeout(60_000, async (context) => {
+    const pidFile = join(context.dir.path, 'hanging-evaluator.pid');
+    const repo = makeRepo(join(context.dir.path, 'hanging'), {
+      'jobs.sh': `#!/bin/sh\necho $$ > '${pidFile}'\nexec /bin/sleep 600\n`,
+    });
+    git(context.dir.path, 'clone', '--quiet', '--mirror', repo, mirrorPath(context.dataDir, repo));
+    const spec = specNamed('hanging', {
+      channels: [{ name: 'main', url: repo, branch: 'main' }],
+      evaluator: { kind: 'native', entry: 'jobs.sh' },
+    });
+    const checkout = { ...context.run.checkouts[0]!, url: repo, commit: git(repo, 'rev-parse', 'HEAD') };
+    const run = { ...(await request(context, 'hanging-1')), spec, checkouts: [checkout] };
+    const evaluationRunner = runner(context);
+    evaluationRunner.enqueue(run);
+    const pid = await waitForPid(pidFile, 30_000);
+    await abort(context, 'hanging-1');
+    const aborted = Date.now();
+    evaluationRunner.cancel('hanging-1');
+    await evaluationRunner.idle();
+    assert.ok(Date.now() - aborted < 10_000, 'the runner let go of the evaluation at once');
+    assert.not.ok(isAlive(pid), `the jobs program (pid ${pid}) was killed`);
+    assert.equal(typesOf(await history(context, 'hanging-1')), [
+      'EvaluationRequested',
+      'EvaluationStarted',
+      'EvaluationAborted',
+    ]);
+    assert.not.ok(
+      existsSync(join(context.dataDir, 'evaluations', 'hanging-1')),
+      'its work directory is gone',
+    );
+  }),
+);
+
+async function waitForPid(path: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const pid = existsSync(path) ? Number(readFileSync(path, 'utf8')) : 0;
+    if (pid > 0) return pid;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no evaluator wrote ${path} within ${timeoutMs} ms`);
+}
+
+/** Whether `pid` is a live process; an unreaped zombie counts as dead. */
+function isAlive(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
 
 test.run();

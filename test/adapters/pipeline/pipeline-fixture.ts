@@ -98,7 +98,7 @@ export async function startPipelineFixture(options: PipelineFixtureOptions = {})
   const coordinator = createCoordinator({
     events,
     projections,
-    evaluations: { enqueue: () => undefined },
+    evaluations: { enqueue: () => undefined, cancel: () => undefined },
     dispatcher,
     substitutes: options.substitutes ?? noSubstitutes,
     logger: quietLogger,
