@@ -1,7 +1,7 @@
 /**
  * The core suite: a synthetic farm history in the embedded ledger (loaded with batched appends through
- * the real client), then replay of every projection as `tally replay` does it (the ledger stopped, its
- * files read directly) beside the same replay through the gRPC client, restart from snapshots until the
+ * the real client), then `tally replay` run as a command (the ledger stopped, so it reads the files
+ * directly) beside the same replay through the gRPC client in this process, restart from snapshots until the
  * API answers, and read-route latency at a fixed rate beside a trivial Fastify route in the same app.
  * `TALLY_BENCH_CORE_SCALE` (default 1) scales the farm: 1 ≈ 200 specs × 100 evaluations.
  */
@@ -10,7 +10,6 @@ import pino from 'pino';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { decodeRecorded } from '../../../adapters/eventstore/read-domain-event.ts';
-import { openDirectLedgerReader } from '../../../adapters/ledger/direct-reader.ts';
 import { startLedger } from '../../../adapters/ledger/index.ts';
 import { createFileSnapshotStore } from '../../../adapters/projection-snapshots/file-snapshot-store.ts';
 import { buildApp } from '../../../api/app.ts';
@@ -20,6 +19,7 @@ import { createProjectionRunner, type ProjectionRunner } from '../../../projecti
 import type { Baseline, BenchContext, BenchSuite } from '../harness/types.ts';
 import { measureLiveFeed } from './live-feed-latency.ts';
 import { loadFarm } from './load-farm.ts';
+import { type ReplayCommandResult, runReplayCommand } from './replay-command.ts';
 import { routeLatency } from './route-latency.ts';
 
 const quiet = pino({ level: 'silent' });
@@ -50,11 +50,9 @@ export const coreSuite: BenchSuite = {
       note: `${loadSeconds.toFixed(1)} s`,
     }));
 
-    // First, while no server holds the directory (tally replay's own case), before the ledger and its
-    // client grow this process's memory; the RSS row is this process's after that replay.
-    bench.progress('replaying every projection from the ledger files');
-    const direct = await replayDirectly(ledgerDir);
-    const rssAfterReplay = process.memoryUsage().rss;
+    // `tally replay` itself, while no server holds the directory: it reads the ledger's files directly.
+    bench.progress('running tally replay on the ledger files');
+    const replayed = await runReplayCommand(dir).catch((error: unknown) => error as Error);
 
     const ledger = await startLedger({ directory: ledgerDir, port: 0, logger: quiet });
     bench.defer(() => ledger.close());
@@ -69,11 +67,7 @@ export const coreSuite: BenchSuite = {
       },
       'replaying every projection through the gRPC client',
     );
-    await recordReplay(bench, direct, [throughClient]);
-    await bench.measure(
-      { name: 'RSS after replay', target: { comparison: 'at-most', value: 1024, unit: 'MiB' } },
-      async () => ({ figure: { value: rssAfterReplay / 2 ** 20, unit: 'MiB' } }),
-    );
+    await recordReplay(bench, replayed, [throughClient]);
 
     const snapshotDir = join(dir, 'projections');
     const first = createProjectionRunner({
@@ -149,46 +143,33 @@ export const coreSuite: BenchSuite = {
   },
 };
 
-/** What one replay read the ledger's files directly, as `tally replay` does with no server running. */
-interface DirectReplay {
-  readonly events: number;
-  readonly seconds: number;
-  readonly openSeconds: number;
-  readonly error?: unknown;
-}
-
-async function replayDirectly(directory: string): Promise<DirectReplay> {
-  const started = performance.now();
-  try {
-    const reader = await openDirectLedgerReader({ directory, logger: quiet });
-    const opened = performance.now();
-    try {
-      const result = await replayProjections(reader, allProjections, decodeRecorded);
-      const seconds = (performance.now() - started) / 1000;
-      return { events: result.events, seconds, openSeconds: (opened - started) / 1000 };
-    } finally {
-      await reader.close();
-    }
-  } catch (error) {
-    return { events: 0, seconds: 0, openSeconds: 0, error };
-  }
-}
-
-/** The replay row: opening the files and replaying every projection from them, beside the client's. */
-async function recordReplay(bench: BenchContext, direct: DirectReplay, baselines: readonly Baseline[]) {
+/** The replay rows: `tally replay`'s rate beside the client's, and the command's peak memory. */
+async function recordReplay(
+  bench: BenchContext,
+  replayed: ReplayCommandResult | Error,
+  baselines: readonly Baseline[],
+) {
+  const result = async () => {
+    if (replayed instanceof Error) throw replayed;
+    return replayed;
+  };
   await bench.measure(
     {
-      name: 'replay of all projections (files read directly, as tally replay)',
+      name: 'tally replay of all projections (ledger files read directly)',
       target: { comparison: 'at-least', value: 200_000, unit: 'events/s' },
       baselines,
     },
     async () => {
-      if (direct.error) throw direct.error;
+      const { events, projections, replaySeconds, wallSeconds, skipped, eventsPerSecond } = await result();
       return {
-        figure: { value: direct.events / direct.seconds, unit: 'events/s' },
-        note: `${direct.events} events, ${allProjections.length} projections, ${direct.seconds.toFixed(1)} s (opening the files ${direct.openSeconds.toFixed(1)} s of it)`,
+        figure: { value: eventsPerSecond, unit: 'events/s' },
+        note: `${events} events (${skipped} skipped), ${projections} projections, ${replaySeconds} s as printed, ${wallSeconds.toFixed(1)} s from spawn to exit`,
       };
     },
+  );
+  await bench.measure(
+    { name: 'tally replay peak RSS', target: { comparison: 'at-most', value: 1024, unit: 'MiB' } },
+    async () => ({ figure: { value: (await result()).peakRssBytes / 2 ** 20, unit: 'MiB' } }),
   );
 }
 

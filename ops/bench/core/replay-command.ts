@@ -1,0 +1,64 @@
+/**
+ * The replay row's measurement: the real `tally replay --data DIR` in its own process, with no server
+ * holding the data directory, so it reads the ledger's files directly as an operator's run does. The
+ * rate is the one the command prints (replay proper, files already open); the process's peak RSS is
+ * read from /proc while it runs, since it is the memory of that process the target is about.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { statusBytes } from '../harness/proc.ts';
+
+const cli = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+const summary =
+  /replayed (\d+) events into (\d+) projections in ([\d.]+) s \((\d+) events\/s, (\d+) skipped\)/;
+
+export interface ReplayCommandResult {
+  readonly events: number;
+  readonly projections: number;
+  readonly skipped: number;
+  /** As the command printed it. */
+  readonly eventsPerSecond: number;
+  readonly replaySeconds: number;
+  /** From spawning the command to its exit (Node start, opening the files, replay, hashing). */
+  readonly wallSeconds: number;
+  /** The command's peak resident memory (VmHWM). */
+  readonly peakRssBytes: number;
+}
+
+export async function runReplayCommand(dataDir: string): Promise<ReplayCommandResult> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [cli, 'replay', '--data', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+  });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderr = (stderr + text).slice(-4000);
+  });
+  let peakRssBytes = 0;
+  const pid = child.pid;
+  const poll = setInterval(() => {
+    if (pid !== undefined) peakRssBytes = Math.max(peakRssBytes, statusBytes(pid, 'VmHWM') ?? 0);
+  }, 50);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (exitCode) => resolve(exitCode));
+  }).finally(() => clearInterval(poll));
+  const wallSeconds = (performance.now() - started) / 1000;
+  const match = summary.exec(stdout);
+  if (code !== 0 || !match)
+    throw new Error(`tally replay exited ${code}: ${stdout.slice(-1000)}\n${stderr.slice(-2000)}`);
+  const [, events, projections, seconds, rate, skipped] = match.map(Number) as number[];
+  return {
+    events: events!,
+    projections: projections!,
+    skipped: skipped!,
+    eventsPerSecond: rate!,
+    replaySeconds: seconds!,
+    wallSeconds,
+    peakRssBytes,
+  };
+}
