@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectEventStore } from '../../adapters/eventstore/esdb-event-store.ts';
 import { streams } from '../../domain/shared/streams.ts';
+import { parseReplaySummary } from '../../ops/bench/core/replay-command.ts';
 import { workerJoins } from '../api/read-fixture.ts';
 import { finished, lineMatching, startTally, tally } from '../helpers/tally-process.ts';
 import { tempDir, withTimeout } from '../helpers/uvu.ts';
@@ -47,7 +48,8 @@ test(
       const { eventstore, api } = JSON.parse(await started) as { eventstore: string; api: string };
       const store = await connectEventStore(eventstore);
       let last = -1;
-      for (const { streamId, event, metadata } of farmHistory()) {
+      const history = farmHistory();
+      for (const { streamId, event, metadata } of history) {
         const result = await store.append(
           streamId,
           [{ type: event.type, data: event.data as unknown, metadata: { ...metadata } }],
@@ -64,6 +66,12 @@ test(
       assert.is(clean.code, 0, clean.stderr + clean.stdout);
       for (const name of ['queue', 'workers', 'metrics', 'jobsets', 'evaluations', 'builds'])
         assert.match(clean.stdout, new RegExp(`^${name}\\s+identical`, 'm'));
+      // The core bench reads the command's own figures from this line.
+      const summary = parseReplaySummary(clean.stdout);
+      assert.ok(summary, clean.stdout);
+      assert.ok(summary.events >= history.length, `${summary.events} events of ${history.length} appended`);
+      assert.is(summary.skipped, 0);
+      assert.ok(summary.projections >= 7 && summary.eventsPerSecond > 0, clean.stdout);
 
       const file = join(dir.path, 'projections', 'workers.json');
       const snapshot = JSON.parse(await readFile(file, 'utf8')) as { state: Record<string, unknown> };

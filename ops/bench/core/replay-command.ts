@@ -12,6 +12,20 @@ const cli = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 const summary =
   /replayed (\d+) events into (\d+) projections in ([\d.]+) s \((\d+) events\/s, (\d+) skipped\)/;
 
+/** The figures of the summary line `tally replay` prints, or `undefined` when it printed none. */
+export function parseReplaySummary(stdout: string) {
+  const match = summary.exec(stdout);
+  if (!match) return undefined;
+  const [events, projections, seconds, eventsPerSecond, skipped] = match.slice(1).map(Number) as number[];
+  return {
+    events: events!,
+    projections: projections!,
+    seconds: seconds!,
+    eventsPerSecond: eventsPerSecond!,
+    skipped: skipped!,
+  };
+}
+
 export interface ReplayCommandResult {
   readonly events: number;
   readonly projections: number;
@@ -48,16 +62,15 @@ export async function runReplayCommand(dataDir: string): Promise<ReplayCommandRe
     child.once('exit', (exitCode) => resolve(exitCode));
   }).finally(() => clearInterval(poll));
   const wallSeconds = (performance.now() - started) / 1000;
-  const match = summary.exec(stdout);
-  if (code !== 0 || !match)
+  const printed = parseReplaySummary(stdout);
+  if (code !== 0 || !printed)
     throw new Error(`tally replay exited ${code}: ${stdout.slice(-1000)}\n${stderr.slice(-2000)}`);
-  const [, events, projections, seconds, rate, skipped] = match.map(Number) as number[];
   return {
-    events: events!,
-    projections: projections!,
-    skipped: skipped!,
-    eventsPerSecond: rate!,
-    replaySeconds: seconds!,
+    events: printed.events,
+    projections: printed.projections,
+    skipped: printed.skipped,
+    eventsPerSecond: printed.eventsPerSecond,
+    replaySeconds: printed.seconds,
     wallSeconds,
     peakRssBytes,
   };
