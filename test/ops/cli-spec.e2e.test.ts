@@ -20,7 +20,7 @@ const spec = {
 
 test(
   'registers, lists, shows and removes a specification, and prints its history with the token user as actor',
-  withTimeout(60_000, async () => {
+  withTimeout(120_000, async () => {
     const dir = await tempDir('tally-cli-spec-');
     const child = startTally(['serve', '--data', dir.path, '--ledger-port', '0', '--port', '0']);
     const done = finished(child);
