@@ -2,7 +2,7 @@
  * One garbage collection: decide the garbage, record it as a `gc-<id>` stream, remove it in chunks.
  *
  * Crash consistency. Per chunk: the chunk journal is written (fsynced), the chunk's records are
- * removed (one fsync), `GcPathsCollected` is appended, the content is deleted, the journal is
+ * removed (one fsync), `GcPathsCollected` is appended while the content is deleted, the journal is
  * cleared. So at any instant every registered path has all its content and all its references
  * (referrers go before what they refer to), and a crash leaves at most one chunk of unregistered
  * leftovers, named by the journal. The next collection, finding the lock of a dead process, first
@@ -130,15 +130,15 @@ export async function collectGarbage(options: CollectOptions): Promise<GcSummary
           await dir.writeJournal({ gcId, chunk, paths });
           await store.unregister(paths);
         }
-        await handle(
+        // The chunk is recorded while its content goes: the journal names it until both are done,
+        // and recovery finishes either half that a crash interrupted.
+        const recorded = handle(
           gcId,
           { type: 'CollectGcPaths', ...issued(gcId), chunk, paths: collected(paths) },
           `chunk-${chunk}`,
         );
-        if (!policy.dryRun) {
-          await store.deleteContent(paths);
-          await dir.clearJournal();
-        }
+        await allDone([recorded, policy.dryRun ? undefined : store.deleteContent(paths)]);
+        if (!policy.dryRun) await dir.clearJournal();
         pathCount += paths.length;
         freedBytes += paths.reduce((sum, record) => sum + record.bytes, 0);
         progress({ phase: 'chunk', chunk, paths: pathCount, freedBytes });
@@ -197,6 +197,13 @@ export async function collectGarbage(options: CollectOptions): Promise<GcSummary
     progress({ phase: 'recovered', gcId: interrupted.gcId, leftovers: leftovers.length });
     return interrupted.gcId;
   }
+}
+
+/** Waits for every one of `work` to settle, then rejects with the first failure if any. */
+async function allDone(work: readonly (Promise<unknown> | undefined)[]): Promise<void> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
 function collected(paths: readonly PathRecord[]) {

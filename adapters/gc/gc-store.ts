@@ -30,8 +30,10 @@ export interface GcStore {
   /** True when `path` is valid now. */
   isValid(path: string): Promise<boolean>;
   /**
-   * Makes `paths` invalid, in the order given, and durably so before it resolves: afterwards no
-   * reader finds them, though their content may still be on disk.
+   * Makes `paths` invalid, durably so before it resolves: afterwards no reader finds them, though
+   * their content may still be on disk. A path goes only once every path listed before it that
+   * refers to it has gone (others may go together), so at any instant, a crash included, every
+   * path still registered has its references registered.
    */
   unregister(paths: readonly PathRecord[]): Promise<void>;
   /**

@@ -34,6 +34,16 @@ function checkRecord(value: unknown, file: string): ValidPathInfo {
   return record as ValidPathInfo;
 }
 
+/** The record in `text`, read from `file`; `TALLY_STORE_CORRUPT_RECORD` when it is not one. */
+export function parseRecord(text: string, file: string): ValidPathInfo {
+  try {
+    return checkRecord(JSON.parse(text), file);
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw new StoreError('TALLY_STORE_CORRUPT_RECORD', `${file} is not JSON`);
+  }
+}
+
 /** Reads and writes the records under `dir`, with temporary files in `tmpDir`. */
 export function createRecords(dir: string, tmpDir: string) {
   const fileOf = (hashPart: string) => join(dir, `${hashPart}.json`);
@@ -46,12 +56,7 @@ export function createRecords(dir: string, tmpDir: string) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    try {
-      return checkRecord(JSON.parse(text), fileOf(hashPart));
-    } catch (error) {
-      if (error instanceof StoreError) throw error;
-      throw new StoreError('TALLY_STORE_CORRUPT_RECORD', `${fileOf(hashPart)} is not JSON`);
-    }
+    return parseRecord(text, fileOf(hashPart));
   }
 
   return {

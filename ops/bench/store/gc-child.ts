@@ -28,6 +28,13 @@ const summary = await collectGarbage({
   rootSource: staticRootSource(roots),
   gcDir,
   policy: { keepEvaluations: 1, gracePeriodSeconds: 0, dryRun: false },
+  // TALLY_BENCH_GC_TRACE=1 prints when each phase ends, to see where the time goes.
+  ...(process.env.TALLY_BENCH_GC_TRACE && {
+    onProgress: (progress) =>
+      process.stderr.write(
+        `${((performance.now() - started) / 1000).toFixed(2)} s ${JSON.stringify(progress)}\n`,
+      ),
+  }),
 });
 const seconds = (performance.now() - started) / 1000;
 await events.close();

@@ -8,7 +8,10 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startLedger } from '../../../adapters/ledger/index.ts';
+import { createSuiteRun } from '../harness/context.ts';
+import { renderTable } from '../harness/report.ts';
 import type { BenchContext, Figure } from '../harness/types.ts';
 import { writeSyntheticStore } from './synthetic-store.ts';
 import { run } from './tools.ts';
@@ -81,6 +84,8 @@ export async function measureGc(bench: BenchContext): Promise<void> {
       const child = spawn(
         process.execPath,
         [
+          // e.g. TALLY_BENCH_GC_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the collection
+          ...(process.env.TALLY_BENCH_GC_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
           '--import',
           'tsx',
           new URL('./gc-child.ts', import.meta.url).pathname,
@@ -125,4 +130,15 @@ export async function measureGc(bench: BenchContext): Promise<void> {
     baselines: [],
     note: 'maxRSS of the collecting process (node + tsx included)',
   });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const run = createSuiteRun('store');
+  try {
+    await measureGc(run.context);
+  } finally {
+    await run.cleanup();
+  }
+  console.log(renderTable('store (GC row only)', run.results));
+  process.exitCode = run.crashed() ? 1 : 0;
 }
