@@ -46,8 +46,30 @@ function trailersOf(refusal: LedgerRefusal): { code: status; metadata: Metadata 
   }
 }
 
+/**
+ * A read of a stream that does not exist, answered as EventStoreDB 20.6 did: status NOT_FOUND with
+ * `exception: stream-not-found` and `stream-name` trailers, which the client turns into its
+ * `StreamNotFoundError`. `read.ts` says why this form and not the in-band `stream_not_found` message.
+ */
+export class StreamNotFound extends Error {
+  constructor(readonly streamId: string) {
+    super(`Event stream '${streamId}' is not found.`);
+  }
+
+  /** Whether the name can travel in a trailer at all: gRPC metadata values are printable ASCII. */
+  static fitsInTrailers(streamId: string): boolean {
+    return /^[ -~]*$/.test(streamId);
+  }
+}
+
 /** Any error thrown while serving a call, as the gRPC error the client should see. */
 export function toServiceError(error: unknown): ServiceError {
+  if (error instanceof StreamNotFound) {
+    const metadata = new Metadata();
+    metadata.set('exception', 'stream-not-found');
+    metadata.set('stream-name', error.streamId);
+    return serviceError(status.NOT_FOUND, error.message, metadata);
+  }
   if (error instanceof LedgerRefusalError) {
     const { code, metadata } = trailersOf(error.refusal);
     return serviceError(code, describeRefusal(error.refusal), metadata);
