@@ -7,6 +7,7 @@ import {
   END,
   ErrorType,
   EventStoreDBClient,
+  excludeSystemEvents,
   FORWARDS,
   isCommandError,
   START,
@@ -34,6 +35,10 @@ export interface EsdbEventStoreOptions {
 }
 
 const disposeTimeoutMs = 1000;
+/** A read stopped early with at most this many events still to come is read to its end, not cancelled. */
+const drainableEvents = 256;
+/** How long such a read may take to end before it is cancelled after all. */
+const drainTimeoutMs = 1000;
 
 /**
  * `client.dispose()` waits for every stream the client ever opened to report that it finished; for
@@ -117,16 +122,24 @@ export function createEsdbEventStore(
           : BigInt(options.fromRevision),
       maxCount: options.limit ?? Number.MAX_SAFE_INTEGER,
     });
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    let received = 0;
+    let ended = false;
+    // Stepped by hand: a `for await` left early would destroy the read at once, which cancels it.
+    const steps = read[Symbol.asyncIterator]();
     try {
-      for await (const resolved of read) {
-        const event = fromResolvedEvent(resolved);
+      for (let step = await steps.next(); !step.done; step = await steps.next()) {
+        received += 1;
+        const event = fromResolvedEvent(step.value);
         if (event !== undefined) yield event;
       }
+      ended = true;
     } catch (error) {
+      ended = true;
       if (isStreamNotFound(error)) return;
       throw translateError(error, context(streamId));
     } finally {
-      await read.cancel();
+      if (!ended) await stopRead(steps, () => read.cancel(), limit - received);
     }
   }
 
@@ -136,6 +149,7 @@ export function createEsdbEventStore(
     checkCount('limit', options.limit);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     if (limit === 0) return;
+    // The store counts and filters, so a read with a limit ends by itself after it (see stopRead).
     const read = client.readAll({
       direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
       fromPosition:
@@ -144,20 +158,25 @@ export function createEsdbEventStore(
             ? START
             : END
           : toEsdbPosition(options.fromPosition),
+      ...(Number.isFinite(limit) ? { maxCount: limit } : {}),
+      ...(options.includeSystemEvents ? {} : { filter: excludeSystemEvents() }),
     });
-    let delivered = 0;
+    const steps = read[Symbol.asyncIterator]();
+    let received = 0;
+    let ended = false;
     try {
-      for await (const resolved of read) {
-        const event = fromResolvedEvent(resolved);
+      for (let step = await steps.next(); !step.done; step = await steps.next()) {
+        received += 1;
+        const event = fromResolvedEvent(step.value);
         if (event === undefined || (!options.includeSystemEvents && isSystemEvent(event))) continue;
         yield event;
-        delivered += 1;
-        if (delivered >= limit) break;
       }
+      ended = true;
     } catch (error) {
+      ended = true;
       throw translateError(error, context());
     } finally {
-      await read.cancel();
+      if (!ended) await stopRead(steps, () => read.cancel(), limit - received);
     }
   }
 
@@ -170,6 +189,34 @@ export function createEsdbEventStore(
       if (options.ownsClient) await disposeWithin(client, disposeTimeoutMs);
     },
   };
+}
+
+/**
+ * Lets go of a read its consumer stopped early. A cancel is an HTTP/2 RST_STREAM, and Node's HTTP/2
+ * server closes a client's whole session (INTERNAL_ERROR, failing every call on it) past a burst of
+ * 1,000 of them refilled at 33 a second (its rapid-reset guard): a farm that reads one event of many
+ * streams would trip it. A read with at most `drainableEvents` still to come ends by itself soon, so
+ * it is read to its end instead, within a bound; only a longer one is cancelled.
+ */
+async function stopRead(
+  steps: AsyncIterator<unknown>,
+  cancel: () => Promise<void>,
+  stillToCome: number,
+): Promise<void> {
+  if (stillToCome <= drainableEvents) {
+    let timer: NodeJS.Timeout | undefined;
+    const drained = (async () => {
+      while (!(await steps.next()).done);
+      return true;
+    })().catch(() => true);
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), drainTimeoutMs);
+    });
+    const ended = await Promise.race([drained, late]);
+    clearTimeout(timer);
+    if (ended) return;
+  }
+  await cancel();
 }
 
 /** The URL without its `user:password@` part, for messages and logs. */
