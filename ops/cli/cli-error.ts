@@ -10,7 +10,9 @@ export type CliErrorCode =
   /** `tally ledger serve` found another ledger already running for the data directory. */
   | 'TALLY_CLI_LEDGER_RUNNING'
   /** Options that do not go together or do not parse. */
-  | 'TALLY_CLI_INVALID_OPTION';
+  | 'TALLY_CLI_INVALID_OPTION'
+  /** `--isolation bwrap` on a machine where bubblewrap cannot run a sandbox. */
+  | 'TALLY_CLI_ISOLATION_UNAVAILABLE';
 
 export class CliError extends Error {
   constructor(

@@ -104,4 +104,23 @@ test(
   }),
 );
 
+test(
+  'refuses --isolation bwrap where bwrap cannot run, saying what to do, and records nothing',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-serve-');
+    try {
+      const refused = await tally(
+        ['serve', '--data', dir.path, '--ledger-port', '0', '--port', '0', '--isolation', 'bwrap'],
+        { PATH: dir.path },
+      );
+      assert.is(refused.code, 1);
+      assert.match(refused.stderr, /TALLY_CLI_ISOLATION_UNAVAILABLE/);
+      assert.match(refused.stderr, /bwrap is not installed.*--isolation auto/);
+      assert.not.ok(existsSync(join(dir.path, 'ledger')), 'no ledger was created');
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
 test.run();

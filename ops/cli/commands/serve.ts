@@ -4,6 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import pino from 'pino';
+import { detectBubblewrap } from '../../../adapters/builders/native/bubblewrap.ts';
 import { type IsolationMode, isolationModes } from '../../../adapters/builders/native/isolation.ts';
 import { startTally } from '../../server/start-tally.ts';
 import { CliError } from '../cli-error.ts';
@@ -42,6 +43,16 @@ async function serve(options: ServeOptions): Promise<void> {
       'TALLY_CLI_LEDGER_RUNNING',
       `Tally is already running for ${dataDir} (ledger at ${running.url}, pid ${running.pid}): stop it first, or use another --data`,
     );
+  }
+  if (options.isolation === 'bwrap') {
+    // Asked for by name, isolation is a requirement: better no farm than builds failing one by one.
+    const bwrap = await detectBubblewrap();
+    if (!bwrap.usable) {
+      throw new CliError(
+        'TALLY_CLI_ISOLATION_UNAVAILABLE',
+        `--isolation bwrap cannot isolate builds here: ${bwrap.why}. Install bubblewrap (apt-get install bubblewrap) where user namespaces are allowed, or start with --isolation auto (isolates when it can) or none`,
+      );
+    }
   }
   const logger = pino({ base: { pid: process.pid } });
   const server = await startTally({
