@@ -104,6 +104,16 @@ function runCheck(check: { name: string; command: string[] }): Promise<FileResul
   });
 }
 
+/** The lines a file printed about why it skipped tests (a passing file's other output is not shown). */
+function skipReasons(output: string): string {
+  const reasons = stripAnsi(output)
+    .split('\n')
+    .filter(
+      (line) => /skip|not installed|not found/i.test(line) && !/^\s*(Skipped|Total|Passed):/.test(line),
+    );
+  return reasons.length > 0 ? reasons.join('\n') : '(the file printed no reason)';
+}
+
 async function main(): Promise<void> {
   const files = findTests(join(root, 'test'))
     .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
@@ -119,8 +129,12 @@ async function main(): Promise<void> {
       results.push(result);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const mark = result.failed > 0 ? 'FAIL' : 'ok  ';
-      console.log(`${mark} ${result.file}  ${result.passed} passed, ${result.failed} failed (${seconds}s)`);
+      const skipped = result.skipped > 0 ? `, ${result.skipped} skipped` : '';
+      console.log(
+        `${mark} ${result.file}  ${result.passed} passed, ${result.failed} failed${skipped} (${seconds}s)`,
+      );
       if (result.failed > 0) console.log(result.output.replace(/^/gm, '     | '));
+      else if (result.skipped > 0) console.log(skipReasons(result.output).replace(/^/gm, '     | '));
     }
   }
   const runChecks = filters.length === 0 || process.env.TALLY_TEST_CHECKS === '1';
