@@ -17,7 +17,7 @@ import { streams } from '../../domain/shared/streams.ts';
 import { handleCommand } from '../eventstore/command-handler.ts';
 import type { EventStore } from '../eventstore/event-store.ts';
 import { readDomainEvent } from '../eventstore/read-domain-event.ts';
-import { acquireGcDir, type Interrupted } from './gc-dir.ts';
+import { acquireGcDir, type Interrupted, type RemovedPath } from './gc-dir.ts';
 import type { GcStore, PathRecord } from './gc-store.ts';
 import { planCollection } from './plan.ts';
 import type { GcRootSource } from './root-source.ts';
@@ -35,8 +35,14 @@ export interface CollectOptions {
   /** Who asked; the `gc` process by default. */
   readonly actor?: Actor;
   readonly now?: () => number;
-  /** Paths per chunk (one `GcPathsCollected` each); 2000 by default, which stays far under 1 MiB. */
+  /**
+   * Paths per chunk (one `GcPathsCollected` each). By default as many as keep the event under
+   * 512 KiB with the store's longest path (the event store refuses appends over 1 MiB), at most
+   * 10,000: fewer chunks mean fewer journal writes, fsyncs and rescans of the records.
+   */
   readonly chunkPaths?: number;
+  /** Paths removed together (whole chunks, at least one): 25,000 by default. */
+  readonly roundPaths?: number;
   readonly onProgress?: (progress: GcProgress) => void;
 }
 
@@ -67,7 +73,21 @@ export interface GcSummary {
   readonly recovered?: string;
 }
 
-const defaultChunkPaths = 2000;
+const chunkEventBytes = 512 * 1024;
+/**
+ * Paths removed together by default: the more paths one batch of unlinks spans, the closer their
+ * inodes (it goes in inode order), and one rescan of the records serves them all.
+ */
+const defaultRoundPaths = 25_000;
+const maxChunkPaths = 10_000;
+
+/** Paths per chunk when not given: `{"path":"…","bytes":…},` (store paths need no escaping) per path. */
+function defaultChunkPaths(records: readonly PathRecord[]): number {
+  let longest = 0;
+  for (const record of records) longest = Math.max(longest, record.path.length);
+  const perPath = longest + 40;
+  return Math.max(1, Math.min(maxChunkPaths, Math.floor(chunkEventBytes / perPath)));
+}
 
 function newGcId(now: number): string {
   const stamp = new Date(now)
@@ -88,7 +108,6 @@ export async function collectGarbage(options: CollectOptions): Promise<GcSummary
   const now = options.now ?? Date.now;
   const gcId = options.gcId ?? newGcId(now());
   const actor = options.actor ?? 'gc';
-  const chunkPaths = options.chunkPaths ?? defaultChunkPaths;
   const progress = options.onProgress ?? (() => undefined);
   const handle = (id: string, command: GcCommand, step: string) =>
     handleCommand(events, gcDecider, streams.gc(id), command, {
@@ -106,6 +125,24 @@ export async function collectGarbage(options: CollectOptions): Promise<GcSummary
     const records = await store.scan();
     const roots = [...(await store.pinned()), ...(await options.rootSource.liveRoots())];
     const plan = planCollection(records, roots, now() - policy.gracePeriodSeconds * 1000);
+    // Only planned paths are ever removed, so the longest of them bounds a chunk's event.
+    const chunkPaths = options.chunkPaths ?? defaultChunkPaths(records);
+    const roundPaths = Math.max(chunkPaths, options.roundPaths ?? defaultRoundPaths);
+    /** The next chunks, together at most `roundPaths` paths and within the byte limit. */
+    const takeRound = (first: number, perChunk: number, perRound: number, freed: number) => {
+      const round: { chunk: number; paths: PathRecord[] }[] = [];
+      let taken = 0;
+      let bytes = 0;
+      while (taken + perChunk <= perRound) {
+        const budget = (policy.maxFreedBytes ?? Number.MAX_SAFE_INTEGER) - freed - bytes;
+        const paths = plan.next(perChunk, budget);
+        if (paths.length === 0) break;
+        round.push({ chunk: first + round.length, paths });
+        taken += paths.length;
+        bytes += paths.reduce((sum, record) => sum + record.bytes, 0);
+      }
+      return round;
+    };
     progress({
       phase: 'planned',
       garbage: plan.garbageCount,
@@ -117,31 +154,43 @@ export async function collectGarbage(options: CollectOptions): Promise<GcSummary
     let freedBytes = 0;
     let pathCount = 0;
     try {
-      for (let chunk = 0; ; chunk++) {
+      for (let chunk = 0; ; ) {
         if (!policy.dryRun) {
           // Paths registered or pinned since the plan keep what they refer to.
           const fresh = await store.scanNew();
           plan.keep([...fresh.map((record) => record.path), ...(await store.pinned())], fresh);
         }
-        const budget = (policy.maxFreedBytes ?? Number.MAX_SAFE_INTEGER) - freedBytes;
-        const paths = plan.next(chunkPaths, budget);
-        if (paths.length === 0) break;
+        const round = takeRound(chunk, chunkPaths, roundPaths, freedBytes);
+        if (round.length === 0) break;
         if (!policy.dryRun) {
-          await dir.writeJournal({ gcId, chunk, paths });
-          await store.unregister(paths);
+          await dir.writeJournal({
+            gcId,
+            chunks: round.map(({ chunk, paths }) => ({ chunk, paths: journaled(paths) })),
+          });
         }
-        // The chunk is recorded while its content goes: the journal names it until both are done,
-        // and recovery finishes either half that a crash interrupted.
-        const recorded = handle(
-          gcId,
-          { type: 'CollectGcPaths', ...issued(gcId), chunk, paths: collected(paths) },
-          `chunk-${chunk}`,
-        );
-        await allDone([recorded, policy.dryRun ? undefined : store.deleteContent(paths)]);
+        // Chunk after chunk in plan order, records go (so a crash leaves a prefix unregistered),
+        // each chunk's event follows its records; the content of the whole round goes at once, in
+        // inode order over more paths. The journal names the round until all of it is done, and
+        // recovery finishes whatever a crash interrupted.
+        let recorded: Promise<void> = Promise.resolve();
+        for (const { chunk, paths } of round) {
+          if (!policy.dryRun) await store.unregister(paths);
+          recorded = recorded.then(async () => {
+            await handle(
+              gcId,
+              { type: 'CollectGcPaths', ...issued(gcId), chunk, paths: collected(paths) },
+              `chunk-${chunk}`,
+            );
+            pathCount += paths.length;
+            freedBytes += paths.reduce((sum, record) => sum + record.bytes, 0);
+            progress({ phase: 'chunk', chunk, paths: pathCount, freedBytes });
+          });
+          recorded.catch(() => undefined); // awaited below, once the round's content is deleted
+        }
+        const content = round.flatMap(({ paths }) => paths);
+        await allDone([recorded, policy.dryRun ? undefined : store.deleteContent(content)]);
         if (!policy.dryRun) await dir.clearJournal();
-        pathCount += paths.length;
-        freedBytes += paths.reduce((sum, record) => sum + record.bytes, 0);
-        progress({ phase: 'chunk', chunk, paths: pathCount, freedBytes });
+        chunk += round.length;
       }
       await handle(gcId, { type: 'FinishGc', ...issued(gcId) }, 'finish');
     } catch (error) {
@@ -166,28 +215,34 @@ export async function collectGarbage(options: CollectOptions): Promise<GcSummary
     await dir.release();
   }
 
-  /** Finishes the chunk a dead collection was removing and ends its stream as interrupted. */
+  /** Finishes the chunks a dead collection was removing and ends its stream as interrupted. */
   async function recover(interrupted: Interrupted): Promise<string> {
-    const { journal } = interrupted;
-    const leftovers: PathRecord[] = [];
-    if (journal) {
-      for (const record of journal.paths) if (!(await store.isValid(record.path))) leftovers.push(record);
-      await store.deleteContent(leftovers);
+    const chunks: { chunk: number; leftovers: RemovedPath[] }[] = [];
+    for (const { chunk, paths } of interrupted.journal?.chunks ?? []) {
+      const leftovers: RemovedPath[] = [];
+      for (const record of paths) if (!(await store.isValid(record.path))) leftovers.push(record);
+      chunks.push({ chunk, leftovers });
     }
+    const leftovers = chunks.flatMap((entry) => entry.leftovers);
+    await store.deleteContent(leftovers);
     const state = await streamState(events, interrupted.gcId);
     if (state.status === 'running') {
-      if (journal && leftovers.length > 0 && state.nextChunk === journal.chunk) {
+      // Chunks were unregistered in order and recorded in order: record those that were not.
+      let next = state.nextChunk;
+      for (const { chunk, leftovers: paths } of chunks) {
+        if (paths.length === 0 || chunk !== next) continue;
         const command = {
           type: 'CollectGcPaths',
           ...issued(interrupted.gcId),
-          chunk: journal.chunk,
-          paths: collected(leftovers),
+          chunk,
+          paths: collected(paths),
         } as const;
-        await handle(interrupted.gcId, command, `chunk-${journal.chunk}`);
+        await handle(interrupted.gcId, command, `chunk-${chunk}`);
+        next++;
       }
       const who =
         interrupted.pid === undefined ? 'the collection' : `the collecting process (pid ${interrupted.pid})`;
-      const detail = `${who} stopped before the end; ${leftovers.length} unregistered paths of its last chunk were deleted by collection ${gcId}`;
+      const detail = `${who} stopped before the end; ${leftovers.length} unregistered paths of its last chunks were deleted by collection ${gcId}`;
       await handle(
         interrupted.gcId,
         { type: 'FailGc', ...issued(interrupted.gcId), reason: 'interrupted', detail },
@@ -206,6 +261,12 @@ async function allDone(work: readonly (Promise<unknown> | undefined)[]): Promise
   if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
-function collected(paths: readonly PathRecord[]) {
+/** A chunk as its event lists it. */
+function collected(paths: readonly RemovedPath[]) {
   return paths.map((record) => ({ path: record.path, bytes: record.bytes }));
+}
+
+/** A chunk as the journal keeps it: what recovery needs to delete its content. */
+function journaled(paths: readonly RemovedPath[]): RemovedPath[] {
+  return paths.map((record) => ({ path: record.path, bytes: record.bytes, fileHash: record.fileHash }));
 }

@@ -28,13 +28,13 @@ export function createFileStoreGc(store: Store, stateDir: string): GcStore {
   return {
     storeDir: store.storeDir,
     async scan() {
-      const hashParts = await bulk.hashParts();
-      seen = new Set(hashParts);
-      return bulk.readRecords(hashParts, toPathRecord);
+      const names = await bulk.recordNames();
+      seen = new Set(names);
+      return bulk.readRecords(names, toPathRecord);
     },
     async scanNew() {
-      const fresh = (await bulk.hashParts()).filter((hashPart) => !seen.has(hashPart));
-      for (const hashPart of fresh) seen.add(hashPart);
+      const fresh = await bulk.recordNames(seen);
+      for (const name of fresh) seen.add(name);
       return bulk.readRecords(fresh, toPathRecord);
     },
     pinned: async () => (await store.roots()).map((root) => root.path),

@@ -3,20 +3,32 @@
  *
  *   lock.json    { gcId, pid } while a collection runs: refuses a second one, and after a crash
  *                names the collection that was interrupted (its pid is gone)
- *   chunk.json   { gcId, chunk, paths } written (fsynced) before a chunk is unregistered and
- *                removed once its content is deleted: after a crash, exactly the paths whose
- *                content may be left over
+ *   chunk.json   { gcId, chunks: [{ chunk, paths }] } written (fsynced) before a round of chunks
+ *                is unregistered and removed once their content is deleted: after a crash,
+ *                exactly the paths whose content may be left over (a journal of one chunk,
+ *                { gcId, chunk, paths }, as earlier versions wrote it, is read as a round of one)
  */
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAlive, writeFileAtomic } from '../store/atomic.ts';
 import type { PathRecord } from './gc-store.ts';
 
-/** The chunk a collection was removing. */
+/** What recovery needs of a path a collection was removing. */
+export type RemovedPath = Pick<PathRecord, 'path' | 'bytes' | 'fileHash'>;
+
+/** The chunks a collection was removing, in order. */
 export interface ChunkJournal {
   readonly gcId: string;
-  readonly chunk: number;
-  readonly paths: readonly PathRecord[];
+  readonly chunks: readonly { readonly chunk: number; readonly paths: readonly RemovedPath[] }[];
+}
+
+/** A journal as written, by this version or by one that journaled a single chunk. */
+type WrittenJournal = ChunkJournal | { gcId: string; chunk: number; paths: RemovedPath[] };
+
+async function readJournal(file: string): Promise<ChunkJournal | undefined> {
+  const written = await readJson<WrittenJournal>(file);
+  if (!written || 'chunks' in written) return written;
+  return { gcId: written.gcId, chunks: [{ chunk: written.chunk, paths: written.paths }] };
 }
 
 /** A collection that did not end: its process died holding the lock, or it failed mid-chunk. */
@@ -24,7 +36,7 @@ export interface Interrupted {
   readonly gcId: string;
   /** The dead process, when it was one. */
   readonly pid?: number;
-  /** The chunk it was removing, if one. */
+  /** The chunks it was removing, if any. */
   readonly journal?: ChunkJournal;
 }
 
@@ -78,13 +90,13 @@ export async function acquireGcDir(dir: string, gcId: string): Promise<Acquired>
     const held = await readJson<{ gcId: string; pid: number }>(lockFile);
     if (held && isAlive(held.pid)) throw new GcLockedError(held.gcId, held.pid);
     if (held) {
-      const journal = await readJson<ChunkJournal>(journalFile);
+      const journal = await readJournal(journalFile);
       interrupted = { gcId: held.gcId, pid: held.pid, ...(journal?.gcId === held.gcId && { journal }) };
     }
     // A torn lock file (a crash while writing it) or a dead holder: take it over.
     await rm(lockFile, { force: true });
   }
-  const journal = await readJson<ChunkJournal>(journalFile);
+  const journal = await readJournal(journalFile);
   if (!interrupted && journal) interrupted = { gcId: journal.gcId, journal };
   for (const name of await readdir(dir))
     if (name.endsWith('.tmp')) await rm(join(dir, name), { force: true });

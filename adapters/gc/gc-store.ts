@@ -40,5 +40,5 @@ export interface GcStore {
    * Deletes the content (tree, compressed NAR) of paths that are no longer valid; skips any that is
    * valid; idempotent, so it also finishes what a crash interrupted.
    */
-  deleteContent(paths: readonly PathRecord[]): Promise<void>;
+  deleteContent(paths: readonly Pick<PathRecord, 'path' | 'fileHash'>[]): Promise<void>;
 }

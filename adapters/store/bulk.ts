@@ -2,27 +2,23 @@
  * The file store's operations on many paths at once, for garbage collection: every record read,
  * a batch of paths unregistered with one fsync, the content of unregistered paths deleted. The
  * `Store` port goes one path at a time (`list` reads records one after another, `remove` fsyncs
- * per path), which puts a collection over 100,000 paths at minutes; here several file-system calls
- * are in flight at once (`in-flight.ts`).
+ * per path), which puts a collection over 100,000 paths at minutes. Here unlinks, which wait on the
+ * file system's journal, run several at once on a few threads (`unlink-pool.ts`); reads and stats,
+ * which do not wait, are synchronous calls in slices that leave the event loop free (`slices.ts`).
  *
  * The store's rule holds: a record goes before its content, so a crash never leaves a registered
  * path with missing content; and a path's record goes only after the records of the paths of the
  * same batch that refer to it, so a crash never leaves a registered path whose reference is gone.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { syncDirectory } from './atomic.ts';
-import {
-  exists,
-  forEachInFlight,
-  linkCount,
-  readSmallFile,
-  smallFileBuffer,
-  unlinkIfPresent,
-} from './in-flight.ts';
 import { fileStoreLayout } from './layout.ts';
 import { parseRecord } from './records.ts';
-import { removeTree } from './remove-tree.ts';
+import { inSlices, isMissing } from './slices.ts';
 import type { ValidPathInfo } from './store.ts';
+import { createUnlinkPool } from './unlink-pool.ts';
 
 /** A path to unregister, with what it refers to (so referrers go first). */
 export interface Unregistering {
@@ -38,14 +34,17 @@ export interface Deleting {
 
 /** Batch operations on the file store at `storeDir` and `stateDir`. */
 export interface StoreBulk {
-  /** Hash parts of every valid path (the record files' names), in directory order. */
-  hashParts(): Promise<string[]>;
   /**
-   * The records of `hashParts`, each passed through `pick` as it is read (so a caller keeps only
-   * what it needs of 100,000 records); a record removed since the listing is skipped. Throws
-   * `TALLY_STORE_CORRUPT_RECORD` naming a record that does not parse.
+   * The names of the records of every valid path, in directory order, leaving out those in
+   * `known` (so a caller that lists again finds what is new without a copy of 100,000 names).
    */
-  readRecords<T>(hashParts: readonly string[], pick: (info: ValidPathInfo) => T): Promise<T[]>;
+  recordNames(known?: ReadonlySet<string>): Promise<string[]>;
+  /**
+   * The records named (by `recordNames`), each passed through `pick` as it is read (so a caller
+   * keeps only what it needs of 100,000 records); a record removed since the listing is skipped.
+   * Throws `TALLY_STORE_CORRUPT_RECORD` naming a record that does not parse.
+   */
+  readRecords<T>(names: readonly string[], pick: (info: ValidPathInfo) => T): Promise<T[]>;
   /** True when `path` is valid now. */
   isValid(path: string): Promise<boolean>;
   /**
@@ -64,16 +63,8 @@ export interface StoreBulk {
 
 const recordSuffix = '.json';
 
-/** Deletes a store tree: one unlink for a file or symlink, the read-only-aware walk for a directory. */
-async function removeStoreTree(path: string): Promise<void> {
-  try {
-    await unlinkIfPresent(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM') throw error;
-    await removeTree(path);
-  }
-}
+/** True when `file` exists. */
+const isFile = (file: string) => statSync(file, { throwIfNoEntry: false }) !== undefined;
 
 /**
  * The batch's paths grouped into waves: a path is in a later wave than every path listed before
@@ -101,46 +92,50 @@ export function unregisterWaves<T extends Unregistering>(paths: readonly T[]): T
 export function openStoreBulk(storeDir: string, stateDir: string): StoreBulk {
   const layout = fileStoreLayout(stateDir);
   const hashPartOf = (path: string) => path.slice(storeDir.length + 1, storeDir.length + 33);
+  const unlinks = createUnlinkPool();
 
   return {
-    async hashParts() {
-      const names = await readdir(layout.dirs.valid);
-      return names.filter((name) => name.endsWith(recordSuffix)).map((name) => name.slice(0, -5));
+    async recordNames(known) {
+      const names: string[] = [];
+      for (const name of await readdir(layout.dirs.valid))
+        if (!known?.has(name) && name.endsWith(recordSuffix)) names.push(name);
+      return names;
     },
-    async readRecords(hashParts, pick) {
-      const picked: (ReturnType<typeof pick> | undefined)[] = new Array(hashParts.length);
-      const buffers: Buffer[] = [];
-      await forEachInFlight(hashParts, async (hashPart, index) => {
-        const buffer = buffers.pop() ?? smallFileBuffer();
+    async readRecords(names, pick) {
+      const picked: ReturnType<typeof pick>[] = [];
+      await inSlices(names, (name) => {
+        const file = join(layout.dirs.valid, name);
+        let text: string;
         try {
-          const file = layout.recordFile(hashPart);
-          const text = await readSmallFile(file, buffer);
-          if (text !== undefined) picked[index] = pick(parseRecord(text, file));
-        } finally {
-          buffers.push(buffer);
+          text = readFileSync(file, 'utf8');
+        } catch (error) {
+          if (isMissing(error)) return; // removed since the listing: no longer valid
+          throw error;
         }
+        picked.push(pick(parseRecord(text, file)));
       });
-      return picked.filter((record) => record !== undefined) as ReturnType<typeof pick>[];
+      return picked;
     },
-    isValid: (path) => exists(layout.recordFile(hashPartOf(path))),
+    isValid: async (path) => isFile(layout.recordFile(hashPartOf(path))),
     async unregister(paths) {
-      for (const wave of unregisterWaves(paths)) {
-        await forEachInFlight(wave, async (item) => {
-          await unlinkIfPresent(layout.recordFile(hashPartOf(item.path)));
-        });
-      }
+      for (const wave of unregisterWaves(paths))
+        await unlinks.unlink(wave.map((item) => layout.recordFile(hashPartOf(item.path))));
       await syncDirectory(layout.dirs.valid);
     },
     async deleteContent(paths) {
-      await forEachInFlight(paths, async ({ path, fileHash }) => {
-        const hashPart = hashPartOf(path);
-        if (await exists(layout.recordFile(hashPart))) return;
-        await removeStoreTree(path);
-        await unlinkIfPresent(layout.narOf(hashPart));
-        // Whoever drops the second-to-last link sees one left (the NAR's own name) and deletes it.
-        const shared = layout.narFile(fileHash);
-        if ((await linkCount(shared)) === 1) await unlinkIfPresent(shared);
-      });
+      const records = await unlinks.stat(paths.map(({ path }) => layout.recordFile(hashPartOf(path))));
+      const garbage = paths.filter((_, index) => records.inodes[index] === 0);
+      await Promise.all([
+        unlinks.unlink(
+          garbage.map(({ path }) => path),
+          { trees: true },
+        ),
+        unlinks.unlink(garbage.map(({ path }) => layout.narOf(hashPartOf(path)))),
+      ]);
+      // With the links of these paths gone, a NAR left with one link (its own name) is no one's.
+      const nars = [...new Set(garbage.map(({ fileHash }) => layout.narFile(fileHash)))];
+      const { links } = await unlinks.stat(nars);
+      await unlinks.unlink(nars.filter((_, index) => links[index] === 1));
     },
   };
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import { collectGarbage } from '../../../adapters/gc/collect.ts';
 import { createFileStoreGc } from '../../../adapters/gc/file-store-gc.ts';
+import type { GcStore } from '../../../adapters/gc/gc-store.ts';
 import { staticRootSource } from '../../../adapters/gc/root-source.ts';
 import { openFileStore } from '../../../adapters/store/file-store.ts';
 
@@ -21,15 +22,38 @@ const roots = readFileSync(rootsFile, 'utf8')
   .filter((line) => line !== '');
 const events = await connectEventStore(url);
 const store = await openFileStore({ storeDir, stateDir });
+const trace = process.env.TALLY_BENCH_GC_TRACE !== undefined;
+const gcStore = createFileStoreGc(store, stateDir);
+/** Seconds spent in each store call, printed at the end when tracing. */
+const spent = new Map<string, number>();
+function timed<K extends 'scan' | 'scanNew' | 'unregister' | 'deleteContent'>(name: K): GcStore[K] {
+  const call = gcStore[name] as (...args: unknown[]) => Promise<unknown>;
+  return (async (...args: unknown[]) => {
+    const start = performance.now();
+    try {
+      return await call(...args);
+    } finally {
+      spent.set(name, (spent.get(name) ?? 0) + (performance.now() - start) / 1000);
+    }
+  }) as GcStore[K];
+}
 const started = performance.now();
 const summary = await collectGarbage({
-  store: createFileStoreGc(store, stateDir),
+  store: trace
+    ? {
+        ...gcStore,
+        scan: timed('scan'),
+        scanNew: timed('scanNew'),
+        unregister: timed('unregister'),
+        deleteContent: timed('deleteContent'),
+      }
+    : gcStore,
   events,
   rootSource: staticRootSource(roots),
   gcDir,
   policy: { keepEvaluations: 1, gracePeriodSeconds: 0, dryRun: false },
   // TALLY_BENCH_GC_TRACE=1 prints when each phase ends, to see where the time goes.
-  ...(process.env.TALLY_BENCH_GC_TRACE && {
+  ...(trace && {
     onProgress: (progress) =>
       process.stderr.write(
         `${((performance.now() - started) / 1000).toFixed(2)} s ${JSON.stringify(progress)}\n`,
@@ -37,6 +61,11 @@ const summary = await collectGarbage({
   }),
 });
 const seconds = (performance.now() - started) / 1000;
+if (trace) {
+  const cpu = process.cpuUsage();
+  const seconds = { user: cpu.user / 1e6, system: cpu.system / 1e6, ...Object.fromEntries(spent) };
+  process.stderr.write(`CPU and store calls (s): ${JSON.stringify(seconds)}\n`);
+}
 await events.close();
 process.stdout.write(
   `${JSON.stringify({ seconds, paths: summary.pathCount, bytes: summary.freedBytes, valid: summary.validCount, peakRss: process.resourceUsage().maxRSS * 1024 })}\n`,

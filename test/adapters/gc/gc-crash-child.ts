@@ -1,6 +1,7 @@
 /**
- * Runs one collection over an existing file store and prints `chunk N` after each chunk, so the
- * crash test can SIGKILL it mid-deletion. argv: storeDir stateDir gcDir eventStoreUrl gcId.
+ * Runs one collection over an existing file store and prints `unregistering` and `deleting` as
+ * each batch of removal starts, so the crash test can SIGKILL it there. argv: storeDir stateDir
+ * gcDir eventStoreUrl gcId chunkPaths roundPaths.
  */
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import { collectGarbage } from '../../../adapters/gc/collect.ts';
@@ -9,7 +10,9 @@ import type { GcStore } from '../../../adapters/gc/gc-store.ts';
 import { staticRootSource } from '../../../adapters/gc/root-source.ts';
 import { openFileStore } from '../../../adapters/store/file-store.ts';
 
-const [storeDir, stateDir, gcDir, url, gcId] = process.argv.slice(2) as [
+const [storeDir, stateDir, gcDir, url, gcId, chunkPaths, roundPaths] = process.argv.slice(2) as [
+  string,
+  string,
   string,
   string,
   string,
@@ -19,9 +22,13 @@ const [storeDir, stateDir, gcDir, url, gcId] = process.argv.slice(2) as [
 const store = await openFileStore({ storeDir, stateDir });
 const events = await connectEventStore(url);
 const gcStore = createFileStoreGc(store, stateDir);
-// Tells the parent when content deletion of a chunk is under way, so the kill lands inside it.
+// Tells the parent when a removal step is under way, so the kill lands inside it.
 const announcing: GcStore = {
   ...gcStore,
+  async unregister(paths) {
+    process.stdout.write('unregistering\n');
+    await gcStore.unregister(paths);
+  },
   async deleteContent(paths) {
     process.stdout.write('deleting\n');
     await gcStore.deleteContent(paths);
@@ -33,7 +40,8 @@ await collectGarbage({
   rootSource: staticRootSource([]),
   gcDir,
   gcId,
-  chunkPaths: 1500,
+  chunkPaths: Number(chunkPaths),
+  roundPaths: Number(roundPaths),
   policy: { keepEvaluations: 1, gracePeriodSeconds: 0, dryRun: false },
 });
 process.stdout.write('finished\n');
