@@ -23,6 +23,7 @@ import { createNarParser } from '../../domain/derivation/index.ts';
 import { isAlive, syncDirectory, tempName } from './atomic.ts';
 import { type CompressedTemp, createCompressedTemp, openSized } from './compressed-nar.ts';
 import { StoreError, translateFsError } from './errors.ts';
+import { fileStoreLayout } from './layout.ts';
 import { createLogs } from './logs.ts';
 import { dumpPath } from './nar-fs.ts';
 import { createNarRestorer } from './nar-restore.ts';
@@ -66,14 +67,8 @@ async function removeLeftovers(dir: string, prefix: string): Promise<void> {
 export async function openFileStore(options: FileStoreOptions): Promise<Store> {
   const { storeDir, stateDir } = options;
   const now = options.now ?? Date.now;
-  const dirs = {
-    valid: join(stateDir, 'valid'),
-    nar: join(stateDir, 'nar'),
-    narOf: join(stateDir, 'nar-of'),
-    logs: join(stateDir, 'logs'),
-    roots: join(stateDir, 'roots'),
-    tmp: join(stateDir, 'tmp'),
-  };
+  const layout = fileStoreLayout(stateDir);
+  const { dirs } = layout;
   await mkdir(storeDir, { recursive: true });
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
   await removeLeftovers(dirs.tmp, '');
@@ -83,8 +78,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
   const logs = createLogs(dirs.logs, dirs.tmp, storeDir);
   const roots = createRoots(dirs.roots, dirs.tmp, now);
   const check = (path: string) => checkStorePath(storeDir, path);
-  const narFile = (fileHash: string) => join(dirs.nar, `${fileHash.replace(/^sha256:/, '')}.nar.zst`);
-  const narOf = (hashPart: string) => join(dirs.narOf, `${hashPart}.nar.zst`);
+  const { narFile, narOf } = layout;
 
   // Two imports of one path in this process take turns; the second finds it valid.
   const busy = new Map<string, Promise<unknown>>();

@@ -37,6 +37,7 @@ function timed<K extends 'scan' | 'scanNew' | 'unregister' | 'deleteContent'>(na
     }
   }) as GcStore[K];
 }
+let chunks = 0;
 const started = performance.now();
 const summary = await collectGarbage({
   store: trace
@@ -52,13 +53,14 @@ const summary = await collectGarbage({
   rootSource: staticRootSource(roots),
   gcDir,
   policy: { keepEvaluations: 1, gracePeriodSeconds: 0, dryRun: false },
-  // TALLY_BENCH_GC_TRACE=1 prints when each phase ends, to see where the time goes.
-  ...(trace && {
-    onProgress: (progress) =>
+  onProgress: (progress) => {
+    if (progress.phase === 'chunk') chunks++;
+    // TALLY_BENCH_GC_TRACE=1 prints when each phase ends, to see where the time goes.
+    if (trace)
       process.stderr.write(
         `${((performance.now() - started) / 1000).toFixed(2)} s ${JSON.stringify(progress)}\n`,
-      ),
-  }),
+      );
+  },
 });
 const seconds = (performance.now() - started) / 1000;
 if (trace) {
@@ -68,5 +70,5 @@ if (trace) {
 }
 await events.close();
 process.stdout.write(
-  `${JSON.stringify({ seconds, paths: summary.pathCount, bytes: summary.freedBytes, valid: summary.validCount, peakRss: process.resourceUsage().maxRSS * 1024 })}\n`,
+  `${JSON.stringify({ seconds, paths: summary.pathCount, bytes: summary.freedBytes, valid: summary.validCount, chunks, peakRss: process.resourceUsage().maxRSS * 1024 })}\n`,
 );

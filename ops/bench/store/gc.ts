@@ -79,40 +79,44 @@ export async function measureGc(bench: BenchContext): Promise<void> {
   await run('sync', [], 300_000);
   const ledger = await startLedger({ memory: true, port: 0 });
   bench.defer(() => ledger.close());
-  const result = await new Promise<{ seconds: number; paths: number; peakRss: number; valid: number }>(
-    (resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          // e.g. TALLY_BENCH_GC_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the collection
-          ...(process.env.TALLY_BENCH_GC_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-          '--import',
-          'tsx',
-          new URL('./gc-child.ts', import.meta.url).pathname,
-          storeDir,
-          stateDir,
-          join(dir, 'gcdir'),
-          ledger.url,
-          rootsFile,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk;
-      });
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        if (code !== 0) reject(new Error(`the collection exited with ${code}`));
-        else resolve(JSON.parse(out));
-      });
-    },
-  );
+  const result = await new Promise<{
+    seconds: number;
+    paths: number;
+    peakRss: number;
+    valid: number;
+    chunks: number;
+  }>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        // e.g. TALLY_BENCH_GC_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the collection
+        ...(process.env.TALLY_BENCH_GC_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        '--import',
+        'tsx',
+        new URL('./gc-child.ts', import.meta.url).pathname,
+        storeDir,
+        stateDir,
+        join(dir, 'gcdir'),
+        ledger.url,
+        rootsFile,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk;
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`the collection exited with ${code}`));
+      else resolve(JSON.parse(out));
+    });
+  });
   // The harness bounds each cleanup step to seconds; 300,000 files take longer, so go now.
   await run('rm', ['-rf', copy, join(dir, 'nix'), stateDir], 300_000);
   if (result.paths !== count / 2) throw new Error(`collected ${result.paths} paths, expected ${count / 2}`);
-  const note = `${result.valid} valid, ${result.paths} collected (closure marking, ordering, ${Math.ceil(result.paths / 2000)} chunks appended to the ledger)`;
+  const note = `${result.valid} valid, ${result.paths} collected (closure marking, ordering, ${result.chunks} chunks appended to the ledger)`;
   bench.record({
     name: `GC of ${count / 2} garbage paths in a store of ${count}: time`,
     outcome: result.seconds <= 10 ? 'PASS' : 'MISS',
