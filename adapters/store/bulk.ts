@@ -18,6 +18,7 @@ import { fileStoreLayout } from './layout.ts';
 import { parseRecord } from './records.ts';
 import { inSlices, isMissing } from './slices.ts';
 import type { ValidPathInfo } from './store.ts';
+import { checkStorePath } from './store-paths.ts';
 import { createUnlinkPool } from './unlink-pool.ts';
 
 /** A path to unregister, with what it refers to (so referrers go first). */
@@ -91,7 +92,9 @@ export function unregisterWaves<T extends Unregistering>(paths: readonly T[]): T
 
 export function openStoreBulk(storeDir: string, stateDir: string): StoreBulk {
   const layout = fileStoreLayout(stateDir);
-  const hashPartOf = (path: string) => path.slice(storeDir.length + 1, storeDir.length + 33);
+  // Checked, not sliced: a path that is not a store path of this store (`..`, another directory)
+  // must never name a tree to delete nor a record to remove. Throws TALLY_STORE_BAD_PATH.
+  const hashPartOf = (path: string) => checkStorePath(storeDir, path).hashPart;
   const unlinks = createUnlinkPool();
 
   return {

@@ -139,4 +139,33 @@ bulk(
   }),
 );
 
+bulk(
+  'refuses to delete or unregister a path outside the store, touching nothing',
+  withTimeout(30_000, async (context) => {
+    const f = await createStoreFixture('tally-bulk-');
+    context.f = f;
+    const [a] = await importSamples(f, ['a']);
+    const outside = join(f.storeDir, '..', 'precious');
+    await writeFile(outside, 'keep me');
+    const store = openStoreBulk(f.storeDir, f.stateDir);
+    const hashPart = a!.path.slice(f.storeDir.length + 1, f.storeDir.length + 33);
+    for (const path of [outside, `${f.storeDir}/../${hashPart}-x`, `/elsewhere/${hashPart}-a`]) {
+      for (const attempt of [
+        () => store.deleteContent([{ path, fileHash: a!.file.fileHash }]),
+        () => store.unregister([{ path, references: [] }]),
+      ]) {
+        try {
+          await attempt();
+          assert.unreachable(`${path} was accepted`);
+        } catch (error) {
+          assert.is((error as { code?: string }).code, 'TALLY_STORE_BAD_PATH', String(error));
+        }
+      }
+    }
+    assert.ok(await exists(outside), 'the file outside the store is still there');
+    assert.ok(await f.store.has(a!.path), 'the valid path is still valid');
+    assert.equal((await verifyStore(f.store)).problems, []);
+  }),
+);
+
 bulk.run();
