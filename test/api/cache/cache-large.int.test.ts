@@ -13,7 +13,12 @@ import { withTimeout } from '../../helpers/uvu.ts';
 import { type CacheFixture, startCache } from './cache-fixture.ts';
 
 const size = 200 * 1024 * 1024;
-const allowedGrowth = 64 * 1024 * 1024;
+/**
+ * Holding the NAR whole would grow the RSS by at least its 200 MB; streaming leaves only buffers,
+ * the allocator's and the collector's slack (the client reading it runs in this process too), seen
+ * from 20 up to 65 MiB on a busy machine. Half the NAR tells the two apart with room for that noise.
+ */
+const allowedGrowth = size / 2;
 
 const large = suite<{ cache: CacheFixture }>('a 200 MB NAR through the binary cache');
 
@@ -23,7 +28,7 @@ large.before(async (context) => {
 large.after(async ({ cache }) => cache?.close());
 
 large(
-  'is served as a stream: the RSS stays within 64 MB of where it started',
+  'is served as a stream: the RSS grows by less than half the NAR while it is downloaded',
   withTimeout(180_000, async ({ cache }) => {
     const { store, root, storeDir } = cache.fixture;
     const staging = join(root, 'big');
