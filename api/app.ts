@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -46,7 +47,7 @@ export async function buildApp(options: BuildAppOptions): Promise<TallyApp> {
     bodyLimit,
     genReqId: () => randomUUID(),
     // One line per request instead of two (plugins/request-log.ts).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Long-lived feeds are ended by the API's own preClose hook; idle keep-alive sockets by Fastify.
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
