@@ -3,13 +3,15 @@
  * 1 (so the NAR and every copy of it are the same everywhere), hash its NAR while scanning it for
  * references, and check a fixed output against its declared hash.
  */
+
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, lstat, lutimes, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  createHasher,
   createNarHasher,
   type Hash,
+  type HashAlgorithm,
   type OutputKind,
   printHash,
   printNarHash,
@@ -48,11 +50,11 @@ export async function inspectOutput(
   return { name, path, narHash: printNarHash(hash), narSize: size, references: [...scanner.found()].sort() };
 }
 
-/** The hash of a file's bytes (a flat fixed output). */
-async function hashFile(path: string, hash: Hash): Promise<Hash> {
-  const hasher = createHasher(hash.algorithm);
-  for await (const chunk of createReadStream(path)) hasher.update(new Uint8Array(chunk as Buffer));
-  return hasher.digest();
+/** The `algorithm` hash of every chunk of `chunks`, by node:crypto (fixed outputs can be large tarballs). */
+async function hashChunks(algorithm: HashAlgorithm, chunks: AsyncIterable<Uint8Array>): Promise<Hash> {
+  const hasher = createHash(algorithm);
+  for await (const chunk of chunks) hasher.update(chunk);
+  return { algorithm, digest: new Uint8Array(hasher.digest()) };
 }
 
 /** The problem with a fixed output, or `undefined` when it has the declared hash and no references. */
@@ -67,11 +69,9 @@ export async function fixedOutputProblem(
     if (!stats.isFile() || (stats.mode & 0o100) !== 0) {
       return `the fixed output ${output.path} must be a regular, non-executable file`;
     }
-    actual = await hashFile(output.path, expected);
+    actual = await hashChunks(expected.algorithm, createReadStream(output.path));
   } else {
-    const hasher = createHasher(expected.algorithm);
-    for await (const chunk of dumpPath(output.path)) hasher.update(chunk);
-    actual = hasher.digest();
+    actual = await hashChunks(expected.algorithm, dumpPath(output.path));
   }
   const want = printHash(expected, 'nix32', true);
   const got = printHash(actual, 'nix32', true);
