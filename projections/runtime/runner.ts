@@ -27,7 +27,7 @@ export interface ProjectionRunnerOptions<E extends { readonly type: string }> {
    * burst), or at ten times this many whatever the pace…
    */
   readonly snapshotEveryEvents?: number;
-  /** …or this long after its first unsaved change. */
+  /** …or this long after its first unsaved change, at a pause too (at ten times this, whatever the pace). */
   readonly snapshotEveryMs?: number;
   /** How long the feed must be quiet before a snapshot due by count is written. Default 1 s. */
   readonly snapshotQuietMs?: number;
@@ -109,21 +109,28 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     }
   }
 
+  /** Overdue whatever the pace: ten times the count, or ten times the age, of unsaved changes. */
   function snapshotDue(): boolean {
     if (firstUnsavedAt === undefined) return false;
-    return slots.some((slot) => slot.unsaved >= 10 * everyEvents) || now() - firstUnsavedAt >= everyMs;
+    return slots.some((slot) => slot.unsaved >= 10 * everyEvents) || now() - firstUnsavedAt >= 10 * everyMs;
   }
 
-  /** Saves once the feed has been quiet for `quietMs`, if enough changes are still unsaved then. */
+  /** Worth saving at the next pause: the count, or the age, of unsaved changes reached. */
+  function snapshotWanted(): boolean {
+    if (firstUnsavedAt === undefined) return false;
+    return slots.some((slot) => slot.unsaved >= everyEvents) || now() - firstUnsavedAt >= everyMs;
+  }
+
+  /** Saves once the feed has been quiet for `quietMs`, if a snapshot is still wanted then. */
   function saveWhenQuiet(): void {
-    if (!slots.some((slot) => slot.unsaved >= everyEvents)) return;
+    if (!snapshotWanted()) return;
     if (quiet) {
       quiet.refresh();
       return;
     }
     quiet = setTimeout(() => {
       quiet = undefined;
-      if (!stopping && slots.some((slot) => slot.unsaved >= everyEvents)) void saveSnapshots();
+      if (!stopping && snapshotWanted()) void saveSnapshots();
     }, quietMs);
     quiet.unref();
   }

@@ -106,6 +106,51 @@ test(
 );
 
 test(
+  'writes a snapshot due by age at a pause too, and at ten times the age whatever the pace',
+  withTimeout(15_000, async ({ store }) => {
+    const snapshots = createMemorySnapshotStore();
+    let clock = 1_000_000;
+    const live = createProjectionRunner({
+      source: store,
+      projections: [sumOfAdded],
+      decode: decodeToy,
+      snapshots,
+      logger,
+      snapshotEveryEvents: 1000,
+      snapshotEveryMs: 30_000,
+      snapshotQuietMs: 800,
+      now: () => clock,
+    });
+    await live.start();
+    const first = await store.append('toy-age', [added(1)], 'no_stream');
+    await live.waitFor(first.position);
+    clock += 31_000;
+    const second = await store.append('toy-age', [added(2)], 0);
+    await live.waitFor(second.position);
+    assert.is(snapshots.saved.get('sum'), undefined, 'due by age, but events are still coming');
+    const folded = Date.now();
+    while (!snapshots.saved.has('sum')) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(Date.now() - folded > 400, 'saved after the pause, not at once');
+    assert.is(snapshots.saved.get('sum')?.position, second.position);
+
+    const third = await store.append('toy-age', [added(3)], 1);
+    await live.waitFor(third.position);
+    clock += 301_000;
+    const fourth = await store.append('toy-age', [added(4)], 2);
+    await live.waitFor(fourth.position);
+    const overdue = Date.now();
+    while (snapshots.saved.get('sum')!.position !== fourth.position && Date.now() - overdue < 400)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.is(
+      snapshots.saved.get('sum')!.position,
+      fourth.position,
+      'ten times the age saved before any pause',
+    );
+    await live.stop();
+  }),
+);
+
+test(
   'resumes from its snapshot instead of replaying, and rebuilds when the version changes',
   withTimeout(10_000, async ({ store }) => {
     const snapshots = createMemorySnapshotStore();
