@@ -22,6 +22,11 @@ import { entriesOf, getIn } from '../../../projections/shared/persistent-map.ts'
 import type { EventStore } from '../../eventstore/event-store.ts';
 import type { AttemptOutcome, WorkerLink, WorkerReports } from '../../workers/worker-link.ts';
 import { issue, processCause } from '../issue.ts';
+import {
+  type DependentsContext,
+  failDependents as failDependentsOf,
+  restartDependents as restartDependentsOf,
+} from './dependents.ts';
 import { EndedAttempts } from './ended-attempts.ts';
 import { createFairShare } from './fair-share.ts';
 import { backoffMs, verdictOf } from './outcome.ts';
@@ -97,6 +102,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     issue(events, buildDecider, streams.build(drvPath), command, processCause(causeId), actor);
 
   const build = (drvPath: string): PipelineBuild | undefined => getIn(options.state().builds, drvPath);
+
+  const dependents: DependentsContext = { queue, state: options.state, send, now };
+  const failDependents = (root: string) => failDependentsOf(dependents, root);
+  const restartDependents = (root: string, causeId: string) => restartDependentsOf(dependents, root, causeId);
 
   function queueFromState(drvPath: string, record: PipelineBuild): void {
     queue.add({
@@ -216,36 +225,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     });
 
   /** Fails, at once, every queued build that can no longer run because `root` did not produce outputs. */
-  async function failDependents(root: string): Promise<void> {
-    for (const { drvPath, root: failedRoot } of queue.markFailed(root)) {
-      const command = {
-        type: 'FailBuild',
-        drvPath,
-        reason: { kind: 'dependency-failed', root: failedRoot },
-        message: `its dependency ${failedRoot} did not build`,
-        actor: 'scheduler',
-        at: new Date(now()).toISOString(),
-      } as const;
-      await send(drvPath, command, 'scheduler', `dependency-failed:${failedRoot}:${drvPath}`);
-    }
-  }
-
-  /** A restarted root brings back every build that failed because of it. */
-  async function restartDependents(root: string, causeId: string): Promise<void> {
-    for (const [drvPath, record] of entriesOf(options.state().builds)) {
-      if (record.status !== 'failed' || record.failure?.kind !== 'dependency-failed') continue;
-      if (record.failure.root !== root) continue;
-      const command = {
-        type: 'RestartBuild',
-        drvPath,
-        why: `its dependency ${root} was restarted`,
-        actor: 'scheduler',
-        at: new Date(now()).toISOString(),
-      } as const;
-      await send(drvPath, command, 'scheduler', `restart:${causeId}:${drvPath}`);
-    }
-  }
-
   /**
    * The result of an attempt that already ended (a second answer, or one after its build moved on):
    * sent as it is, so the build stream records it as ignored, since its attempt is no longer current.
