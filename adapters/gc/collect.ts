@@ -1,10 +1,10 @@
 /**
  * One garbage collection: decide the garbage, record it as a `gc-<id>` stream, remove it in chunks.
  *
- * Crash consistency. Per chunk: the chunk journal is written (fsynced), the chunk's records are
- * removed (one fsync), `GcPathsCollected` is appended while the content is deleted, the journal is
- * cleared. So at any instant every registered path has all its content and all its references
- * (referrers go before what they refer to), and a crash leaves at most one chunk of unregistered
+ * Crash consistency. Per round: the journal of its chunks is written (fsynced); per chunk the
+ * records are removed at once (one fsync) and `GcPathsCollected` is appended while the round's
+ * content is deleted; the journal is cleared. So at any instant every registered path has all its
+ * content and all its references, and a crash leaves at most one round of unregistered
  * leftovers, named by the journal. The next collection, finding the lock of a dead process, first
  * finishes that chunk (deletes the leftovers, records the chunk if it was not yet recorded) and ends
  * the interrupted collection with `GcFailed { reason: 'interrupted' }`; then it runs its own.
@@ -169,29 +169,32 @@ export async function collectGarbage(options: CollectOptions): Promise<GcSummary
           });
         }
         // Chunk after chunk in plan order, records go (so a crash leaves a prefix unregistered),
-        // each chunk's event follows its records; the content of the whole round goes at once, in
+        // each chunk's event follows its records and names what went (a path registered since the
+        // last rescan keeps what it refers to); the content of the whole round goes at once, in
         // inode order over more paths. The journal names the round until all of it is done, and
         // recovery finishes whatever a crash interrupted.
         let recorded: Promise<void> = Promise.resolve();
+        const content: PathRecord[] = [];
         for (const { chunk, paths } of round) {
-          if (!policy.dryRun) await store.unregister(paths);
+          const removed = policy.dryRun ? paths : await store.unregister(paths);
+          content.push(...removed);
           recorded = recorded.then(async () => {
             await handle(
               gcId,
-              { type: 'CollectGcPaths', ...issued(gcId), chunk, paths: collected(paths) },
+              { type: 'CollectGcPaths', ...issued(gcId), chunk, paths: collected(removed) },
               `chunk-${chunk}`,
             );
-            pathCount += paths.length;
-            freedBytes += paths.reduce((sum, record) => sum + record.bytes, 0);
+            pathCount += removed.length;
+            freedBytes += removed.reduce((sum, record) => sum + record.bytes, 0);
             progress({ phase: 'chunk', chunk, paths: pathCount, freedBytes });
           });
           recorded.catch(() => undefined); // awaited below, once the round's content is deleted
         }
-        const content = round.flatMap(({ paths }) => paths);
         await allDone([recorded, policy.dryRun ? undefined : store.deleteContent(content)]);
         if (!policy.dryRun) await dir.clearJournal();
         chunk += round.length;
       }
+      if (!policy.dryRun) await store.compact();
       await handle(gcId, { type: 'FinishGc', ...issued(gcId) }, 'finish');
     } catch (error) {
       const detail = (error as Error).message ?? String(error);

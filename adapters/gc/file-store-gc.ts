@@ -1,9 +1,8 @@
 /**
  * The collection's view of the file store (`adapters/store/file-store.ts`), through the store's
- * batch operations (`adapters/store/bulk.ts`): every record read with many reads in flight, a
- * chunk unregistered with one fsync and its content deleted with many unlinks in flight. The rule
- * is the store's own: the record goes first, the content after; and within a chunk, a path's
- * record after those of the paths that refer to it.
+ * batch operations (`adapters/store/bulk.ts`): every record read from the valid-path log, a chunk
+ * made invalid by one entry of it (one fsync), its content deleted with many unlinks in flight. The
+ * rule is the store's own: the record goes first, the content after.
  */
 import { openStoreBulk } from '../store/bulk.ts';
 import type { Store, ValidPathInfo } from '../store/store.ts';
@@ -23,23 +22,14 @@ function toPathRecord(info: ValidPathInfo): PathRecord {
 /** The collection's view of the file store at `stateDir`; pins come through the store port. */
 export function createFileStoreGc(store: Store, stateDir: string): GcStore {
   const bulk = openStoreBulk(store.storeDir, stateDir);
-  let seen = new Set<string>();
-
   return {
     storeDir: store.storeDir,
-    async scan() {
-      const names = await bulk.recordNames();
-      seen = new Set(names);
-      return bulk.readRecords(names, toPathRecord);
-    },
-    async scanNew() {
-      const fresh = await bulk.recordNames(seen);
-      for (const name of fresh) seen.add(name);
-      return bulk.readRecords(fresh, toPathRecord);
-    },
+    scan: () => bulk.scan(toPathRecord),
+    scanNew: () => bulk.scanNew(toPathRecord),
     pinned: async () => (await store.roots()).map((root) => root.path),
     isValid: (path) => bulk.isValid(path),
     unregister: (paths) => bulk.unregister(paths),
     deleteContent: (paths) => bulk.deleteContent(paths),
+    compact: () => bulk.compact(),
   };
 }

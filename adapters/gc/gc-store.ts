@@ -30,15 +30,17 @@ export interface GcStore {
   /** True when `path` is valid now. */
   isValid(path: string): Promise<boolean>;
   /**
-   * Makes `paths` invalid, durably so before it resolves: afterwards no reader finds them, though
-   * their content may still be on disk. A path goes only once every path listed before it that
-   * refers to it has gone (others may go together), so at any instant, a crash included, every
-   * path still registered has its references registered.
+   * Makes `paths` invalid, all at once and durably so before it resolves: afterwards no reader
+   * finds them, though their content may still be on disk. A path that a path registered since the
+   * last `scan`/`scanNew` refers to stays valid, with what it refers to among `paths`, so every
+   * path still registered has its references registered. Returns the paths made invalid.
    */
-  unregister(paths: readonly PathRecord[]): Promise<void>;
+  unregister(paths: readonly PathRecord[]): Promise<PathRecord[]>;
   /**
    * Deletes the content (tree, compressed NAR) of paths that are no longer valid; skips any that is
    * valid; idempotent, so it also finishes what a crash interrupted.
    */
   deleteContent(paths: readonly Pick<PathRecord, 'path' | 'fileHash'>[]): Promise<void>;
+  /** Reclaims the room the records of removed paths took, when that is worth it. */
+  compact(): Promise<void>;
 }

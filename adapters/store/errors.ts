@@ -23,6 +23,10 @@ export type StoreErrorCode =
   | 'TALLY_STORE_BAD_COMPRESSION'
   /** A record of the store (a valid path, a GC root) that does not parse. */
   | 'TALLY_STORE_CORRUPT_RECORD'
+  /** The valid-path log is damaged before its end (not a write cut short by a crash). */
+  | 'TALLY_STORE_DAMAGED_LOG'
+  /** Another process has held the store's write lock for too long. */
+  | 'TALLY_STORE_LOCKED'
   /** An argument that is not acceptable: a log attempt below 1, a root name with a slash. */
   | 'TALLY_STORE_BAD_ARGUMENT';
 

@@ -1,33 +1,36 @@
 /**
  * The store on disk. Outputs live in the store directory; Tally's state lives under `stateDir`:
  *
- *   valid/<hashPart>.json     the record that makes a path valid (written last, atomically)
- *   nar/<fileHash>.nar.zst    compressed NARs, named as the binary cache's URLs name them
- *   nar-of/<hashPart>.nar.zst a hard link per path to its NAR, so identical NARs are kept once and
- *                             deleted with the last path that has them (by link count)
+ *   valid.log                 the valid-path log (`valid-log.ts`): the record of each valid path,
+ *                             with its compressed NAR inside when that is small (≤ 64 KiB)
+ *   valid.lock                the lock writers of the log hold (`store-lock.ts`)
+ *   nar/<fileHash>.nar.zst    larger compressed NARs, named as the binary cache's URLs name them,
+ *                             kept once for identical paths and deleted with the last of them
  *   logs/, roots/, tmp/       build logs, GC roots, temporary files
  *
  * An import unpacks into a temporary directory inside the store directory and compresses into
- * tmp/; only when the NAR has matched its hash are the tree and the NAR renamed into place and the
- * record written. A crash before the record leaves only temporaries (removed on the next open) or
- * an unregistered tree (replaced by the next import), never a valid path with partial content.
- * Power loss: the compressed NAR and the record are fsynced; unpacked trees are not (`tally store
- * verify` finds any damage).
+ * tmp/; only when the NAR has matched its hash are the tree and the NAR moved into place and the
+ * record appended, those last steps under the store's lock (so a collection, which deletes under
+ * it, never sees half of them). A crash before the record leaves only temporaries (removed on the
+ * next open) or an unregistered tree (replaced by the next import), never a valid path with partial
+ * content. Power loss: the compressed NAR and the log are fsynced; unpacked trees are not (`tally
+ * store verify` finds any damage). A store of the earlier layout (a record file per path) is moved
+ * into the log when opened.
  */
 
-import { createReadStream } from 'node:fs';
-import { link, lstat, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream, readFileSync } from 'node:fs';
+import { lstat, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createNarParser } from '../../domain/derivation/index.ts';
 import { isAlive, syncDirectory, tempName } from './atomic.ts';
 import { type CompressedTemp, createCompressedTemp, openSized } from './compressed-nar.ts';
 import { StoreError, translateFsError } from './errors.ts';
-import { fileStoreLayout } from './layout.ts';
+import { fileStoreLayout, inlineNarLimit } from './layout.ts';
 import { createLogs } from './logs.ts';
 import { dumpPath } from './nar-fs.ts';
 import { createNarRestorer } from './nar-restore.ts';
-import { createRecords } from './records.ts';
+import { migrateRecordFiles } from './records.ts';
 import { removeTree } from './remove-tree.ts';
 import { createRoots } from './roots.ts';
 import type { ExpectedPathInfo, NarSource, PathMetadata, Store, ValidPathInfo } from './store.ts';
@@ -39,6 +42,8 @@ import {
   isNix32Sha256,
   normaliseNarHash,
 } from './store-paths.ts';
+import { openValidLog } from './valid-log.ts';
+import { encodeAdd, encodeRemove } from './valid-log-format.ts';
 import { createZstdEncoder, decompressZstd } from './zstd.ts';
 
 /** Where a file store keeps things. */
@@ -74,11 +79,12 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
   await removeLeftovers(dirs.tmp, '');
   await removeLeftovers(storeDir, treeTempPrefix);
 
-  const records = createRecords(dirs.valid, dirs.tmp);
+  const log = await openValidLog(layout.validLog, layout.lock, dirs.tmp);
+  await migrateRecordFiles(layout.legacy.valid, layout.legacy.narOf, log);
   const logs = createLogs(dirs.logs, dirs.tmp, storeDir);
   const roots = createRoots(dirs.roots, dirs.tmp, now);
   const check = (path: string) => checkStorePath(storeDir, path);
-  const { narFile, narOf } = layout;
+  const { narFile } = layout;
 
   // Two imports of one path in this process take turns; the second finds it valid.
   const busy = new Map<string, Promise<unknown>>();
@@ -91,20 +97,22 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
     return next;
   }
 
+  /** The log's entry of `checked`, if that very path (not another name with its hash) is valid. */
+  function entryOf(checked: CheckedPath) {
+    log.refresh();
+    const entry = log.lookup(checked.hashPart);
+    return entry?.baseName === checked.baseName ? entry : undefined;
+  }
+
   async function info(path: string): Promise<ValidPathInfo | undefined> {
-    const checked = check(path);
-    const record = await records.read(checked.hashPart);
-    return record?.path === path ? record : undefined;
+    const entry = entryOf(check(path));
+    return entry && log.record(entry);
   }
 
   /** The sorted, checked references; every one valid or the path itself. */
-  async function checkReferences(self: CheckedPath, references: readonly string[] = []): Promise<string[]> {
+  function checkReferences(self: CheckedPath, references: readonly string[] = []): string[] {
     const sorted = [...new Set(references)].sort();
-    const missing: string[] = [];
-    for (const reference of sorted) {
-      check(reference);
-      if (reference !== self.path && !(await info(reference))) missing.push(reference);
-    }
+    const missing = sorted.filter((reference) => reference !== self.path && !entryOf(check(reference)));
     if (missing.length > 0) {
       throw new StoreError(
         'TALLY_STORE_MISSING_REFERENCE',
@@ -123,7 +131,10 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
     return checked;
   }
 
-  /** Moves the finished pieces into place and writes the record, the step that makes the path valid. */
+  /**
+   * Moves the finished pieces into place and appends the record, the step that makes the path
+   * valid; under the store's lock, and not at all if another process made the path valid first.
+   */
   async function publish(
     checked: CheckedPath,
     compressed: CompressedTemp,
@@ -133,21 +144,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
     tree?: string,
   ): Promise<ValidPathInfo> {
     const file = await compressed.finish();
-    const target = narFile(file.fileHash);
-    const exists = await stat(target).then(
-      () => true,
-      () => false,
-    );
-    if (exists) await compressed.discard();
-    else await rename(compressed.temp, target);
-    await rm(narOf(checked.hashPart), { force: true });
-    await link(target, narOf(checked.hashPart));
-    if (tree !== undefined) {
-      // A tree without a record is what a crash left: invalid, and replaced.
-      if (await lstat(checked.path).catch(() => undefined)) await removeTree(checked.path);
-      await rename(tree, checked.path);
-      await syncDirectory(storeDir);
-    }
+    const inline = file.fileSize <= inlineNarLimit ? readFileSync(compressed.temp) : undefined;
     const record: ValidPathInfo = {
       path: checked.path,
       ...nar,
@@ -158,8 +155,27 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       file: { compression: 'zstd', ...file },
       registeredAt: now(),
     };
-    await records.write(checked.hashPart, record);
-    return record;
+    const published = await log.locked(async () => {
+      const existing = entryOf(checked);
+      if (existing) return log.record(existing);
+      if (inline === undefined) {
+        const target = narFile(file.fileHash);
+        if (await stat(target).catch(() => undefined)) await compressed.discard();
+        else await rename(compressed.temp, target);
+      }
+      if (tree !== undefined) {
+        // A tree without a record is what a crash left: invalid, and replaced.
+        if (await lstat(checked.path).catch(() => undefined)) await removeTree(checked.path);
+        await rename(tree, checked.path);
+        await syncDirectory(storeDir);
+      }
+      const fileHash = file.fileHash.replace(/^sha256:/, '');
+      await log.append(encodeAdd(checked.baseName, fileHash, JSON.stringify(record), inline));
+      return record;
+    });
+    await compressed.discard();
+    if (tree !== undefined && published !== record) await removeTree(tree);
+    return published;
   }
 
   async function addFromDirectory(metadata: PathMetadata): Promise<ValidPathInfo> {
@@ -248,47 +264,59 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
 
   async function remove(path: string): Promise<void> {
     const checked = check(path);
-    await serialised(checked.hashPart, async () => {
-      const record = await info(path);
-      await rm(records.file(checked.hashPart), { force: true });
-      await syncDirectory(dirs.valid);
-      await removeTree(checked.path);
-      await rm(narOf(checked.hashPart), { force: true });
-      if (record) {
-        const shared = narFile(record.file.fileHash);
-        const links = await stat(shared).then(
-          (s) => s.nlink,
-          () => 0,
-        );
-        if (links === 1) await unlink(shared);
-      }
-    });
+    await serialised(checked.hashPart, () =>
+      log.locked(async () => {
+        const entry = entryOf(checked);
+        if (entry) await log.append(encodeRemove([checked.hashPart]));
+        await removeTree(checked.path);
+        if (entry && entry.narLength === 0 && log.fileHashUsers(entry.fileHash) === 0) {
+          await unlink(narFile(entry.fileHash)).catch(() => undefined);
+        }
+      }),
+    );
+  }
+
+  /** The compressed NAR of a valid entry, from the log or from its own file. */
+  async function openCompressed(entry: ReturnType<typeof entryOf> & object) {
+    if (entry.narLength > 0) {
+      const bytes = log.inlineNar(entry);
+      return { size: bytes.length, stream: Readable.from([bytes]) };
+    }
+    return openSized(narFile(entry.fileHash));
   }
 
   return {
     storeDir,
-    has: async (path) => (await info(path)) !== undefined,
+    has: async (path) => entryOf(check(path)) !== undefined,
     info,
     async infoByHashPart(hashPart) {
-      return isHashPart(hashPart) ? records.read(hashPart) : undefined;
+      if (!isHashPart(hashPart)) return undefined;
+      log.refresh();
+      const entry = log.lookup(hashPart);
+      return entry && log.record(entry);
     },
     addFromDirectory,
     importNar,
     async narStream(path, streamOptions = {}) {
-      const record = await info(path);
-      if (!record) throw new StoreError('TALLY_STORE_NOT_FOUND', `${path} is not valid in the store`);
-      if (!streamOptions.compressed) return { size: record.narSize, stream: Readable.from(dumpPath(path)) };
-      const opened = await openSized(narOf(check(path).hashPart));
+      const entry = entryOf(check(path));
+      if (!entry) throw new StoreError('TALLY_STORE_NOT_FOUND', `${path} is not valid in the store`);
+      if (!streamOptions.compressed) {
+        return { size: log.record(entry).narSize, stream: Readable.from(dumpPath(path)) };
+      }
+      const opened = await openCompressed(entry);
       if (!opened) throw new StoreError('TALLY_STORE_NOT_FOUND', `the compressed NAR of ${path} is missing`);
       return opened;
     },
-    compressedNar: async (fileHash) => (isNix32Sha256(fileHash) ? openSized(narFile(fileHash)) : undefined),
+    async compressedNar(fileHash) {
+      if (!isNix32Sha256(fileHash)) return undefined;
+      log.refresh();
+      const entry = log.byFileHash(fileHash);
+      return entry && openCompressed(entry);
+    },
     remove,
     async *list() {
-      for await (const hashPart of records.hashParts()) {
-        const record = await records.read(hashPart);
-        if (record) yield record;
-      }
+      log.refresh();
+      for (const entry of log.entries()) yield log.record(entry);
     },
     writeLog: logs.write,
     openLog: logs.open,

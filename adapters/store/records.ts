@@ -1,13 +1,15 @@
 /**
- * The records of valid paths: one JSON file per path, `<state>/valid/<hashPart>.json`, written
- * atomically and last, so its presence is what makes a path valid. A record that does not parse is
- * reported, never taken for a valid path.
+ * The record of a valid path (what the valid-path log keeps of it), checked as it is read: a record
+ * that does not parse is reported, never taken for a valid path. And the move of the records of an
+ * older store layout into the log.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
+import { readFileSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { StoreError } from './errors.ts';
 import type { ValidPathInfo } from './store.ts';
+import type { ValidLog } from './valid-log.ts';
+import { encodeAdd } from './valid-log-format.ts';
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
@@ -44,31 +46,41 @@ export function parseRecord(text: string, file: string): ValidPathInfo {
   }
 }
 
-/** Reads and writes the records under `dir`, with temporary files in `tmpDir`. */
-export function createRecords(dir: string, tmpDir: string) {
-  const fileOf = (hashPart: string) => join(dir, `${hashPart}.json`);
-
-  async function read(hashPart: string): Promise<ValidPathInfo | undefined> {
-    let text: string;
-    try {
-      text = await readFile(fileOf(hashPart), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+/**
+ * Moves the records of a store written by an earlier version of Tally (one JSON file per path in
+ * `<state>/valid/`, a hard link per path in `<state>/nar-of/`) into the valid-path log, then deletes
+ * them. Their NARs stay where they are, as files of their own. Safe to run again after a crash: a
+ * path already in the log is not added twice, and the old files go only once the log has them all.
+ */
+export async function migrateRecordFiles(validDir: string, narOfDir: string, log: ValidLog): Promise<number> {
+  const names = await readdir(validDir).catch((error) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (names === undefined) return 0;
+  let moved = 0;
+  await log.locked(async () => {
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      const file = join(validDir, name);
+      const record = parseRecord(readFileSync(file, 'utf8'), file);
+      const baseName = basename(record.path);
+      if (log.lookup(baseName.slice(0, 32))) continue;
+      const entry = encodeAdd(baseName, record.file.fileHash.replace(/^sha256:/, ''), JSON.stringify(record));
+      batch.push(entry);
+      batchBytes += entry.length;
+      moved++;
+      if (batchBytes > 8 * 1024 * 1024) {
+        await log.append(Buffer.concat(batch));
+        batch = [];
+        batchBytes = 0;
+      }
     }
-    return parseRecord(text, fileOf(hashPart));
-  }
-
-  return {
-    file: fileOf,
-    read,
-    write: (hashPart: string, info: ValidPathInfo) =>
-      writeFileAtomic(fileOf(hashPart), `${JSON.stringify(info)}\n`, tmpDir),
-    /** Hash parts of every record, in directory order. */
-    async *hashParts(): AsyncGenerator<string> {
-      for (const name of await readdir(dir)) if (name.endsWith('.json')) yield name.slice(0, -5);
-    },
-  };
+    if (batch.length > 0) await log.append(Buffer.concat(batch));
+  });
+  await rm(narOfDir, { recursive: true, force: true });
+  await rm(validDir, { recursive: true, force: true });
+  return moved;
 }
-
-export type Records = ReturnType<typeof createRecords>;

@@ -3,12 +3,13 @@
  * (see `adapters/store/file-store.ts`) rather than through `addFromDirectory`, which fsyncs twice
  * per path: building 100,000 paths through the port would take minutes of fsyncs that the GC bench
  * and the crash test do not measure. Every record is honest — the real NAR hash and size of the
- * path's content, a real zstd file under its file hash, the `nar-of` hard link — so `verifyStore`
- * passes on the result. Nothing is fsynced: it is a fixture, rebuilt whenever needed.
+ * path's content, its real zstd-compressed NAR in the valid-path log — so `verifyStore` passes on
+ * the result. Nothing is fsynced: it is a fixture, rebuilt whenever needed.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeAdd, logHeader } from '../../../adapters/store/valid-log-format.ts';
 import { createZstdEncoder } from '../../../adapters/store/zstd.ts';
 import { createNarSerializer, printNarHash, toNix32 } from '../../../domain/derivation/index.ts';
 
@@ -51,8 +52,9 @@ export async function writeSyntheticStore(
   paths: readonly SyntheticPath[],
   onProgress: (done: number) => void = () => undefined,
 ): Promise<string[]> {
-  for (const dir of ['valid', 'nar', 'nar-of', 'logs', 'roots', 'tmp'])
-    mkdirSync(join(stateDir, dir), { recursive: true });
+  for (const dir of ['nar', 'logs', 'roots', 'tmp']) mkdirSync(join(stateDir, dir), { recursive: true });
+  const log = openSync(join(stateDir, 'valid.log'), 'wx');
+  writeSync(log, logHeader());
   mkdirSync(storeDir, { recursive: true });
   const names = paths.map((_, index) => syntheticPath(storeDir, index));
   const encoder = await createZstdEncoder();
@@ -64,10 +66,6 @@ export async function writeSyntheticStore(
     const nar = narOfFile(contents);
     const compressed = Buffer.concat([...encoder.push(nar), encoder.end()]);
     const fileHash = sha256(compressed);
-    const hashPart = path.slice(storeDir.length + 1, storeDir.length + 33);
-    const narFile = join(stateDir, 'nar', `${fileHash.slice('sha256:'.length)}.nar.zst`);
-    writeFileSync(narFile, compressed);
-    linkSync(narFile, join(stateDir, 'nar-of', `${hashPart}.nar.zst`));
     writeFileSync(path, contents);
     chmodSync(path, 0o444);
     utimesSync(path, 1, 1);
@@ -80,8 +78,10 @@ export async function writeSyntheticStore(
       file: { compression: 'zstd', fileHash, fileSize: compressed.length },
       registeredAt: spec.registeredAt,
     };
-    writeFileSync(join(stateDir, 'valid', `${hashPart}.json`), `${JSON.stringify(record)}\n`);
+    const baseName = path.slice(storeDir.length + 1);
+    writeSync(log, encodeAdd(baseName, fileHash.slice('sha256:'.length), JSON.stringify(record), compressed));
     if ((index + 1) % 5000 === 0) onProgress(index + 1);
   }
+  closeSync(log);
   return names;
 }

@@ -27,7 +27,7 @@ const announcing: GcStore = {
   ...gcStore,
   async unregister(paths) {
     process.stdout.write('unregistering\n');
-    await gcStore.unregister(paths);
+    return gcStore.unregister(paths);
   },
   async deleteContent(paths) {
     process.stdout.write('deleting\n');

@@ -25,7 +25,8 @@ async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
 /** Everything under the state and store directories except the valid paths' own files. */
 async function leftovers(fixture: StoreFixture): Promise<string[]> {
   const found: string[] = [];
-  for (const dir of ['tmp', 'nar', 'nar-of', 'valid']) {
+  for await (const info of fixture.store.list()) found.push(`valid ${info.path}`);
+  for (const dir of ['tmp', 'nar']) {
     for (const name of await readdir(join(fixture.stateDir, dir))) found.push(`${dir}/${name}`);
   }
   for (const name of await readdir(fixture.storeDir)) found.push(`store/${name}`);
