@@ -1,54 +1,145 @@
 /**
- * Projection snapshots as one JSON file per projection in `<data>/projections/`. Each save writes a
- * temporary file, syncs it and renames it over the old one, so a crash leaves either snapshot whole.
- * An unreadable file is treated as no snapshot: the projection is rebuilt from the events.
+ * Projection snapshots as one file per projection in `<data>/projections/`: `<name>.jsonl`, a header
+ * line, the state's records (`snapshot-records.ts`) and a trailer line that counts them. Each save
+ * writes a temporary file, syncs it and renames it over the old one, so a crash leaves either snapshot
+ * whole; a file without its trailer, or any unreadable file, is treated as no snapshot: the projection
+ * is rebuilt from the events.
+ *
+ * Loading and saving run a record at a time with the thread free in between: a server answers requests
+ * (and folds events) while a snapshot of hundreds of megabytes is read or written.
+ *
+ * The earlier format, one JSON text per projection in `<name>.json`, is still read when no `.jsonl`
+ * file exists, and removed once the projection's next snapshot is saved.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Snapshot, SnapshotStore } from '../../projections/runtime/snapshot-store.ts';
+import { readLines } from './read-lines.ts';
+import { createStateDecoder, encodeStateRecords } from './snapshot-records.ts';
 
 const safeName = /^[A-Za-z0-9_-]+$/;
+const format = 'tally-projection-snapshot';
+const formatVersion = 1;
+/** How much text is gathered before one write: few system calls, a bounded buffer. */
+const writeChunk = 1024 * 1024;
+/** How much is read at once: each chunk's records are decoded before the thread is given back. */
+const readChunk = 1024 * 1024;
+
+interface Header {
+  readonly format: typeof format;
+  readonly formatVersion: number;
+  readonly projection: string;
+  readonly version: number;
+  readonly position: number;
+}
 
 export function createFileSnapshotStore(directory: string, logger: Logger): SnapshotStore {
-  const pathOf = (projection: string) => {
+  const pathOf = (projection: string, extension: 'jsonl' | 'json') => {
     if (!safeName.test(projection))
       throw new Error(`projection name ${JSON.stringify(projection)} is not a safe file name`);
-    return join(directory, `${projection}.json`);
+    return join(directory, `${projection}.${extension}`);
+  };
+  const unreadable = (projection: string, error: unknown) => {
+    logger.warn(
+      { projection, err: error },
+      'ignoring an unreadable projection snapshot: rebuilding from the events',
+    );
+    return undefined;
   };
   return {
     async load(projection) {
-      let text: string;
+      const path = pathOf(projection, 'jsonl');
+      const lines = readLines(createReadStream(path, { highWaterMark: readChunk }));
       try {
-        text = await readFile(pathOf(projection), 'utf8');
-      } catch {
-        return undefined;
-      }
-      try {
-        const snapshot = JSON.parse(text) as Snapshot;
-        if (snapshot.projection !== projection || typeof snapshot.position !== 'number')
-          throw new Error('wrong shape');
-        return snapshot;
+        const first = await lines.next();
+        if (first.done) throw new Error('an empty snapshot file');
+        return await readRecords(projection, first.value, lines);
       } catch (error) {
-        logger.warn(
-          { projection, err: error },
-          'ignoring an unreadable projection snapshot: rebuilding from the events',
-        );
-        return undefined;
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return loadEarlierFormat(projection);
+        return unreadable(projection, error);
+      } finally {
+        await lines.return(undefined);
       }
     },
     async save(snapshot) {
       await mkdir(directory, { recursive: true });
-      const target = pathOf(snapshot.projection);
+      const target = pathOf(snapshot.projection, 'jsonl');
       const temporary = `${target}.${process.pid}.tmp`;
       const file = await open(temporary, 'w');
       try {
-        await file.writeFile(JSON.stringify(snapshot));
+        const header: Header = {
+          format,
+          formatVersion,
+          projection: snapshot.projection,
+          version: snapshot.version,
+          position: snapshot.position,
+        };
+        let pending = `${JSON.stringify(header)}\n`;
+        let records = 0;
+        for (const record of encodeStateRecords(snapshot.state)) {
+          pending += `${record}\n`;
+          records += 1;
+          if (pending.length >= writeChunk) {
+            await file.write(pending);
+            pending = '';
+          }
+        }
+        await file.write(`${pending}${JSON.stringify({ records })}\n`);
         await file.sync();
       } finally {
         await file.close();
       }
       await rename(temporary, target);
+      await rm(pathOf(snapshot.projection, 'json'), { force: true });
     },
   };
+
+  async function readRecords(
+    projection: string,
+    headerLine: string,
+    lines: AsyncGenerator<string>,
+  ): Promise<Snapshot> {
+    const header = JSON.parse(headerLine) as Partial<Header>;
+    if (header.format !== format || header.formatVersion !== formatVersion)
+      throw new Error(`not a snapshot of format ${format} ${formatVersion}`);
+    if (header.projection !== projection || typeof header.position !== 'number')
+      throw new Error('wrong header');
+    const decoder = createStateDecoder();
+    let records = 0;
+    for await (const line of lines) {
+      if (line.startsWith('{')) {
+        const trailer = JSON.parse(line) as { records?: unknown };
+        if (trailer.records !== records) throw new Error('the trailer counts other records');
+        return {
+          projection,
+          version: header.version as number,
+          position: header.position,
+          state: decoder.result(),
+        };
+      }
+      decoder.push(line);
+      records += 1;
+    }
+    throw new Error('the snapshot ends before its trailer (cut short)');
+  }
+
+  /** A snapshot written as one JSON text by earlier versions. */
+  async function loadEarlierFormat(projection: string): Promise<Snapshot | undefined> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(pathOf(projection, 'json'));
+    } catch {
+      return undefined;
+    }
+    try {
+      const snapshot = JSON.parse(bytes.toString('utf8')) as Snapshot;
+      if (snapshot.projection !== projection || typeof snapshot.position !== 'number')
+        throw new Error('wrong shape');
+      return snapshot;
+    } catch (error) {
+      return unreadable(projection, error);
+    }
+  }
 }

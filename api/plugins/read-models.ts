@@ -1,9 +1,10 @@
 /**
  * The read models as routes see them: `fastify.readModel(projection, at)` answers a projection's state
- * and the position it stands at — the runner's live state (never waiting on it: a read answers with
- * the position the runner has reached), or, with `at`, the state as of that position (time travel),
- * replayed with a bound by `read-models/time-travel.ts`. An `at` beyond the last event is refused, so
- * nobody can ask the server to wait for the future.
+ * and the position it stands at — the runner's live state (never waiting for it to catch up: a read
+ * answers with the position the projection has reached; only a snapshot still loading after a restart
+ * is waited for), or, with `at`, the state as of that position (time travel), replayed with a bound by
+ * `read-models/time-travel.ts`. An `at` beyond the last event is refused, so nobody can ask the server
+ * to wait for the future.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -32,11 +33,14 @@ async function readModels(fastify: FastifyInstance, options: TimeTravelOptions):
     return -1;
   }
 
-  function live<S>(projection: AnyProjection<TallyEvent>): ReadModelState<S> | undefined {
+  async function live<S>(projection: AnyProjection<TallyEvent>): Promise<ReadModelState<S> | undefined> {
     const runner = fastify.projections;
     if (!runner) return undefined;
     try {
-      return { state: runner.state<S>(projection.name), position: runner.position() };
+      // Right after a restart a projection's snapshot may still be loading: wait for it rather than
+      // answer from an empty state.
+      await runner.loaded(projection.name);
+      return { state: runner.state<S>(projection.name), position: runner.positionOf(projection.name) };
     } catch {
       // The runner does not keep this projection: answer from a replay instead.
       return undefined;
@@ -45,7 +49,7 @@ async function readModels(fastify: FastifyInstance, options: TimeTravelOptions):
 
   const readModel: ReadModel = async <S>(projection: AnyProjection<TallyEvent>, at?: number) => {
     if (at === undefined) {
-      const current = live<S>(projection);
+      const current = await live<S>(projection);
       if (current) return current;
       return timeTravel.stateAt<S>(projection, await head());
     }

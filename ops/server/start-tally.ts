@@ -112,8 +112,12 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     const eventstoreUrl = await startEventStore(options, stops, fail);
     const eventStore = await connectEventStore(eventstoreUrl);
     stops.push(() => eventStore.close());
-    const projections = await startProjections(dataDir, eventStore, logger);
+    const projections = createProjections(dataDir, eventStore, logger);
     stops.push(() => projections.stop());
+    // The API listens while the snapshots load (a read waits for its own projection only); the farm's
+    // processes start once every projection is loaded and following.
+    const projectionsStarted = projections.start();
+    projectionsStarted.catch(() => undefined);
     const farmKey = await loadOrCreateFarmKey(dataDir);
     const tokens = openTokenStore(dataDir);
     const firstToken = await tokens.createFirstToken('admin');
@@ -122,7 +126,10 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     const store = await openFileStore({ storeDir, stateDir });
     const gc = startGarbageCollection(options, store, storeDir, stateDir, eventStore);
     stops.push(() => gc.stop());
-    const pipeline = await startPipeline(options, eventStore, projections, store, stops);
+    let pipelineStarted: (pipeline: Pipeline) => void = () => undefined;
+    const pipelineReady = new Promise<Pipeline>((resolve) => {
+      pipelineStarted = resolve;
+    });
     const app = await buildTheApp(
       options,
       eventStore,
@@ -130,10 +137,13 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
       tokens,
       farmKey.secretKey,
       store,
-      pipeline,
+      pipelineReady,
     );
     stops.push(() => app.close());
     await app.listen({ host: options.host, port: options.port });
+    await projectionsStarted;
+    const pipeline = await startPipeline(options, eventStore, projections, store, stops);
+    pipelineStarted(pipeline);
     const demo = options.demo ? await startDemo(options, eventStore, pipeline) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
@@ -263,20 +273,18 @@ async function startDemo(
   return repository;
 }
 
-async function startProjections(
+function createProjections(
   dataDir: string,
   eventStore: EventStore,
   logger: Logger,
-): Promise<ProjectionRunner<TallyEvent>> {
-  const runner = createProjectionRunner<TallyEvent>({
+): ProjectionRunner<TallyEvent> {
+  return createProjectionRunner<TallyEvent>({
     source: eventStore,
     projections: allProjections,
     decode: decodeRecorded,
     snapshots: createFileSnapshotStore(join(dataDir, 'projections'), logger),
     logger: logger.child({ component: 'projections' }),
   });
-  await runner.start();
-  return runner;
 }
 
 async function buildTheApp(
@@ -286,7 +294,7 @@ async function buildTheApp(
   tokens: ReturnType<typeof openTokenStore>,
   secretKey: Awaited<ReturnType<typeof loadOrCreateFarmKey>>['secretKey'],
   store: Store,
-  pipeline: Pipeline,
+  pipeline: Promise<Pipeline>,
 ): Promise<TallyApp> {
   const app = await buildApp({
     dataDir: options.dataDir,
@@ -298,7 +306,12 @@ async function buildTheApp(
     authExemptPrefixes: ['/cache/', '/api/hooks/'],
     logs: store,
   });
-  await app.register(hookRoutes, { poller: pipeline.poller, secrets: openHookSecrets(options.dataDir) });
+  // A webhook that arrives while the projections load is polled once the poller runs.
+  const poller = {
+    pollNow: (spec: string, trigger?: Parameters<Poller['pollNow']>[1]) =>
+      pipeline.then(({ poller }) => poller.pollNow(spec, trigger)),
+  };
+  await app.register(hookRoutes, { poller, secrets: openHookSecrets(options.dataDir) });
   await app.register(evaluationLogRoutes, { dataDir: options.dataDir });
   await app.register(cacheRoutes, {
     prefix: '/cache',

@@ -44,10 +44,21 @@ export interface ProjectionLag {
 }
 
 export interface ProjectionRunner<E extends { readonly type: string } = { readonly type: string }> {
-  /** Loads snapshots and starts following; resolves once the subscription is confirmed. */
+  /**
+   * Loads snapshots, one projection after another in the order given, and starts following; resolves
+   * once the subscription is confirmed. Each projection can be read as soon as its own snapshot is in
+   * (`loaded`), before the others are.
+   */
   start(): Promise<void>;
-  /** A projection's current state. */
+  /**
+   * Resolves once the projection's snapshot is loaded (at once before `start`, or when it has none):
+   * from then on `state` and `positionOf` answer for it.
+   */
+  loaded(name: string): Promise<void>;
+  /** A projection's current state; throws `TALLY_PROJECTIONS_LOADING` while its snapshot is loading. */
   state<S>(name: string): S;
+  /** The position of the last event a projection's current state includes (its own checkpoint). */
+  positionOf(name: string): number;
   /** The position every projection has reached. */
   position(): number;
   /** Resolves once every projection has folded in the event at `position` (read-your-writes). */
@@ -87,6 +98,16 @@ export function createProjectionRunner<E extends { readonly type: string }>(
   let saving: Promise<void> = Promise.resolve();
   let quiet: NodeJS.Timeout | undefined;
   let stopping = false;
+  let starting: Promise<void> | undefined;
+  let restoring: Promise<void> | undefined;
+  /** The snapshot loads still under way, by projection; empty once every one is in. */
+  const loading = new Map<string, Promise<void>>();
+
+  function slotNamed(name: string): ProjectionSlot {
+    const slot = slots.find((candidate) => candidate.projection.name === name);
+    if (!slot) throw new Error(`no projection named ${name}`);
+    return slot;
+  }
 
   /** The position every projection has reached; -1 (nothing folded) with no projections. */
   const position = () =>
@@ -222,16 +243,42 @@ export function createProjectionRunner<E extends { readonly type: string }>(
   }
 
   return {
-    async start() {
-      for (const slot of slots) await restore(slot);
-      const from = position();
-      logger.info({ from, projections: slots.length }, 'projections resuming');
-      await follow(from < 0 ? 'start' : from);
+    start() {
+      starting ??= (async () => {
+        // One after another: the first projections answer while the others load, and only one
+        // snapshot is being decoded at a time.
+        let previous = Promise.resolve();
+        for (const slot of slots) {
+          const name = slot.projection.name;
+          previous = previous.then(async () => {
+            await restore(slot);
+            loading.delete(name);
+          });
+          loading.set(name, previous);
+        }
+        restoring = previous;
+        await previous;
+        if (stopping) return;
+        const from = position();
+        logger.info({ from, projections: slots.length }, 'projections resuming');
+        await follow(from < 0 ? 'start' : from);
+      })();
+      return starting;
+    },
+    async loaded(name) {
+      slotNamed(name);
+      await loading.get(name);
     },
     state<S>(name: string): S {
-      const slot = slots.find((candidate) => candidate.projection.name === name);
-      if (!slot) throw new Error(`no projection named ${name}`);
+      const slot = slotNamed(name);
+      if (loading.has(name))
+        throw Object.assign(new Error(`projection ${name} is still loading its snapshot`), {
+          code: 'TALLY_PROJECTIONS_LOADING',
+        });
       return slot.state as S;
+    },
+    positionOf(name) {
+      return slotNamed(name).position;
     },
     position,
     waitFor(target, timeoutMs = 5000) {
@@ -276,6 +323,8 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     async stop() {
       stopping = true;
       clearTimeout(quiet);
+      // A stop in the middle of loading lets the load finish (it then does not follow).
+      await restoring?.catch(() => undefined);
       await subscription?.cancel();
       await following;
       await saveSnapshots();

@@ -1,6 +1,6 @@
 /**
  * Where projection snapshots are kept between runs: a port, so the runtime stays free of I/O. The file
- * adapter keeps one JSON file per projection in the data directory.
+ * adapter keeps one file of JSON records per projection in the data directory.
  */
 
 /** A projection's state as of a position in `$all`. */

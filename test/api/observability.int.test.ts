@@ -13,10 +13,12 @@ import { type ApiFixture, type Json, startApiFixture } from './api-fixture.ts';
 function laggingRunner(lag: ProjectionLag): ProjectionRunner {
   return {
     start: async () => undefined,
+    loaded: async () => undefined,
     state: () => {
       throw new Error('not used');
     },
     position: () => lag.appliedPosition,
+    positionOf: () => lag.appliedPosition,
     waitFor: async () => undefined,
     lag: async () => lag,
     onApplied: () => () => undefined,

@@ -73,10 +73,12 @@ test(
       assert.is(summary.skipped, 0);
       assert.ok(summary.projections >= 7 && summary.eventsPerSecond > 0, clean.stdout);
 
-      const file = join(dir.path, 'projections', 'workers.json');
-      const snapshot = JSON.parse(await readFile(file, 'utf8')) as { state: Record<string, unknown> };
-      snapshot.state.lastAt = 42;
-      await writeFile(file, JSON.stringify(snapshot));
+      // A small state is one record: `[3, state]` between the header and the trailer.
+      const file = join(dir.path, 'projections', 'workers.jsonl');
+      const [header, record, trailer] = (await readFile(file, 'utf8')).split('\n');
+      const [kind, state] = JSON.parse(record!) as [number, Record<string, unknown>];
+      assert.is(kind, 3, record);
+      await writeFile(file, [header, JSON.stringify([3, { ...state, lastAt: 42 }]), trailer, ''].join('\n'));
       const tampered = await tally(['replay', '--verify', '--data', dir.path]);
       assert.is(tampered.code, 1, tampered.stderr);
       assert.match(tampered.stdout, /^workers\s+DIFFERS/m);

@@ -12,18 +12,24 @@ import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { decodeRecorded } from '../../../adapters/eventstore/read-domain-event.ts';
 import { startLedger } from '../../../adapters/ledger/index.ts';
 import { createFileSnapshotStore } from '../../../adapters/projection-snapshots/file-snapshot-store.ts';
-import { buildApp } from '../../../api/app.ts';
 import { allProjections } from '../../../projections/catalogue.ts';
 import { replayProjections } from '../../../projections/runtime/replay.ts';
-import { createProjectionRunner, type ProjectionRunner } from '../../../projections/runtime/runner.ts';
+import { createProjectionRunner } from '../../../projections/runtime/runner.ts';
 import type { Baseline, BenchContext, BenchSuite } from '../harness/types.ts';
 import { measureLiveFeed } from './live-feed-latency.ts';
 import { loadFarm } from './load-farm.ts';
 import { type ReplayCommandResult, runReplayCommand } from './replay-command.ts';
+import { measureRestart } from './restart.ts';
 import { routeLatency } from './route-latency.ts';
 
 const quiet = pino({ level: 'silent' });
 const scale = Number(process.env.TALLY_BENCH_CORE_SCALE ?? '1');
+/**
+ * `TALLY_BENCH_CORE_ROWS=replay,restart,latency` (any of them; default all) runs only those rows; the
+ * farm is loaded, and its snapshots written, whatever is chosen.
+ */
+const wantedRows = process.env.TALLY_BENCH_CORE_ROWS?.split(',').filter(Boolean);
+const rowsWanted = (rows: 'replay' | 'restart' | 'latency') => !wantedRows || wantedRows.includes(rows);
 /** How long a runner may fold the whole farm through the client: at scale 1 (1,760,007 events) it took 14 minutes here. */
 const catchUpMs = 3_600_000;
 
@@ -51,23 +57,28 @@ export const coreSuite: BenchSuite = {
     }));
 
     // `tally replay` itself, while no server holds the directory: it reads the ledger's files directly.
-    bench.progress('running tally replay on the ledger files');
-    const replayed = await runReplayCommand(dir).catch((error: unknown) => error as Error);
+    let replayed: ReplayCommandResult | Error | undefined;
+    if (rowsWanted('replay')) {
+      bench.progress('running tally replay on the ledger files');
+      replayed = await runReplayCommand(dir).catch((error: unknown) => error as Error);
+    }
 
     const ledger = await startLedger({ directory: ledgerDir, port: 0, logger: quiet });
     bench.defer(() => ledger.close());
     const store = await connectEventStore(ledger.url);
     bench.defer(() => store.close());
-    const throughClient = await bench.baseline(
-      'replay through the gRPC client',
-      async () => {
-        const started = performance.now();
-        const result = await replayProjections(store, allProjections, decodeRecorded);
-        return { value: result.events / ((performance.now() - started) / 1000), unit: 'events/s' };
-      },
-      'replaying every projection through the gRPC client',
-    );
-    await recordReplay(bench, replayed, [throughClient]);
+    if (replayed) {
+      const throughClient = await bench.baseline(
+        'replay through the gRPC client',
+        async () => {
+          const started = performance.now();
+          const result = await replayProjections(store, allProjections, decodeRecorded);
+          return { value: result.events / ((performance.now() - started) / 1000), unit: 'events/s' };
+        },
+        'replaying every projection through the gRPC client',
+      );
+      await recordReplay(bench, replayed, [throughClient]);
+    }
 
     const snapshotDir = join(dir, 'projections');
     const first = createProjectionRunner({
@@ -81,41 +92,9 @@ export const coreSuite: BenchSuite = {
     await first.waitFor((await first.lag()).headPosition, catchUpMs);
     await first.stop();
 
-    let url = '';
-    let restarted: ProjectionRunner | undefined;
-    await bench.measure(
-      {
-        name: 'restart from snapshots until the API answers',
-        target: { comparison: 'at-most', value: 2000, unit: 'ms' },
-      },
-      async () => {
-        const started = performance.now();
-        const runner = createProjectionRunner({
-          source: store,
-          projections: allProjections,
-          decode: decodeRecorded,
-          snapshots: createFileSnapshotStore(snapshotDir, quiet),
-          logger: quiet,
-        });
-        await runner.start();
-        bench.defer(() => runner.stop());
-        restarted = runner;
-        const app = await buildApp({
-          eventStore: store,
-          projections: runner,
-          dataDir: dir,
-          logger: quiet,
-          processMetrics: false,
-        });
-        app.get('/bench/trivial', async () => ({ ok: true }));
-        bench.defer(() => app.close());
-        url = await app.listen({ host: '127.0.0.1', port: 0 });
-        const response = await fetch(`${url}/api/queue`);
-        if (!response.ok) throw new Error(`/api/queue answered ${response.status}`);
-        return { figure: { value: performance.now() - started, unit: 'ms' } };
-      },
-    );
-    if (!url || !restarted) return;
+    const restart = await measureRestart(bench, store, snapshotDir, dir);
+    if (!restart || !rowsWanted('latency')) return;
+    const { url, runner: restarted } = restart;
     // The latency rows measure reads, not a runner still folding the events after its snapshots.
     await restarted.waitFor((await restarted.lag()).headPosition, catchUpMs);
     const trivial = await routeLatency(url, '/bench/trivial');

@@ -238,6 +238,79 @@ test(
 );
 
 test(
+  'answers for a projection as soon as its own snapshot is loaded, while the next one still loads',
+  withTimeout(10_000, async ({ store }) => {
+    const appended = await store.append('toy-7', [added(4), added(6)], 'no_stream');
+    const saved = createMemorySnapshotStore();
+    const snapshots: SnapshotStore = { ...saved, save: (snapshot) => saved.save(snapshot) };
+    const firstRun = runner(store, saved);
+    await firstRun.start();
+    await firstRun.waitFor(appended.position);
+    await firstRun.stop();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The second projection's snapshot arrives only once the test lets it.
+    snapshots.load = async (name) => {
+      if (name === 'sum') await gate;
+      return saved.load(name);
+    };
+    const live = runner(store, snapshots);
+    const starting = live.start();
+    await live.loaded('counts');
+    assert.equal(live.state('counts'), { Added: 2 });
+    assert.is(live.positionOf('counts'), appended.position);
+    assert.throws(
+      () => live.state('sum'),
+      (error: { code?: string }) => error.code === 'TALLY_PROJECTIONS_LOADING',
+    );
+    assert.is(live.position(), -1, 'not every projection has reached any position yet');
+    let sumLoaded = false;
+    const waiting = live.loaded('sum').then(() => {
+      sumLoaded = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.not.ok(sumLoaded, 'a read of the loading projection waits');
+    release();
+    await waiting;
+    assert.equal(live.state('sum'), { total: 10, last: appended.position });
+    await starting;
+    const more = await store.append('toy-7', [added(1)], 1);
+    await live.waitFor(more.position);
+    assert.equal(live.state('sum'), { total: 11, last: more.position });
+    await live.stop();
+  }),
+);
+
+test(
+  'stops cleanly while snapshots are still loading, and does not follow afterwards',
+  withTimeout(10_000, async ({ store }) => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const memory = createMemorySnapshotStore();
+    const snapshots: SnapshotStore = {
+      load: async (name) => {
+        await gate;
+        return memory.load(name);
+      },
+      save: memory.save,
+    };
+    const live = runner(store, snapshots);
+    const starting = live.start();
+    const stopping = live.stop();
+    release();
+    await stopping;
+    await starting;
+    await store.append('toy-8', [added(3)], 'no_stream');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(live.state('sum'), { total: 0, last: -1 });
+  }),
+);
+
+test(
   'keeps snapshots in files that survive the process, and ignores a damaged one',
   withTimeout(10_000, async ({ store }) => {
     const dir = await tempDir();
@@ -249,8 +322,9 @@ test(
       await live.waitFor(appended.position);
       await live.stop();
       assert.equal((await files.load('sum'))?.state, { total: 5, last: appended.position });
-      const { writeFile } = await import('node:fs/promises');
-      await writeFile(`${dir.path}/sum.json`, '{"projection": "sum", "posi');
+      const { readFile, writeFile } = await import('node:fs/promises');
+      const saved = await readFile(`${dir.path}/sum.jsonl`, 'utf8');
+      await writeFile(`${dir.path}/sum.jsonl`, saved.slice(0, saved.length - 5));
       assert.is(await files.load('sum'), undefined);
     } finally {
       await dir.cleanup();
