@@ -34,11 +34,19 @@ export interface HandleOptions {
    * conflict makes the next try read it as usual. Saves a read per new build on large evaluations.
    */
   readonly believedNew?: boolean;
+  /**
+   * The caller holds the stream's state as of `revision` (it appended every event since it read
+   * it): the first decision is made on it without reading the stream; a conflict makes the next
+   * try read it as usual. Saves reading a long stream again for each of its own commands.
+   */
+  readonly known?: { readonly state: unknown; readonly revision: number };
 }
 
-export interface HandledCommand<E> {
+export interface HandledCommand<E, S = unknown> {
   /** The events appended; empty when the command was already satisfied. */
   readonly events: readonly E[];
+  /** The stream's state after them (what `known` takes for the next command). */
+  readonly state: S;
   /** The stream's revision afterwards, for `ETag`/`If-Match`; -1 for a stream that does not exist. */
   readonly revision: number;
   /** The `$all` position of the append, for read-your-writes; undefined when nothing was appended. */
@@ -52,11 +60,13 @@ export async function handleCommand<C, E extends TallyEvent, S>(
   command: C,
   context: CommandContext,
   options: HandleOptions = {},
-): Promise<HandledCommand<E>> {
+): Promise<HandledCommand<E, S>> {
   for (let attempt = 0; ; attempt++) {
     const history: E[] = [];
     let revision = -1;
-    if (!(attempt === 0 && options.believedNew)) {
+    const known = attempt === 0 ? options.known : undefined;
+    if (known) revision = known.revision;
+    else if (!(attempt === 0 && options.believedNew)) {
       for await (const recorded of store.readStream(streamId)) {
         history.push(readDomainEvent(recorded) as E);
         revision = recorded.revision;
@@ -76,8 +86,9 @@ export async function handleCommand<C, E extends TallyEvent, S>(
         );
       }
     }
-    const events = decider.decide(command, fold(decider, history));
-    if (events.length === 0) return { events, revision };
+    const state = known ? (known.state as S) : fold(decider, history);
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { events, state, revision };
     // The scope holds the revision decided on, so a decision made again on a newer state gets new ids.
     const envelopes = envelop(events, { ...context, scope: `${streamId}@${revision}` });
     const expected: ExpectedRevision = revision < 0 ? 'no_stream' : revision;
@@ -87,10 +98,15 @@ export async function handleCommand<C, E extends TallyEvent, S>(
         envelopes.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: { ...metadata } })),
         expected,
       );
-      return { events, revision: appended.nextRevision, position: appended.position };
+      return {
+        events,
+        state: events.reduce(decider.evolve, state),
+        revision: appended.nextRevision,
+        position: appended.position,
+      };
     } catch (error) {
       const conflict = isEventStoreError(error, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION');
-      const guessedWrong = conflict && attempt === 0 && options.believedNew === true;
+      const guessedWrong = conflict && attempt === 0 && (options.believedNew === true || known !== undefined);
       if (!conflict || (attempt >= (options.retriesOnConflict ?? 0) && !guessedWrong)) throw error;
     }
   }

@@ -33,22 +33,43 @@ export function logId(head: Uint8Array): string | undefined {
   return /^tally valid-path log 1 [0-9a-f]{16}\n$/.test(text) ? text.slice(logMagic.length, -1) : undefined;
 }
 
-/** An `A` entry as found in the log: where it is, not its record (read on demand). */
-export interface AddedEntry {
-  readonly kind: 'add';
+/**
+ * An `A` entry as found in the log: where it is, not its record (read on demand). A store keeps one
+ * per valid path in memory, so it holds only what cannot be derived, in strings of their own (not
+ * slices of the header line, which would keep the whole line alive).
+ */
+export class AddedEntry {
+  constructor(
+    readonly hashPart: string,
+    /** The path's name, after its hash part and dash. */
+    readonly name: string,
+    /** nix32 of the compressed NAR's SHA-256. */
+    readonly fileHash: string,
+    /** Offset of the entry's header line in the log. */
+    readonly offset: number,
+    readonly headerLength: number,
+    readonly jsonLength: number,
+    /** 0 when the NAR is a file of its own. */
+    readonly narLength: number,
+  ) {}
+
+  get kind(): 'add' {
+    return 'add';
+  }
   /** `<hash>-<name>` of the path. */
-  readonly baseName: string;
-  /** nix32 of the compressed NAR's SHA-256. */
-  readonly fileHash: string;
-  /** Offset of the entry's header line in the log. */
-  readonly offset: number;
+  get baseName(): string {
+    return `${this.hashPart}-${this.name}`;
+  }
+  get jsonOffset(): number {
+    return this.offset + this.headerLength;
+  }
+  get narOffset(): number {
+    return this.jsonOffset + this.jsonLength;
+  }
   /** Offset just past the entry. */
-  readonly end: number;
-  readonly jsonOffset: number;
-  readonly jsonLength: number;
-  readonly narOffset: number;
-  /** 0 when the NAR is a file of its own. */
-  readonly narLength: number;
+  get end(): number {
+    return this.narOffset + this.narLength;
+  }
 }
 
 export interface RemovedEntry {
@@ -105,7 +126,7 @@ export function parseEntry(bytes: Uint8Array, at: number, base: number): ParsedA
   const numbers = (texts: string[]) =>
     texts.every((text) => hexNumber.test(text)) ? texts.map((t) => Number.parseInt(t, 16)) : undefined;
 
-  if (fields[0] === 'A' && fields.length === 6) {
+  if (fields[0] === 'A' && fields.length === 6 && /^[0-9a-df-np-sv-z]{32}-./.test(fields[1]!)) {
     const parsed = numbers(fields.slice(3));
     if (!parsed) return { status: 'damaged', detail: `a bad header '${header}'` };
     const [jsonLength, narLength, checksum] = parsed as [number, number, number];
@@ -113,19 +134,21 @@ export function parseEntry(bytes: Uint8Array, at: number, base: number): ParsedA
     if (end > bytes.length) return { status: 'incomplete' };
     if (crc32(bytes.subarray(bodyStart, end)) !== checksum)
       return { status: 'damaged', detail: 'a checksum mismatch' };
+    // Fresh strings from the bytes: 'A <hash>-<name> <fileHash> …'.
+    const text = (from: number, length: number) =>
+      Buffer.from(bytes.buffer, bytes.byteOffset).toString('latin1', at + from, at + from + length);
+    const nameLength = fields[1]!.length - 33;
     return {
       status: 'entry',
-      entry: {
-        kind: 'add',
-        baseName: fields[1]!,
-        fileHash: fields[2]!,
-        offset: base + at,
-        end: base + end,
-        jsonOffset: base + bodyStart,
+      entry: new AddedEntry(
+        text(2, 32),
+        text(35, nameLength),
+        text(36 + nameLength, fields[2]!.length),
+        base + at,
+        bodyStart - at,
         jsonLength,
-        narOffset: base + bodyStart + jsonLength,
         narLength,
-      },
+      ),
     };
   }
   if (fields[0] === 'R' && fields.length === 3) {

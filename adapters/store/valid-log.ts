@@ -13,7 +13,7 @@
  * No file descriptor is kept between calls: every read checks that the file it opened is the one
  * its index describes.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { syncDirectory, tempName } from './atomic.ts';
@@ -77,10 +77,31 @@ export interface ValidLog {
   compact(): Promise<void>;
 }
 
-/** Creates the log file if there is none; then opens its index. */
-export async function openValidLog(file: string, lockFile: string, tmpDir: string): Promise<ValidLog> {
+const usersOf = (users: string | string[] | undefined): string[] =>
+  users === undefined ? [] : typeof users === 'string' ? [users] : users;
+
+// One index per log file in a process: the store and a collection's batch operations share it.
+const opened = new Map<string, Promise<ValidLog>>();
+
+/**
+ * The log at `file` (creating it if there is none), with its index; the same one for every caller
+ * in this process.
+ */
+export function openValidLog(file: string, lockFile: string, tmpDir: string): Promise<ValidLog> {
+  let log = opened.get(file);
+  // A log deleted since (its directory removed and made again) is a new store.
+  if (!log || !existsSync(file)) {
+    log = createValidLog(file, lockFile, tmpDir);
+    opened.set(file, log);
+    log.catch(() => opened.delete(file));
+  }
+  return log;
+}
+
+async function createValidLog(file: string, lockFile: string, tmpDir: string): Promise<ValidLog> {
   const index = new Map<string, AddedEntry>();
-  const fileHashes = new Map<string, string[]>();
+  // The valid paths with each compressed NAR: nearly always one, kept as a bare string.
+  const fileHashes = new Map<string, string | string[]>();
   let inode = -1;
   let id = '';
   let parsedEnd = 0;
@@ -92,9 +113,13 @@ export async function openValidLog(file: string, lockFile: string, tmpDir: strin
     if (!entry) return;
     index.delete(hashPart);
     liveBytes -= entry.end - entry.offset;
-    const users = fileHashes.get(entry.fileHash)?.filter((user) => user !== hashPart) ?? [];
-    if (users.length === 0) fileHashes.delete(entry.fileHash);
-    else fileHashes.set(entry.fileHash, users);
+    const before = fileHashes.get(entry.fileHash);
+    if (typeof before === 'string' || before === undefined) {
+      fileHashes.delete(entry.fileHash);
+      return;
+    }
+    const users = before.filter((user) => user !== hashPart);
+    fileHashes.set(entry.fileHash, users.length === 1 ? users[0]! : users);
   }
 
   function apply(entry: LogEntry): void {
@@ -102,11 +127,12 @@ export async function openValidLog(file: string, lockFile: string, tmpDir: strin
       for (const hashPart of entry.hashParts) forget(hashPart);
       return;
     }
-    const hashPart = entry.baseName.slice(0, 32);
+    const { hashPart, fileHash } = entry;
     forget(hashPart);
     index.set(hashPart, entry);
     liveBytes += entry.end - entry.offset;
-    fileHashes.set(entry.fileHash, [...(fileHashes.get(entry.fileHash) ?? []), hashPart]);
+    const users = fileHashes.get(fileHash);
+    fileHashes.set(fileHash, users === undefined ? hashPart : [...usersOf(users), hashPart]);
   }
 
   /** Throws when a complete entry follows the damage at `at` (real damage, not a cut-short write). */
@@ -206,7 +232,7 @@ export async function openValidLog(file: string, lockFile: string, tmpDir: strin
       if (attempt > 2)
         throw new StoreError('TALLY_STORE_DAMAGED_LOG', `${file} changed under a read of ${entry.baseName}`);
       refresh();
-      const current = index.get(entry.baseName.slice(0, 32));
+      const current = index.get(entry.hashPart);
       if (!current) throw new StoreError('TALLY_STORE_NOT_FOUND', `${entry.baseName} is no longer valid`);
       offset += current.offset - entry.offset;
       entry = current;
@@ -233,10 +259,10 @@ export async function openValidLog(file: string, lockFile: string, tmpDir: strin
     lookup: (hashPart) => index.get(hashPart),
     entries: () => [...index.values()].sort((a, b) => a.offset - b.offset),
     byFileHash(fileHash) {
-      const user = fileHashes.get(fileHash)?.[0];
+      const user = usersOf(fileHashes.get(fileHash))[0];
       return user === undefined ? undefined : index.get(user);
     },
-    fileHashUsers: (fileHash) => fileHashes.get(fileHash)?.length ?? 0,
+    fileHashUsers: (fileHash) => usersOf(fileHashes.get(fileHash)).length,
     record(entry) {
       const json = readAt(entry, entry.jsonOffset, entry.jsonLength).toString('utf8');
       return parseRecord(json, `${file} (entry of ${entry.baseName})`);
