@@ -37,7 +37,9 @@ export interface HandleOptions {
   /**
    * The caller holds the stream's state as of `revision` (it appended every event since it read
    * it): the first decision is made on it without reading the stream; a conflict makes the next
-   * try read it as usual. Saves reading a long stream again for each of its own commands.
+   * try read it as usual. Saves reading a long stream again for each of its own commands. Only for
+   * a stream the caller alone writes: on a stale state, a command that decides nothing returns
+   * without the append that would have revealed the staleness.
    */
   readonly known?: { readonly state: unknown; readonly revision: number };
 }

@@ -139,8 +139,10 @@ async function createValidLog(file: string, lockFile: string, tmpDir: string): P
   function checkDamage(fd: number, at: number, end: number, detail: string): void {
     const rest = Buffer.allocUnsafe(end - at);
     readSync(fd, rest, 0, rest.length, at);
-    for (let newline = rest.indexOf(0x0a); newline >= 0; newline = rest.indexOf(0x0a, newline + 1)) {
-      if (parseEntry(rest, newline + 1, at).status === 'entry') {
+    // Entries are not separated: try every 'A ' and 'R ' (the checksum rules out chance matches).
+    for (let start = 1; start < rest.length - 1; start++) {
+      if (!((rest[start] === 0x41 || rest[start] === 0x52) && rest[start + 1] === 0x20)) continue;
+      if (parseEntry(rest, start, at).status === 'entry') {
         throw new StoreError(
           'TALLY_STORE_DAMAGED_LOG',
           `${file} is damaged at byte ${at} (${detail}) and has entries after it; restore it from a backup, or ` +

@@ -130,4 +130,40 @@ test(
   }),
 );
 
+test(
+  'decides on a state the caller holds without reading, and reads the stream when that state is stale',
+  withTimeout(5000, async ({ store }) => {
+    const register = { type: 'RegisterSpecification', spec, at, actor: 'user:alice' } as const;
+    const first = await handleCommand(store, specificationDecider, 'spec-demo', register, context('k-1'));
+    assert.is(first.state.status, 'active', 'the state after the events');
+    const activate = { type: 'ActivateSpecification', name: 'demo', at, actor: 'user:alice' } as const;
+    const deactivate = { type: 'DeactivateSpecification', name: 'demo', at, actor: 'user:alice' } as const;
+    const known = { state: first.state, revision: first.revision };
+    const second = await handleCommand(store, specificationDecider, 'spec-demo', deactivate, context('k-2'), {
+      known,
+    });
+    assert.equal(
+      second.events.map((e) => e.type),
+      ['SpecificationDeactivated'],
+    );
+    assert.is(second.state.status, 'inactive');
+
+    // Held since revision 0 (active), but the stream moved on: the append conflicts, the stream is
+    // read, and on what it says (inactive) the command is already satisfied.
+    const third = await handleCommand(store, specificationDecider, 'spec-demo', deactivate, context('k-3'), {
+      known,
+    });
+    assert.equal(third.events, []);
+    assert.is(third.revision, 1);
+    const fourth = await handleCommand(store, specificationDecider, 'spec-demo', activate, context('k-4'), {
+      known: { state: second.state, revision: second.revision },
+    });
+    assert.is(fourth.revision, 2);
+    assert.equal(
+      (await collect(store.readStream('spec-demo'))).map((e) => e.type),
+      ['SpecificationRegistered', 'SpecificationDeactivated', 'SpecificationActivated'],
+    );
+  }),
+);
+
 test.run();
