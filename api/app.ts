@@ -14,6 +14,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { openTokenStore, type TokenStore } from './auth/token-store.ts';
+import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { type TallyApiOptions, tallyApi } from './plugin.ts';
 
 /** What `buildApp` needs; everything but the ports has a default. */
@@ -50,6 +51,8 @@ export async function buildApp(options: BuildAppOptions): Promise<TallyApp> {
     logController: new LogController({ disableRequestLogging: true }),
     // Long-lived feeds are ended by the API's own preClose hook; idle keep-alive sockets by Fastify.
     forceCloseConnections: 'idle',
+    // Each route's schemas compiled at its first request, not all at start (lazy-schema-compilers.ts).
+    schemaController: { compilersFactory: lazySchemaCompilers },
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(tallyApi, { ...api, version, tokens: options.tokens ?? openTokenStore(dataDir) });
   return app;
