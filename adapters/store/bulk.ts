@@ -9,6 +9,8 @@
  * left referring to a path of the batch; and a path registered since the caller last read the
  * records that refers to a path of the batch keeps that path (and what it refers to in the batch).
  */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileStoreLayout } from './layout.ts';
 import type { ValidPathInfo } from './store.ts';
 import { checkStorePath } from './store-paths.ts';
@@ -48,7 +50,10 @@ export interface StoreBulk {
    * finishes what a crash interrupted.
    */
   deleteContent(paths: readonly Deleting[]): Promise<void>;
-  /** Rewrites the log without the entries of invalid paths when they take more room than the rest. */
+  /**
+   * Rewrites the log without the entries of invalid paths when they take more room than the rest,
+   * and deletes the compressed NAR files that no valid path has.
+   */
   compact(): Promise<void>;
 }
 
@@ -69,6 +74,8 @@ export function keptInBatch<T extends Unregistering>(
   }
   return kept;
 }
+
+const narSuffix = '.nar.zst';
 
 export function openStoreBulk(storeDir: string, stateDir: string): StoreBulk {
   const layout = fileStoreLayout(stateDir);
@@ -141,6 +148,11 @@ export function openStoreBulk(storeDir: string, stateDir: string): StoreBulk {
       await log.locked(async () => {
         const dead = log.deadBytes();
         if (dead > 1024 * 1024 && dead * 2 > log.mark().end) await log.compact();
+        // NAR files no valid path has: a crash came between moving one into place and its record.
+        const orphans = (await readdir(layout.dirs.nar))
+          .filter((name) => name.endsWith(narSuffix))
+          .filter((name) => log.fileHashUsers(name.slice(0, -narSuffix.length)) === 0);
+        await unlinks.unlink(orphans.map((name) => join(layout.dirs.nar, name)));
       });
     },
   };

@@ -172,7 +172,7 @@ bulk(
 );
 
 bulk(
-  'compacts the log once removed entries outweigh the rest, and every store reading it follows',
+  'compacts the log once removed entries outweigh the rest, every store reading it follows, and orphan NAR files go',
   withTimeout(60_000, async (context) => {
     const f = await createStoreFixture('tally-bulk-');
     context.f = f;
@@ -195,8 +195,11 @@ bulk(
     const before = (await stat(log)).size;
     const store = openStoreBulk(f.storeDir, f.stateDir);
     const garbage = infos.slice(0, 300);
+    const orphan = join(f.stateDir, 'nar', `${'3'.repeat(52)}.nar.zst`);
+    await writeFile(orphan, 'a NAR whose record a crash prevented');
     await store.compact();
     assert.is((await stat(log)).size, before, 'nothing to reclaim yet');
+    assert.not.ok(await exists(orphan), 'a NAR file no valid path has is deleted');
     await store.unregister(garbage);
     await store.deleteContent(garbage.map((info) => ({ path: info.path, fileHash: info.file.fileHash })));
     await store.compact();
