@@ -25,7 +25,7 @@ const formatVersion = 1;
 /** How much text is gathered before one write: few system calls, a bounded buffer. */
 const writeChunk = 1024 * 1024;
 /** How much is read at once: each chunk's records are decoded before the thread is given back. */
-const readChunk = 1024 * 1024;
+const readChunk = 256 * 1024;
 
 interface Header {
   readonly format: typeof format;

@@ -28,6 +28,7 @@ import { createEvaluationRunner } from '../../adapters/pipeline/evaluation-runne
 import { createPoller, type Poller } from '../../adapters/pipeline/poller/index.ts';
 import { createSubstituteFinder } from '../../adapters/pipeline/scheduler/substitutes.ts';
 import { createFileSnapshotStore } from '../../adapters/projection-snapshots/file-snapshot-store.ts';
+import { preloadSnapshots } from '../../adapters/projection-snapshots/preload.ts';
 import { openFileStore } from '../../adapters/store/file-store.ts';
 import type { Store } from '../../adapters/store/store.ts';
 import { createLocalWorker } from '../../adapters/workers/local-worker.ts';
@@ -40,6 +41,7 @@ import type { TallyEvent } from '../../domain/events.ts';
 import { allProjections } from '../../projections/catalogue.ts';
 import type { PipelineState } from '../../projections/pipeline/index.ts';
 import { createProjectionRunner, type ProjectionRunner } from '../../projections/runtime/runner.ts';
+import type { SnapshotStore } from '../../projections/runtime/snapshot-store.ts';
 import { removeLedgerEndpoint, writeLedgerEndpoint } from '../cli/options.ts';
 import { seedDemo } from './demo.ts';
 import { loadOrCreateFarmKey } from './farm-key.ts';
@@ -109,10 +111,15 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     fail = resolve;
   });
   try {
+    // Read while the embedded ledger opens its log on its own thread.
+    const snapshots = preloadSnapshots(
+      createFileSnapshotStore(join(dataDir, 'projections'), logger),
+      allProjections.map((projection) => projection.name),
+    );
     const eventstoreUrl = await startEventStore(options, stops, fail);
     const eventStore = await connectEventStore(eventstoreUrl);
     stops.push(() => eventStore.close());
-    const projections = createProjections(dataDir, eventStore, logger);
+    const projections = createProjections(eventStore, snapshots, logger);
     stops.push(() => projections.stop());
     // The API listens while the snapshots load (a read waits for its own projection only); the farm's
     // processes start once every projection is loaded and following.
@@ -274,15 +281,15 @@ async function startDemo(
 }
 
 function createProjections(
-  dataDir: string,
   eventStore: EventStore,
+  snapshots: SnapshotStore,
   logger: Logger,
 ): ProjectionRunner<TallyEvent> {
   return createProjectionRunner<TallyEvent>({
     source: eventStore,
     projections: allProjections,
     decode: decodeRecorded,
-    snapshots: createFileSnapshotStore(join(dataDir, 'projections'), logger),
+    snapshots,
     logger: logger.child({ component: 'projections' }),
   });
 }
