@@ -21,14 +21,8 @@ import { StoreError } from './errors.ts';
 import { parseRecord } from './records.ts';
 import type { ValidPathInfo } from './store.ts';
 import { withStoreLock } from './store-lock.ts';
-import {
-  type AddedEntry,
-  type LogEntry,
-  logHeader,
-  logHeaderLength,
-  logId,
-  parseEntry,
-} from './valid-log-format.ts';
+import { type AddedEntry, logHeader, logHeaderLength, logId, parseEntry } from './valid-log-format.ts';
+import { createLogIndex } from './valid-log-index.ts';
 
 const readChunk = 4 * 1024 * 1024;
 
@@ -77,9 +71,6 @@ export interface ValidLog {
   compact(): Promise<void>;
 }
 
-const usersOf = (users: string | string[] | undefined): string[] =>
-  users === undefined ? [] : typeof users === 'string' ? [users] : users;
-
 // One index per log file in a process: the store and a collection's batch operations share it.
 const opened = new Map<string, Promise<ValidLog>>();
 
@@ -99,41 +90,11 @@ export function openValidLog(file: string, lockFile: string, tmpDir: string): Pr
 }
 
 async function createValidLog(file: string, lockFile: string, tmpDir: string): Promise<ValidLog> {
-  const index = new Map<string, AddedEntry>();
-  // The valid paths with each compressed NAR: nearly always one, kept as a bare string.
-  const fileHashes = new Map<string, string | string[]>();
+  const index = createLogIndex();
   let inode = -1;
   let id = '';
   let parsedEnd = 0;
-  let liveBytes = 0;
   let size = 0;
-
-  function forget(hashPart: string): void {
-    const entry = index.get(hashPart);
-    if (!entry) return;
-    index.delete(hashPart);
-    liveBytes -= entry.end - entry.offset;
-    const before = fileHashes.get(entry.fileHash);
-    if (typeof before === 'string' || before === undefined) {
-      fileHashes.delete(entry.fileHash);
-      return;
-    }
-    const users = before.filter((user) => user !== hashPart);
-    fileHashes.set(entry.fileHash, users.length === 1 ? users[0]! : users);
-  }
-
-  function apply(entry: LogEntry): void {
-    if (entry.kind === 'remove') {
-      for (const hashPart of entry.hashParts) forget(hashPart);
-      return;
-    }
-    const { hashPart, fileHash } = entry;
-    forget(hashPart);
-    index.set(hashPart, entry);
-    liveBytes += entry.end - entry.offset;
-    const users = fileHashes.get(fileHash);
-    fileHashes.set(fileHash, users === undefined ? hashPart : [...usersOf(users), hashPart]);
-  }
 
   /** Throws when a complete entry follows the damage at `at` (real damage, not a cut-short write). */
   function checkDamage(fd: number, at: number, end: number, detail: string): void {
@@ -173,7 +134,7 @@ async function createValidLog(file: string, lockFile: string, tmpDir: string): P
           parsedEnd = base + at;
           return;
         }
-        apply(parsed.entry);
+        index.apply(parsed.entry);
         at = parsed.entry.end - base;
       }
       pending = pending.subarray(at);
@@ -205,8 +166,6 @@ async function createValidLog(file: string, lockFile: string, tmpDir: string): P
       const fileId = readId(fd);
       if (opened.ino !== inode || fileId !== id) {
         index.clear();
-        fileHashes.clear();
-        liveBytes = 0;
         inode = opened.ino;
         id = fileId;
         parsedEnd = logHeaderLength;
@@ -234,7 +193,7 @@ async function createValidLog(file: string, lockFile: string, tmpDir: string): P
       if (attempt > 2)
         throw new StoreError('TALLY_STORE_DAMAGED_LOG', `${file} changed under a read of ${entry.baseName}`);
       refresh();
-      const current = index.get(entry.hashPart);
+      const current = index.lookup(entry.hashPart);
       if (!current) throw new StoreError('TALLY_STORE_NOT_FOUND', `${entry.baseName} is no longer valid`);
       offset += current.offset - entry.offset;
       entry = current;
@@ -258,13 +217,10 @@ async function createValidLog(file: string, lockFile: string, tmpDir: string): P
   const log: ValidLog = {
     file,
     refresh,
-    lookup: (hashPart) => index.get(hashPart),
-    entries: () => [...index.values()].sort((a, b) => a.offset - b.offset),
-    byFileHash(fileHash) {
-      const user = usersOf(fileHashes.get(fileHash))[0];
-      return user === undefined ? undefined : index.get(user);
-    },
-    fileHashUsers: (fileHash) => usersOf(fileHashes.get(fileHash)).length,
+    lookup: index.lookup,
+    entries: index.entries,
+    byFileHash: index.byFileHash,
+    fileHashUsers: index.fileHashUsers,
     record(entry) {
       const json = readAt(entry, entry.jsonOffset, entry.jsonLength).toString('utf8');
       return parseRecord(json, `${file} (entry of ${entry.baseName})`);
@@ -301,7 +257,7 @@ async function createValidLog(file: string, lockFile: string, tmpDir: string): P
       const all = log.entries();
       return mark.id === id ? all.filter((entry) => entry.offset >= mark.end) : all;
     },
-    deadBytes: () => parsedEnd - logHeaderLength - liveBytes,
+    deadBytes: () => parsedEnd - logHeaderLength - index.liveBytes(),
     locked: (work) =>
       withStoreLock(lockFile, async () => {
         refresh();
