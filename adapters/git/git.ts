@@ -3,9 +3,9 @@
  * process is killed, credentials only through a credential-store file (never on a command line or in
  * a message), and failures classified the way the checkout events name them.
  */
-import { execFile } from 'node:child_process';
 import { rename, rm, stat } from 'node:fs/promises';
 import type { PollFailureReason } from '../../domain/checkout/checkout.ts';
+import { execFileOffThread } from '../processes/exec-thread.ts';
 
 export interface GitOptions {
   readonly timeoutMs: number;
@@ -40,40 +40,31 @@ function classify(stderr: string, timedOut: boolean): PollFailureReason {
   return 'fetch-failed';
 }
 
-export function runGit(args: readonly string[], options: GitOptions): Promise<string> {
+export async function runGit(args: readonly string[], options: GitOptions): Promise<string> {
   const config = options.credentialsFile
     ? ['-c', `credential.helper=store --file=${options.credentialsFile}`]
     : [];
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      [...config, ...args],
-      {
-        timeout: options.timeoutMs,
-        killSignal: 'SIGKILL',
-        maxBuffer: 64 * 1024 * 1024,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false', LC_ALL: 'C' },
-      },
-      (error, stdout, stderr) => {
-        if (!error) return resolve(stdout);
-        const timedOut = (error as { killed?: boolean }).killed === true;
-        const full = redact(String(stderr || error.message));
-        // git says what went wrong in its first fatal line and adds generic advice after it.
-        const lines = full.split('\n').filter((line) => line.trim() !== '');
-        const first = Math.max(
-          0,
-          lines.findIndex((line) => /^(fatal|error):/.test(line)),
-        );
-        const said = lines.slice(first, first + 4).join('\n');
-        reject(
-          new GitError(
-            classify(full, timedOut),
-            timedOut ? `git gave up after ${options.timeoutMs} ms: ${said}` : said,
-          ),
-        );
-      },
-    );
+  // Off the event loop: a server polling many repositories would stall on every spawn.
+  const { stdout, stderr, error } = await execFileOffThread('git', [...config, ...args], {
+    timeout: options.timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false', LC_ALL: 'C' },
   });
+  if (!error) return stdout;
+  const timedOut = error.killed;
+  const full = redact(String(stderr || error.message));
+  // git says what went wrong in its first fatal line and adds generic advice after it.
+  const lines = full.split('\n').filter((line) => line.trim() !== '');
+  const first = Math.max(
+    0,
+    lines.findIndex((line) => /^(fatal|error):/.test(line)),
+  );
+  const said = lines.slice(first, first + 4).join('\n');
+  throw new GitError(
+    classify(full, timedOut),
+    timedOut ? `git gave up after ${options.timeoutMs} ms: ${said}` : said,
+  );
 }
 
 /** A bare mirror of `url` in `dir`, cloned the first time and fetched (pruning deleted branches) after. */
