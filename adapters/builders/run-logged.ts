@@ -3,7 +3,7 @@
  * of a build: wall clock, silence, log size, cancellation. Whatever ends it, the whole group is
  * killed afterwards too, so a builder's background children do not outlive the build.
  */
-import { spawn } from 'node:child_process';
+import { spawnOffThread } from '../processes/spawn-thread.ts';
 import type { BuildLimits } from './builder.ts';
 
 /** How the process ended. */
@@ -39,15 +39,6 @@ const tailBytes = 64 * 1024;
 /** How long to wait for the pipes to close after the group was killed (a setsid'd grandchild). */
 const closeGraceMs = 2000;
 
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: nothing left in the group.
-  }
-}
-
 export function runLogged(
   command: string,
   args: readonly string[],
@@ -56,12 +47,8 @@ export function runLogged(
   const { limits } = options;
   return new Promise((resolve) => {
     if (options.signal?.aborted) return resolve({ end: { kind: 'cancelled' }, logTail: '' });
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // Started off the event loop: a spawn blocks its thread until the child has exec'd.
+    const child = spawnOffThread(command, args, { cwd: options.cwd, env: options.env, detached: true });
     let logged = 0;
     let tail = Buffer.alloc(0);
     let stopped: RunEnd | undefined;
@@ -72,10 +59,10 @@ export function runLogged(
       if (stopped) return;
       stopped = end;
       if (options.graceMs) {
-        signalGroup(child.pid, 'SIGTERM');
-        timers.push(setTimeout(() => signalGroup(child.pid, 'SIGKILL'), options.graceMs));
+        child.killGroup('SIGTERM');
+        timers.push(setTimeout(() => child.killGroup('SIGKILL'), options.graceMs));
       } else {
-        signalGroup(child.pid, 'SIGKILL');
+        child.killGroup('SIGKILL');
       }
     };
     let silence = setTimeout(() => stop({ kind: 'silent-too-long' }), limits.maxSilentMs);
@@ -117,10 +104,9 @@ export function runLogged(
     };
     child.on('exit', (code, signal) => {
       // The leader is gone; whatever it left behind in its group goes too.
-      signalGroup(child.pid, 'SIGKILL');
+      child.killGroup('SIGKILL');
       const force = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
+        child.destroyStdio();
         finish(code, signal);
       }, closeGraceMs);
       child.on('close', () => {

@@ -3,7 +3,7 @@
  * everything it started, not just the direct child), a wall clock, and a cap on the bytes it may
  * write. The answer is collected in memory, which the cap keeps bounded.
  */
-import { spawn } from 'node:child_process';
+import { spawnOffThread } from '../processes/spawn-thread.ts';
 
 /** How the child ended. */
 export type ChildEnd =
@@ -29,23 +29,13 @@ export interface ChildOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** Kills the process group led by `pid`; it may be gone already. */
-export function killGroup(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group has exited already.
-  }
-}
-
 export function runChild(command: string, args: readonly string[], options: ChildOptions): Promise<ChildRun> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
+    // Started off the event loop: a spawn blocks its thread until the child has exec'd.
+    const child = spawnOffThread(command, args, {
+      ...(options.cwd !== undefined && { cwd: options.cwd }),
+      ...(options.env !== undefined && { env: options.env }),
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -53,7 +43,7 @@ export function runChild(command: string, args: readonly string[], options: Chil
     let forced: ChildEnd | undefined;
     const stop = (end: ChildEnd) => {
       forced ??= end;
-      killGroup(child.pid);
+      child.killGroup('SIGKILL');
     };
     const collect = (into: Buffer[]) => (chunk: Buffer) => {
       written += chunk.length;
@@ -71,7 +61,7 @@ export function runChild(command: string, args: readonly string[], options: Chil
       spawnError = error.message;
     });
     // 'exit' rather than 'close': a grandchild holding the pipes open must not keep us waiting.
-    child.on('exit', () => killGroup(child.pid));
+    child.on('exit', () => child.killGroup('SIGKILL'));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', abort);
