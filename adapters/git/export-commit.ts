@@ -2,8 +2,8 @@
  * A clean tree of one commit of a bare mirror, for an evaluator to read: `git archive` piped into
  * `tar`, no shell, a time limit on both. The mirror itself is never changed (no index, no work tree).
  */
-import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { pipeOffThread } from '../processes/pipe-thread.ts';
 
 const commitPattern = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 
@@ -19,48 +19,16 @@ export async function exportCommit(
 ): Promise<void> {
   if (!commitPattern.test(commit)) throw new ExportError(`'${commit}' is not a full commit hash`);
   await mkdir(targetDir, { recursive: true });
-  await new Promise<void>((resolve, reject) => {
-    const archive = spawn('git', ['--git-dir', mirrorDir, 'archive', '--format=tar', commit], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const tar = spawn('tar', ['-x', '-C', targetDir], { stdio: ['pipe', 'ignore', 'pipe'] });
-    archive.stdout.pipe(tar.stdin);
-    let errors = '';
-    archive.stderr.on('data', (chunk) => {
-      errors += chunk;
-    });
-    tar.stderr.on('data', (chunk) => {
-      errors += chunk;
-    });
-    const timer = setTimeout(() => {
-      archive.kill('SIGKILL');
-      tar.kill('SIGKILL');
-      errors += `\ngave up after ${timeoutMs} ms`;
-    }, timeoutMs);
-    // Both must have ended before the verdict; a tar that exits early only breaks git's pipe.
-    tar.stdin.on('error', () => undefined);
-    let archiveCode: number | null | undefined;
-    let tarCode: number | null | undefined;
-    const settle = () => {
-      if (archiveCode === undefined || tarCode === undefined) return;
-      clearTimeout(timer);
-      if (tarCode === 0 && archiveCode === 0) resolve();
-      else
-        reject(
-          new ExportError(
-            `commit ${commit} could not be exported: ${errors.trim().split('\n').slice(-3).join(' ')}`,
-          ),
-        );
-    };
-    archive.on('error', (error) => reject(new ExportError(`git could not run: ${error.message}`)));
-    tar.on('error', (error) => reject(new ExportError(`tar could not run: ${error.message}`)));
-    archive.on('close', (code) => {
-      archiveCode = code;
-      settle();
-    });
-    tar.on('close', (code) => {
-      tarCode = code;
-      settle();
-    });
-  });
+  // Off the event loop: each spawn blocks its thread until the child has exec'd.
+  const result = await pipeOffThread(
+    { file: 'git', args: ['--git-dir', mirrorDir, 'archive', '--format=tar', commit] },
+    { file: 'tar', args: ['-x', '-C', targetDir] },
+    timeoutMs,
+  );
+  if (result.error) throw new ExportError(result.error);
+  if (result.codes[0] === 0 && result.codes[1] === 0) return;
+  const said = `${result.stderr}${result.timedOut ? `\ngave up after ${timeoutMs} ms` : ''}`;
+  throw new ExportError(
+    `commit ${commit} could not be exported: ${said.trim().split('\n').slice(-3).join(' ')}`,
+  );
 }

@@ -10,6 +10,9 @@
 //   { id, kind: 'close', code, signal }   (stdin is never open)
 // { kind: 'destroy-stdio', id }              closes the child's pipes on this side (a grandchild
 //                                            that keeps them open no longer holds up 'close')
+// { kind: 'pipe', id, from, to }             runs `from` (file, args, options) with its stdout piped
+//   into `to`'s stdin → { id, kind: 'piped', codes: [from, to], stderr, error? }
+// { kind: 'kill', id }                       SIGKILLs a running spawn's or pipe's processes
 import { execFile, spawn } from 'node:child_process';
 import { parentPort } from 'node:worker_threads';
 
@@ -52,9 +55,41 @@ function start({ id, file, args, options }) {
   });
 }
 
+function pipe({ id, from, to }) {
+  const first = spawn(from.file, from.args, { ...from.options, stdio: ['ignore', 'pipe', 'pipe'] });
+  const second = spawn(to.file, to.args, { ...to.options, stdio: ['pipe', 'ignore', 'pipe'] });
+  children.set(id, {
+    kill: () => {
+      for (const child of [first, second]) child.kill('SIGKILL');
+    },
+  });
+  first.stdout.pipe(second.stdin);
+  // A reader that ends early only breaks the writer's pipe; the exit codes tell.
+  second.stdin.on('error', () => undefined);
+  let stderr = '';
+  let error;
+  const codes = [undefined, undefined];
+  for (const [index, child] of [first, second].entries()) {
+    child.stderr.on('data', (chunk) => {
+      stderr = (stderr + chunk).slice(-16384);
+    });
+    child.on('error', (failure) => {
+      error ??= `${index === 0 ? from.file : to.file} could not run: ${failure.message}`;
+    });
+    child.on('close', (code, signal) => {
+      codes[index] = code ?? signal;
+      if (codes[0] === undefined || codes[1] === undefined) return;
+      children.delete(id);
+      parentPort.postMessage({ id, kind: 'piped', codes, stderr, ...(error && { error }) });
+    });
+  }
+}
+
 parentPort.on('message', (job) => {
   if (job.kind === 'exec') exec(job);
   else if (job.kind === 'spawn') start(job);
+  else if (job.kind === 'pipe') pipe(job);
+  else if (job.kind === 'kill') children.get(job.id)?.kill('SIGKILL');
   else if (job.kind === 'destroy-stdio') {
     const child = children.get(job.id);
     child?.stdout.destroy();

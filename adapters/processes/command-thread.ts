@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 /** A message from the thread about the job `id`. */
 export interface ThreadMessage {
   readonly id: number;
-  readonly kind: 'done' | 'spawned' | 'error' | 'data' | 'exit' | 'close';
+  readonly kind: 'done' | 'spawned' | 'error' | 'data' | 'exit' | 'close' | 'piped';
   readonly [field: string]: unknown;
 }
 
