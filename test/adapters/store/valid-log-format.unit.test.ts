@@ -12,7 +12,7 @@ import {
 
 const test = suite('the valid-path log format');
 
-const hashPart = 'a'.repeat(31) + 'b';
+const hashPart = `${'a'.repeat(31)}b`;
 const fileHash = '0'.repeat(52);
 
 test('an add entry reads back with its name, file hash, record and inline NAR', () => {

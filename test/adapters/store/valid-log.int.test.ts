@@ -7,12 +7,7 @@ import * as assert from 'uvu/assert';
 import { openFileStore } from '../../../adapters/store/file-store.ts';
 import type { Store, ValidPathInfo } from '../../../adapters/store/store.ts';
 import { withStoreLock } from '../../../adapters/store/store-lock.ts';
-import {
-  type AddedEntry,
-  encodeAdd,
-  logHeaderLength,
-  parseEntry,
-} from '../../../adapters/store/valid-log-format.ts';
+import { encodeAdd, logHeaderLength, parseEntry } from '../../../adapters/store/valid-log-format.ts';
 import { verifyStore } from '../../../adapters/store/verify.ts';
 import { rejects, withTimeout } from '../../helpers/uvu.ts';
 import {
@@ -68,7 +63,10 @@ test(
     await appendFile(join(f.stateDir, 'valid.log'), torn.subarray(0, torn.length - 100));
     const copy = await copyOf(f, 'copy');
     const reopened = await openFileStore(copy);
-    assert.ok(await reopened.has(a.path.replace(f.storeDir, copy.storeDir)), 'a fresh reader stops before it');
+    assert.ok(
+      await reopened.has(a.path.replace(f.storeDir, copy.storeDir)),
+      'a fresh reader stops before it',
+    );
     assert.ok(await f.store.has(a.path), 'the path before the cut entry is valid');
     const b = await importTagged(f, 'b');
     assert.equal(
