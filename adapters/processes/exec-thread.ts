@@ -33,7 +33,9 @@ export function execFileOffThread(
   options: ExecOptions = {},
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    startJob({ kind: 'exec', file, args: [...args], options }, (message) => {
+    // The thread's own process.env is a copy made when it started: pass this thread's, as it is now.
+    const withEnv = { ...options, env: options.env ?? process.env };
+    startJob({ kind: 'exec', file, args: [...args], options: withEnv }, (message) => {
       if (message.kind === 'error') reject(new Error(String(message.message)));
       else {
         const { stdout, stderr, error } = message as unknown as ExecResult;

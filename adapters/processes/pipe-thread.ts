@@ -22,7 +22,8 @@ export interface PipeResult {
   readonly timedOut: boolean;
 }
 
-const options = ({ cwd, env }: PipedCommand) => ({ ...(cwd && { cwd }), ...(env && { env }) });
+// The thread's own process.env is a copy made when it started: pass this thread's, as it is now.
+const options = ({ cwd, env }: PipedCommand) => ({ ...(cwd && { cwd }), env: env ?? process.env });
 
 /** Runs `from | to`; resolves when both have ended. */
 export function pipeOffThread(from: PipedCommand, to: PipedCommand, timeoutMs: number): Promise<PipeResult> {

@@ -45,7 +45,9 @@ export function spawnOffThread(file: string, args: readonly string[], options: S
     streams.stdout.end();
     streams.stderr.end();
   };
-  const id = startJob({ kind: 'spawn', file, args: [...args], options }, (message) => {
+  // The thread's own process.env is a copy made when it started: pass this thread's, as it is now.
+  const withEnv = { ...options, env: options.env ?? process.env };
+  const id = startJob({ kind: 'spawn', file, args: [...args], options: withEnv }, (message) => {
     switch (message.kind) {
       case 'spawned':
         child.pid = message.pid as number;

@@ -29,6 +29,20 @@ test(
 );
 
 test(
+  "passes this thread's environment as it is now, not as it was when the thread started",
+  withTimeout(20_000, async () => {
+    await execFileOffThread('true', []);
+    process.env.TALLY_EXEC_THREAD_TEST = 'set later';
+    try {
+      const { stdout } = await execFileOffThread('sh', ['-c', 'printf "$TALLY_EXEC_THREAD_TEST"']);
+      assert.is(stdout, 'set later');
+    } finally {
+      delete process.env.TALLY_EXEC_THREAD_TEST;
+    }
+  }),
+);
+
+test(
   'kills a command at its timeout',
   withTimeout(20_000, async () => {
     const slow = await execFileOffThread('sleep', ['10'], { timeout: 200, killSignal: 'SIGKILL' });
