@@ -11,6 +11,8 @@ export interface LogIndex {
   lookup(hashPart: string): AddedEntry | undefined;
   /** The valid entries, in log order. */
   entries(): AddedEntry[];
+  /** The valid entries at or after `offset`, in log order (without sorting all of them). */
+  entriesFrom(offset: number): AddedEntry[];
   /** A valid entry whose compressed NAR has this file hash (nix32). */
   byFileHash(fileHash: string): AddedEntry | undefined;
   /** How many valid paths have this compressed NAR. */
@@ -62,6 +64,11 @@ export function createLogIndex(): LogIndex {
     },
     lookup: (hashPart) => byHashPart.get(hashPart),
     entries: () => [...byHashPart.values()].sort((a, b) => a.offset - b.offset),
+    entriesFrom(offset) {
+      const found: AddedEntry[] = [];
+      for (const entry of byHashPart.values()) if (entry.offset >= offset) found.push(entry);
+      return found.sort((a, b) => a.offset - b.offset);
+    },
     byFileHash(fileHash) {
       const user = usersOf(fileHashes.get(fileHash))[0];
       return user === undefined ? undefined : byHashPart.get(user);

@@ -253,10 +253,7 @@ async function createValidLog(file: string, lockFile: string, tmpDir: string): P
     },
     inlineNar: (entry) => readAt(entry, entry.narOffset, entry.narLength),
     mark: () => ({ id, end: parsedEnd }),
-    addedSince(mark) {
-      const all = log.entries();
-      return mark.id === id ? all.filter((entry) => entry.offset >= mark.end) : all;
-    },
+    addedSince: (mark) => (mark.id === id ? index.entriesFrom(mark.end) : index.entries()),
     deadBytes: () => parsedEnd - logHeaderLength - index.liveBytes(),
     locked: (work) =>
       withStoreLock(lockFile, async () => {
@@ -285,25 +282,44 @@ async function createValidLog(file: string, lockFile: string, tmpDir: string): P
       const source = openSync(file, 'r');
       const target = await open(temp, 'wx', 0o644);
       try {
+        // Live entries are gathered into large writes; the source is read in large windows.
         let written = 0;
-        await writeAt(target, logHeader(), written);
-        written += logHeaderLength;
-        // Live entries next to each other are copied as one run.
+        let out: Buffer[] = [logHeader()];
+        let outBytes = logHeaderLength;
+        const flush = async () => {
+          const bytes = Buffer.concat(out, outBytes);
+          await writeAt(target, bytes, written);
+          written += bytes.length;
+          out = [];
+          outBytes = 0;
+        };
+        let window = Buffer.alloc(0);
+        let windowStart = 0;
         const entries = log.entries();
         for (let first = 0; first < entries.length; ) {
+          // Live entries next to each other are copied as one run.
           let last = first;
           while (last + 1 < entries.length && entries[last + 1]!.offset === entries[last]!.end) last++;
-          const start = entries[first]!.offset;
-          const end = entries[last]!.end;
-          for (let at = start; at < end; ) {
-            const chunk = Buffer.allocUnsafe(Math.min(readChunk, end - at));
-            const read = readSync(source, chunk, 0, chunk.length, at);
-            await writeAt(target, chunk.subarray(0, read), written);
-            written += read;
-            at += read;
+          for (let at = entries[first]!.offset, end = entries[last]!.end; at < end; ) {
+            if (at < windowStart || at >= windowStart + window.length) {
+              window = Buffer.allocUnsafe(readChunk);
+              window = window.subarray(0, readSync(source, window, 0, window.length, at));
+              windowStart = at;
+              if (window.length === 0)
+                throw new StoreError('TALLY_STORE_DAMAGED_LOG', `${file} ends before byte ${at}`);
+            }
+            const piece = window.subarray(
+              at - windowStart,
+              Math.min(end, windowStart + window.length) - windowStart,
+            );
+            out.push(piece);
+            outBytes += piece.length;
+            at += piece.length;
+            if (outBytes >= readChunk) await flush();
           }
           first = last + 1;
         }
+        await flush();
         await target.sync();
       } catch (error) {
         await rm(temp, { force: true });
