@@ -26,7 +26,9 @@ const trace = process.env.TALLY_BENCH_GC_TRACE !== undefined;
 const gcStore = createFileStoreGc(store, stateDir);
 /** Seconds spent in each store call, printed at the end when tracing. */
 const spent = new Map<string, number>();
-function timed<K extends 'scan' | 'scanNew' | 'unregister' | 'deleteContent' | 'compact'>(name: K): GcStore[K] {
+function timed<K extends 'scan' | 'scanNew' | 'unregister' | 'deleteContent' | 'compact'>(
+  name: K,
+): GcStore[K] {
   const call = gcStore[name] as (...args: unknown[]) => Promise<unknown>;
   return (async (...args: unknown[]) => {
     const start = performance.now();
