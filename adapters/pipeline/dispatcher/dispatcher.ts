@@ -9,7 +9,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Output } from '../../../domain/build/build.ts';
 import type { BuildEvent } from '../../../domain/build/events.ts';
 import { type BuildCommand, buildDecider } from '../../../domain/build/index.ts';
 import { createRunQueue, type RunQueue } from '../../../domain/scheduling/index.ts';
@@ -30,6 +29,7 @@ import {
 import { EndedAttempts } from './ended-attempts.ts';
 import { createFairShare } from './fair-share.ts';
 import { backoffMs, verdictOf } from './outcome.ts';
+import { resultCommand } from './result-command.ts';
 
 export interface DispatcherOptions {
   readonly events: EventStore;
@@ -68,15 +68,6 @@ export interface Dispatcher {
   /** Resolves once every decision queued so far has been made (for tests and shutdown). */
   settled(): Promise<void>;
 }
-
-const toOutputs = (outcome: Extract<AttemptOutcome, { ok: true }>): Output[] =>
-  outcome.outputs.map(({ name, path, narHash, narSize, references }) => ({
-    name,
-    path,
-    narHash,
-    narSize,
-    references,
-  }));
 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { events, logger } = options;
@@ -236,32 +227,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     actor: Actor,
     causeId: string,
   ): Promise<void> {
-    const common = {
+    // A success is recorded as it is; a failure as one, never retried (the attempt is over).
+    const command = resultCommand({
       drvPath: attempt.drvPath,
       attemptId: attempt.attemptId,
+      outcome,
+      verdict: verdictOf(outcome, false),
+      timings,
       actor,
       at: new Date(now()).toISOString(),
-    } as const;
-    if (outcome.ok) {
-      const command = {
-        ...common,
-        type: 'SucceedBuild',
-        outputs: toOutputs(outcome),
-        timings: { startedAt: timings.startedAt.toISOString(), finishedAt: timings.finishedAt.toISOString() },
-      } as const;
-      await send(attempt.drvPath, command, actor, causeId);
-      return;
-    }
-    const verdict = verdictOf(outcome, false);
+    });
     // A cancel is ours to begin with: nothing to record.
-    if (verdict.kind !== 'failed') return;
-    const command = {
-      ...common,
-      type: 'FailBuild',
-      reason: verdict.reason,
-      message: verdict.message,
-    } as const;
-    await send(attempt.drvPath, command, actor, causeId);
+    if (command) await send(attempt.drvPath, command, actor, causeId);
   }
 
   function report(worker: string): WorkerReports {
@@ -313,41 +290,17 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         void serially(async () => {
           const record = build(attempt.drvPath);
           const verdict = verdictOf(outcome, retriesLeft(record));
-          const common = { drvPath: attempt.drvPath, attemptId, actor, at: at() } as const;
-          const causeId = `finished:${attemptId}`;
-          if (verdict.kind === 'succeeded' && outcome.ok) {
-            const command = {
-              ...common,
-              type: 'SucceedBuild',
-              outputs: toOutputs(outcome),
-              timings: {
-                startedAt: timings.startedAt.toISOString(),
-                finishedAt: timings.finishedAt.toISOString(),
-              },
-            } as const;
-            await send(attempt.drvPath, command, actor, causeId);
-          } else if (verdict.kind === 'failed') {
-            const command = {
-              ...common,
-              type: 'FailBuild',
-              reason: verdict.reason,
-              message: verdict.message,
-            } as const;
-            await send(attempt.drvPath, command, actor, causeId);
-          } else if (verdict.kind === 'retry') {
-            const notBefore = new Date(
-              now() + backoffMs(record?.retries ?? 0, options.backoffBaseMs),
-            ).toISOString();
-            const command = {
-              ...common,
-              actor: 'dispatcher',
-              type: 'RequeueBuild',
-              why: 'retry-after-backoff',
-              notBefore,
-              detail: verdict.detail,
-            } as const;
-            await send(attempt.drvPath, command, 'dispatcher', causeId);
-          }
+          const command = resultCommand({
+            drvPath: attempt.drvPath,
+            attemptId,
+            outcome,
+            verdict,
+            timings,
+            actor,
+            at: at(),
+            notBefore: new Date(now() + backoffMs(record?.retries ?? 0, options.backoffBaseMs)).toISOString(),
+          });
+          if (command) await send(attempt.drvPath, command, command.actor, `finished:${attemptId}`);
         });
         void pump();
       },
