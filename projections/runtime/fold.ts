@@ -3,6 +3,8 @@
  * the domain cannot read, and giving each projection only events past its own checkpoint. Returns the
  * decoded event when some projection folded it in.
  */
+
+import { newWriter, writingInPlace } from '../shared/persistent-map.ts';
 import type { Decoded, SourceEvent } from './event-source.ts';
 import type { AnyProjection, ProjectedEvent } from './projection.ts';
 
@@ -14,6 +16,22 @@ export interface ProjectionSlot {
   position: number;
   /** Events folded in since the last snapshot. */
   unsaved: number;
+  /**
+   * The token under which the state's maps are written in place (see `writingInPlace`). Whoever hands
+   * the state out must first replace it (`sealSlot`), so that what was handed out never changes.
+   */
+  writer: object;
+}
+
+/** A slot for `projection` at its initial state. */
+export function newSlot(projection: AnyProjection): ProjectionSlot {
+  return { projection, state: projection.initialState, position: -1, unsaved: 0, writer: newWriter() };
+}
+
+/** The slot's state, from now on never changed in place: for a reader outside the fold. */
+export function sealSlot(slot: ProjectionSlot): unknown {
+  slot.writer = newWriter();
+  return slot.state;
 }
 
 /** Events the domain could not read: skipped, counted by reason, each reported once. */
@@ -55,7 +73,7 @@ export function foldEvent<E extends { readonly type: string }>(
         recordedAt: source.created,
       };
     }
-    const next = slot.projection.evolve(slot.state, projected);
+    const next = writingInPlace(slot.writer, () => slot.projection.evolve(slot.state, projected!));
     if (next !== slot.state) {
       slot.state = next;
       slot.unsaved += 1;

@@ -3,7 +3,7 @@
  * live state), and for time travel (the state as of an earlier position).
  */
 import type { Decoded, EventSource, SourceEvent } from './event-source.ts';
-import { foldEvent, type ProjectionSlot, type SkippedEvents } from './fold.ts';
+import { foldEvent, newSlot, type ProjectionSlot, type SkippedEvents, sealSlot } from './fold.ts';
 import type { AnyProjection } from './projection.ts';
 
 export interface ReplayOptions {
@@ -28,12 +28,7 @@ export async function replayProjections<E extends { readonly type: string }>(
   decode: (event: SourceEvent) => Decoded<E>,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
-  const slots: ProjectionSlot[] = projections.map((projection) => ({
-    projection,
-    state: projection.initialState,
-    position: -1,
-    unsaved: 0,
-  }));
+  const slots: ProjectionSlot[] = projections.map(newSlot);
   const skipped: SkippedEvents = { count: 0, byReason: {} };
   const every = options.progressEvery ?? 10_000;
   let events = 0;
@@ -47,7 +42,7 @@ export async function replayProjections<E extends { readonly type: string }>(
   }
   options.onProgress?.(events, position);
   return {
-    states: new Map(slots.map((slot) => [slot.projection.name, slot.state])),
+    states: new Map(slots.map((slot) => [slot.projection.name, sealSlot(slot)])),
     position,
     events,
     skipped,

@@ -4,7 +4,7 @@
  * each event into the projections that want it, and snapshots them every so many events or seconds.
  */
 import type { Decoded, EventSource, SourceEvent, SourceSubscription } from './event-source.ts';
-import { foldEvent, type ProjectionSlot, type SkippedEvents } from './fold.ts';
+import { foldEvent, newSlot, type ProjectionSlot, type SkippedEvents, sealSlot } from './fold.ts';
 import type { AnyProjection, ProjectedEvent } from './projection.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
@@ -82,12 +82,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
   const everyMs = options.snapshotEveryMs ?? 30_000;
   const quietMs = options.snapshotQuietMs ?? 1000;
   const now = options.now ?? Date.now;
-  const slots: ProjectionSlot[] = options.projections.map((projection) => ({
-    projection,
-    state: projection.initialState,
-    position: -1,
-    unsaved: 0,
-  }));
+  const slots: ProjectionSlot[] = options.projections.map(newSlot);
   const skipped: SkippedEvents = { count: 0, byReason: {} };
   const listeners = new Set<(event: ProjectedEvent<E>) => void>();
   const waiters = new Set<{ position: number; resolve: () => void }>();
@@ -165,7 +160,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
         projection: slot.projection.name,
         version: slot.projection.version,
         position: slot.position,
-        state: slot.state,
+        state: sealSlot(slot),
       };
     });
     // Saves are chained so an older snapshot never lands after a newer one.
@@ -275,7 +270,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
         throw Object.assign(new Error(`projection ${name} is still loading its snapshot`), {
           code: 'TALLY_PROJECTIONS_LOADING',
         });
-      return slot.state as S;
+      return sealSlot(slot) as S;
     },
     positionOf(name) {
       return slotNamed(name).position;

@@ -85,11 +85,55 @@ export function hasIn(map: PMap<unknown>, key: string): boolean {
   return getIn(map, key) !== undefined;
 }
 
-/** `node` itself when this batch made it (it may change in place), else a copy the batch now owns. */
+/**
+ * Marks the nodes made while a writer was in place (`writingInPlace`), with that writer's token. A
+ * symbol key: `JSON.stringify`, structured clone and `slice` all leave it behind, so a snapshot or a
+ * copy of a node is never marked.
+ */
+const madeBy = Symbol('made by');
+type Marked = unknown[] & { [madeBy]?: object };
+
+/** The token of the writer whose own nodes may change in place; null outside `writingInPlace`. */
+let inPlaceWriter: object | null = null;
+
+/**
+ * Runs `write` with the maps' nodes that were made under the same `writer` token changed in place
+ * rather than copied. A fold that nobody else reads while it runs (a replay, a catch-up) then stops
+ * copying four 32-slot arrays per write, and leaves no garbage for the collector.
+ *
+ * The token is the promise: whoever holds it guarantees that no earlier version of a map made under
+ * it is still read. Once a state is handed out (to a query, to a snapshot), its holder must take a
+ * new token (`newWriter()`): the nodes marked with the old one are then copied again on write.
+ */
+export function writingInPlace<T>(writer: object, write: () => T): T {
+  const outer = inPlaceWriter;
+  inPlaceWriter = writer;
+  try {
+    return write();
+  } finally {
+    inPlaceWriter = outer;
+  }
+}
+
+/** A fresh writer token for `writingInPlace`. */
+export function newWriter(): object {
+  return {};
+}
+
+/**
+ * `node` itself when this batch or the writer in place made it (it may change in place), else a copy
+ * that they now own.
+ */
 function own<T extends unknown[]>(node: T | null, owned: Set<object> | undefined, empty: () => T): T {
-  if (node !== null && owned?.has(node)) return node;
+  if (node !== null) {
+    if (owned?.has(node)) return node;
+    // A frozen node (immer freezes what its drafts reach) is copied whoever made it.
+    if (inPlaceWriter !== null && (node as Marked)[madeBy] === inPlaceWriter && !Object.isFrozen(node))
+      return node;
+  }
   const copy = node === null ? empty() : (node.slice() as T);
   owned?.add(copy);
+  if (inPlaceWriter !== null) (copy as Marked)[madeBy] = inPlaceWriter;
   return copy;
 }
 

@@ -8,10 +8,12 @@ import {
   entriesOf,
   getIn,
   hasIn,
+  newWriter,
   type PMap,
   setIn,
   updateIn,
   valuesOf,
+  writingInPlace,
 } from '../../../projections/shared/persistent-map.ts';
 
 /** One write: a set (with its value) or a delete. */
@@ -112,7 +114,70 @@ properties('survives a JSON round trip: the parsed map reads the same and takes 
   );
 });
 
+properties(
+  'written in place under one writer, reads as a Map, and a version handed out before a new writer never changes',
+  () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(stepArb, { maxLength: 30 }), { maxLength: 8 }), (rounds) => {
+        let map: PMap<number> = emptyMap();
+        const model = new Map<string, number>();
+        const handedOut: [PMap<number>, Map<string, number>][] = [];
+        for (const steps of rounds) {
+          const writer = newWriter();
+          for (const step of steps) {
+            map = writingInPlace(writer, () => {
+              if ('one' in step) {
+                applyTo(model, step.one);
+                return step.one[0] === 'set'
+                  ? setIn(map, step.one[1], step.one[2])
+                  : deleteIn(map, step.one[1]);
+              }
+              return editMap(map, (editor) => {
+                for (const write of step.batch) {
+                  if (write[0] === 'set') editor.set(write[1], write[2]);
+                  else editor.delete(write[1]);
+                  applyTo(model, write);
+                }
+              });
+            });
+            assertMatches(map, model);
+          }
+          // Handing the map out: from now on a new writer, so this version must stay as it is.
+          handedOut.push([map, new Map(model)]);
+        }
+        for (const [version, state] of handedOut)
+          assertMatches(version, state, 'a handed-out version changed');
+        assert.equal(JSON.parse(JSON.stringify(map)), JSON.parse(JSON.stringify(map)));
+      }),
+    );
+  },
+);
+
 const map = suite('persistent map');
+
+map('changes its own nodes in place under one writer, and copies them under another or outside', () => {
+  const writer = newWriter();
+  const first = writingInPlace(writer, () => setIn(emptyMap<number>(), 'a', 1));
+  const second = writingInPlace(writer, () => setIn(first, 'b', 2));
+  assert.is(second.root, first.root, 'the same writer changed the root in place');
+  const other = writingInPlace(newWriter(), () => setIn(second, 'c', 3));
+  assert.is.not(other.root, second.root, 'another writer copies');
+  assert.is(getIn(second, 'c'), undefined);
+  const outside = setIn(second, 'd', 4);
+  assert.is.not(outside.root, second.root, 'outside any writer, writes copy');
+  assert.is(getIn(second, 'd'), undefined);
+  assert.equal(JSON.stringify(second), JSON.stringify(JSON.parse(JSON.stringify(second))), 'no mark in JSON');
+});
+
+map('copies a node of its own writer that was frozen since', () => {
+  const writer = newWriter();
+  const first = writingInPlace(writer, () => setIn(emptyMap<number>(), 'a', 1));
+  Object.freeze(first.root);
+  const second = writingInPlace(writer, () => setIn(first, 'b', 2));
+  assert.is.not(second.root, first.root);
+  assert.is(getIn(first, 'b'), undefined);
+  assert.is(getIn(second, 'b'), 2);
+});
 
 map('is empty at first: no size, no entries, nothing to read', () => {
   const empty = emptyMap<number>();
