@@ -118,7 +118,73 @@ export function fromResolvedEvent(resolved: ResolvedEvent): RecordedEvent | unde
   };
 }
 
-const utf8 = new TextDecoder();
+/** One part of an event's stored content, read: its value, or what is wrong with it. */
+export interface StoredPart<T> {
+  readonly value: T;
+  readonly problem?: EventContentProblem;
+}
+
+const byteOrderMark = [0xef, 0xbb, 0xbf] as const;
+
+/**
+ * The UTF-8 text of `source[start, end)`, read as `TextDecoder` reads it (a leading byte order mark
+ * dropped, bad sequences replaced) without making a view of the bytes first: this runs for every
+ * event of a full read.
+ */
+function utf8Text(source: Buffer, start: number, end: number): string {
+  const bom =
+    end - start >= 3 &&
+    source[start] === byteOrderMark[0] &&
+    source[start + 1] === byteOrderMark[1] &&
+    source[start + 2] === byteOrderMark[2];
+  return source.toString('utf8', bom ? start + 3 : start, end);
+}
+
+/** The data stored at `source[start, end)` with `contentType`, read as `fromResolvedEvent` reads it. */
+export function readStoredData(
+  contentType: string,
+  source: Buffer,
+  start: number,
+  end: number,
+): StoredPart<unknown> {
+  const bytes = () => source.subarray(start, end);
+  if (contentType !== 'application/json') {
+    return { value: null, problem: { part: 'data', reason: 'binary', raw: bytes().toString('base64') } };
+  }
+  try {
+    return { value: JSON.parse(utf8Text(source, start, end)) };
+  } catch {
+    return { value: null, problem: bytesProblem('data', bytes()) };
+  }
+}
+
+/** The metadata stored at `source[start, end)` (empty for none), read as `fromResolvedEvent` reads it. */
+export function readStoredMetadata(
+  source: Buffer,
+  start: number,
+  end: number,
+): StoredPart<Record<string, unknown>> {
+  if (end === start) return { value: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(utf8Text(source, start, end));
+  } catch {
+    return { value: {}, problem: bytesProblem('metadata', source.subarray(start, end)) };
+  }
+  const metadata = readMetadata(parsed);
+  return metadata.problem ? { value: {}, problem: metadata.problem } : { value: metadata.metadata };
+}
+
+/** The problems of an event's two parts; `undefined` when there is none. */
+export function contentProblems(
+  data: StoredPart<unknown>,
+  metadata: StoredPart<unknown>,
+): EventContentProblem[] | undefined {
+  if (!data.problem && !metadata.problem) return undefined;
+  return [data.problem, metadata.problem].filter((p): p is EventContentProblem => p !== undefined);
+}
+
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /**
  * An event as Tally's `RecordedEvent` from the bytes a store keeps (the embedded ledger's records, read
@@ -135,35 +201,19 @@ export function fromStoredBytes(stored: {
   readonly metadata: Uint8Array;
   readonly created: Date;
 }): RecordedEvent {
-  let data: { data: unknown; problem?: EventContentProblem };
-  if (stored.contentType !== 'application/json') data = readData(false, stored.data);
-  else {
-    try {
-      data = { data: JSON.parse(utf8.decode(stored.data)) };
-    } catch {
-      data = { data: null, problem: bytesProblem('data', stored.data) };
-    }
-  }
-  let parsedMetadata: unknown;
-  if (stored.metadata.length > 0) {
-    try {
-      parsedMetadata = JSON.parse(utf8.decode(stored.metadata));
-    } catch {
-      parsedMetadata = stored.metadata;
-    }
-  }
-  const metadata = readMetadata(parsedMetadata);
-  const problems = [data.problem, metadata.problem].filter((p): p is EventContentProblem => p !== undefined);
+  const data = readStoredData(stored.contentType, asBuffer(stored.data), 0, stored.data.length);
+  const metadata = readStoredMetadata(asBuffer(stored.metadata), 0, stored.metadata.length);
+  const problems = contentProblems(data, metadata);
   return {
     streamId: stored.streamId,
     revision: stored.revision,
     position: stored.position,
     id: stored.id,
     type: stored.type,
-    data: data.data,
-    metadata: metadata.metadata,
+    data: data.value,
+    metadata: metadata.value,
     created: stored.created,
-    ...(problems.length > 0 ? { malformed: problems } : {}),
+    ...(problems ? { malformed: problems } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { stat, truncate } from 'node:fs/promises';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import pino from 'pino';
 import { suite } from 'uvu';
@@ -6,6 +7,7 @@ import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store
 import type { RecordedEvent } from '../../../adapters/eventstore/event-store.ts';
 import { openDirectLedgerReader } from '../../../adapters/ledger/direct-reader.ts';
 import { startLedger } from '../../../adapters/ledger/index.ts';
+import { firstSegment, flipByte, ledgerWithBatches, recordSpans } from '../../fixtures/ledger-damage.ts';
 import { rejects, tempDir, withTimeout } from '../../helpers/uvu.ts';
 import { appendRaw } from '../eventstore/raw-append.ts';
 
@@ -19,8 +21,21 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
-/** What both readings must agree on (`created` compared to the millisecond both carry). */
-const comparable = (event: RecordedEvent) => ({ ...event, created: event.created.getTime() });
+/**
+ * What both readings must agree on, field by field (the direct reader's events compute most fields
+ * on access, so a spread would miss them); `created` to the millisecond both carry.
+ */
+const comparable = (event: RecordedEvent) => ({
+  streamId: event.streamId,
+  revision: event.revision,
+  position: event.position,
+  id: event.id,
+  type: event.type,
+  data: event.data,
+  metadata: event.metadata,
+  created: event.created.getTime(),
+  malformed: event.malformed,
+});
 
 test(
   'gives exactly what the client reads from $all: content, problems, positions; no system events',
@@ -98,6 +113,57 @@ test(
       await rejects(() => openDirectLedgerReader({ directory: dir.path }), /in use/);
     } finally {
       await ledger.close();
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'reports a damaged record as TALLY_LEDGER_CORRUPT, after the events before it, never as data',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-direct-reader-');
+    try {
+      // The snapshot written at stop covers the whole log, so opening does not look at the records.
+      const batches = await ledgerWithBatches(dir.path, 4, 2000);
+      const segment = firstSegment(dir.path);
+      const record = (await recordSpans(segment))[5000]!;
+      await flipByte(segment, record.offset + record.length - 1);
+      const reader = await openDirectLedgerReader({ directory: dir.path, logger: quiet });
+      try {
+        const read: string[] = [];
+        const error = await rejects(async () => {
+          for await (const event of reader.readAll()) read.push(event.id);
+        });
+        assert.is((error as { code?: string }).code, 'TALLY_LEDGER_CORRUPT');
+        assert.match(String(error), `offset ${record.offset}`);
+        // Runs are checked whole before any of their events is served; what came before is intact.
+        assert.ok(read.length < 5000, `${read.length} events read`);
+        assert.equal(read, batches.flat().slice(0, read.length));
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'reads the log without a torn tail: every complete batch, nothing of the torn one',
+  withTimeout(20_000, async () => {
+    const dir = await tempDir('tally-direct-reader-');
+    try {
+      const batches = await ledgerWithBatches(dir.path, 5);
+      const segment = firstSegment(dir.path);
+      await truncate(segment, (await stat(segment)).size - 5);
+      const reader = await openDirectLedgerReader({ directory: dir.path, logger: quiet });
+      try {
+        const ids = (await collect(reader.readAll())).map((event) => event.id);
+        assert.equal(ids, batches.slice(0, -1).flat());
+      } finally {
+        await reader.close();
+      }
+    } finally {
       await dir.cleanup();
     }
   }),

@@ -15,7 +15,7 @@ import {
 import { lockDirectory } from './directory-lock.ts';
 import { GroupCommit } from './group-commit.ts';
 import { settleSegmentSize } from './log-format.ts';
-import { RecordReader } from './record-reader.ts';
+import { RecordReader, type RecordRun } from './record-reader.ts';
 import { recoverLog } from './recovery.ts';
 import { SnapshotScheduler } from './snapshot-scheduler.ts';
 
@@ -45,9 +45,17 @@ export interface FileStorageStats extends StorageStats {
 
 export interface FileLedgerStorage extends LedgerStorage {
   stats(): FileStorageStats;
+  /**
+   * Every record from the first at or after `from` to the head (records appended meanwhile included),
+   * as checked runs of raw bytes in log order: for a reader of the whole log that decodes only the
+   * fields it needs. Throws `TALLY_LEDGER_CORRUPT` where a record fails its checks.
+   */
+  scanForward(from: number): Iterable<RecordRun>;
 }
 
 const maxSegmentSize = 2 ** 32 - 1;
+/** Larger than a random read's chunk: a scan reads everything, and fewer, bigger reads cost less. */
+const scanChunkSize = 4 * 1024 * 1024;
 
 /** Opens (creating or recovering) the log in `options.directory`. */
 export async function openFileStorage(options: FileStorageOptions): Promise<FileLedgerStorage> {
@@ -137,6 +145,15 @@ function assemble(
       ensureOpen();
       const end = index.lowerBound(before);
       return reader.readRange(Math.max(0, end - Math.max(0, maxCount)), end).reverse();
+    },
+    scanForward(from) {
+      ensureOpen();
+      // Checked before each run too: a closed storage's files are closed.
+      const end = () => {
+        ensureOpen();
+        return index.count;
+      };
+      return reader.runs(index.lowerBound(from), end, scanChunkSize);
     },
     headPosition() {
       ensureOpen();

@@ -5,3 +5,4 @@ export {
   type FileStorageStats,
   openFileStorage,
 } from './file-storage.ts';
+export type { RecordRun } from './record-reader.ts';

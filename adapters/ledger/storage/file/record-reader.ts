@@ -13,6 +13,18 @@ import type { Segments } from './segments.ts';
 
 const readChunkSize = 1024 * 1024;
 
+/**
+ * Consecutive records of one segment, read with one `pread` into a buffer of their own and each
+ * checked (length, field lengths, checksum), not yet decoded.
+ */
+export interface RecordRun {
+  readonly buffer: Buffer;
+  /** The log position of `buffer[0]`. */
+  readonly position: number;
+  /** Where each record starts in `buffer`, in log order. */
+  readonly offsets: readonly number[];
+}
+
 export class RecordReader {
   readonly cache = new RecordCache();
 
@@ -37,36 +49,52 @@ export class RecordReader {
   /** The records with index numbers in `[start, end)`, in log order. */
   readRange(start: number, end: number): LogRecord[] {
     const records: LogRecord[] = [];
-    let first = start;
-    while (first < end) {
-      const segment = this.segments.segmentOf(this.index.positionAt(first));
-      let last = first + 1;
-      let bytes = this.index.lengthAt(first);
-      while (
-        last < end &&
-        bytes + this.index.lengthAt(last) <= readChunkSize &&
-        this.segments.segmentOf(this.index.positionAt(last)) === segment
-      ) {
-        bytes += this.index.lengthAt(last++);
-      }
-      this.decodeRun(first, last, bytes, records);
-      first = last;
+    for (const run of this.runs(start, end)) {
+      for (const offset of run.offsets) records.push(decodeRecord(run.buffer, offset, run.position + offset));
     }
     return records;
   }
 
-  private decodeRun(first: number, last: number, bytes: number, into: LogRecord[]): void {
+  /**
+   * The records with index numbers in `[start, end)` as checked runs, read one run at a time as the
+   * caller asks: for a reader of the whole log that decodes only what it needs. `end` is read anew
+   * after each run, so a function of the index count sees records appended meanwhile.
+   */
+  *runs(start: number, end: number | (() => number), chunkSize = readChunkSize): Generator<RecordRun> {
+    const endOf = typeof end === 'number' ? () => end : end;
+    let first = start;
+    let stop = endOf();
+    while (first < stop) {
+      const segment = this.segments.segmentOf(this.index.positionAt(first));
+      let last = first + 1;
+      let bytes = this.index.lengthAt(first);
+      while (
+        last < stop &&
+        bytes + this.index.lengthAt(last) <= chunkSize &&
+        this.segments.segmentOf(this.index.positionAt(last)) === segment
+      ) {
+        bytes += this.index.lengthAt(last++);
+      }
+      yield this.readRun(first, last, bytes);
+      first = last;
+      stop = endOf();
+    }
+  }
+
+  private readRun(first: number, last: number, bytes: number): RecordRun {
     const base = this.index.positionAt(first);
     const span = Math.max(bytes, this.index.positionAt(last - 1) + this.index.lengthAt(last - 1) - base);
     // Not from Node's shared pool: a small pooled buffer would pin an unrelated 8 KiB slab.
     const buffer = Buffer.allocUnsafeSlow(span);
     this.segments.read(base, span, buffer);
+    const offsets: number[] = [];
     for (let i = first; i < last; i++) {
       const position = this.index.positionAt(i);
       const at = position - base;
       if (!checkRecord(buffer, at, this.index.lengthAt(i))) throw damaged(this.segments, position);
-      into.push(decodeRecord(buffer, at, position));
+      offsets.push(at);
     }
+    return { buffer, position: base, offsets };
   }
 }
 
