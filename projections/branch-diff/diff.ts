@@ -4,7 +4,8 @@
  */
 import { DomainError } from '../../domain/shared/errors.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
-import { drvStatus } from '../evaluations/queries.ts';
+import { byName } from '../evaluations/job-list.ts';
+import { drvStatus, summaryOf } from '../evaluations/queries.ts';
 import type { EvaluationSummary, EvaluationsState, JobBuildStatus } from '../evaluations/state.ts';
 import { getIn } from '../shared/persistent-map.ts';
 
@@ -104,18 +105,32 @@ export function diffEvaluations(state: EvaluationsState, from: string, to: strin
     DiffEntry[]
   >;
   const side = (drvPath: string): DiffSide => ({ drvPath, status: drvStatus(state, drvPath) });
-  const names = [...new Set([...Object.keys(before.jobs), ...Object.keys(after.jobs)])].sort();
-  for (const job of names) {
-    const fromDrv = before.jobs[job];
-    const toDrv = after.jobs[job];
-    if (fromDrv === undefined) jobs.added.push({ job, to: side(toDrv!) });
-    else if (toDrv === undefined) jobs.removed.push({ job, from: side(fromDrv) });
-    else {
-      const entry = { job, from: side(fromDrv), to: side(toDrv) };
+  // Both lists in name order, walked side by side: every name once, in the order `sort()` gives.
+  const fromJobs = before.jobs;
+  const toJobs = after.jobs;
+  const fromOrder = byName(fromJobs);
+  const toOrder = byName(toJobs);
+  let i = 0;
+  let k = 0;
+  while (i < fromOrder.length || k < toOrder.length) {
+    const f = fromOrder[i];
+    const t = toOrder[k];
+    const fromName = f === undefined ? undefined : fromJobs[f]!;
+    const toName = t === undefined ? undefined : toJobs[t]!;
+    if (toName === undefined || (fromName !== undefined && fromName < toName)) {
+      jobs.removed.push({ job: fromName!, from: side(fromJobs[f! + 1]!) });
+      i++;
+    } else if (fromName === undefined || toName < fromName) {
+      jobs.added.push({ job: toName, to: side(toJobs[t! + 1]!) });
+      k++;
+    } else {
+      const entry = { job: toName, from: side(fromJobs[f! + 1]!), to: side(toJobs[t! + 1]!) };
       jobs[categoryOf(entry.from, entry.to)].push(entry);
+      i++;
+      k++;
     }
   }
-  const { jobs: _a, ...fromSummary } = before;
-  const { jobs: _b, ...toSummary } = after;
+  const fromSummary = summaryOf(before);
+  const toSummary = summaryOf(after);
   return { ok: true, diff: { from: fromSummary, to: toSummary, jobs } };
 }

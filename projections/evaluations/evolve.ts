@@ -4,11 +4,12 @@
  */
 import type { BuildEvent } from '../../domain/build/events.ts';
 import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
-import { durationMs } from '../../domain/shared/time.ts';
+import { epochMs, type IsoTime } from '../../domain/shared/time.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import { factTime } from '../builds/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { editMap, getIn, setIn } from '../shared/persistent-map.ts';
+import { jobNames, noJobList } from './job-list.ts';
 import {
   type DrvDoc,
   type EvaluationDoc,
@@ -16,13 +17,13 @@ import {
   type JobBuildStatus,
   noJobs,
 } from './state.ts';
+import { epochMsOf, storedTime } from './stored-time.ts';
 
 export function evolveEvaluations(
   state: EvaluationsState,
   projected: ProjectedEvent<EvaluationEvent | BuildEvent>,
 ): EvaluationsState {
   const { event } = projected;
-  const at = factTime(projected);
   switch (event.type) {
     case 'EvaluationRequested': {
       const { evaluationId: id, spec, trigger, checkouts } = event.data;
@@ -33,10 +34,10 @@ export function evolveEvaluations(
         status: 'requested',
         trigger,
         checkouts,
-        requestedAt: at,
+        requestedAt: storedTime(factTime(projected)),
         jobCount: 0,
         counts: noJobs,
-        jobs: {},
+        jobs: noJobList,
       };
       return {
         ...state,
@@ -48,7 +49,7 @@ export function evolveEvaluations(
       return changeEvaluation(state, event.data.evaluationId, (doc) => ({
         ...doc,
         status: 'started',
-        startedAt: event.data.startedAt,
+        startedAt: storedTime(event.data.startedAt),
       }));
     case 'EvaluationJobsAdded':
       return addJobs(state, event.data.evaluationId, event.data.jobs);
@@ -56,14 +57,14 @@ export function evolveEvaluations(
       return changeEvaluation(state, event.data.evaluationId, (doc) => ({
         ...doc,
         status: 'completed',
-        finishedAt: at,
+        finishedAt: storedTime(factTime(projected)),
         durationMs: event.data.durationMs,
       }));
     case 'EvaluationFailed': {
       const { reason, logRef, message } = event.data;
       const end = { kind: 'failed' as const, reason, logRef, ...(message === undefined ? {} : { message }) };
       return changeEvaluation(state, event.data.evaluationId, (doc) => ({
-        ...ended(doc, at),
+        ...ended(doc, factTime(projected)),
         status: 'failed',
         end,
       }));
@@ -71,7 +72,7 @@ export function evolveEvaluations(
     case 'EvaluationAborted': {
       const { by, why } = event.data;
       return changeEvaluation(state, event.data.evaluationId, (doc) => ({
-        ...ended(doc, at),
+        ...ended(doc, factTime(projected)),
         status: 'aborted',
         end: { kind: 'aborted', by, why },
       }));
@@ -81,8 +82,10 @@ export function evolveEvaluations(
   }
 }
 
-function ended(doc: EvaluationDoc, at: string): EvaluationDoc {
-  return { ...doc, finishedAt: at, ...(doc.startedAt ? { durationMs: durationMs(doc.startedAt, at) } : {}) };
+function ended(doc: EvaluationDoc, at: IsoTime): EvaluationDoc {
+  const finishedAt = storedTime(at);
+  if (doc.startedAt === undefined) return { ...doc, finishedAt };
+  return { ...doc, finishedAt, durationMs: Math.max(0, epochMs(at) - epochMsOf(doc.startedAt)) };
 }
 
 function changeEvaluation(
@@ -102,21 +105,36 @@ function addJobs(
 ): EvaluationsState {
   const doc = getIn(state.evaluations, id);
   if (!doc) return state;
-  const names: Record<string, string> = { ...doc.jobs };
+  // A chunk delivered twice, or a name given twice, adds nothing.
+  const seen = doc.jobs.length === 0 ? new Set<string>() : jobNames(doc.jobs);
+  // Arrays grown by `push` or `[...a, x]` keep spare room; `concat` makes them exactly as long as needed.
+  const added: string[] = [];
   const counts = { ...doc.counts };
-  let jobCount = doc.jobCount;
   const drvs = editMap(state.drvs, (editor) => {
     for (const { name, drvPath } of jobs) {
-      if (Object.hasOwn(names, name)) continue; // a chunk delivered twice adds nothing
+      if (seen.has(name)) continue;
+      seen.add(name);
       const known = editor.get(drvPath);
-      const drv: DrvDoc = { status: known?.status ?? 'queued', wanters: [...(known?.wanters ?? []), id] };
+      const drv: DrvDoc = known
+        ? {
+            status: known.status,
+            path: known.path,
+            job: known.job || name,
+            wanters: known.wanters.concat(doc.id),
+          }
+        : { status: 'queued', path: drvPath, job: name, wanters: [doc.id] };
       editor.set(drvPath, drv);
-      names[name] = drvPath;
+      added.push(drv.job === name ? drv.job : name, drv.path);
       counts[drv.status] += 1;
-      jobCount += 1;
     }
   });
-  const next: EvaluationDoc = { ...doc, jobs: names, counts, jobCount };
+  if (added.length === 0) return state;
+  const next: EvaluationDoc = {
+    ...doc,
+    jobs: doc.jobs.concat(added),
+    counts,
+    jobCount: doc.jobCount + added.length / 2,
+  };
   return { ...state, drvs, evaluations: setIn(state.evaluations, id, next) };
 }
 
@@ -156,14 +174,17 @@ function evolveBuildStatus(state: EvaluationsState, event: BuildEvent): Evaluati
   const drv = getIn(state.drvs, drvPath);
   const status = buildStatusAfter(event, drv?.status);
   if (status === undefined || status === drv?.status) return state;
-  const drvs = setIn(state.drvs, drvPath, { status, wanters: drv?.wanters ?? [] });
-  if (!drv || drv.wanters.length === 0) return { ...state, drvs };
+  if (!drv)
+    return { ...state, drvs: setIn(state.drvs, drvPath, { status, path: drvPath, job: '', wanters: [] }) };
+  const drvs = setIn(state.drvs, drvPath, { status, path: drv.path, job: drv.job, wanters: drv.wanters });
+  if (drv.wanters.length === 0) return { ...state, drvs };
   const before = drv.status;
   const evaluations = editMap(state.evaluations, (editor) => {
     for (const id of drv.wanters) {
       const doc = editor.get(id);
       if (!doc) continue;
-      const counts = { ...doc.counts, [before]: doc.counts[before] - 1 };
+      const counts = { ...doc.counts };
+      counts[before] -= 1;
       counts[status] += 1;
       editor.set(id, { ...doc, counts });
     }

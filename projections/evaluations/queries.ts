@@ -2,6 +2,7 @@
  * Queries of the evaluations read model.
  */
 import { getIn } from '../shared/persistent-map.ts';
+import { byName, drvPathOf, firstNameAfter } from './job-list.ts';
 import type {
   EvaluationDoc,
   EvaluationStatus,
@@ -9,10 +10,26 @@ import type {
   EvaluationsState,
   JobBuildStatus,
 } from './state.ts';
+import { isoTime } from './stored-time.ts';
 
-/** The evaluation without its jobs. */
-function summaryOf(doc: EvaluationDoc): EvaluationSummary {
-  const { jobs, ...summary } = doc;
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The evaluation without its jobs, its times as ISO text (its fields in the order they were first set). */
+export function summaryOf(doc: EvaluationDoc): EvaluationSummary {
+  const summary: Writable<EvaluationSummary> = {
+    id: doc.id,
+    spec: doc.spec,
+    status: doc.status,
+    trigger: doc.trigger,
+    checkouts: doc.checkouts,
+    requestedAt: isoTime(doc.requestedAt),
+    jobCount: doc.jobCount,
+    counts: doc.counts,
+  };
+  if (doc.startedAt !== undefined) summary.startedAt = isoTime(doc.startedAt);
+  if (doc.finishedAt !== undefined) summary.finishedAt = isoTime(doc.finishedAt);
+  if (doc.durationMs !== undefined) summary.durationMs = doc.durationMs;
+  if (doc.end !== undefined) summary.end = doc.end;
   return summary;
 }
 
@@ -66,34 +83,6 @@ export interface JobPage {
   readonly nextCursor?: string;
 }
 
-/**
- * The job names of a jobs record, sorted. A record is never changed in place (a chunk of jobs makes a
- * new one), so each is sorted once rather than on every page: an evaluation of 30,000 jobs would
- * otherwise be sorted for each page of 100.
- */
-const sortedNames = new WeakMap<Readonly<Record<string, string>>, readonly string[]>();
-
-function sortedJobNames(jobs: Readonly<Record<string, string>>): readonly string[] {
-  let names = sortedNames.get(jobs);
-  if (!names) {
-    names = Object.keys(jobs).sort();
-    sortedNames.set(jobs, names);
-  }
-  return names;
-}
-
-/** The index of the first name after `cursor` (names sorted as `sort()` sorts them). */
-function firstAfter(names: readonly string[], cursor: string): number {
-  let low = 0;
-  let high = names.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (names[middle]! <= cursor) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
 /** An evaluation's jobs by name, optionally of one status; `undefined` when the evaluation is unknown. */
 export function evaluationJobs(
   state: EvaluationsState,
@@ -103,11 +92,12 @@ export function evaluationJobs(
   const doc = getIn(state.evaluations, id);
   if (!doc) return undefined;
   const limit = Math.max(1, Math.min(options.limit ?? 100, 5000));
-  const names = sortedJobNames(doc.jobs);
+  const positions = byName(doc.jobs);
   const jobs: EvaluationJob[] = [];
-  for (let i = options.cursor === undefined ? 0 : firstAfter(names, options.cursor); i < names.length; i++) {
-    const name = names[i]!;
-    const drvPath = doc.jobs[name]!;
+  const from = options.cursor === undefined ? 0 : firstNameAfter(doc.jobs, options.cursor);
+  for (let i = from; i < positions.length; i++) {
+    const name = doc.jobs[positions[i]!]!;
+    const drvPath = doc.jobs[positions[i]! + 1]!;
     const status = drvStatus(state, drvPath);
     if (options.status !== undefined && status !== options.status) continue;
     if (jobs.length === limit) return { jobs, nextCursor: jobs[jobs.length - 1]!.name };
@@ -126,8 +116,9 @@ export function latestJob(state: EvaluationsState, spec: string, job: string): L
   const ids = state.bySpec[spec] ?? [];
   for (let i = ids.length - 1; i >= 0; i--) {
     const doc = getIn(state.evaluations, ids[i]!);
-    if (doc?.status !== 'completed' || !Object.hasOwn(doc.jobs, job)) continue;
-    const drvPath = doc.jobs[job]!;
+    if (doc?.status !== 'completed') continue;
+    const drvPath = drvPathOf(doc.jobs, job);
+    if (drvPath === undefined) continue;
     return {
       name: job,
       drvPath,

@@ -6,6 +6,8 @@ import type { Checkout } from '../../domain/checkout/checkout.ts';
 import type { EvaluationFailureReason, Trigger } from '../../domain/evaluation/job.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
 import { emptyMap, type PMap } from '../shared/persistent-map.ts';
+import type { JobList } from './job-list.ts';
+import type { StoredTime } from './stored-time.ts';
 
 /** Where an evaluation stands. */
 export type EvaluationStatus = 'requested' | 'started' | 'completed' | 'failed' | 'aborted';
@@ -74,14 +76,38 @@ export interface EvaluationSummary {
   readonly end?: EvaluationEnd;
 }
 
-/** One evaluation with its jobs: job name → `.drv` path, in the order the evaluator gave them. */
-export interface EvaluationDoc extends EvaluationSummary {
-  readonly jobs: Readonly<Record<string, string>>;
+/**
+ * One evaluation as the model keeps it: the summary's fields with times as `StoredTime`, and its
+ * jobs. Queries turn it back into an `EvaluationSummary`.
+ */
+export interface EvaluationDoc {
+  readonly id: string;
+  readonly spec: string;
+  readonly status: EvaluationStatus;
+  readonly trigger: Trigger;
+  readonly checkouts: readonly Checkout[];
+  readonly requestedAt: StoredTime;
+  readonly startedAt?: StoredTime;
+  readonly finishedAt?: StoredTime;
+  readonly durationMs?: number;
+  readonly jobCount: number;
+  readonly counts: JobCounts;
+  readonly end?: EvaluationEnd;
+  /** Job names and `.drv` paths, in the order the evaluator gave them. */
+  readonly jobs: JobList;
 }
 
-/** What the model knows of one derivation: its build's status and the evaluations whose jobs want it. */
+/**
+ * What the model knows of one derivation: its build's status and the evaluations whose jobs want it.
+ * It also holds one copy of its path and of the name of the first job that had it, which every later
+ * job list shares: each chunk of jobs arrives as new strings, and keeping those would cost a copy of
+ * both per job of every evaluation.
+ */
 export interface DrvDoc {
   readonly status: JobBuildStatus;
+  readonly path: string;
+  /** The name of the first job that had this derivation; empty while only builds named it. */
+  readonly job: string;
   /** One evaluation id per job that has this derivation (an id twice when two of its jobs do). */
   readonly wanters: readonly string[];
 }
