@@ -89,16 +89,18 @@ export function nullable<T>(schema: Schema<T>): Schema<T | null> {
 
 /** An array whose every item passes `item`. */
 export function array<T>(item: Schema<T>, rules: { minLength?: number } = {}): Schema<readonly T[]> {
+  const itemPaths = new ChildPaths((path, index: number) => `${path}[${index}]`);
   return (value, path) => {
     if (!Array.isArray(value)) return fail(path, `expected an array, got ${describe(value)}`);
     if (value.length < (rules.minLength ?? 0)) return fail(path, `needs at least ${rules.minLength} item(s)`);
+    const paths = itemPaths.of(path, value.length);
     const out: T[] = [];
     const issues: Issue[] = [];
-    value.forEach((entry, index) => {
-      const checked = item(entry, `${path}[${index}]`);
+    for (let index = 0; index < value.length; index++) {
+      const checked = item(value[index], paths[index]!);
       if (checked.ok) out.push(checked.value);
       else issues.push(...checked.issues);
-    });
+    }
     return issues.length === 0 ? ok(out) : { ok: false, issues };
   };
 }
@@ -136,13 +138,17 @@ export type Shape<T> = {
  * `strict` (input typed by people, where an unknown key is a typo).
  */
 export function object<T>(shape: Shape<T>, options: { strict?: boolean } = {}): Schema<T> {
-  const entries = Object.entries(shape) as [string, Schema<unknown>][];
+  const keys = Object.keys(shape);
+  const checks = Object.values(shape) as Schema<unknown>[];
+  const fieldPaths = new ChildPaths((path, index) => at(path, keys[index]!));
   return (value, path) => {
     if (!isPlainObject(value)) return fail(path, `expected an object, got ${describe(value)}`);
+    const paths = fieldPaths.of(path, keys.length);
     const out: Record<string, unknown> = {};
     const issues: Issue[] = [];
-    for (const [key, check] of entries) {
-      const checked = check(value[key], at(path, key));
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index]!;
+      const checked = checks[index]!(value[key], paths[index]!);
       if (!checked.ok) issues.push(...checked.issues);
       else if (checked.value !== undefined) out[key] = checked.value;
     }
@@ -177,6 +183,33 @@ export function refine<T>(schema: Schema<T>, rule: (value: T) => string | undefi
     const problem = rule(checked.value);
     return problem === undefined ? checked : fail(path, problem);
   };
+}
+
+/**
+ * The paths of a checker's children (`data.spec`, `wantedBy[3]`) by parent path, kept: stored events
+ * are checked by the hundred thousand at the same few paths, and building every child's path anew
+ * for each was a large share of the checks' cost. Only the first `maxParents` parents are kept,
+ * and a parent's first `maxChildren` children, so input with ever new paths (long arrays, arrays of
+ * arrays) costs what it did and no more memory.
+ */
+class ChildPaths {
+  private static readonly maxParents = 256;
+  private static readonly maxChildren = 1024;
+  private readonly byParent = new Map<string, string[]>();
+
+  constructor(private readonly childPath: (parent: string, index: number) => string) {}
+
+  /** At least `count` child paths under `parent`. */
+  of(parent: string, count: number): readonly string[] {
+    let paths = this.byParent.get(parent);
+    if (paths === undefined) {
+      paths = [];
+      if (this.byParent.size < ChildPaths.maxParents && count <= ChildPaths.maxChildren)
+        this.byParent.set(parent, paths);
+    } else if (count > ChildPaths.maxChildren) paths = paths.slice();
+    for (let index = paths.length; index < count; index++) paths.push(this.childPath(parent, index));
+    return paths;
+  }
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

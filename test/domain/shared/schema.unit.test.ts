@@ -1,0 +1,64 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { array, integer, object, type Schema, text } from '../../../domain/shared/schema.ts';
+
+const test = suite('schema checkers');
+
+interface Item {
+  readonly name: string;
+  readonly sizes: readonly number[];
+}
+const item = object<Item>({ name: text, sizes: array(integer({ min: 0 })) });
+const list = object<{ items: readonly Item[] }>({ items: array(item) });
+
+const paths = (schema: Schema<unknown>, value: unknown, path = 'data') => {
+  const checked = schema(value, path);
+  return checked.ok ? [] : checked.issues.map((issue) => `${issue.path}: ${issue.message}`);
+};
+
+test('names the path of every bad field, the same on every call and under every parent', () => {
+  const value = {
+    items: [
+      { name: 'a', sizes: [1, 2] },
+      { name: '', sizes: [1, -1] },
+      { name: 'c', sizes: 'x' },
+    ],
+  };
+  const expected = [
+    'data.items[1].name: must not be empty',
+    'data.items[1].sizes[1]: must be at least 0',
+    'data.items[2].sizes: expected an array, got string',
+  ];
+  assert.equal(paths(list, value), expected);
+  assert.equal(paths(list, value), expected);
+  assert.equal(paths(list, value, 'other'), [
+    'other.items[1].name: must not be empty',
+    'other.items[1].sizes[1]: must be at least 0',
+    'other.items[2].sizes: expected an array, got string',
+  ]);
+  assert.equal(paths(list, value, ''), [
+    'items[1].name: must not be empty',
+    'items[1].sizes[1]: must be at least 0',
+    'items[2].sizes: expected an array, got string',
+  ]);
+});
+
+test('names items of arrays of any length, longer ones after shorter ones and back', () => {
+  const sizes = (length: number, bad: number) => Array.from({ length }, (_, i) => (i === bad ? -1 : i));
+  const check = (length: number, bad: number) =>
+    paths(item, { name: 'n', sizes: sizes(length, bad) }, `data.items[${length}]`);
+  assert.equal(check(3, 2), ['data.items[3].sizes[2]: must be at least 0']);
+  assert.equal(check(5000, 4321), ['data.items[5000].sizes[4321]: must be at least 0']);
+  assert.equal(check(3000, 2999), ['data.items[3000].sizes[2999]: must be at least 0']);
+  assert.equal(check(3, 1), ['data.items[3].sizes[1]: must be at least 0']);
+  // Many distinct parents: past the ones kept, paths are still built right.
+  for (let parent = 0; parent < 600; parent++) assert.equal(check(parent + 1, parent).length, 1);
+  assert.equal(check(600, 599), ['data.items[600].sizes[599]: must be at least 0']);
+});
+
+test('keeps the checked values and drops unknown fields', () => {
+  const checked = list({ items: [{ name: 'a', sizes: [1], extra: true }] }, 'data');
+  assert.equal(checked, { ok: true, value: { items: [{ name: 'a', sizes: [1] }] } });
+});
+
+test.run();
