@@ -1,8 +1,13 @@
 /**
  * Folding events into the pipeline's working memory. Only what a process needs to pick up its work
  * after a restart is kept: pending evaluations, the life cycle of every build, the specifications.
+ *
+ * Written for replay speed: most events are BuildWanted (one per job of every evaluation), so each
+ * build is looked up once per event, a record is rebuilt only when something in it changes, and
+ * records are made by one function per status rather than by spreading the previous one. Names and
+ * lists of specifications are shared between builds (`spec-list.ts`).
  */
-import type { Wanter } from '../../domain/build/build.ts';
+import type { FailureReason, Wanter } from '../../domain/build/build.ts';
 import type { BuildEvent } from '../../domain/build/events.ts';
 import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
 import { epochMs } from '../../domain/shared/time.ts';
@@ -10,122 +15,178 @@ import type { SpecificationEvent } from '../../domain/specification/events.ts';
 import { factTime } from '../queue/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
+import { internName, noSpecs, withSpecs } from './spec-list.ts';
 import type { PendingEvaluation, PipelineBuild, PipelineState } from './state.ts';
 
 export type PipelineEvent = SpecificationEvent | EvaluationEvent | BuildEvent;
 
+/**
+ * The evaluations with `id` replaced by `evaluation` in its place (or added last), or without it when
+ * `evaluation` is undefined. A removal builds the record afresh rather than spreading it and
+ * `delete`-ing, which leaves a slow dictionary object; the order of keys is kept, as the coordinator
+ * resumes evaluations in it.
+ */
+function replaceEvaluation(
+  evaluations: PipelineState['evaluations'],
+  id: string,
+  evaluation: PendingEvaluation | undefined,
+): PipelineState['evaluations'] {
+  if (evaluation !== undefined) return { ...evaluations, [id]: evaluation };
+  const next: Record<string, PendingEvaluation> = {};
+  for (const key in evaluations) if (key !== id) next[key] = evaluations[key]!;
+  return next;
+}
+
 function withEvaluation(
   state: PipelineState,
   id: string,
-  change: (evaluation: PendingEvaluation) => PendingEvaluation | undefined,
+  after: PendingEvaluation | undefined,
 ): PipelineState {
-  const before = state.evaluations[id];
-  if (!before) return state;
-  const after = change(before);
-  const evaluations = { ...state.evaluations };
   const done = after?.status === 'completed' && after.scheduledJobs >= (after.jobCount ?? 0);
-  if (after === undefined || done) delete evaluations[id];
-  else evaluations[id] = after;
-  return { ...state, evaluations };
+  return { ...state, evaluations: replaceEvaluation(state.evaluations, id, done ? undefined : after) };
 }
 
 /** Counts the jobs of pending evaluations among new wanters. */
 function countWanters(state: PipelineState, wanters: readonly Wanter[]): PipelineState {
   let next = state;
-  for (const wanter of wanters) {
-    next = withEvaluation(next, wanter.evaluation, (evaluation) => ({
-      ...evaluation,
-      scheduledJobs: evaluation.scheduledJobs + 1,
-    }));
+  for (const { evaluation: id } of wanters) {
+    const before = next.evaluations[id];
+    if (before !== undefined)
+      next = withEvaluation(next, id, { ...before, scheduledJobs: before.scheduledJobs + 1 });
   }
   return next;
 }
 
-function withBuild(
-  state: PipelineState,
-  drvPath: string,
-  change: (build: PipelineBuild) => PipelineBuild,
-): PipelineState {
-  const before = getIn(state.builds, drvPath);
-  if (!before) return state;
-  return { ...state, builds: setIn(state.builds, drvPath, change(before)) };
+const noDependencies: readonly string[] = Object.freeze([]);
+
+/** A build waiting in the queue: `notBefore` after a requeue with backoff, `failure` kept by a requeue. */
+function queued(
+  build: PipelineBuild,
+  queuedAt: number,
+  retries: number,
+  notBefore?: number,
+  failure?: FailureReason,
+): PipelineBuild {
+  const { system, priority, dependencies, specs, attempts } = build;
+  const status = 'queued';
+  const record: PipelineBuild =
+    notBefore === undefined
+      ? { status, system, priority, dependencies, specs, queuedAt, attempts, retries }
+      : { status, system, priority, dependencies, specs, queuedAt, attempts, retries, notBefore };
+  return failure === undefined ? record : { ...record, failure };
 }
 
-function union(specs: readonly string[], wanters: readonly Wanter[]): readonly string[] {
-  const fresh = wanters.map((wanter) => wanter.spec).filter((spec, i, all) => all.indexOf(spec) === i);
-  const added = fresh.filter((spec) => !specs.includes(spec));
-  return added.length === 0 ? specs : [...specs, ...added];
+/** A build whose attempt ended (or never began) in `status`, its attempt fields gone. */
+function settled(
+  build: PipelineBuild,
+  status: PipelineBuild['status'],
+  failure?: FailureReason,
+): PipelineBuild {
+  const { system, priority, dependencies, specs, queuedAt, attempts, retries } = build;
+  const record: PipelineBuild = {
+    status,
+    system,
+    priority,
+    dependencies,
+    specs,
+    queuedAt,
+    attempts,
+    retries,
+  };
+  const kept = failure ?? build.failure;
+  return kept === undefined ? record : { ...record, failure: kept };
 }
 
-/** The build with its attempt fields gone (they belong to an attempt that ended). */
-function settled(build: PipelineBuild, status: PipelineBuild['status']): PipelineBuild {
-  const { attemptId: _attempt, worker: _worker, notBefore: _notBefore, ...rest } = build;
-  return { ...rest, status };
+/** The same record with other `priority` and `specs`. */
+function wanted(build: PipelineBuild, priority: number, specs: readonly string[]): PipelineBuild {
+  const copy: { -readonly [K in keyof PipelineBuild]: PipelineBuild[K] } = { ...build };
+  copy.priority = priority;
+  copy.specs = specs;
+  return copy;
+}
+
+/** The build dispatched to `worker` as attempt number `attempts`. */
+function dispatched(
+  build: PipelineBuild,
+  attemptId: string,
+  worker: string,
+  attempts: number,
+): PipelineBuild {
+  const { system, priority, dependencies, specs, queuedAt, retries, failure } = build;
+  const status = 'dispatched';
+  const record: PipelineBuild = {
+    status,
+    system,
+    priority,
+    dependencies,
+    specs,
+    queuedAt,
+    attempts,
+    retries,
+    attemptId,
+    worker,
+  };
+  return failure === undefined ? record : { ...record, failure };
+}
+
+/** The record after `event`, or `build` itself when the event changes nothing in it. */
+function nextBuild(build: PipelineBuild, projected: ProjectedEvent<BuildEvent>): PipelineBuild {
+  const { event } = projected;
+  switch (event.type) {
+    case 'BuildWanted': {
+      const priority = Math.max(build.priority, event.data.priority);
+      const specs = withSpecs(build.specs, event.data.wantedBy);
+      return priority === build.priority && specs === build.specs ? build : wanted(build, priority, specs);
+    }
+    case 'BuildSubstituted':
+      return settled(build, 'substituted');
+    case 'BuildDispatched': {
+      const { worker, attemptId, attempt } = event.data;
+      return dispatched(build, attemptId, internName(worker), attempt);
+    }
+    case 'BuildStarted':
+      return build.attemptId === event.data.attemptId ? { ...build, status: 'building' } : build;
+    case 'BuildSucceeded':
+      return settled(build, 'succeeded');
+    case 'BuildFailed':
+      return settled(build, 'failed', event.data.reason);
+    case 'BuildCancelled':
+      return settled(build, 'cancelled');
+    case 'BuildRestarted':
+      return queued(build, factTime(projected), 0);
+    case 'BuildRequeued': {
+      const retries = event.data.why === 'coordinator-restart' ? build.retries : build.retries + 1;
+      return queued(build, build.queuedAt, retries, epochMs(event.data.notBefore), build.failure);
+    }
+    case 'BuildQueued':
+    case 'BuildLogStored':
+    case 'BuildResultIgnored':
+      return build;
+  }
 }
 
 function evolveBuild(state: PipelineState, projected: ProjectedEvent<BuildEvent>): PipelineState {
   const { event } = projected;
   const { drvPath } = event.data;
-  switch (event.type) {
-    case 'BuildQueued': {
-      const { system, priority, dependencies, wantedBy } = event.data;
-      const build: PipelineBuild = {
-        status: 'queued',
-        system,
-        priority,
-        dependencies,
-        specs: union([], wantedBy),
-        queuedAt: factTime(projected),
-        attempts: 0,
-        retries: 0,
-      };
-      return countWanters({ ...state, builds: setIn(state.builds, drvPath, build) }, wantedBy);
-    }
-    case 'BuildWanted': {
-      const { wantedBy, priority } = event.data;
-      const next = withBuild(state, drvPath, (build) => ({
-        ...build,
-        priority: Math.max(build.priority, priority),
-        specs: union(build.specs, wantedBy),
-      }));
-      return countWanters(next, wantedBy);
-    }
-    case 'BuildSubstituted':
-      return withBuild(state, drvPath, (build) => settled(build, 'substituted'));
-    case 'BuildDispatched':
-      return withBuild(state, drvPath, (build) => {
-        const { notBefore: _notBefore, ...rest } = build;
-        const { worker, attemptId, attempt } = event.data;
-        return { ...rest, status: 'dispatched', worker, attemptId, attempts: attempt };
-      });
-    case 'BuildStarted':
-      return withBuild(state, drvPath, (build) =>
-        build.attemptId === event.data.attemptId ? { ...build, status: 'building' } : build,
-      );
-    case 'BuildSucceeded':
-      return withBuild(state, drvPath, (build) => settled(build, 'succeeded'));
-    case 'BuildFailed':
-      return withBuild(state, drvPath, (build) => ({
-        ...settled(build, 'failed'),
-        failure: event.data.reason,
-      }));
-    case 'BuildCancelled':
-      return withBuild(state, drvPath, (build) => settled(build, 'cancelled'));
-    case 'BuildRestarted':
-      return withBuild(state, drvPath, (build) => {
-        const { failure: _failure, ...rest } = settled(build, 'queued');
-        return { ...rest, queuedAt: factTime(projected), retries: 0 };
-      });
-    case 'BuildRequeued':
-      return withBuild(state, drvPath, (build) => ({
-        ...settled(build, 'queued'),
-        notBefore: epochMs(event.data.notBefore),
-        retries: event.data.why === 'coordinator-restart' ? build.retries : build.retries + 1,
-      }));
-    case 'BuildLogStored':
-    case 'BuildResultIgnored':
-      return state;
+  if (event.type === 'BuildQueued') {
+    const { system, priority, dependencies, wantedBy } = event.data;
+    const build: PipelineBuild = {
+      status: 'queued',
+      system: internName(system),
+      priority,
+      dependencies: dependencies.length === 0 ? noDependencies : dependencies,
+      specs: withSpecs(noSpecs, wantedBy),
+      queuedAt: factTime(projected),
+      attempts: 0,
+      retries: 0,
+    };
+    return countWanters({ ...state, builds: setIn(state.builds, drvPath, build) }, wantedBy);
   }
+  const before = getIn(state.builds, drvPath);
+  const after = before === undefined ? before : nextBuild(before, projected);
+  const next = after === before ? state : { ...state, builds: setIn(state.builds, drvPath, after!) };
+  // Jobs count for their evaluation even when the build is unknown here.
+  return event.type === 'BuildWanted' ? countWanters(next, event.data.wantedBy) : next;
 }
 
 function evolveEvaluation(state: PipelineState, event: EvaluationEvent): PipelineState {
@@ -134,21 +195,28 @@ function evolveEvaluation(state: PipelineState, event: EvaluationEvent): Pipelin
       const { evaluationId, spec, checkouts } = event.data;
       if (state.evaluations[evaluationId]) return state;
       const pending: PendingEvaluation = { spec, checkouts, status: 'requested', scheduledJobs: 0 };
-      return { ...state, evaluations: { ...state.evaluations, [evaluationId]: pending } };
+      return { ...state, evaluations: replaceEvaluation(state.evaluations, evaluationId, pending) };
     }
-    case 'EvaluationStarted':
-      return withEvaluation(state, event.data.evaluationId, (e) => ({ ...e, status: 'started' }));
+    case 'EvaluationStarted': {
+      const before = state.evaluations[event.data.evaluationId];
+      return before
+        ? withEvaluation(state, event.data.evaluationId, { ...before, status: 'started' })
+        : state;
+    }
     case 'EvaluationJobsAdded':
       return state;
-    case 'EvaluationCompleted':
-      return withEvaluation(state, event.data.evaluationId, (e) => ({
-        ...e,
-        status: 'completed',
-        jobCount: event.data.jobCount,
-      }));
+    case 'EvaluationCompleted': {
+      const { evaluationId, jobCount } = event.data;
+      const before = state.evaluations[evaluationId];
+      return before
+        ? withEvaluation(state, evaluationId, { ...before, status: 'completed', jobCount })
+        : state;
+    }
     case 'EvaluationFailed':
     case 'EvaluationAborted':
-      return withEvaluation(state, event.data.evaluationId, () => undefined);
+      return state.evaluations[event.data.evaluationId]
+        ? withEvaluation(state, event.data.evaluationId, undefined)
+        : state;
   }
 }
 

@@ -10,11 +10,15 @@ export type { PipelineEvent } from './evolve.ts';
 export * from './state.ts';
 
 const prefixes = ['Build', 'Evaluation', 'Specification'];
+/** Asked of every event in a replay: a set lookup rather than a search of the registry and prefixes. */
+const handled = new Set(
+  Object.keys(eventRegistry).filter((type) => prefixes.some((p) => type.startsWith(p))),
+);
 
 export const pipelineProjection: Projection<PipelineState, PipelineEvent> = {
   name: 'pipeline',
   version: 1,
-  canHandle: (type) => type in eventRegistry && prefixes.some((prefix) => type.startsWith(prefix)),
+  canHandle: (type) => handled.has(type),
   initialState: initialPipelineState,
   evolve: evolvePipeline,
 };
