@@ -2,10 +2,14 @@
  * Folding build and evaluation events into daily and hourly buckets. A fact lands in the day of its
  * own time (a late fact updates an older day while it is kept); queue-length samples go to the latest
  * hour seen, since the length is the farm's current one.
+ *
+ * Each event makes at most one new state: a copy of the previous one, private to this call, whose
+ * fields are then replaced (never the objects they point to, which a query or snapshot may hold).
  */
 import type { BuildEvent } from '../../domain/build/events.ts';
 import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
+import { noSpecs, withSpecs } from '../pipeline/spec-list.ts';
 import { factTime } from '../queue/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
@@ -23,152 +27,163 @@ import {
   type SpecOutcomes,
   type TrackedBuild,
 } from './state.ts';
+import { trackedBuild, waitingBuild } from './tracked.ts';
 
-/** The state with the bucket of `at`'s day changed; facts older than every kept day are dropped. */
-function onDay(state: MetricsState, at: number, change: (day: DayBucket) => DayBucket): MetricsState {
+/** A state made for one event, not yet handed out: its own fields may be set. */
+type Draft = { -readonly [K in keyof MetricsState]: MetricsState[K] };
+
+/** Changes the bucket of `at`'s day; facts older than every kept day are dropped. */
+function onDay(draft: Draft, at: number, change: (day: DayBucket) => DayBucket): void {
   const day = Math.floor(at / dayMs);
-  const { days } = state;
+  const { days } = draft;
   let index = days.length - 1;
   while (index >= 0 && days[index]!.day > day) index--;
-  if (index >= 0 && days[index]!.day === day)
-    return { ...state, days: days.with(index, change(days[index]!)) };
-  if (index < 0 && days.length >= dayCapacity) return state;
+  if (index >= 0 && days[index]!.day === day) {
+    draft.days = days.with(index, change(days[index]!));
+    return;
+  }
+  if (index < 0 && days.length >= dayCapacity) return;
   const next = [...days.slice(0, index + 1), change(emptyDay(day)), ...days.slice(index + 1)];
-  return { ...state, days: next.length > dayCapacity ? next.slice(next.length - dayCapacity) : next };
+  draft.days = next.length > dayCapacity ? next.slice(next.length - dayCapacity) : next;
 }
 
-function withQueueLength(state: MetricsState, queueLength: number, at: number): MetricsState {
-  const latest = state.hours[state.hours.length - 1];
+function setQueueLength(draft: Draft, queueLength: number, at: number): void {
+  const latest = draft.hours[draft.hours.length - 1];
   const hour = Math.max(Math.floor(at / hourMs), latest?.hour ?? 0);
   let hours: HourBucket[];
   if (latest?.hour === hour) {
-    hours = state.hours.with(state.hours.length - 1, {
+    hours = draft.hours.with(draft.hours.length - 1, {
       hour,
       last: queueLength,
       max: Math.max(latest.max, queueLength),
     });
   } else {
-    hours = [...state.hours, { hour, last: queueLength, max: queueLength }];
+    hours = [...draft.hours, { hour, last: queueLength, max: queueLength }];
     if (hours.length > hourCapacity) hours = hours.slice(hours.length - hourCapacity);
   }
-  return { ...state, queueLength, hours };
+  draft.queueLength = queueLength;
+  draft.hours = hours;
 }
 
-function distinct(specs: readonly string[], more: readonly { readonly spec: string }[]): readonly string[] {
-  let result = specs;
-  for (const { spec } of more) if (!result.includes(spec)) result = [...result, spec];
-  return result;
-}
-
-function track(state: MetricsState, drvPath: string, build: TrackedBuild): MetricsState {
-  return { ...state, builds: setIn(state.builds, drvPath, build) };
+/** The day's outcomes by specification with one more build of `specs` finished. */
+function countSpecs(
+  specs: DayBucket['specs'],
+  wanting: readonly string[],
+  failed: boolean,
+): DayBucket['specs'] {
+  const copy: Record<string, SpecOutcomes> = { ...specs };
+  for (const spec of wanting) {
+    const before = copy[spec];
+    copy[spec] =
+      before === undefined
+        ? { finished: 1, failed: failed ? 1 : 0 }
+        : { finished: before.finished + 1, failed: before.failed + (failed ? 1 : 0) };
+  }
+  return copy;
 }
 
 function finish(
-  state: MetricsState,
+  draft: Draft,
   drvPath: string,
   build: TrackedBuild,
   outcome: Outcome,
   at: number,
   durationMs?: number,
-): MetricsState {
-  const totals = {
-    ...state.totals,
-    finished: { ...state.totals.finished, [outcome]: state.totals.finished[outcome] + 1 },
-  };
+): void {
+  const { totals } = draft;
+  draft.totals = { ...totals, finished: { ...totals.finished, [outcome]: totals.finished[outcome] + 1 } };
   const failed = outcome === 'failed' || outcome === 'dependency-failed';
-  let next = onDay({ ...state, totals }, at, (day) => {
-    let specs = day.specs;
-    if (outcome !== 'cancelled' && build.specs.length > 0) {
-      const copy: Record<string, SpecOutcomes> = { ...specs };
-      for (const spec of build.specs) {
-        const before = copy[spec] ?? { finished: 0, failed: 0 };
-        copy[spec] = { finished: before.finished + 1, failed: before.failed + (failed ? 1 : 0) };
-      }
-      specs = copy;
-    }
-    return {
-      ...day,
-      finished: { ...day.finished, [outcome]: day.finished[outcome] + 1 },
-      buildDurations:
-        durationMs === undefined ? day.buildDurations : addToSample(day.buildDurations, durationMs, drvPath),
-      specs,
-    };
-  });
-  next = track(next, drvPath, { specs: build.specs, live: false });
-  return build.live ? withQueueLength(next, next.queueLength - 1, at) : next;
+  const counted = outcome !== 'cancelled' && build.specs.length > 0;
+  onDay(draft, at, (day) => ({
+    ...day,
+    finished: { ...day.finished, [outcome]: day.finished[outcome] + 1 },
+    buildDurations:
+      durationMs === undefined ? day.buildDurations : addToSample(day.buildDurations, durationMs, drvPath),
+    specs: counted ? countSpecs(day.specs, build.specs, failed) : day.specs,
+  }));
+  draft.builds = setIn(draft.builds, drvPath, trackedBuild(build.specs, false));
+  if (build.live) setQueueLength(draft, draft.queueLength - 1, at);
 }
 
 /** The build enters the queue again (restart or requeue): it waits from now. */
-function reenter(state: MetricsState, drvPath: string, build: TrackedBuild, at: number): MetricsState {
-  const next = track(state, drvPath, { specs: build.specs, live: true, enteredAt: at });
-  return build.live ? next : withQueueLength(next, next.queueLength + 1, at);
+function reenter(draft: Draft, drvPath: string, build: TrackedBuild, at: number): void {
+  draft.builds = setIn(draft.builds, drvPath, waitingBuild(build.specs, at));
+  if (!build.live) setQueueLength(draft, draft.queueLength + 1, at);
 }
 
-function evolveBuild(state: MetricsState, event: BuildEvent, at: number): MetricsState {
+/** Folds a build event into `draft`; false when the event changes nothing. */
+function evolveBuild(draft: Draft, event: BuildEvent, at: number): boolean {
   const { drvPath } = event.data;
-  const build = getIn(state.builds, drvPath);
+  const build = getIn(draft.builds, drvPath);
   if (event.type === 'BuildQueued') {
-    const specs = distinct(build?.specs ?? [], event.data.wantedBy);
-    const totals = { ...state.totals, derivations: state.totals.derivations + 1 };
-    const counted = onDay({ ...state, totals }, at, (day) => ({
-      ...day,
-      newDerivations: day.newDerivations + 1,
-    }));
-    return reenter(counted, drvPath, build ?? { specs, live: false }, at);
+    const specs = withSpecs(build?.specs ?? noSpecs, event.data.wantedBy);
+    draft.totals = { ...draft.totals, derivations: draft.totals.derivations + 1 };
+    onDay(draft, at, (day) => ({ ...day, newDerivations: day.newDerivations + 1 }));
+    reenter(draft, drvPath, build ?? trackedBuild(specs, false), at);
+    return true;
   }
-  if (build === undefined) return state;
+  if (build === undefined) return false;
   switch (event.type) {
     case 'BuildWanted': {
-      const specs = distinct(build.specs, event.data.wantedBy);
-      return specs === build.specs ? state : track(state, drvPath, { ...build, specs });
+      const specs = withSpecs(build.specs, event.data.wantedBy);
+      if (specs === build.specs) return false;
+      const tracked =
+        build.enteredAt === undefined
+          ? trackedBuild(specs, build.live)
+          : waitingBuild(specs, build.enteredAt);
+      draft.builds = setIn(draft.builds, drvPath, tracked);
+      return true;
     }
     case 'BuildStarted': {
-      if (build.enteredAt === undefined) return state;
+      if (build.enteredAt === undefined) return false;
       const wait = Math.max(0, Date.parse(event.data.startedAt) - build.enteredAt);
-      const waited = onDay(state, at, (day) => ({
-        ...day,
-        queueWaits: addToSample(day.queueWaits, wait, drvPath),
-      }));
-      return track(waited, drvPath, { specs: build.specs, live: build.live });
+      onDay(draft, at, (day) => ({ ...day, queueWaits: addToSample(day.queueWaits, wait, drvPath) }));
+      draft.builds = setIn(draft.builds, drvPath, trackedBuild(build.specs, build.live));
+      return true;
     }
     case 'BuildSucceeded': {
       const { startedAt, finishedAt } = event.data.timings;
       const duration = Math.max(0, Date.parse(finishedAt) - Date.parse(startedAt));
-      return finish(state, drvPath, build, 'succeeded', at, duration);
+      finish(draft, drvPath, build, 'succeeded', at, duration);
+      return true;
     }
     case 'BuildSubstituted':
-      return finish(state, drvPath, build, 'substituted', at);
+      finish(draft, drvPath, build, 'substituted', at);
+      return true;
     case 'BuildFailed':
-      return finish(
-        state,
+      finish(
+        draft,
         drvPath,
         build,
         event.data.reason.kind === 'dependency-failed' ? 'dependency-failed' : 'failed',
         at,
       );
+      return true;
     case 'BuildCancelled':
-      return finish(state, drvPath, build, 'cancelled', at);
+      finish(draft, drvPath, build, 'cancelled', at);
+      return true;
     case 'BuildRestarted':
     case 'BuildRequeued':
-      return reenter(state, drvPath, build, at);
+      reenter(draft, drvPath, build, at);
+      return true;
     case 'BuildDispatched':
     case 'BuildLogStored':
     case 'BuildResultIgnored':
-      return state;
+      return false;
     default:
       return unreachable(event);
   }
 }
 
-function evolveEvaluation(state: MetricsState, event: EvaluationEvent, at: number): MetricsState {
-  if (event.type !== 'EvaluationCompleted') return state;
+function evolveEvaluation(draft: Draft, event: EvaluationEvent, at: number): boolean {
+  if (event.type !== 'EvaluationCompleted') return false;
   const { evaluationId, durationMs } = event.data;
-  const totals = { ...state.totals, evaluations: state.totals.evaluations + 1 };
-  return onDay({ ...state, totals }, at, (day) => ({
+  draft.totals = { ...draft.totals, evaluations: draft.totals.evaluations + 1 };
+  onDay(draft, at, (day) => ({
     ...day,
     evaluations: addToSample(day.evaluations, durationMs, evaluationId),
   }));
+  return true;
 }
 
 export function evolveMetrics(
@@ -176,9 +191,11 @@ export function evolveMetrics(
   projected: ProjectedEvent<BuildEvent | EvaluationEvent>,
 ): MetricsState {
   const at = factTime(projected);
-  const stamped = at > state.lastAt ? { ...state, lastAt: at } : state;
+  const draft: Draft = { ...state };
+  if (at > state.lastAt) draft.lastAt = at;
   const { event } = projected;
-  return event.type.startsWith('Build')
-    ? evolveBuild(stamped, event as BuildEvent, at)
-    : evolveEvaluation(stamped, event as EvaluationEvent, at);
+  const changed = event.type.startsWith('Build')
+    ? evolveBuild(draft, event as BuildEvent, at)
+    : evolveEvaluation(draft, event as EvaluationEvent, at);
+  return changed || draft.lastAt !== state.lastAt ? draft : state;
 }
