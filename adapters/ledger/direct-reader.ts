@@ -56,11 +56,17 @@ function asAsync<T>(start: () => Iterator<T>): AsyncIterable<T> {
 export async function openDirectLedgerReader(options: {
   readonly directory: string;
   readonly logger?: Logger;
+  /**
+   * This process already holds the directory's lock (and nothing appends meanwhile): several readers,
+   * one per thread of a parallel replay, read the same files side by side.
+   */
+  readonly lockHeldByCaller?: boolean;
 }): Promise<DirectLedgerReader> {
   const { openFileStorage } = await import('./storage/file/index.ts');
   const storage = await openFileStorage({
     directory: options.directory,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.lockHeldByCaller ? { lockHeldByCaller: true } : {}),
   });
   return {
     readAll(readOptions = {}) {

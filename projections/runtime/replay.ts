@@ -12,6 +12,8 @@ export interface ReplayOptions {
   /** Called every `progressEvery` events with the number read so far and the last position. */
   readonly onProgress?: (events: number, position: number) => void;
   readonly progressEvery?: number;
+  /** Called for each event no projection could read, with why. */
+  readonly onSkip?: (event: SourceEvent, reason: string) => void;
 }
 
 export interface ReplayResult {
@@ -35,7 +37,7 @@ export async function replayProjections<E extends { readonly type: string }>(
   let position = -1;
   for await (const event of source.readAll({ direction: 'forwards' })) {
     if (options.upTo !== undefined && event.position > options.upTo) break;
-    foldEvent(slots, event, decode, skipped, () => undefined);
+    foldEvent(slots, event, decode, skipped, options.onSkip ?? (() => undefined));
     events += 1;
     position = event.position;
     if (events % every === 0) options.onProgress?.(events, position);

@@ -10,7 +10,7 @@ import { statusBytes } from '../harness/proc.ts';
 
 const cli = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 const summary =
-  /replayed (\d+) events into (\d+) projections in ([\d.]+) s \((\d+) events\/s, (\d+) skipped\)/;
+  /replayed (\d+) events into (\d+) projections in ([\d.]+) s \((\d+) events\/s, (\d+) skipped[;)]/;
 
 /** The figures of the summary line `tally replay` prints, or `undefined` when it printed none. */
 export function parseReplaySummary(stdout: string) {

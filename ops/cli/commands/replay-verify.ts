@@ -2,9 +2,6 @@
  * Comparing rebuilt projections with the live ones: the server's snapshots are the live state, each
  * as of its own position, so each is compared with a replay up to that position.
  */
-import type { TallyEvent } from '../../../domain/events.ts';
-import type { AnyProjection } from '../../../projections/runtime/projection.ts';
-import type { ReplayResult } from '../../../projections/runtime/replay.ts';
 import type { Snapshot, SnapshotStore } from '../../../projections/runtime/snapshot-store.ts';
 import { hashState } from '../../../projections/runtime/state-hash.ts';
 
@@ -19,42 +16,54 @@ export type Verdict =
   /** The snapshot is of another version of the projection (the server will rebuild it). */
   | { readonly kind: 'stale-snapshot'; readonly version: number };
 
-type Replay = (projections: readonly AnyProjection<TallyEvent>[], upTo: number) => Promise<ReplayResult>;
+/** A projection of the catalogue, as far as verifying it is concerned. */
+interface Named {
+  readonly name: string;
+  readonly version: number;
+}
+
+/** Rebuilt state hashes by projection name, as of a position. */
+export interface ReplayedHashes {
+  readonly hashes: ReadonlyMap<string, string>;
+  readonly position: number;
+}
+
+type Replay = (projections: readonly string[], upTo: number) => Promise<ReplayedHashes>;
 
 /** Compares each projection's snapshot with `full` (a replay to the head) or a replay up to the snapshot. */
 export async function verifyProjections(
-  projections: readonly AnyProjection<TallyEvent>[],
+  projections: readonly Named[],
   snapshots: SnapshotStore,
-  full: ReplayResult,
+  full: ReplayedHashes,
   replay: Replay,
 ): Promise<Map<string, Verdict>> {
   const verdicts = new Map<string, Verdict>();
-  const byPosition = new Map<number, { projection: AnyProjection<TallyEvent>; snapshot: Snapshot }[]>();
+  // Each snapshot is hashed as it is loaded and let go: all of them at once would double the memory.
+  const byPosition = new Map<number, { projection: Named; live: string }[]>();
   for (const projection of projections) {
-    const snapshot = await snapshots.load(projection.name);
+    const snapshot: Snapshot | undefined = await snapshots.load(projection.name);
     if (!snapshot) verdicts.set(projection.name, { kind: 'no-snapshot' });
     else if (snapshot.version !== projection.version)
       verdicts.set(projection.name, { kind: 'stale-snapshot', version: snapshot.version });
     else {
       const group = byPosition.get(snapshot.position) ?? [];
-      group.push({ projection, snapshot });
+      group.push({ projection, live: hashState(snapshot.state) });
       byPosition.set(snapshot.position, group);
     }
   }
   for (const [position, group] of byPosition) {
     // A snapshot at or past the last event is compared with the full replay; older ones need their own.
-    const states =
+    const hashes =
       position >= full.position
-        ? full.states
+        ? full.hashes
         : (
             await replay(
-              group.map((entry) => entry.projection),
+              group.map((entry) => entry.projection.name),
               position,
             )
-          ).states;
-    for (const { projection, snapshot } of group) {
-      const live = hashState(snapshot.state);
-      const replayed = hashState(states.get(projection.name));
+          ).hashes;
+    for (const { projection, live } of group) {
+      const replayed = hashes.get(projection.name)!;
       verdicts.set(
         projection.name,
         live === replayed

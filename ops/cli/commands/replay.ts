@@ -5,23 +5,22 @@
  * data directory (and no `--eventstore`), the ledger's files are read directly for the run (no server,
  * no client: several times faster than reading through one).
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import { decodeRecorded } from '../../../adapters/eventstore/read-domain-event.ts';
-import { openDirectLedgerReader } from '../../../adapters/ledger/direct-reader.ts';
+import { openThreadedReplayer } from '../../../adapters/projection-replay/threaded-replay.ts';
 import { createFileSnapshotStore } from '../../../adapters/projection-snapshots/file-snapshot-store.ts';
-import type { TallyEvent } from '../../../domain/events.ts';
 import { allProjections } from '../../../projections/catalogue.ts';
-import type { EventSource } from '../../../projections/runtime/event-source.ts';
-import type { AnyProjection } from '../../../projections/runtime/projection.ts';
-import { type ReplayResult, replayProjections } from '../../../projections/runtime/replay.ts';
+import { replayProjections } from '../../../projections/runtime/replay.ts';
 import { hashState } from '../../../projections/runtime/state-hash.ts';
 import { addEventStoreOptions, readLedgerEndpoint, resolveDataDir } from '../options.ts';
 import { writeLine } from '../output.ts';
-import { type Verdict, verifyProjections } from './replay-verify.ts';
+import { type ReplayedHashes, type Verdict, verifyProjections } from './replay-verify.ts';
+import { replayWeights } from './replay-weights.ts';
 
 interface ReplayOptions {
   readonly eventstore?: string;
@@ -29,35 +28,77 @@ interface ReplayOptions {
   readonly verify?: boolean;
 }
 
-type Events = Pick<EventSource, 'readAll'>;
+/** A replay's figures and each rebuilt projection's state hash. */
+interface Replayed extends ReplayedHashes {
+  readonly events: number;
+  readonly skipped: number;
+}
 
-/** The store named, the ledger running for the data directory, or the ledger's files read directly. */
-async function openStore(
-  options: ReplayOptions,
-  dataDir: string,
-): Promise<{ store: Events; head: () => Promise<number>; close: () => Promise<void> }> {
-  const url = options.eventstore ?? (await readLedgerEndpoint(dataDir))?.url;
-  if (url) {
-    const store = await connectEventStore(url);
-    const head = async () => {
+/** Rebuilds projections (by name) up to a position, however the events are reached. */
+interface Replayer {
+  /** The position of the last event, or −1. */
+  head(): Promise<number>;
+  replay(projections: readonly string[], upTo: number, onProgress: Progress): Promise<Replayed>;
+  close(): Promise<void>;
+  /** How the events are read, for the summary line. */
+  readonly how: string;
+}
+
+type Progress = (events: number, position: number) => void;
+
+/** Through a client: the store named, or the ledger a running server serves for the data directory. */
+async function clientReplayer(url: string): Promise<Replayer> {
+  const store = await connectEventStore(url);
+  return {
+    how: 'through the event store client',
+    async head() {
       for await (const event of store.readAll({ direction: 'backwards', limit: 1 })) return event.position;
       return -1;
-    };
-    return { store, head, close: () => store.close() };
-  }
-  const reader = await openDirectLedgerReader({
-    directory: join(dataDir, 'ledger'),
-    logger: pino({ level: 'warn' }, process.stderr),
-  });
-  return { store: reader, head: async () => reader.headPosition(), close: () => reader.close() };
+    },
+    async replay(names, upTo, onProgress) {
+      const projections = allProjections.filter((projection) => names.includes(projection.name));
+      const result = await replayProjections(store, projections, decodeRecorded, {
+        upTo,
+        progressEvery: 20_000,
+        onProgress,
+      });
+      const hashes = new Map([...result.states].map(([name, state]) => [name, hashState(state)]));
+      return { hashes, position: result.position, events: result.events, skipped: result.skipped.count };
+    },
+    close: () => store.close(),
+  };
+}
+
+/** The ledger's files read directly (no server runs for them), in one thread per core. */
+async function fileReplayer(ledgerDirectory: string): Promise<Replayer> {
+  const files = await openThreadedReplayer(ledgerDirectory);
+  return {
+    how: `reading the ledger's files in ${Math.min(availableParallelism(), allProjections.length)} threads`,
+    head: async () => files.headPosition(),
+    async replay(projections, upTo, onProgress) {
+      const result = await files.replay({ projections, upTo, onProgress, weights: replayWeights });
+      return {
+        hashes: result.hashes,
+        position: result.position,
+        events: result.events,
+        skipped: result.skipped.count,
+      };
+    },
+    close: () => files.close(),
+  };
+}
+
+async function openReplayer(options: ReplayOptions, dataDir: string): Promise<Replayer> {
+  const url = options.eventstore ?? (await readLedgerEndpoint(dataDir))?.url;
+  return url ? clientReplayer(url) : fileReplayer(join(dataDir, 'ledger'));
 }
 
 function replayWithProgress(
-  store: Events,
-  projections: readonly AnyProjection<TallyEvent>[],
+  replayer: Replayer,
+  projections: readonly string[],
   upTo: number,
   label: string,
-): Promise<ReplayResult> {
+): Promise<Replayed> {
   const bar = new SingleBar(
     {
       stream: process.stderr,
@@ -68,15 +109,14 @@ function replayWithProgress(
   );
   const started = performance.now();
   bar.start(Math.max(1, upTo), 0, { events: 0, rate: 0 });
-  return replayProjections(store, projections, decodeRecorded, {
-    upTo,
-    progressEvery: 20_000,
-    onProgress: (events, position) =>
+  return replayer
+    .replay(projections, upTo, (events, position) =>
       bar.update(Math.max(0, position), {
         events,
         rate: Math.round(events / ((performance.now() - started) / 1000 || 1)),
       }),
-  }).finally(() => bar.stop());
+    )
+    .finally(() => bar.stop());
 }
 
 function verdictLine(name: string, verdict: Verdict): string {
@@ -97,21 +137,19 @@ function verdictLine(name: string, verdict: Verdict): string {
 
 async function replay(options: ReplayOptions): Promise<void> {
   const dataDir = resolveDataDir(options.data);
-  const { store, head, close } = await openStore(options, dataDir);
+  const replayer = await openReplayer(options, dataDir);
+  const names = allProjections.map((projection) => projection.name);
   try {
-    const last = await head();
+    const last = await replayer.head();
     const started = performance.now();
-    const full = await replayWithProgress(store, allProjections, last, 'replaying');
+    const full = await replayWithProgress(replayer, names, last, 'replaying');
     const seconds = (performance.now() - started) / 1000;
     await writeLine(
-      `replayed ${full.events} events into ${allProjections.length} projections in ${seconds.toFixed(1)} s ` +
-        `(${Math.round(full.events / (seconds || 1))} events/s, ${full.skipped.count} skipped)`,
+      `replayed ${full.events} events into ${names.length} projections in ${seconds.toFixed(1)} s ` +
+        `(${Math.round(full.events / (seconds || 1))} events/s, ${full.skipped} skipped; ${replayer.how})`,
     );
     if (!options.verify) {
-      for (const projection of allProjections)
-        await writeLine(
-          `${projection.name.padEnd(12)} ${hashState(full.states.get(projection.name)).slice(0, 16)}`,
-        );
+      for (const name of names) await writeLine(`${name.padEnd(12)} ${full.hashes.get(name)!.slice(0, 16)}`);
       return;
     }
     const snapshots = createFileSnapshotStore(
@@ -119,7 +157,7 @@ async function replay(options: ReplayOptions): Promise<void> {
       pino({ level: 'warn' }, process.stderr),
     );
     const verdicts = await verifyProjections(allProjections, snapshots, full, (projections, upTo) =>
-      replayWithProgress(store, projections, upTo, `replaying to ${upTo}`),
+      replayWithProgress(replayer, projections, upTo, `replaying to ${upTo}`),
     );
     for (const [name, verdict] of verdicts) await writeLine(verdictLine(name, verdict));
     const differing = [...verdicts].filter(([, verdict]) => verdict.kind === 'differs').map(([name]) => name);
@@ -130,7 +168,7 @@ async function replay(options: ReplayOptions): Promise<void> {
       await writeLine('every projection with a snapshot is identical to its replay');
     }
   } finally {
-    await close();
+    await replayer.close();
   }
 }
 

@@ -32,6 +32,11 @@ export interface FileStorageOptions {
   readonly snapshotEveryBytes?: number;
   /** Called after each index snapshot is durable, with the log position it covers (for metrics and tests). */
   readonly onSnapshot?: (coveredPosition: number) => void;
+  /**
+   * The calling process already holds the directory's lock and opens the log again only to read it
+   * (a parallel replay's threads): the lock is neither taken nor released here.
+   */
+  readonly lockHeldByCaller?: boolean;
 }
 
 /** The port's counts plus what operators and tests of the file backend look at. */
@@ -68,7 +73,7 @@ export async function openFileStorage(options: FileStorageOptions): Promise<File
     throw new RangeError(`segmentSize must be an integer from 1024 to ${maxSegmentSize}, not ${requested}`);
   }
   await mkdir(directory, { recursive: true });
-  const unlock = lockDirectory(directory);
+  const unlock = options.lockHeldByCaller ? () => undefined : lockDirectory(directory);
   try {
     const segmentSize = settleSegmentSize(directory, requested, logger);
     const started = performance.now();

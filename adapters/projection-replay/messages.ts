@@ -1,0 +1,31 @@
+/** What a replay thread is given, and what it posts back. */
+
+export interface ReplayThreadData {
+  /** The ledger's directory; the calling process holds its lock for the run. */
+  readonly ledgerDirectory: string;
+  /** Names of the catalogue's projections this thread folds. */
+  readonly projections: readonly string[];
+  /** The last position folded in (inclusive). */
+  readonly upTo: number;
+  readonly progressEvery: number;
+}
+
+/** An event no projection of the thread could read: where, and why. */
+export interface SkippedAt {
+  readonly position: number;
+  readonly reason: string;
+}
+
+export type ReplayThreadMessage =
+  | { readonly kind: 'progress'; readonly events: number; readonly position: number }
+  | {
+      readonly kind: 'done';
+      readonly events: number;
+      readonly position: number;
+      /** Each projection's state hash (`hashState`). */
+      readonly hashes: Readonly<Record<string, string>>;
+      readonly skipped: readonly SkippedAt[];
+      /** The thread's peak heap use, for the caller's report. */
+      readonly heapBytes: number;
+    }
+  | { readonly kind: 'failed'; readonly code?: string; readonly message: string };

@@ -1,0 +1,44 @@
+/**
+ * Inside a replay thread: folds its share of the catalogue's projections over every event up to the
+ * position given, reading the ledger's files itself, then posts each state's hash (the states stay
+ * here: only their fingerprints are wanted, and hashing them is part of the work shared out).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { allProjections } from '../../projections/catalogue.ts';
+import { replayProjections } from '../../projections/runtime/replay.ts';
+import { hashState } from '../../projections/runtime/state-hash.ts';
+import { decodeRecorded } from '../eventstore/read-domain-event.ts';
+import { openDirectLedgerReader } from '../ledger/direct-reader.ts';
+import type { ReplayThreadData, ReplayThreadMessage, SkippedAt } from './messages.ts';
+
+const port = parentPort!;
+const data = workerData as ReplayThreadData;
+const post = (message: ReplayThreadMessage) => port.postMessage(message);
+
+try {
+  const projections = allProjections.filter((projection) => data.projections.includes(projection.name));
+  const reader = await openDirectLedgerReader({ directory: data.ledgerDirectory, lockHeldByCaller: true });
+  try {
+    const skipped: SkippedAt[] = [];
+    const result = await replayProjections(reader, projections, decodeRecorded, {
+      upTo: data.upTo,
+      progressEvery: data.progressEvery,
+      onProgress: (events, position) => post({ kind: 'progress', events, position }),
+      onSkip: (event, reason) => skipped.push({ position: event.position, reason }),
+    });
+    const hashes: Record<string, string> = {};
+    for (const [name, state] of result.states) hashes[name] = hashState(state);
+    post({
+      kind: 'done',
+      events: result.events,
+      position: result.position,
+      hashes,
+      skipped,
+      heapBytes: process.memoryUsage().heapUsed,
+    });
+  } finally {
+    await reader.close();
+  }
+} catch (error) {
+  post({ kind: 'failed', code: (error as { code?: string }).code, message: (error as Error).message });
+}

@@ -1,0 +1,146 @@
+/**
+ * `tally replay` over the ledger's files with every core: the catalogue's projections are shared out
+ * among threads (balanced by weight), each thread reads the whole log itself and folds its own
+ * projections, and only their state hashes come back. A projection needs every event in order, so it
+ * cannot be split; several can run side by side. This process holds the ledger directory's lock while
+ * the replayer is open, as a single reader would, so no server can start on the files meanwhile.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { openDirectLedgerReader } from '../ledger/direct-reader.ts';
+import { lockDirectory } from '../ledger/storage/file/directory-lock.ts';
+import type { ReplayThreadData, ReplayThreadMessage, SkippedAt } from './messages.ts';
+import { partitionByWeight } from './partition.ts';
+
+export interface ThreadedReplayOptions {
+  /** Names of the catalogue's projections to rebuild. */
+  readonly projections: readonly string[];
+  /** The last position folded in (inclusive). */
+  readonly upTo: number;
+  /** At most this many threads (default: the cores available, at most one per projection). */
+  readonly threads?: number;
+  /** Relative fold costs by projection name, to balance the threads (1 when absent). */
+  readonly weights?: Readonly<Record<string, number>>;
+  /** Called as the slowest thread advances, with the events it has read and its last position. */
+  readonly onProgress?: (events: number, position: number) => void;
+  readonly progressEvery?: number;
+}
+
+export interface ThreadedReplayResult {
+  /** Each projection's state hash (`hashState`), by name. */
+  readonly hashes: ReadonlyMap<string, string>;
+  /** Events read (every thread reads them all). */
+  readonly events: number;
+  /** The position of the last event read; -1 when there was none. */
+  readonly position: number;
+  /** Events some projection could not read, each counted once however many threads met it. */
+  readonly skipped: { readonly count: number; readonly byReason: Readonly<Record<string, number>> };
+  readonly groups: readonly (readonly string[])[];
+}
+
+const entry = new URL('./replay-thread-entry.js', import.meta.url);
+
+type Done = Extract<ReplayThreadMessage, { kind: 'done' }>;
+
+function runThread(
+  data: ReplayThreadData,
+  onProgress: (events: number, position: number) => void,
+): {
+  done: Promise<Done>;
+  stop: () => Promise<number>;
+} {
+  const worker = new Worker(entry, { workerData: data });
+  const done = new Promise<Done>((resolve, reject) => {
+    worker.on('message', (message: ReplayThreadMessage) => {
+      if (message.kind === 'progress') onProgress(message.events, message.position);
+      else if (message.kind === 'done') resolve(message);
+      else reject(Object.assign(new Error(message.message), { code: message.code }));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      reject(
+        Object.assign(new Error(`a replay thread ended before it was done (exit code ${code})`), {
+          code: 'TALLY_REPLAY_THREAD',
+        }),
+      ),
+    );
+  });
+  return { done, stop: () => worker.terminate() };
+}
+
+/** The ledger's files held for replays: the directory's lock is taken until `close`. */
+export interface ThreadedReplayer {
+  /** The position of the last event, or −1 (it cannot change: no ledger can open the files meanwhile). */
+  headPosition(): number;
+  replay(options: ThreadedReplayOptions): Promise<ThreadedReplayResult>;
+  close(): Promise<void>;
+}
+
+export async function openThreadedReplayer(ledgerDirectory: string): Promise<ThreadedReplayer> {
+  const release = lockDirectory(ledgerDirectory);
+  let head: number;
+  try {
+    const reader = await openDirectLedgerReader({ directory: ledgerDirectory, lockHeldByCaller: true });
+    head = reader.headPosition();
+    await reader.close();
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return {
+    headPosition: () => head,
+    replay: (options) => replayInThreads(ledgerDirectory, options),
+    close: async () => release(),
+  };
+}
+
+async function replayInThreads(
+  ledgerDirectory: string,
+  options: ThreadedReplayOptions,
+): Promise<ThreadedReplayResult> {
+  const threads = options.threads ?? availableParallelism();
+  const groups = partitionByWeight(options.projections, threads, options.weights);
+  const progress = groups.map(() => ({ events: 0, position: -1 }));
+  const report = () => {
+    const slowest = progress.reduce((low, each) => (each.events < low.events ? each : low));
+    options.onProgress?.(slowest.events, slowest.position);
+  };
+  const running = groups.map((projections, index) =>
+    runThread(
+      {
+        ledgerDirectory,
+        projections,
+        upTo: options.upTo,
+        progressEvery: options.progressEvery ?? 20_000,
+      },
+      (events, position) => {
+        progress[index] = { events, position };
+        report();
+      },
+    ),
+  );
+  try {
+    const results = await Promise.all(running.map((thread) => thread.done));
+    const hashes = new Map<string, string>();
+    for (const result of results)
+      for (const [name, hash] of Object.entries(result.hashes)) hashes.set(name, hash);
+    return {
+      hashes: new Map(options.projections.map((name) => [name, hashes.get(name)!])),
+      events: Math.max(...results.map((result) => result.events)),
+      position: Math.max(...results.map((result) => result.position)),
+      skipped: countOnce(results.flatMap((result) => result.skipped)),
+      groups,
+    };
+  } finally {
+    await Promise.all(running.map((thread) => thread.stop()));
+  }
+}
+
+/** The skipped events of every thread, each position counted once. */
+function countOnce(skipped: readonly SkippedAt[]): ThreadedReplayResult['skipped'] {
+  const reasons = new Map<number, string>();
+  for (const { position, reason } of skipped) reasons.set(position, reason);
+  const byReason: Record<string, number> = {};
+  for (const reason of reasons.values()) byReason[reason] = (byReason[reason] ?? 0) + 1;
+  return { count: reasons.size, byReason };
+}
