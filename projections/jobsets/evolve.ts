@@ -1,16 +1,15 @@
 /**
- * Folding specification, checkout, evaluation and build events into jobsets. Specification documents
- * change with immer; build events only set one derivation's status, so they stay O(1).
+ * Folding specification, checkout, evaluation and build events into jobsets. A specification's
+ * document is replaced by a new one when it changes; build events only set one derivation's status,
+ * so they stay O(1).
  */
-import { produce } from 'immer';
 import type { TallyEvent } from '../../domain/events.ts';
 import { factTime } from '../builds/fact-time.ts';
 import { buildStatusAfter } from '../evaluations/evolve.ts';
+import { type JobList, noJobList } from '../evaluations/job-list.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
 import type { JobsetsState, SpecDoc } from './state.ts';
-
-type Draft<T> = { -readonly [K in keyof T]: T[K] };
 
 export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<TallyEvent>): JobsetsState {
   const { event } = projected;
@@ -30,16 +29,18 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
       return { ...state, specs: { ...state.specs, [spec.name]: doc } };
     }
     case 'SpecificationUpdated':
-      return changeSpec(state, event.data.spec.name, (doc) => {
-        doc.definition = event.data.spec;
-        doc.updatedAt = at;
-      });
+      return changeSpec(state, event.data.spec.name, (doc) => ({
+        ...doc,
+        definition: event.data.spec,
+        updatedAt: at,
+      }));
     case 'SpecificationDeactivated':
     case 'SpecificationActivated':
-      return changeSpec(state, event.data.name, (doc) => {
-        doc.active = event.type === 'SpecificationActivated';
-        doc.updatedAt = at;
-      });
+      return changeSpec(state, event.data.name, (doc) => ({
+        ...doc,
+        active: event.type === 'SpecificationActivated',
+        updatedAt: at,
+      }));
     case 'SpecificationRemoved': {
       if (!state.specs[event.data.name]) return state;
       const { [event.data.name]: _removed, ...specs } = state.specs;
@@ -49,56 +50,56 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
       const { spec, channel, branch, commit, commitTime, detectedAt } = event.data;
       return changeSpec(state, spec, (doc) => {
         const before = doc.channels[channel] ?? {};
-        doc.channels = {
-          ...doc.channels,
-          [channel]: { ...before, lastCheckout: { commit, branch, commitTime, detectedAt } },
-        };
+        const after = { ...before, lastCheckout: { commit, branch, commitTime, detectedAt } };
+        return { ...doc, channels: { ...doc.channels, [channel]: after } };
       });
     }
     case 'PollFailed': {
       const { spec, channel, reason, message } = event.data;
       return changeSpec(state, spec, (doc) => {
         const { recoveredAt: _, ...before } = doc.channels[channel] ?? {};
-        doc.channels = {
-          ...doc.channels,
-          [channel]: { ...before, pollFailure: { reason, message, since: at } },
-        };
+        const after = { ...before, pollFailure: { reason, message, since: at } };
+        return { ...doc, channels: { ...doc.channels, [channel]: after } };
       });
     }
     case 'PollRecovered': {
       const { spec, channel } = event.data;
       return changeSpec(state, spec, (doc) => {
         const { pollFailure: _, ...before } = doc.channels[channel] ?? {};
-        doc.channels = { ...doc.channels, [channel]: { ...before, recoveredAt: at } };
+        return { ...doc, channels: { ...doc.channels, [channel]: { ...before, recoveredAt: at } } };
       });
     }
     case 'BranchDeleted':
       return state;
     case 'EvaluationRequested': {
       const { evaluationId: id, spec } = event.data;
-      const next = changeSpec(state, spec, (doc) => {
-        doc.lastEvaluation = { id, status: 'requested', requestedAt: at };
-        doc.running = { ...doc.running, [id]: {} };
-      });
+      const next = changeSpec(state, spec, (doc) => ({
+        ...doc,
+        lastEvaluation: { id, status: 'requested', requestedAt: at },
+        running: { ...doc.running, [id]: noJobList },
+      }));
       return next === state ? state : { ...next, evaluationSpecs: setIn(state.evaluationSpecs, id, spec) };
     }
     case 'EvaluationStarted':
-      return changeEvaluation(state, event.data.evaluationId, (doc, id) => {
-        if (doc.lastEvaluation?.id === id)
-          doc.lastEvaluation = { ...doc.lastEvaluation, status: 'started', startedAt: event.data.startedAt };
-      });
+      return changeEvaluation(state, event.data.evaluationId, (doc, id) =>
+        doc.lastEvaluation?.id === id
+          ? {
+              ...doc,
+              lastEvaluation: { ...doc.lastEvaluation, status: 'started', startedAt: event.data.startedAt },
+            }
+          : doc,
+      );
     case 'EvaluationJobsAdded':
-      return changeEvaluation(state, event.data.evaluationId, (doc, id) => {
-        const jobs: Record<string, string> = { ...doc.running[id] };
-        for (const job of event.data.jobs) jobs[job.name] = job.drvPath;
-        doc.running = { ...doc.running, [id]: jobs };
-      });
+      return changeEvaluation(state, event.data.evaluationId, (doc, id) => ({
+        ...doc,
+        running: { ...doc.running, [id]: withJobs(doc.running[id] ?? noJobList, event.data.jobs) },
+      }));
     case 'EvaluationCompleted':
       return changeEvaluation(state, event.data.evaluationId, (doc, id) => {
-        const jobs = doc.running[id] ?? {};
-        end(doc, id, 'completed', at);
-        if (doc.latest) doc.previous = doc.latest;
-        doc.latest = { evaluationId: id, finishedAt: at, jobs };
+        const jobs = doc.running[id] ?? noJobList;
+        const ended = end(doc, id, 'completed', at);
+        const latest = { evaluationId: id, finishedAt: at, jobs };
+        return doc.latest ? { ...ended, previous: doc.latest, latest } : { ...ended, latest };
       });
     case 'EvaluationFailed':
     case 'EvaluationAborted': {
@@ -117,23 +118,50 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
   }
 }
 
-function end(doc: Draft<SpecDoc>, id: string, status: 'completed' | 'failed' | 'aborted', at: string): void {
-  const { [id]: _, ...running } = doc.running;
-  doc.running = running;
-  if (doc.lastEvaluation?.id === id) doc.lastEvaluation = { ...doc.lastEvaluation, status, finishedAt: at };
+/**
+ * The running jobs after a chunk: a name given again keeps its first place and takes the later path.
+ * Built with `push` and copied once at the end, so the list kept is exactly as long as it needs.
+ */
+function withJobs(
+  list: JobList,
+  jobs: readonly { readonly name: string; readonly drvPath: string }[],
+): JobList {
+  const next = list.slice();
+  const places = new Map<string, number>();
+  for (let i = 0; i < next.length; i += 2) places.set(next[i]!, i);
+  for (const { name, drvPath } of jobs) {
+    const place = places.get(name);
+    if (place === undefined) {
+      places.set(name, next.length);
+      next.push(name, drvPath);
+    } else next[place + 1] = drvPath;
+  }
+  return next.slice();
 }
 
-function changeSpec(state: JobsetsState, name: string, change: (doc: Draft<SpecDoc>) => void): JobsetsState {
-  if (!state.specs[name]) return state;
-  return produce(state, (draft) => {
-    change(draft.specs[name] as Draft<SpecDoc>);
-  });
+function end(doc: SpecDoc, id: string, status: 'completed' | 'failed' | 'aborted', at: string): SpecDoc {
+  const { [id]: _, ...running } = doc.running;
+  const lastEvaluation =
+    doc.lastEvaluation?.id === id ? { ...doc.lastEvaluation, status, finishedAt: at } : doc.lastEvaluation;
+  return lastEvaluation === doc.lastEvaluation ? { ...doc, running } : { ...doc, running, lastEvaluation };
+}
+
+/**
+ * The state with one specification document replaced by `change(doc)`; the same state when the
+ * specification is unknown or `change` returns the document it was given. Plain spreads rather than
+ * immer: a draft of the whole state had immer walk and freeze the maps of every derivation's status.
+ */
+function changeSpec(state: JobsetsState, name: string, change: (doc: SpecDoc) => SpecDoc): JobsetsState {
+  const doc = state.specs[name];
+  if (!doc) return state;
+  const next = change(doc);
+  return next === doc ? state : { ...state, specs: { ...state.specs, [name]: next } };
 }
 
 function changeEvaluation(
   state: JobsetsState,
   id: string,
-  change: (doc: Draft<SpecDoc>, id: string) => void,
+  change: (doc: SpecDoc, id: string) => SpecDoc,
 ): JobsetsState {
   const spec = getIn(state.evaluationSpecs, id);
   return spec === undefined ? state : changeSpec(state, spec, (doc) => change(doc, id));

@@ -5,6 +5,7 @@
  */
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import { outcomeOf } from '../branch-diff/diff.ts';
+import { byName, drvPathOf, noJobList } from '../evaluations/job-list.ts';
 import { type JobBuildStatus, type JobCounts, noJobs } from '../evaluations/state.ts';
 import { getIn } from '../shared/persistent-map.ts';
 import type { CompletedJobs, JobsetsState, SpecDoc } from './state.ts';
@@ -27,7 +28,7 @@ function statusOf(state: JobsetsState, drvPath: string): JobBuildStatus {
 
 function countsOf(state: JobsetsState, latest: CompletedJobs): JobCounts {
   const counts = { ...noJobs };
-  for (const drvPath of Object.values(latest.jobs)) counts[statusOf(state, drvPath)] += 1;
+  for (let i = 1; i < latest.jobs.length; i += 2) counts[statusOf(state, latest.jobs[i]!)] += 1;
   return counts;
 }
 
@@ -93,20 +94,20 @@ export function jobWeather(state: JobsetsState, spec: string): JobWeather[] | un
   const doc = state.specs[spec];
   if (!doc) return undefined;
   if (!doc.latest) return [];
-  const previous = doc.previous?.jobs ?? {};
-  return Object.keys(doc.latest.jobs)
-    .sort()
-    .map((job) => {
-      const drvPath = doc.latest!.jobs[job]!;
-      const status = statusOf(state, drvPath);
-      const before = previous[job];
-      const previousStatus = before === undefined ? undefined : statusOf(state, before);
-      return {
-        job,
-        drvPath,
-        status,
-        ...(previousStatus === undefined ? {} : { previousStatus }),
-        weather: weatherOf(status, previousStatus),
-      };
-    });
+  const latest = doc.latest.jobs;
+  const previous = doc.previous?.jobs ?? noJobList;
+  return byName(latest).map((position) => {
+    const job = latest[position]!;
+    const drvPath = latest[position + 1]!;
+    const status = statusOf(state, drvPath);
+    const before = drvPathOf(previous, job);
+    const previousStatus = before === undefined ? undefined : statusOf(state, before);
+    return {
+      job,
+      drvPath,
+      status,
+      ...(previousStatus === undefined ? {} : { previousStatus }),
+      weather: weatherOf(status, previousStatus),
+    };
+  });
 }

@@ -5,6 +5,7 @@
 import type { PollFailureReason } from '../../domain/checkout/checkout.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
 import type { Specification } from '../../domain/specification/specification.ts';
+import type { JobList } from '../evaluations/job-list.ts';
 import type { EvaluationStatus, JobBuildStatus } from '../evaluations/state.ts';
 import { emptyMap, type PMap } from '../shared/persistent-map.ts';
 
@@ -36,11 +37,12 @@ export interface LastEvaluation {
   readonly finishedAt?: IsoTime;
 }
 
-/** A completed evaluation's jobs: name → `.drv` path. */
+/** A completed evaluation's jobs. */
 export interface CompletedJobs {
   readonly evaluationId: string;
   readonly finishedAt: IsoTime;
-  readonly jobs: Readonly<Record<string, string>>;
+  /** Job names and `.drv` paths; a name once, with the last path given for it. */
+  readonly jobs: JobList;
 }
 
 export interface SpecDoc {
@@ -52,7 +54,7 @@ export interface SpecDoc {
   readonly channels: Readonly<Record<string, ChannelDoc>>;
   readonly lastEvaluation?: LastEvaluation;
   /** Jobs of evaluations in progress, until they end. */
-  readonly running: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly running: Readonly<Record<string, JobList>>;
   readonly latest?: CompletedJobs;
   readonly previous?: CompletedJobs;
 }
