@@ -1,193 +1,302 @@
 /**
- * Folding build events into build documents. Every change touches one build (plus, when new jobs
- * want it, the job index), so an event costs O(1) whatever the number of builds.
+ * Folding build events into build records. Every change touches one build (plus, when new jobs
+ * want it, the job index), so an event costs O(1) whatever the number of builds. Records are built
+ * field by field in one shape: spreading a 16-field object per event cost more than the rest of the
+ * fold.
  */
-import type { Wanter } from '../../domain/build/build.ts';
+import type { Output, Wanter } from '../../domain/build/build.ts';
 import type { BuildEvent } from '../../domain/build/events.ts';
 import { drvHashPart } from '../../domain/shared/streams.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
-import { editMap, getIn, setIn } from '../shared/persistent-map.ts';
-import { factTime } from './fact-time.ts';
-import type { AttemptDoc, BuildDoc, BuildsState, WantedByDoc } from './state.ts';
+import { getIn, setIn } from '../shared/persistent-map.ts';
+import { interned } from './interned.ts';
+import { type AttemptRecord, type BuildRecord, type BuildsState, idChunk } from './state.ts';
+import { type StoredTime, storedTime } from './stored-time.ts';
 
-/** The build documents after one more build event. */
+/** The time of the event's fact, stored: `metadata.at`, or when the store recorded it. */
+function factTime(projected: ProjectedEvent<BuildEvent>): StoredTime {
+  const at = projected.metadata.at;
+  return typeof at === 'string' ? storedTime(at) : projected.recordedAt.getTime();
+}
+
+/** The build records after one more build event. */
 export function evolveBuilds(state: BuildsState, projected: ProjectedEvent<BuildEvent>): BuildsState {
   const { event } = projected;
   const hash = drvHashPart(event.data.drvPath);
   if (hash === undefined) return state;
-  const at = factTime(projected);
   const build = getIn(state.builds, hash);
-  if (event.type === 'BuildQueued') return queued(state, build, hash, event, at);
+  if (event.type === 'BuildQueued') return queued(state, build, hash, event, factTime(projected));
   if (!build) return state;
-  const next = evolveDoc(build, event, at);
+  const next = evolveRecord(build, event, projected);
   if (next === build) return state;
-  let byJob = state.byJob;
-  if (event.type === 'BuildWanted') byJob = indexJobs(byJob, build.id, event.data.wantedBy);
-  return { ...state, builds: setIn(state.builds, hash, next), byJob };
+  const byJob =
+    event.type === 'BuildWanted' ? indexJobs(state.byJob, build, event.data.wantedBy) : state.byJob;
+  return { builds: setIn(state.builds, hash, next), ids: state.ids, byJob, lastId: state.lastId };
 }
 
 function queued(
   state: BuildsState,
-  build: BuildDoc | undefined,
+  build: BuildRecord | undefined,
   hash: string,
   event: Extract<BuildEvent, { type: 'BuildQueued' }>,
-  at: string,
+  at: StoredTime,
 ): BuildsState {
-  const { drvPath, system, priority, wantedBy } = event.data;
+  const { drvPath, priority, wantedBy } = event.data;
   const id = build?.id ?? state.lastId + 1;
-  const doc: BuildDoc = {
+  const record: BuildRecord = {
     id,
-    hash,
     drvPath,
-    system,
+    system: interned(event.data.system),
     status: 'queued',
     priority,
     queuedAt: at,
-    wantedBy: mergeWanters([], wantedBy),
+    finishedAt: null,
+    wantedBy: mergeWanters(noWanters, wantedBy),
     wantedCount: wantedBy.length,
-    attempts: build?.attempts ?? [],
+    attempts: build?.attempts ?? noAttempts,
+    outputs: null,
+    substitutedFrom: null,
+    failure: null,
+    failureMessage: null,
+    cancelledBy: null,
     restarts: build?.restarts ?? 0,
   };
   return {
-    builds: setIn(state.builds, hash, doc),
-    ids: build ? state.ids : setIn(state.ids, String(id), hash),
-    byJob: indexJobs(state.byJob, id, wantedBy),
+    builds: setIn(state.builds, hash, record),
+    ids: build ? state.ids : withId(state.ids, id, hash),
+    byJob: indexJobs(state.byJob, undefined, wantedBy, id),
     lastId: Math.max(state.lastId, id),
   };
 }
 
-function evolveDoc(build: BuildDoc, event: BuildEvent, at: string): BuildDoc {
+const noWanters: readonly string[] = [];
+const noAttempts: readonly AttemptRecord[] = [];
+
+/** What only a finished build has. */
+type End = Pick<
+  BuildRecord,
+  'finishedAt' | 'outputs' | 'substitutedFrom' | 'failure' | 'failureMessage' | 'cancelledBy'
+>;
+/** What the jobs wanting a build decide. */
+type Wanted = Pick<BuildRecord, 'priority' | 'wantedBy' | 'wantedCount'>;
+
+const unfinished: End = {
+  finishedAt: null,
+  outputs: null,
+  substitutedFrom: null,
+  failure: null,
+  failureMessage: null,
+  cancelledBy: null,
+};
+
+/** The build's record with the given status, attempts and restarts, `end` and `wanted` (default: as they were). */
+function record(
+  build: BuildRecord,
+  status: BuildRecord['status'],
+  attempts: readonly AttemptRecord[],
+  restarts: number,
+  end: End,
+  wanted: Wanted = build,
+): BuildRecord {
+  return {
+    id: build.id,
+    drvPath: build.drvPath,
+    system: build.system,
+    status,
+    priority: wanted.priority,
+    queuedAt: build.queuedAt,
+    finishedAt: end.finishedAt,
+    wantedBy: wanted.wantedBy,
+    wantedCount: wanted.wantedCount,
+    attempts,
+    outputs: end.outputs,
+    substitutedFrom: end.substitutedFrom,
+    failure: end.failure,
+    failureMessage: end.failureMessage,
+    cancelledBy: end.cancelledBy,
+    restarts,
+  };
+}
+
+/** The record with only its attempts changed. */
+function withAttempts(build: BuildRecord, attempts: readonly AttemptRecord[]): BuildRecord {
+  return attempts === build.attempts ? build : record(build, build.status, attempts, build.restarts, build);
+}
+
+/** A finished build's `End`, with the fields its status has. */
+function ended(finishedAt: StoredTime, fields: Partial<End>): End {
+  return {
+    finishedAt,
+    outputs: fields.outputs ?? null,
+    substitutedFrom: fields.substitutedFrom ?? null,
+    failure: fields.failure ?? null,
+    failureMessage: fields.failureMessage ?? null,
+    cancelledBy: fields.cancelledBy ?? null,
+  };
+}
+
+function evolveRecord(
+  build: BuildRecord,
+  event: BuildEvent,
+  projected: ProjectedEvent<BuildEvent>,
+): BuildRecord {
   switch (event.type) {
     case 'BuildQueued':
       return build;
-    case 'BuildWanted':
-      return {
-        ...build,
-        priority: Math.max(build.priority, event.data.priority),
-        wantedBy: mergeWanters(build.wantedBy, event.data.wantedBy),
-        wantedCount: build.wantedCount + event.data.wantedBy.length,
-      };
-    case 'BuildSubstituted': {
-      const outputs = Object.fromEntries(event.data.outputs.map((output) => [output.name, output.path]));
-      return {
-        ...unfinished(build),
-        status: 'substituted',
-        finishedAt: at,
-        outputs,
-        substitutedFrom: event.data.from,
-      };
+    case 'BuildWanted': {
+      const { wantedBy, priority } = event.data;
+      return record(build, build.status, build.attempts, build.restarts, build, {
+        priority: Math.max(build.priority, priority),
+        wantedBy: mergeWanters(build.wantedBy, wantedBy),
+        wantedCount: build.wantedCount + wantedBy.length,
+      });
     }
+    case 'BuildSubstituted':
+      return record(
+        build,
+        'substituted',
+        build.attempts,
+        build.restarts,
+        ended(factTime(projected), {
+          outputs: outputPairs(event.data.outputs),
+          substitutedFrom: interned(event.data.from),
+        }),
+      );
     case 'BuildDispatched': {
       const { attemptId, worker, attempt } = event.data;
-      const doc: AttemptDoc = { attemptId, worker, number: attempt, dispatchedAt: at };
-      return { ...unfinished(build), status: 'dispatched', attempts: [...build.attempts, doc] };
+      const added = newAttempt(attemptId, interned(worker), attempt, factTime(projected));
+      const attempts = build.attempts.length === 0 ? [added] : build.attempts.concat([added]);
+      return record(build, 'dispatched', attempts, build.restarts, unfinished);
     }
-    case 'BuildStarted':
-      if (build.status !== 'dispatched' || lastAttempt(build)?.attemptId !== event.data.attemptId)
-        return build;
-      return {
-        ...build,
-        status: 'building',
-        attempts: withAttempt(build, event.data.attemptId, (a) => ({
-          ...a,
-          startedAt: event.data.startedAt,
-        })),
-      };
+    case 'BuildStarted': {
+      const last = build.attempts[build.attempts.length - 1];
+      if (build.status !== 'dispatched' || last?.attemptId !== event.data.attemptId) return build;
+      const startedAt = storedTime(event.data.startedAt);
+      const attempts = withAttempt(build, event.data.attemptId, (a) => changed(a, { startedAt }));
+      return record(build, 'building', attempts, build.restarts, build);
+    }
     case 'BuildLogStored': {
       const { attemptId, logRef, bytes } = event.data;
-      return {
-        ...build,
-        attempts: withAttempt(build, attemptId, (a) => ({ ...a, logRef, logBytes: bytes })),
-      };
+      return withAttempts(
+        build,
+        withAttempt(build, attemptId, (a) => changed(a, { logRef, logBytes: bytes })),
+      );
     }
     case 'BuildSucceeded': {
       const { attemptId, timings } = event.data;
-      const outputs = Object.fromEntries(event.data.outputs.map((output) => [output.name, output.path]));
-      return {
-        ...unfinished(build),
-        status: 'succeeded',
-        finishedAt: timings.finishedAt,
-        outputs,
-        attempts: withAttempt(build, attemptId, (a) => ({
-          ...a,
-          startedAt: a.startedAt ?? timings.startedAt,
-          finishedAt: timings.finishedAt,
+      const finishedAt = storedTime(timings.finishedAt);
+      const attempts = withAttempt(build, attemptId, (a) =>
+        changed(a, {
+          startedAt: a.startedAt ?? storedTime(timings.startedAt),
+          finishedAt,
           result: 'succeeded',
-        })),
-      };
+        }),
+      );
+      const end = ended(finishedAt, { outputs: outputPairs(event.data.outputs) });
+      return record(build, 'succeeded', attempts, build.restarts, end);
     }
     case 'BuildFailed': {
       const { attemptId, reason, message } = event.data;
+      const at = factTime(projected);
       const attempts =
         attemptId === undefined
           ? build.attempts
-          : withAttempt(build, attemptId, (a) => ({ ...a, finishedAt: at, result: 'failed' }));
-      return {
-        ...unfinished(build),
-        status: 'failed',
-        finishedAt: at,
-        failure: reason,
-        ...(message === undefined ? {} : { failureMessage: message }),
-        attempts,
-      };
+          : withAttempt(build, attemptId, (a) => changed(a, { finishedAt: at, result: 'failed' }));
+      const end = ended(at, { failure: reason, failureMessage: message ?? null });
+      return record(build, 'failed', attempts, build.restarts, end);
     }
-    case 'BuildCancelled':
-      return {
-        ...unfinished(build),
-        status: 'cancelled',
-        finishedAt: at,
-        cancelledBy: event.data.by,
-        attempts: endRunning(build, at, 'cancelled'),
-      };
+    case 'BuildCancelled': {
+      const at = factTime(projected);
+      const end = ended(at, { cancelledBy: interned(event.data.by) });
+      return record(build, 'cancelled', endRunning(build, at), build.restarts, end);
+    }
     case 'BuildRestarted':
-      return { ...unfinished(build), status: 'queued', restarts: build.restarts + 1 };
-    case 'BuildRequeued':
-      return {
-        ...unfinished(build),
-        status: 'queued',
-        attempts: withAttempt(build, event.data.attemptId, (a) => ({
-          ...a,
-          finishedAt: at,
-          result: 'requeued',
-        })),
-      };
+      return record(build, 'queued', build.attempts, build.restarts + 1, unfinished);
+    case 'BuildRequeued': {
+      const at = factTime(projected);
+      const attempts = withAttempt(build, event.data.attemptId, (a) =>
+        changed(a, { finishedAt: at, result: 'requeued' }),
+      );
+      return record(build, 'queued', attempts, build.restarts, unfinished);
+    }
     case 'BuildResultIgnored': {
       const { attemptId, result } = event.data;
-      return {
-        ...build,
-        attempts: withAttempt(build, attemptId, (a) => ({
-          ...a,
-          lateResults: [...(a.lateResults ?? []), result],
-        })),
-      };
+      return withAttempts(
+        build,
+        withAttempt(build, attemptId, (a) => changed(a, { lateResults: [...(a.lateResults ?? []), result] })),
+      );
     }
     default:
       return unreachable(event);
   }
 }
 
-/** The document without what only a finished build has. */
-function unfinished(build: BuildDoc): BuildDoc {
-  const { finishedAt, outputs, substitutedFrom, failure, failureMessage, cancelledBy, ...rest } = build;
-  return rest;
+function newAttempt(
+  attemptId: string,
+  worker: string,
+  number: number,
+  dispatchedAt: StoredTime,
+): AttemptRecord {
+  return {
+    attemptId,
+    worker,
+    number,
+    dispatchedAt,
+    startedAt: null,
+    finishedAt: null,
+    result: null,
+    logRef: null,
+    logBytes: null,
+    lateResults: null,
+  };
 }
 
-function lastAttempt(build: BuildDoc): AttemptDoc | undefined {
-  return build.attempts[build.attempts.length - 1];
+/** The attempt with the fields `change` sets changed (a change never clears one), in the one shape. */
+function changed(
+  a: AttemptRecord,
+  change: Partial<Omit<AttemptRecord, 'attemptId' | 'worker' | 'number' | 'dispatchedAt'>>,
+): AttemptRecord {
+  return {
+    attemptId: a.attemptId,
+    worker: a.worker,
+    number: a.number,
+    dispatchedAt: a.dispatchedAt,
+    startedAt: change.startedAt ?? a.startedAt,
+    finishedAt: change.finishedAt ?? a.finishedAt,
+    result: change.result ?? a.result,
+    logRef: change.logRef ?? a.logRef,
+    logBytes: change.logBytes ?? a.logBytes,
+    lateResults: change.lateResults ?? a.lateResults,
+  };
+}
+
+function outputPairs(outputs: readonly Output[]): readonly string[] {
+  const only = outputs.length === 1 ? outputs[0] : undefined;
+  if (only) return [interned(only.name), only.path];
+  const pairs: string[] = [];
+  // Later outputs of one name win, as they did in the record `Object.fromEntries` made.
+  for (const { name, path } of outputs) {
+    let at = 0;
+    while (at < pairs.length && pairs[at] !== name) at += 2;
+    if (at < pairs.length) pairs[at + 1] = path;
+    else pairs.push(interned(name), path);
+  }
+  // A copy at the exact length: `pairs` grew by `push` and has room to spare.
+  return pairs.slice();
 }
 
 /** The attempts with the one of `attemptId` changed; the same array when there is none. */
 function withAttempt(
-  build: BuildDoc,
+  build: BuildRecord,
   attemptId: string,
-  change: (attempt: AttemptDoc) => AttemptDoc,
-): readonly AttemptDoc[] {
+  change: (attempt: AttemptRecord) => AttemptRecord,
+): readonly AttemptRecord[] {
   // The attempt concerned is nearly always the last one: search from the end.
   for (let i = build.attempts.length - 1; i >= 0; i--) {
     const attempt = build.attempts[i]!;
     if (attempt.attemptId === attemptId) {
-      const attempts = [...build.attempts];
+      const attempts = build.attempts.slice();
       attempts[i] = change(attempt);
       return attempts;
     }
@@ -195,36 +304,67 @@ function withAttempt(
   return build.attempts;
 }
 
-function endRunning(build: BuildDoc, at: string, result: 'cancelled'): readonly AttemptDoc[] {
-  const last = lastAttempt(build);
-  if (!last || last.result !== undefined || (build.status !== 'dispatched' && build.status !== 'building'))
+function endRunning(build: BuildRecord, at: StoredTime): readonly AttemptRecord[] {
+  const last = build.attempts[build.attempts.length - 1];
+  if (!last || last.result !== null || (build.status !== 'dispatched' && build.status !== 'building'))
     return build.attempts;
-  return withAttempt(build, last.attemptId, (a) => ({ ...a, finishedAt: at, result }));
+  return withAttempt(build, last.attemptId, (a) => changed(a, { finishedAt: at, result: 'cancelled' }));
 }
 
-function mergeWanters(known: readonly WantedByDoc[], wanters: readonly Wanter[]): readonly WantedByDoc[] {
-  if (wanters.length === 0) return known;
-  const merged = [...known];
+/**
+ * `known` (flat `spec, job, evaluation` triples) with each wanter added, or its evaluation updated.
+ * Arrays are made at their exact length (`concat`, literals): one grown by `push` keeps room for
+ * about 16 more elements, which every record would hold for good.
+ */
+function mergeWanters(known: readonly string[], wanters: readonly Wanter[]): readonly string[] {
+  let merged = known;
   for (const { spec, job, evaluation } of wanters) {
-    const index = merged.findIndex((w) => w.spec === spec && w.job === job);
-    if (index < 0) merged.push({ spec, job, evaluation });
-    else merged[index] = { spec, job, evaluation };
+    let i = 0;
+    while (i < merged.length && (merged[i] !== spec || merged[i + 1] !== job)) i += 3;
+    if (i === merged.length) {
+      const triple = [interned(spec), interned(job), interned(evaluation)];
+      merged = merged.length === 0 ? triple : merged.concat(triple);
+    } else if (merged[i + 2] !== evaluation) {
+      const updated = merged === known ? merged.slice() : (merged as string[]);
+      updated[i + 2] = interned(evaluation);
+      merged = updated;
+    }
   }
   return merged;
 }
 
+/** True when the build's record already lists `job` (then the job index has its id). */
+function listsJob(build: BuildRecord | undefined, job: string): boolean {
+  if (!build) return false;
+  for (let i = 1; i < build.wantedBy.length; i += 3) if (build.wantedBy[i] === job) return true;
+  return false;
+}
+
 function indexJobs(
   byJob: BuildsState['byJob'],
-  id: number,
+  build: BuildRecord | undefined,
   wanters: readonly Wanter[],
+  id = build?.id ?? 0,
 ): BuildsState['byJob'] {
-  if (wanters.every(({ job }) => getIn(byJob, job)?.includes(id))) return byJob;
-  return editMap(byJob, (editor) => {
-    for (const { job } of wanters) {
-      const ids = editor.get(job) ?? [];
-      if (ids.includes(id)) continue;
-      const at = ids.findLastIndex((other) => other < id) + 1;
-      editor.set(job, [...ids.slice(0, at), id, ...ids.slice(at)]);
+  let next = byJob;
+  for (const { job } of wanters) {
+    if (listsJob(build, job)) continue;
+    const ids = getIn(next, job);
+    if (ids === undefined) {
+      next = setIn(next, interned(job), [id]);
+      continue;
     }
-  });
+    if (ids.includes(id)) continue;
+    const at = ids.findLastIndex((other) => other < id) + 1;
+    const added = at === ids.length ? ids.concat([id]) : ids.slice(0, at).concat([id], ids.slice(at));
+    next = setIn(next, job, added);
+  }
+  return next;
+}
+
+/** The id index with `id` (the next one) naming `hash`. */
+function withId(ids: BuildsState['ids'], id: number, hash: string): BuildsState['ids'] {
+  const key = String(Math.floor((id - 1) / idChunk));
+  const chunk = getIn(ids, key);
+  return setIn(ids, key, chunk === undefined ? [hash] : chunk.concat([hash]));
 }

@@ -31,7 +31,7 @@ const buildEventTypes = new Set<string>([
 /** Every build with its attempts, outputs and wanting jobs. */
 export const buildsProjection: Projection<BuildsState, TallyEvent> = {
   name: 'builds',
-  version: 1,
+  version: 2,
   canHandle: (type) => buildEventTypes.has(type),
   initialState: initialBuildsState,
   evolve: (state, projected) => evolveBuilds(state, projected as Parameters<typeof evolveBuilds>[1]),

@@ -4,17 +4,27 @@
  */
 import { drvHashPart } from '../../domain/shared/streams.ts';
 import { getIn } from '../shared/persistent-map.ts';
-import type { BuildDoc, BuildStatus, BuildsState } from './state.ts';
+import { buildDoc } from './documents.ts';
+import { type BuildDoc, type BuildRecord, type BuildStatus, type BuildsState, idChunk } from './state.ts';
+
+/** The hash part of the build with integer id `id`, if there is one. */
+function hashOfId(state: BuildsState, id: number): string | undefined {
+  if (id < 1 || id > state.lastId) return undefined;
+  return getIn(state.ids, String(Math.floor((id - 1) / idChunk)))?.[(id - 1) % idChunk];
+}
+
+/** The hash part a key names: an integer id (number or decimal string), a hash part, or a `.drv` path. */
+function hashOfKey(state: BuildsState, idOrHash: number | string): string | undefined {
+  const key = String(idOrHash);
+  if (/^[1-9][0-9]{0,15}$/.test(key)) return hashOfId(state, Number(key));
+  return key.includes('/') ? drvHashPart(key) : key;
+}
 
 /** A build by its integer id (number or decimal string), the hash part of its `.drv`, or the `.drv` path. */
 export function getBuild(state: BuildsState, idOrHash: number | string): BuildDoc | undefined {
-  const key = String(idOrHash);
-  if (/^[1-9][0-9]{0,15}$/.test(key)) {
-    const hash = getIn(state.ids, key);
-    return hash === undefined ? undefined : getIn(state.builds, hash);
-  }
-  const hash = key.includes('/') ? drvHashPart(key) : key;
-  return hash === undefined ? undefined : getIn(state.builds, hash);
+  const hash = hashOfKey(state, idOrHash);
+  const record = hash === undefined ? undefined : getIn(state.builds, hash);
+  return record === undefined ? undefined : buildDoc(record, hash!);
 }
 
 export interface BuildFilters {
@@ -42,10 +52,11 @@ export function searchBuilds(state: BuildsState, filters: BuildFilters = {}): Bu
   const below = filters.cursor ?? Number.POSITIVE_INFINITY;
   const builds: BuildDoc[] = [];
   for (const id of candidates(state, filters.job, below)) {
-    const build = getBuild(state, id);
-    if (!build || !matches(build, filters)) continue;
+    const hash = hashOfId(state, id);
+    const record = hash === undefined ? undefined : getIn(state.builds, hash);
+    if (!record || !matches(record, filters)) continue;
     if (builds.length === limit) return { builds, nextCursor: builds[builds.length - 1]!.id };
-    builds.push(build);
+    builds.push(buildDoc(record, hash!));
   }
   return { builds };
 }
@@ -60,10 +71,16 @@ function* candidates(state: BuildsState, job: string | undefined, below: number)
   for (let id = Math.min(state.lastId, below - 1); id >= 1; id--) yield id;
 }
 
-function matches(build: BuildDoc, filters: BuildFilters): boolean {
-  if (filters.system !== undefined && build.system !== filters.system) return false;
-  if (filters.status !== undefined && build.status !== filters.status) return false;
-  if (filters.job !== undefined && !build.wantedBy.some((w) => w.job === filters.job)) return false;
-  if (filters.spec !== undefined && !build.wantedBy.some((w) => w.spec === filters.spec)) return false;
+/** True when some `spec, job, evaluation` triple has `value` at `offset` (0: spec, 1: job). */
+function wants(record: BuildRecord, offset: 0 | 1, value: string): boolean {
+  for (let i = offset; i < record.wantedBy.length; i += 3) if (record.wantedBy[i] === value) return true;
+  return false;
+}
+
+function matches(record: BuildRecord, filters: BuildFilters): boolean {
+  if (filters.system !== undefined && record.system !== filters.system) return false;
+  if (filters.status !== undefined && record.status !== filters.status) return false;
+  if (filters.job !== undefined && !wants(record, 1, filters.job)) return false;
+  if (filters.spec !== undefined && !wants(record, 0, filters.spec)) return false;
   return true;
 }

@@ -6,6 +6,7 @@
 import type { FailureReason } from '../../domain/build/build.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
 import { emptyMap, type PMap } from '../shared/persistent-map.ts';
+import type { StoredTime } from './stored-time.ts';
 
 /** Where a build stands. */
 export type BuildStatus =
@@ -84,12 +85,61 @@ export interface BuildDoc {
   readonly restarts: number;
 }
 
+/** One attempt as the state keeps it: every field always present (one object shape; `null`, which survives a
+ * JSON snapshot, where there is nothing), times stored. */
+export interface AttemptRecord {
+  readonly attemptId: string;
+  readonly worker: string;
+  readonly number: number;
+  readonly dispatchedAt: StoredTime;
+  readonly startedAt: StoredTime | null;
+  readonly finishedAt: StoredTime | null;
+  readonly result: AttemptResult | null;
+  readonly logRef: string | null;
+  readonly logBytes: number | null;
+  readonly lateResults: readonly ('started' | 'succeeded' | 'failed')[] | null;
+}
+
+/**
+ * One build as the state keeps it; the queries turn it into a `BuildDoc`. Smaller than the document:
+ * no hash (it is in the `.drv` path), times stored as numbers, the wanting jobs as one flat array of
+ * `spec, job, evaluation` triples, outputs as `name, path` pairs, names interned, and every field
+ * always present (`null` for nothing) so that all records share one object shape.
+ */
+export interface BuildRecord {
+  readonly id: number;
+  readonly drvPath: string;
+  readonly system: string;
+  readonly status: BuildStatus;
+  readonly priority: number;
+  readonly queuedAt: StoredTime;
+  readonly finishedAt: StoredTime | null;
+  /** `spec, job, evaluation` of each wanting (specification, job), in the order they came. */
+  readonly wantedBy: readonly string[];
+  readonly wantedCount: number;
+  readonly attempts: readonly AttemptRecord[];
+  /** `name, path` of each output, once succeeded or substituted. */
+  readonly outputs: readonly string[] | null;
+  readonly substitutedFrom: string | null;
+  readonly failure: FailureReason | null;
+  readonly failureMessage: string | null;
+  readonly cancelledBy: string | null;
+  readonly restarts: number;
+}
+
+/** How many ids one entry of `BuildsState.ids` holds. */
+export const idChunk = 64;
+
 /** The whole read model. */
 export interface BuildsState {
   /** Builds by the hash part of their `.drv` path. */
-  readonly builds: PMap<BuildDoc>;
-  /** Hash parts by integer id (the id as a decimal string). */
-  readonly ids: PMap<string>;
+  readonly builds: PMap<BuildRecord>;
+  /**
+   * Hash parts by integer id, in chunks of `idChunk`: id `id` is at index `(id - 1) % idChunk` of the
+   * entry `String(Math.floor((id - 1) / idChunk))`. Ids are dense: a few chunks cost far less than a
+   * map entry per id.
+   */
+  readonly ids: PMap<readonly string[]>;
   /** Ids of the builds of each job name, ascending. */
   readonly byJob: PMap<readonly number[]>;
   /** The last id given; 0 before any build. */
