@@ -147,14 +147,14 @@ export function readStoredData(
   start: number,
   end: number,
 ): StoredPart<unknown> {
-  const bytes = () => source.subarray(start, end);
   if (contentType !== 'application/json') {
-    return { value: null, problem: { part: 'data', reason: 'binary', raw: bytes().toString('base64') } };
+    const raw = source.subarray(start, end).toString('base64');
+    return { value: null, problem: { part: 'data', reason: 'binary', raw } };
   }
   try {
     return { value: JSON.parse(utf8Text(source, start, end)) };
   } catch {
-    return { value: null, problem: bytesProblem('data', bytes()) };
+    return { value: null, problem: bytesProblem('data', source.subarray(start, end)) };
   }
 }
 

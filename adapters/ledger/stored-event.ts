@@ -8,12 +8,7 @@
  * Only `position`, `revision` and `type` are own properties; the rest are getters, so spreading an
  * event (`{ ...event }`) copies those three only: name the fields you need.
  */
-import {
-  contentProblems,
-  readStoredData,
-  readStoredMetadata,
-  type StoredPart,
-} from '../eventstore/esdb-events.ts';
+import { contentProblems, readStoredData, readStoredMetadata } from '../eventstore/esdb-events.ts';
 import type { EventContentProblem, RecordedEvent } from '../eventstore/event-store.ts';
 import { readEventId } from './storage/file/event-id.ts';
 import { recordHeaderSize } from './storage/file/record-codec.ts';
@@ -37,12 +32,6 @@ export function isSystemRecord(source: Buffer, offset: number): boolean {
   return source.readUInt16LE(offset + 48) > 0 && source[typeStart(source, offset)] === dollar;
 }
 
-interface Content {
-  readonly data: StoredPart<unknown>;
-  readonly metadata: StoredPart<Record<string, unknown>>;
-  readonly problems: EventContentProblem[] | undefined;
-}
-
 export class StoredEvent implements RecordedEvent {
   readonly type: string;
   readonly revision: number;
@@ -51,7 +40,10 @@ export class StoredEvent implements RecordedEvent {
   #streamId: string | undefined;
   #id: string | undefined;
   #created: Date | undefined;
-  #content: Content | undefined;
+  /** Set with `#metadata` and `#malformed` on the first read of the content. */
+  #data: unknown;
+  #metadata: Record<string, unknown> | undefined;
+  #malformed: EventContentProblem[] | undefined;
 
   /** The checked record at `offset` of `source`, at log `position`; `source` must not be reused. */
   constructor(
@@ -88,20 +80,22 @@ export class StoredEvent implements RecordedEvent {
   }
 
   get data(): unknown {
-    return this.#read().data.value;
+    if (this.#metadata === undefined) this.#read();
+    return this.#data;
   }
 
   get metadata(): Readonly<Record<string, unknown>> {
-    return this.#read().metadata.value;
+    if (this.#metadata === undefined) this.#read();
+    return this.#metadata!;
   }
 
   get malformed(): readonly EventContentProblem[] | undefined {
-    return this.#read().problems;
+    if (this.#metadata === undefined) this.#read();
+    return this.#malformed;
   }
 
   /** Parses data and metadata together, once: whether the event is malformed depends on both. */
-  #read(): Content {
-    if (this.#content) return this.#content;
+  #read(): void {
     const source = this.#source;
     const offset = this.#offset;
     const contentType = contentTypeStart(source, offset);
@@ -110,7 +104,8 @@ export class StoredEvent implements RecordedEvent {
     const metadataEnd = dataEnd + source.readUInt32LE(offset + 56);
     const data = readStoredData(source.toString('utf8', contentType, dataStart), source, dataStart, dataEnd);
     const metadata = readStoredMetadata(source, dataEnd, metadataEnd);
-    this.#content = { data, metadata, problems: contentProblems(data, metadata) };
-    return this.#content;
+    this.#data = data.value;
+    this.#malformed = contentProblems(data, metadata);
+    this.#metadata = metadata.value;
   }
 }
