@@ -78,7 +78,7 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
         lastEvaluation: { id, status: 'requested', requestedAt: at },
         running: { ...doc.running, [id]: noJobList },
       }));
-      return next === state ? state : { ...next, evaluationSpecs: setIn(state.evaluationSpecs, id, spec) };
+      return next === state ? state : { ...next, runningSpecs: { ...state.runningSpecs, [id]: spec } };
     }
     case 'EvaluationStarted':
       return changeEvaluation(state, event.data.evaluationId, (doc, id) =>
@@ -95,7 +95,7 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
         running: { ...doc.running, [id]: withJobs(doc.running[id] ?? noJobList, event.data.jobs) },
       }));
     case 'EvaluationCompleted':
-      return changeEvaluation(state, event.data.evaluationId, (doc, id) => {
+      return endEvaluation(state, event.data.evaluationId, (doc, id) => {
         const jobs = doc.running[id] ?? noJobList;
         const ended = end(doc, id, 'completed', at);
         const latest = { evaluationId: id, finishedAt: at, jobs };
@@ -104,7 +104,7 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
     case 'EvaluationFailed':
     case 'EvaluationAborted': {
       const status = event.type === 'EvaluationFailed' ? 'failed' : 'aborted';
-      return changeEvaluation(state, event.data.evaluationId, (doc, id) => end(doc, id, status, at));
+      return endEvaluation(state, event.data.evaluationId, (doc, id) => end(doc, id, status, at));
     }
     default: {
       if (!event.type.startsWith('Build')) return state;
@@ -163,6 +163,18 @@ function changeEvaluation(
   id: string,
   change: (doc: SpecDoc, id: string) => SpecDoc,
 ): JobsetsState {
-  const spec = getIn(state.evaluationSpecs, id);
+  const spec = Object.hasOwn(state.runningSpecs, id) ? state.runningSpecs[id] : undefined;
   return spec === undefined ? state : changeSpec(state, spec, (doc) => change(doc, id));
+}
+
+/** `changeEvaluation` for the evaluation's last event: it is no longer running. */
+function endEvaluation(
+  state: JobsetsState,
+  id: string,
+  change: (doc: SpecDoc, id: string) => SpecDoc,
+): JobsetsState {
+  if (!Object.hasOwn(state.runningSpecs, id)) return state;
+  const next = changeEvaluation(state, id, change);
+  const { [id]: _ended, ...runningSpecs } = state.runningSpecs;
+  return { ...next, runningSpecs };
 }

@@ -39,7 +39,7 @@ const handled = new Set<string>([
 /** Specifications with their channels, last evaluation, job counts and weather. */
 export const jobsetsProjection: Projection<JobsetsState, TallyEvent> = {
   name: 'jobsets',
-  version: 2,
+  version: 3,
   canHandle: (type) => handled.has(type),
   initialState: initialJobsetsState,
   evolve: evolveJobsets,

@@ -61,14 +61,18 @@ export interface SpecDoc {
 
 export interface JobsetsState {
   readonly specs: Readonly<Record<string, SpecDoc>>;
-  /** The specification of each evaluation (later evaluation events carry only its id). */
-  readonly evaluationSpecs: PMap<string>;
+  /**
+   * The specification of each evaluation that has not ended (later events of an evaluation carry only
+   * its id, and none follow its end). A small record: a map of every evaluation ever cost hundreds of
+   * bytes each for good.
+   */
+  readonly runningSpecs: Readonly<Record<string, string>>;
   /** The build status of every derivation seen in a build event. */
   readonly results: PMap<JobBuildStatus>;
 }
 
 export const initialJobsetsState: JobsetsState = {
   specs: {},
-  evaluationSpecs: emptyMap(),
+  runningSpecs: {},
   results: emptyMap(),
 };
