@@ -1,159 +1,221 @@
 /**
- * Folding build events into the queue. Every change of a build goes through `replace`, which takes
- * the old version out of its lane and puts the new one in; a build that gets outputs releases the
- * builds waiting on it, which costs O(its dependents).
+ * Folding build events into the queue. Every change of a build goes through `put`, which takes the
+ * old version out of its lane and puts the new one in; a build that gets outputs releases the builds
+ * waiting on it, which costs O(its dependents).
+ *
+ * One event changes one `Draft`: a new state object made once per event, whose fields the steps below
+ * replace as they go (it is nobody else's until it is returned). Spreading the whole state at every
+ * step made several objects per event and most of the fold's garbage.
  */
 import type { BuildEvent } from '../../domain/build/events.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
+import { interned } from '../builds/interned.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { deleteIn, emptyMap, getIn, setIn } from '../shared/persistent-map.ts';
 import { factTime } from './fact-time.ts';
-import { type BuildBasics, type Lane, type QueueBuild, type QueueState, waiterChunk } from './state.ts';
+import { type Lane, type QueueBuild, type QueueState, waiterChunk } from './state.ts';
 
-type Queued = Extract<QueueBuild, { status: 'queued' }>;
+type Draft = { -readonly [K in keyof QueueState]: QueueState[K] };
+/** What a build keeps whatever its status. */
+type Basics = Pick<QueueBuild, 'system' | 'priority' | 'dependencies' | 'queuedAt' | 'satisfied'>;
 type Side = 'ready' | 'blocked';
 
-function sideOf(build: Queued): Side {
-  return build.pending.length === 0 ? 'ready' : 'blocked';
+const noPaths: readonly string[] = [];
+
+/** The one shape of queue builds. */
+function queueBuild(
+  basics: Basics,
+  status: QueueBuild['status'],
+  pending: readonly string[] | null = null,
+  notBefore: number | null = null,
+): QueueBuild {
+  return {
+    status,
+    system: basics.system,
+    priority: basics.priority,
+    dependencies: basics.dependencies,
+    queuedAt: basics.queuedAt,
+    satisfied: basics.satisfied,
+    pending,
+    notBefore,
+  };
 }
 
-function withLane(state: QueueState, build: Queued, change: (lane: Lane) => Lane): QueueState {
+function sideOf(build: QueueBuild): Side {
+  return build.pending === null || build.pending.length === 0 ? 'ready' : 'blocked';
+}
+
+function changeLane(draft: Draft, build: QueueBuild, change: (lane: Lane) => Lane): void {
   const side = sideOf(build);
   const key = String(build.priority);
-  const system = state.lanes[build.system] ?? { ready: {}, blocked: {} };
+  const system = draft.lanes[build.system] ?? { ready: {}, blocked: {} };
   const lane = system[side][key] ?? emptyMap<number>();
   const next = change(lane);
-  if (next === lane) return state;
+  if (next === lane) return;
   const lanes = { ...system[side] };
   if (next.size === 0) delete lanes[key];
   else lanes[key] = next;
-  return { ...state, lanes: { ...state.lanes, [build.system]: { ...system, [side]: lanes } } };
+  draft.lanes = { ...draft.lanes, [build.system]: { ...system, [side]: lanes } };
 }
 
 /** Stores `after` as the build at `drvPath`, moving it between lanes as its status requires. */
-function replace(state: QueueState, drvPath: string, before: QueueBuild | undefined, after: QueueBuild) {
-  let next = state;
+function put(draft: Draft, drvPath: string, before: QueueBuild | undefined, after: QueueBuild): void {
   if (before?.status === 'queued') {
-    next = withLane(next, before, (lane) => deleteIn(lane, drvPath));
-    if (before.notBefore !== undefined) next = { ...next, deferred: deleteIn(next.deferred, drvPath) };
+    changeLane(draft, before, (lane) => deleteIn(lane, drvPath));
+    if (before.notBefore !== null) draft.deferred = deleteIn(draft.deferred, drvPath);
   }
   if (after.status === 'queued') {
-    next = withLane(next, after, (lane) => setIn(lane, drvPath, after.queuedAt));
-    if (after.notBefore !== undefined)
-      next = { ...next, deferred: setIn(next.deferred, drvPath, after.notBefore) };
+    changeLane(draft, after, (lane) => setIn(lane, drvPath, after.queuedAt));
+    if (after.notBefore !== null) draft.deferred = setIn(draft.deferred, drvPath, after.notBefore);
   }
-  return { ...next, builds: setIn(next.builds, drvPath, after) };
+  draft.builds = setIn(draft.builds, drvPath, after);
 }
 
-function addWaiter(state: QueueState, dependency: string, dependent: string): QueueState {
-  const count = getIn(state.waiterCounts, dependency) ?? 0;
+function addWaiter(draft: Draft, dependency: string, dependent: string): void {
+  const count = getIn(draft.waiterCounts, dependency) ?? 0;
   const key = `${dependency} ${Math.floor(count / waiterChunk)}`;
-  const chunk = getIn(state.waiters, key) ?? [];
-  return {
-    ...state,
-    waiters: setIn(state.waiters, key, [...chunk, dependent]),
-    waiterCounts: setIn(state.waiterCounts, dependency, count + 1),
-  };
+  const chunk = getIn(draft.waiters, key);
+  draft.waiters = setIn(draft.waiters, key, chunk === undefined ? [dependent] : chunk.concat([dependent]));
+  draft.waiterCounts = setIn(draft.waiterCounts, dependency, count + 1);
 }
 
 /** Puts a build (back) in the queue, waiting on its dependencies that have no outputs yet. */
 function enqueue(
-  state: QueueState,
+  draft: Draft,
   drvPath: string,
   before: QueueBuild | undefined,
-  basics: BuildBasics,
-  notBefore?: number,
-): QueueState {
-  const pending = basics.dependencies.filter((dep) => getIn(state.builds, dep)?.satisfied !== true);
-  const queued: Queued = {
-    ...basics,
-    status: 'queued',
-    pending,
-    ...(notBefore === undefined ? {} : { notBefore }),
-  };
-  let next = replace(state, drvPath, before, queued);
-  for (const dependency of pending) next = addWaiter(next, dependency, drvPath);
-  return next;
+  basics: Basics,
+  notBefore: number | null = null,
+): void {
+  const { dependencies } = basics;
+  const pending =
+    dependencies.length === 0
+      ? noPaths
+      : dependencies.filter((dep) => getIn(draft.builds, dep)?.satisfied !== true);
+  put(draft, drvPath, before, queueBuild(basics, 'queued', pending, notBefore));
+  for (const dependency of pending) addWaiter(draft, dependency, drvPath);
 }
 
 /** The dependency got outputs: each queued dependent stops waiting on it. */
-function release(state: QueueState, dependency: string): QueueState {
-  const count = getIn(state.waiterCounts, dependency);
-  if (count === undefined) return state;
-  let next: QueueState = { ...state, waiterCounts: deleteIn(state.waiterCounts, dependency) };
+function release(draft: Draft, dependency: string): void {
+  const count = getIn(draft.waiterCounts, dependency);
+  if (count === undefined) return;
+  draft.waiterCounts = deleteIn(draft.waiterCounts, dependency);
   for (let chunk = 0; chunk * waiterChunk < count; chunk++) {
     const key = `${dependency} ${chunk}`;
-    for (const dependent of getIn(next.waiters, key) ?? []) {
-      const build = getIn(next.builds, dependent);
-      if (build?.status !== 'queued' || !build.pending.includes(dependency)) continue;
+    for (const dependent of getIn(draft.waiters, key) ?? []) {
+      const build = getIn(draft.builds, dependent);
+      if (build?.status !== 'queued' || !build.pending?.includes(dependency)) continue;
       const pending = build.pending.filter((dep) => dep !== dependency);
-      next = replace(next, dependent, build, { ...build, pending });
+      put(draft, dependent, build, queueBuild(build, 'queued', pending, build.notBefore));
     }
-    next = { ...next, waiters: deleteIn(next.waiters, key) };
+    draft.waiters = deleteIn(draft.waiters, key);
   }
-  return next;
-}
-
-function basicsOf(build: QueueBuild): BuildBasics {
-  const { system, priority, dependencies, queuedAt, satisfied } = build;
-  return { system, priority, dependencies, queuedAt, satisfied };
 }
 
 function finish(
-  state: QueueState,
+  draft: Draft,
   drvPath: string,
   build: QueueBuild,
   status: 'succeeded' | 'substituted' | 'failed' | 'cancelled',
-): QueueState {
+): void {
   const gotOutputs = status === 'succeeded' || status === 'substituted';
-  const after: QueueBuild = { ...basicsOf(build), status, satisfied: build.satisfied || gotOutputs };
-  const next = replace(state, drvPath, build, after);
-  return gotOutputs ? release(next, drvPath) : next;
+  const satisfied = build.satisfied || gotOutputs;
+  const after = queueBuild(
+    {
+      system: build.system,
+      priority: build.priority,
+      dependencies: build.dependencies,
+      queuedAt: build.queuedAt,
+      satisfied,
+    },
+    status,
+  );
+  put(draft, drvPath, build, after);
+  if (gotOutputs) release(draft, drvPath);
 }
 
-function evolveKnown(state: QueueState, event: BuildEvent, build: QueueBuild, at: number): QueueState {
+/** Applies an event about a build the queue knows; false when it changes nothing. */
+function evolveKnown(draft: Draft, event: BuildEvent, build: QueueBuild, at: number): boolean {
   const { drvPath } = event.data;
   switch (event.type) {
     case 'BuildQueued':
-      return state;
-    case 'BuildWanted':
-      if (event.data.priority <= build.priority) return state;
-      return replace(state, drvPath, build, { ...build, priority: event.data.priority });
-    case 'BuildSubstituted':
-      return finish(state, drvPath, build, 'substituted');
-    case 'BuildSucceeded':
-      return finish(state, drvPath, build, 'succeeded');
-    case 'BuildFailed':
-      return finish(state, drvPath, build, 'failed');
-    case 'BuildCancelled':
-      return finish(state, drvPath, build, 'cancelled');
-    case 'BuildDispatched':
-      return replace(state, drvPath, build, { ...basicsOf(build), status: 'dispatched' });
-    case 'BuildStarted':
-      if (build.status !== 'dispatched') return state;
-      return replace(state, drvPath, build, { ...basicsOf(build), status: 'building' });
-    case 'BuildRestarted':
-      return enqueue(state, drvPath, build, { ...basicsOf(build), queuedAt: at });
-    case 'BuildRequeued':
-      return enqueue(state, drvPath, build, basicsOf(build), Date.parse(event.data.notBefore));
     case 'BuildLogStored':
     case 'BuildResultIgnored':
-      return state;
+      return false;
+    case 'BuildWanted': {
+      const { priority } = event.data;
+      if (priority <= build.priority) return false;
+      const basics = { ...basicsOf(build), priority };
+      put(draft, drvPath, build, queueBuild(basics, build.status, build.pending, build.notBefore));
+      return true;
+    }
+    case 'BuildSubstituted':
+      finish(draft, drvPath, build, 'substituted');
+      return true;
+    case 'BuildSucceeded':
+      finish(draft, drvPath, build, 'succeeded');
+      return true;
+    case 'BuildFailed':
+      finish(draft, drvPath, build, 'failed');
+      return true;
+    case 'BuildCancelled':
+      finish(draft, drvPath, build, 'cancelled');
+      return true;
+    case 'BuildDispatched':
+      put(draft, drvPath, build, queueBuild(build, 'dispatched'));
+      return true;
+    case 'BuildStarted':
+      if (build.status !== 'dispatched') return false;
+      put(draft, drvPath, build, queueBuild(build, 'building'));
+      return true;
+    case 'BuildRestarted':
+      enqueue(draft, drvPath, build, { ...basicsOf(build), queuedAt: at });
+      return true;
+    case 'BuildRequeued':
+      enqueue(draft, drvPath, build, build, Date.parse(event.data.notBefore));
+      return true;
     default:
       return unreachable(event);
   }
 }
 
+function basicsOf(build: QueueBuild): Basics {
+  return {
+    system: build.system,
+    priority: build.priority,
+    dependencies: build.dependencies,
+    queuedAt: build.queuedAt,
+    satisfied: build.satisfied,
+  };
+}
+
 export function evolveQueue(state: QueueState, projected: ProjectedEvent<BuildEvent>): QueueState {
   const { event } = projected;
   const at = factTime(projected);
-  const stamped = at > state.lastAt ? { ...state, lastAt: at } : state;
+  const draft: Draft = {
+    builds: state.builds,
+    lanes: state.lanes,
+    deferred: state.deferred,
+    waiters: state.waiters,
+    waiterCounts: state.waiterCounts,
+    // biome-ignore lint/complexity/useMathMinMax: a time that is not a number (NaN) must not become lastAt.
+    lastAt: at > state.lastAt ? at : state.lastAt,
+  };
   const build = getIn(state.builds, event.data.drvPath);
+  let changed: boolean;
   if (event.type === 'BuildQueued') {
     const { drvPath, system, priority, dependencies } = event.data;
-    const satisfied = build?.satisfied ?? false;
-    return enqueue(stamped, drvPath, build, { system, priority, dependencies, queuedAt: at, satisfied });
+    enqueue(draft, drvPath, build, {
+      system: interned(system),
+      priority,
+      dependencies: dependencies.length === 0 ? noPaths : dependencies,
+      queuedAt: at,
+      satisfied: build?.satisfied ?? false,
+    });
+    changed = true;
+  } else {
+    changed = build !== undefined && evolveKnown(draft, event, build, at);
   }
-  if (build === undefined) return stamped;
-  return evolveKnown(stamped, event, build, at);
+  return changed || draft.lastAt !== state.lastAt ? draft : state;
 }

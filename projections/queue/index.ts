@@ -25,7 +25,7 @@ const handled = new Set<string>([
 
 export const queueProjection: Projection<QueueState, BuildEvent> = {
   name: 'queue',
-  version: 2,
+  version: 3,
   canHandle: (type) => handled.has(type),
   initialState: initialQueueState,
   evolve: evolveQueue,

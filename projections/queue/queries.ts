@@ -76,7 +76,7 @@ function deferredCounts(state: QueueState, now: number): Map<string, number> {
   for (const [drvPath, notBefore] of entriesOf(state.deferred)) {
     if (notBefore <= now) continue;
     const build = getIn(state.builds, drvPath);
-    if (build?.status !== 'queued' || build.pending.length > 0) continue;
+    if (build?.status !== 'queued' || (build.pending?.length ?? 0) > 0) continue;
     const key = `${build.system}\u0000${build.priority}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
@@ -172,7 +172,8 @@ export function listQueue(state: QueueState, options: ListQueueOptions): QueuePa
       if (after && priority === after.priority && byAge(position, after) <= 0) continue;
       const build = getIn(state.builds, position.drvPath);
       if (build?.status !== 'queued') continue;
-      const runnable = build.pending.length === 0 && (build.notBefore ?? 0) <= now;
+      const waitingOn = build.pending ?? [];
+      const runnable = waitingOn.length === 0 && (build.notBefore ?? 0) <= now;
       if (options.runnable !== undefined && runnable !== options.runnable) continue;
       if (items.length === options.limit && last) return { items, nextCursor: encodeCursor(last) };
       last = position;
@@ -182,8 +183,8 @@ export function listQueue(state: QueueState, options: ListQueueOptions): QueuePa
         priority,
         queuedAt: toIso(build.queuedAt),
         runnable,
-        ...(build.notBefore === undefined ? {} : { notBefore: toIso(build.notBefore) }),
-        waitingOn: build.pending,
+        ...(build.notBefore === null ? {} : { notBefore: toIso(build.notBefore) }),
+        waitingOn,
       });
     }
   }
@@ -194,7 +195,7 @@ export function listQueue(state: QueueState, options: ListQueueOptions): QueuePa
 export function blockedBy(state: QueueState, drvPath: string): BlockedBy | undefined {
   const build = getIn(state.builds, drvPath);
   if (!build) return undefined;
-  const pending = build.status === 'queued' ? build.pending : [];
+  const pending = (build.status === 'queued' ? build.pending : null) ?? [];
   return {
     drvPath,
     status: build.status,

@@ -5,8 +5,23 @@
  */
 import { emptyMap, type PMap } from '../shared/persistent-map.ts';
 
-/** What the queue keeps of every build, whatever its status. */
-export interface BuildBasics {
+/** Where a build stands, as the queue sees it: waiting in the queue, running, or done. */
+export type QueueBuildStatus =
+  | 'queued'
+  | 'dispatched'
+  | 'building'
+  | 'succeeded'
+  | 'substituted'
+  | 'failed'
+  | 'cancelled';
+
+/**
+ * What the queue keeps of every build, whatever its status. Every field is always present (`null`
+ * where there is nothing: it survives a JSON snapshot) so that all builds share one object shape;
+ * objects made by spreading each took a hidden class of their own, which cost more than the rest.
+ */
+export interface QueueBuild {
+  readonly status: QueueBuildStatus;
   readonly system: string;
   readonly priority: number;
   /** The input derivations Tally builds. */
@@ -15,22 +30,14 @@ export interface BuildBasics {
   readonly queuedAt: number;
   /** It has produced outputs (succeeded or was substituted) at least once: dependents may use them. */
   readonly satisfied: boolean;
+  /**
+   * While queued: dependencies without outputs yet, in the order the build listed them, empty when
+   * runnable; `null` while not queued.
+   */
+  readonly pending: readonly string[] | null;
+  /** Set after a requeue while queued: not dispatched before this time (epoch ms). */
+  readonly notBefore: number | null;
 }
-
-/** A build as the queue sees it: waiting in the queue, running, or done. */
-export type QueueBuild =
-  | (BuildBasics & {
-      readonly status: 'queued';
-      /** Dependencies without outputs yet, in the order the build listed them; empty when runnable. */
-      readonly pending: readonly string[];
-      /** Set after a requeue: not dispatched before this time (epoch ms). */
-      readonly notBefore?: number;
-    })
-  | (BuildBasics & {
-      readonly status: 'dispatched' | 'building' | 'succeeded' | 'substituted' | 'failed' | 'cancelled';
-    });
-
-export type QueueBuildStatus = QueueBuild['status'];
 
 /** The queued builds of one system and priority: drvPath → `queuedAt`. */
 export type Lane = PMap<number>;
