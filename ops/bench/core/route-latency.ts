@@ -1,25 +1,85 @@
 /**
  * Latency of one read route at 1,000 requests/s (autocannon, 10 connections). The load comes from a
- * worker thread, so the client's own work does not queue behind the server's on one event loop, and a
- * first, unrecorded run warms the route up (JIT, serializer, connections), as on a server that has
+ * process of its own (`harness/rate-client.ts`), so that the figure is about the server: a load client
+ * in a worker thread of the server's process shares its heap's collector threads and competes with it
+ * for the same process's CPU, and in the same runs its p99s came out higher than a separate client's.
+ * A first, unrecorded run warms the route up (JIT, serializer, connections), as on a server that has
  * been up for a while. autocannon's correction for coordinated omission stays on: a stall of the
  * server counts for the requests it held back.
+ *
+ * Beside the client's figures: the server's event-loop delay while the load ran (perf_hooks, 1 ms
+ * resolution), and the CPU the server, the client and everything else on the machine used, so that a
+ * tail caused by neighbours on a shared machine can be told from one the server causes.
  */
-import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { startCpuMeter } from '../harness/proc.ts';
 
 export interface RouteLatency {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
   readonly requests: number;
+  /** The server's event-loop delay p99 over the warm-up and measured runs, in ms. */
+  readonly loopDelayP99: number;
+  /** CPU used while the load ran, in % of one core: by the server's process, the client, the rest of the machine. */
+  readonly cpu: { readonly server: number; readonly client: number; readonly others: number };
+}
+
+const client = fileURLToPath(new URL('../harness/rate-client.ts', import.meta.url));
+
+interface ClientResult {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly requests: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly cpuPercent: number;
+}
+
+function runClient(target: string): Promise<ClientResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', client, target, '10', '1000', '2', '5'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`the load client exited with ${code}: ${stderr.trim()}`));
+      else resolve(JSON.parse(stdout) as ClientResult);
+    });
+  });
 }
 
 export async function routeLatency(url: string, path: string): Promise<RouteLatency> {
-  const options = { url: `${url}${path}`, connections: 10, overallRate: 1000, workers: 1 };
-  await autocannon({ ...options, duration: 2 });
-  const result = await autocannon({ ...options, duration: 5 });
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const meter = startCpuMeter();
+  let result: ClientResult;
+  try {
+    result = await runClient(`${url}${path}`);
+  } finally {
+    delay.disable();
+  }
+  const used = meter.stop();
+  const client = result.cpuPercent;
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors on ${path}`);
-  const { p50, p99, max } = result.latency;
-  return { p50, p99, max, requests: result.requests.total };
+  const { p50, p99, max, requests } = result;
+  const cpu = { server: used.bench, client, others: Math.max(0, used.others - client) };
+  return { p50, p99, max, requests, loopDelayP99: delay.percentile(99) / 1e6, cpu };
+}
+
+/** The server's side of a row, for its note: loop delay and who used the CPU. */
+export function describeServerSide({ loopDelayP99, cpu }: RouteLatency): string {
+  return `loop delay p99 ${loopDelayP99.toFixed(1)} ms, CPU server ${cpu.server} % client ${cpu.client} % others ${cpu.others} %`;
 }

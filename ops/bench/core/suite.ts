@@ -20,7 +20,7 @@ import { measureLiveFeed } from './live-feed-latency.ts';
 import { loadFarm } from './load-farm.ts';
 import { type ReplayCommandResult, runReplayCommand } from './replay-command.ts';
 import { measureRestart } from './restart.ts';
-import { routeLatency } from './route-latency.ts';
+import { describeServerSide, routeLatency } from './route-latency.ts';
 
 const quiet = pino({ level: 'silent' });
 const scale = Number(process.env.TALLY_BENCH_CORE_SCALE ?? '1');
@@ -103,7 +103,9 @@ export const coreSuite: BenchSuite = {
           const result = await routeLatency(url, path);
           return {
             figure: { value: result.p99, unit: 'ms' },
-            note: `p50 ${result.p50} ms, max ${result.max} ms (trivial route: p50 ${trivial.p50} ms, max ${trivial.max} ms)`,
+            note:
+              `p50 ${result.p50} ms, max ${result.max} ms, ${describeServerSide(result)} ` +
+              `(trivial route: p50 ${trivial.p50} ms, max ${trivial.max} ms, ${describeServerSide(trivial)})`,
           };
         },
       );
