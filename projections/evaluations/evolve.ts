@@ -9,7 +9,7 @@ import { unreachable } from '../../domain/shared/unreachable.ts';
 import { factTime } from '../builds/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { editMap, getIn, setIn } from '../shared/persistent-map.ts';
-import { jobNames, noJobList } from './job-list.ts';
+import { internedName, jobNames, noJobList } from './job-list.ts';
 import {
   type DrvDoc,
   type EvaluationDoc,
@@ -116,15 +116,10 @@ function addJobs(
       seen.add(name);
       const known = editor.get(drvPath);
       const drv: DrvDoc = known
-        ? {
-            status: known.status,
-            path: known.path,
-            job: known.job || name,
-            wanters: known.wanters.concat(doc.id),
-          }
-        : { status: 'queued', path: drvPath, job: name, wanters: [doc.id] };
+        ? { status: known.status, path: known.path, wanters: known.wanters.concat(doc.id) }
+        : { status: 'queued', path: drvPath, wanters: [doc.id] };
       editor.set(drvPath, drv);
-      added.push(drv.job === name ? drv.job : name, drv.path);
+      added.push(internedName(name), drv.path);
       counts[drv.status] += 1;
     }
   });
@@ -174,9 +169,8 @@ function evolveBuildStatus(state: EvaluationsState, event: BuildEvent): Evaluati
   const drv = getIn(state.drvs, drvPath);
   const status = buildStatusAfter(event, drv?.status);
   if (status === undefined || status === drv?.status) return state;
-  if (!drv)
-    return { ...state, drvs: setIn(state.drvs, drvPath, { status, path: drvPath, job: '', wanters: [] }) };
-  const drvs = setIn(state.drvs, drvPath, { status, path: drv.path, job: drv.job, wanters: drv.wanters });
+  if (!drv) return { ...state, drvs: setIn(state.drvs, drvPath, { status, path: drvPath, wanters: [] }) };
+  const drvs = setIn(state.drvs, drvPath, { status, path: drv.path, wanters: drv.wanters });
   if (drv.wanters.length === 0) return { ...state, drvs };
   const before = drv.status;
   const evaluations = editMap(state.evaluations, (editor) => {

@@ -99,15 +99,12 @@ export interface EvaluationDoc {
 
 /**
  * What the model knows of one derivation: its build's status and the evaluations whose jobs want it.
- * It also holds one copy of its path and of the name of the first job that had it, which every later
- * job list shares: each chunk of jobs arrives as new strings, and keeping those would cost a copy of
- * both per job of every evaluation.
+ * It also holds the one copy of its path that every job list shares: each chunk of jobs arrives as new
+ * strings, and keeping those would cost a copy per job of every evaluation.
  */
 export interface DrvDoc {
   readonly status: JobBuildStatus;
   readonly path: string;
-  /** The name of the first job that had this derivation; empty while only builds named it. */
-  readonly job: string;
   /** One evaluation id per job that has this derivation (an id twice when two of its jobs do). */
   readonly wanters: readonly string[];
 }

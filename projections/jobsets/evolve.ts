@@ -6,7 +6,7 @@
 import type { TallyEvent } from '../../domain/events.ts';
 import { factTime } from '../builds/fact-time.ts';
 import { buildStatusAfter } from '../evaluations/evolve.ts';
-import { type JobList, noJobList } from '../evaluations/job-list.ts';
+import { internedName, type JobList, noJobList } from '../evaluations/job-list.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
 import type { JobsetsState, SpecDoc } from './state.ts';
@@ -133,7 +133,7 @@ function withJobs(
     const place = places.get(name);
     if (place === undefined) {
       places.set(name, next.length);
-      next.push(name, drvPath);
+      next.push(internedName(name), drvPath);
     } else next[place + 1] = drvPath;
   }
   return next.slice();
