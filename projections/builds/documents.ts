@@ -26,7 +26,9 @@ function wantedByDocs(flat: readonly string[]): WantedByDoc[] {
   return docs;
 }
 
-function outputsRecord(pairs: readonly string[]): Record<string, string> {
+function outputsRecord(outputs: string | readonly string[]): Record<string, string> {
+  if (typeof outputs === 'string') return { out: outputs };
+  const pairs = outputs;
   const entries: [string, string][] = [];
   for (let i = 0; i < pairs.length; i += 2) entries.push([pairs[i]!, pairs[i + 1]!]);
   return Object.fromEntries(entries);

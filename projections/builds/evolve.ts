@@ -271,9 +271,10 @@ function changed(
   };
 }
 
-function outputPairs(outputs: readonly Output[]): readonly string[] {
+/** A lone `out` output as its path, else `name, path` pairs. */
+function outputPairs(outputs: readonly Output[]): string | readonly string[] {
   const only = outputs.length === 1 ? outputs[0] : undefined;
-  if (only) return [interned(only.name), only.path];
+  if (only) return only.name === 'out' ? only.path : [interned(only.name), only.path];
   const pairs: string[] = [];
   // Later outputs of one name win, as they did in the record `Object.fromEntries` made.
   for (const { name, path } of outputs) {

@@ -103,7 +103,7 @@ export interface AttemptRecord {
 /**
  * One build as the state keeps it; the queries turn it into a `BuildDoc`. Smaller than the document:
  * no hash (it is in the `.drv` path), times stored as numbers, the wanting jobs as one flat array of
- * `spec, job, evaluation` triples, outputs as `name, path` pairs, names interned, and every field
+ * `spec, job, evaluation` triples, outputs as a path or `name, path` pairs, names interned, and every field
  * always present (`null` for nothing) so that all records share one object shape.
  */
 export interface BuildRecord {
@@ -118,8 +118,11 @@ export interface BuildRecord {
   readonly wantedBy: readonly string[];
   readonly wantedCount: number;
   readonly attempts: readonly AttemptRecord[];
-  /** `name, path` of each output, once succeeded or substituted. */
-  readonly outputs: readonly string[] | null;
+  /**
+   * Once succeeded or substituted: the path of a lone `out` output (nearly every build: no array), or
+   * `name, path` of each output.
+   */
+  readonly outputs: string | readonly string[] | null;
   readonly substitutedFrom: string | null;
   readonly failure: FailureReason | null;
   readonly failureMessage: string | null;
