@@ -26,12 +26,24 @@ const describe = (value: unknown) =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 const at = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
 
+/**
+ * For checkers of plain values (strings, numbers, literals…): a test that is true exactly when the
+ * checker would accept the value as it is. Objects and arrays use it to skip building a result per
+ * field; the checker itself still runs on failure, for the issue.
+ */
+const passesAsIs = new WeakMap<Schema<unknown>, (value: unknown) => boolean>();
+
+function plain<T>(schema: Schema<T>, test: (value: unknown) => boolean): Schema<T> {
+  passesAsIs.set(schema, test);
+  return schema;
+}
+
 /** A string, optionally bounded and matching a pattern. */
 export function string(
   rules: { pattern?: RegExp; minLength?: number; maxLength?: number } = {},
 ): Schema<string> {
   const { pattern, minLength = 0, maxLength = Number.POSITIVE_INFINITY } = rules;
-  return (value, path) => {
+  const schema: Schema<string> = (value, path) => {
     if (typeof value !== 'string') return fail(path, `expected a string, got ${describe(value)}`);
     if (value.length < minLength)
       return fail(path, minLength === 1 ? 'must not be empty' : `shorter than ${minLength}`);
@@ -39,42 +51,67 @@ export function string(
     if (pattern && !pattern.test(value)) return fail(path, `must match ${pattern.source}`);
     return ok(value);
   };
+  // A global or sticky pattern remembers where it stopped: testing twice could answer differently.
+  if (pattern?.global || pattern?.sticky) return schema;
+  return plain(
+    schema,
+    (value) =>
+      typeof value === 'string' &&
+      value.length >= minLength &&
+      value.length <= maxLength &&
+      (!pattern || pattern.test(value)),
+  );
 }
 
 /** A non-empty string. */
 export const text: Schema<string> = string({ minLength: 1 });
 
 /** An ISO 8601 time with a zone. */
-export const isoTime: Schema<string> = (value, path) =>
-  isIsoTime(value) ? ok(value) : fail(path, 'expected an ISO 8601 time such as 2024-05-01T12:00:00Z');
+export const isoTime: Schema<string> = plain(
+  (value, path) =>
+    isIsoTime(value) ? ok(value) : fail(path, 'expected an ISO 8601 time such as 2024-05-01T12:00:00Z'),
+  isIsoTime,
+);
 
 /** A safe integer within bounds. */
 export function integer(rules: { min?: number; max?: number } = {}): Schema<number> {
   const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = rules;
-  return (value, path) => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value))
-      return fail(path, `expected an integer, got ${describe(value)}`);
-    if (value < min) return fail(path, `must be at least ${min}`);
-    if (value > max) return fail(path, `must be at most ${max}`);
-    return ok(value);
-  };
+  return plain(
+    (value, path) => {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value))
+        return fail(path, `expected an integer, got ${describe(value)}`);
+      if (value < min) return fail(path, `must be at least ${min}`);
+      if (value > max) return fail(path, `must be at most ${max}`);
+      return ok(value);
+    },
+    (value) => Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max,
+  );
 }
 
 /** An integer ≥ 0. */
 export const count: Schema<number> = integer({ min: 0 });
 
-export const boolean: Schema<boolean> = (value, path) =>
-  typeof value === 'boolean' ? ok(value) : fail(path, `expected a boolean, got ${describe(value)}`);
+export const boolean: Schema<boolean> = plain(
+  (value, path) =>
+    typeof value === 'boolean' ? ok(value) : fail(path, `expected a boolean, got ${describe(value)}`),
+  (value) => typeof value === 'boolean',
+);
 
 /** One of the given literal values. */
 export function literal<const T extends string | number | boolean>(...values: readonly T[]): Schema<T> {
-  return (value, path) =>
-    values.includes(value as T) ? ok(value as T) : fail(path, `expected one of ${values.join(', ')}`);
+  const test = (value: unknown) => values.includes(value as T);
+  return plain(
+    (value, path) => (test(value) ? ok(value as T) : fail(path, `expected one of ${values.join(', ')}`)),
+    test,
+  );
 }
 
 /** The value may be missing (`undefined`); missing keys stay missing in the output. */
 export function optional<T>(schema: Schema<T>): Schema<T | undefined> {
-  return (value, path) => (value === undefined ? ok(undefined) : schema(value, path));
+  const optionalSchema: Schema<T | undefined> = (value, path) =>
+    value === undefined ? ok(undefined) : schema(value, path);
+  const test = passesAsIs.get(schema);
+  return test ? plain(optionalSchema, (value) => value === undefined || test(value)) : optionalSchema;
 }
 
 /** The value may be missing, in which case it is `fallback`. */
@@ -84,20 +121,29 @@ export function defaulted<T>(schema: Schema<T>, fallback: T): Schema<T> {
 
 /** The value may be `null`. */
 export function nullable<T>(schema: Schema<T>): Schema<T | null> {
-  return (value, path) => (value === null ? ok(null) : schema(value, path));
+  const nullableSchema: Schema<T | null> = (value, path) => (value === null ? ok(null) : schema(value, path));
+  const test = passesAsIs.get(schema);
+  return test ? plain(nullableSchema, (value) => value === null || test(value)) : nullableSchema;
 }
 
 /** An array whose every item passes `item`. */
 export function array<T>(item: Schema<T>, rules: { minLength?: number } = {}): Schema<readonly T[]> {
   const itemPaths = new ChildPaths((path, index: number) => `${path}[${index}]`);
+  const passes = passesAsIs.get(item as Schema<unknown>);
   return (value, path) => {
     if (!Array.isArray(value)) return fail(path, `expected an array, got ${describe(value)}`);
     if (value.length < (rules.minLength ?? 0)) return fail(path, `needs at least ${rules.minLength} item(s)`);
-    const paths = itemPaths.of(path, value.length);
+    let paths: readonly string[] | undefined;
     const out: T[] = [];
     const issues: Issue[] = [];
     for (let index = 0; index < value.length; index++) {
-      const checked = item(value[index], paths[index]!);
+      const entry = value[index];
+      if (passes?.(entry)) {
+        out.push(entry as T);
+        continue;
+      }
+      if (paths === undefined) paths = itemPaths.of(path, value.length);
+      const checked = item(entry, paths[index]!);
       if (checked.ok) out.push(checked.value);
       else issues.push(...checked.issues);
     }
@@ -140,15 +186,23 @@ export type Shape<T> = {
 export function object<T>(shape: Shape<T>, options: { strict?: boolean } = {}): Schema<T> {
   const keys = Object.keys(shape);
   const checks = Object.values(shape) as Schema<unknown>[];
+  const tests = checks.map((check) => passesAsIs.get(check));
   const fieldPaths = new ChildPaths((path, index) => at(path, keys[index]!));
   return (value, path) => {
     if (!isPlainObject(value)) return fail(path, `expected an object, got ${describe(value)}`);
-    const paths = fieldPaths.of(path, keys.length);
+    // Only checkers that need the path get it: most fields pass their test without one.
+    let paths: readonly string[] | undefined;
     const out: Record<string, unknown> = {};
     const issues: Issue[] = [];
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index]!;
-      const checked = checks[index]!(value[key], paths[index]!);
+      const field = value[key];
+      if (tests[index]?.(field)) {
+        if (field !== undefined) out[key] = field;
+        continue;
+      }
+      if (paths === undefined) paths = fieldPaths.of(path, keys.length);
+      const checked = checks[index]!(field, paths[index]!);
       if (!checked.ok) issues.push(...checked.issues);
       else if (checked.value !== undefined) out[key] = checked.value;
     }

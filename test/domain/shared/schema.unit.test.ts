@@ -1,6 +1,19 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { array, integer, object, type Schema, text } from '../../../domain/shared/schema.ts';
+import {
+  array,
+  boolean,
+  defaulted,
+  integer,
+  isoTime,
+  literal,
+  nullable,
+  object,
+  optional,
+  type Schema,
+  string,
+  text,
+} from '../../../domain/shared/schema.ts';
 
 const test = suite('schema checkers');
 
@@ -59,6 +72,74 @@ test('names items of arrays of any length, longer ones after shorter ones and ba
 test('keeps the checked values and drops unknown fields', () => {
   const checked = list({ items: [{ name: 'a', sizes: [1], extra: true }] }, 'data');
   assert.equal(checked, { ok: true, value: { items: [{ name: 'a', sizes: [1] }] } });
+});
+
+interface Mixed {
+  readonly kind: 'a' | 'b';
+  readonly at: string;
+  readonly flag: boolean;
+  readonly size?: number | null;
+  readonly note?: string;
+  readonly tags: readonly string[];
+  readonly code: string;
+  readonly level: number;
+}
+const mixed = object<Mixed>({
+  kind: literal('a', 'b'),
+  at: isoTime,
+  flag: boolean,
+  size: optional(nullable(integer({ min: 1, max: 9 }))),
+  note: optional(string({ maxLength: 3 })),
+  tags: array(string({ pattern: /^t\d$/ })),
+  code: string({ pattern: /^c+$/, minLength: 2 }),
+  level: defaulted(integer(), 5),
+});
+
+test('accepts plain fields as they are, missing optional ones left out and defaults filled in', () => {
+  const good = {
+    kind: 'b',
+    at: '2024-05-01T00:00:00Z',
+    flag: false,
+    size: null,
+    tags: ['t1', 't2'],
+    code: 'cc',
+  };
+  for (let i = 0; i < 3; i++) {
+    assert.equal(mixed(good, 'data'), { ok: true, value: { ...good, level: 5 } });
+    assert.equal(mixed({ ...good, size: 3, note: 'abc', level: 2 }, 'data'), {
+      ok: true,
+      value: { ...good, size: 3, note: 'abc', level: 2 },
+    });
+  }
+});
+
+test('reports every bad plain field with the message its checker gives', () => {
+  const bad = {
+    kind: 'c',
+    at: '2024-05-01',
+    flag: 'yes',
+    size: 10,
+    note: 'abcd',
+    tags: ['t1', 'x', 7],
+    code: 'dd',
+    level: 1.5,
+  };
+  assert.equal(paths(mixed, bad), [
+    'data.kind: expected one of a, b',
+    'data.at: expected an ISO 8601 time such as 2024-05-01T12:00:00Z',
+    'data.flag: expected a boolean, got string',
+    'data.size: must be at most 9',
+    'data.note: longer than 3 characters',
+    'data.tags[1]: must match ^t\\d$',
+    'data.tags[2]: expected a string, got number',
+    'data.code: must match ^c+$',
+    'data.level: expected an integer, got number',
+  ]);
+  assert.equal(paths(mixed, { ...bad, size: 0, kind: 'a' }).slice(0, 3), [
+    'data.at: expected an ISO 8601 time such as 2024-05-01T12:00:00Z',
+    'data.flag: expected a boolean, got string',
+    'data.size: must be at least 1',
+  ]);
 });
 
 test.run();
