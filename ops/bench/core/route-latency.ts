@@ -8,11 +8,11 @@
  * server counts for the requests it held back.
  *
  * Beside the client's figures: the server's event-loop delay while the load ran (perf_hooks, 1 ms
- * resolution), and the CPU the server, the client and everything else on the machine used, so that a
+ * resolution), its garbage-collection pauses, and the CPU the server, the client and everything else on the machine used, so that a
  * tail caused by neighbours on a shared machine can be told from one the server causes.
  */
 import { spawn } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startCpuMeter } from '../harness/proc.ts';
 
@@ -23,6 +23,8 @@ export interface RouteLatency {
   readonly requests: number;
   /** The server's event-loop delay p99 over the warm-up and measured runs, in ms. */
   readonly loopDelayP99: number;
+  /** The server's garbage-collection pauses while the load ran: how many, their sum and the longest, in ms. */
+  readonly gc: { readonly pauses: number; readonly totalMs: number; readonly longestMs: number };
   /** CPU used while the load ran, in % of one core: by the server's process, the client, the rest of the machine. */
   readonly cpu: { readonly server: number; readonly client: number; readonly others: number };
 }
@@ -62,6 +64,11 @@ function runClient(target: string): Promise<ClientResult> {
 
 export async function routeLatency(url: string, path: string): Promise<RouteLatency> {
   const delay = monitorEventLoopDelay({ resolution: 1 });
+  const pauses: number[] = [];
+  const collector = new PerformanceObserver((entries) => {
+    for (const entry of entries.getEntries()) pauses.push(entry.duration);
+  });
+  collector.observe({ entryTypes: ['gc'] });
   delay.enable();
   const meter = startCpuMeter();
   let result: ClientResult;
@@ -69,6 +76,8 @@ export async function routeLatency(url: string, path: string): Promise<RouteLate
     result = await runClient(`${url}${path}`);
   } finally {
     delay.disable();
+    for (const entry of collector.takeRecords()) pauses.push(entry.duration);
+    collector.disconnect();
   }
   const used = meter.stop();
   const client = result.cpuPercent;
@@ -76,10 +85,18 @@ export async function routeLatency(url: string, path: string): Promise<RouteLate
     throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors on ${path}`);
   const { p50, p99, max, requests } = result;
   const cpu = { server: used.bench, client, others: Math.max(0, used.others - client) };
-  return { p50, p99, max, requests, loopDelayP99: delay.percentile(99) / 1e6, cpu };
+  const gc = {
+    pauses: pauses.length,
+    totalMs: pauses.reduce((sum, pause) => sum + pause, 0),
+    longestMs: Math.max(0, ...pauses),
+  };
+  return { p50, p99, max, requests, loopDelayP99: delay.percentile(99) / 1e6, gc, cpu };
 }
 
-/** The server's side of a row, for its note: loop delay and who used the CPU. */
-export function describeServerSide({ loopDelayP99, cpu }: RouteLatency): string {
-  return `loop delay p99 ${loopDelayP99.toFixed(1)} ms, CPU server ${cpu.server} % client ${cpu.client} % others ${cpu.others} %`;
+/** The server's side of a row, for its note: loop delay, collector pauses and who used the CPU. */
+export function describeServerSide({ loopDelayP99, gc, cpu }: RouteLatency): string {
+  return (
+    `loop delay p99 ${loopDelayP99.toFixed(1)} ms, ${gc.pauses} GC pauses (${gc.totalMs.toFixed(0)} ms, longest ${gc.longestMs.toFixed(1)} ms), ` +
+    `CPU server ${cpu.server} % client ${cpu.client} % others ${cpu.others} %`
+  );
 }
