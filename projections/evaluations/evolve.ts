@@ -1,6 +1,8 @@
 /**
  * Folding evaluation and build events into evaluations. A chunk of jobs costs O(jobs); a build's
  * change of status costs O(jobs that want the derivation), through the derivation's list of wanters.
+ * Many writes of one event go through `setIn` one after the other: the runtime folds with the maps
+ * written in place (`writingInPlace`), so a batch editor would only add its bookkeeping.
  */
 import type { BuildEvent } from '../../domain/build/events.ts';
 import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
@@ -8,11 +10,12 @@ import { epochMs, type IsoTime } from '../../domain/shared/time.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import { factTime } from '../builds/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
-import { editMap, getIn, setIn } from '../shared/persistent-map.ts';
+import { getIn, setIn } from '../shared/persistent-map.ts';
 import { internedName, jobNames, noJobList } from './job-list.ts';
 import {
   type DrvDoc,
   type EvaluationDoc,
+  type EvaluationInfo,
   type EvaluationsState,
   type JobBuildStatus,
   noJobs,
@@ -28,7 +31,7 @@ export function evolveEvaluations(
     case 'EvaluationRequested': {
       const { evaluationId: id, spec, trigger, checkouts } = event.data;
       if (getIn(state.evaluations, id)) return state;
-      const doc: EvaluationDoc = {
+      const info: EvaluationInfo = {
         id,
         spec,
         status: 'requested',
@@ -36,9 +39,8 @@ export function evolveEvaluations(
         checkouts,
         requestedAt: storedTime(factTime(projected)),
         jobCount: 0,
-        counts: noJobs,
-        jobs: noJobList,
       };
+      const doc: EvaluationDoc = { info, counts: noJobs, jobs: noJobList };
       return {
         ...state,
         evaluations: setIn(state.evaluations, id, doc),
@@ -82,7 +84,7 @@ export function evolveEvaluations(
   }
 }
 
-function ended(doc: EvaluationDoc, at: IsoTime): EvaluationDoc {
+function ended(doc: EvaluationInfo, at: IsoTime): EvaluationInfo {
   const finishedAt = storedTime(at);
   if (doc.startedAt === undefined) return { ...doc, finishedAt };
   return { ...doc, finishedAt, durationMs: Math.max(0, epochMs(at) - epochMsOf(doc.startedAt)) };
@@ -91,11 +93,12 @@ function ended(doc: EvaluationDoc, at: IsoTime): EvaluationDoc {
 function changeEvaluation(
   state: EvaluationsState,
   id: string,
-  change: (doc: EvaluationDoc) => EvaluationDoc,
+  change: (info: EvaluationInfo) => EvaluationInfo,
 ): EvaluationsState {
   const doc = getIn(state.evaluations, id);
   if (!doc) return state;
-  return { ...state, evaluations: setIn(state.evaluations, id, change(doc)) };
+  const next: EvaluationDoc = { info: change(doc.info), counts: doc.counts, jobs: doc.jobs };
+  return { ...state, evaluations: setIn(state.evaluations, id, next) };
 }
 
 function addJobs(
@@ -110,26 +113,22 @@ function addJobs(
   // Arrays grown by `push` or `[...a, x]` keep spare room; `concat` makes them exactly as long as needed.
   const added: string[] = [];
   const counts = { ...doc.counts };
-  const drvs = editMap(state.drvs, (editor) => {
-    for (const { name, drvPath } of jobs) {
-      if (seen.has(name)) continue;
-      seen.add(name);
-      const known = editor.get(drvPath);
-      const drv: DrvDoc = known
-        ? { status: known.status, path: known.path, wanters: known.wanters.concat(doc.id) }
-        : { status: 'queued', path: drvPath, wanters: [doc.id] };
-      editor.set(drvPath, drv);
-      added.push(internedName(name), drv.path);
-      counts[drv.status] += 1;
-    }
-  });
+  const wanter = doc.info.id;
+  let drvs = state.drvs;
+  for (const { name, drvPath } of jobs) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const known = getIn(drvs, drvPath);
+    const drv: DrvDoc = known
+      ? { status: known.status, path: known.path, wanters: known.wanters.concat(wanter) }
+      : { status: 'queued', path: drvPath, wanters: [wanter] };
+    drvs = setIn(drvs, drvPath, drv);
+    added.push(internedName(name), drv.path);
+    counts[drv.status] += 1;
+  }
   if (added.length === 0) return state;
-  const next: EvaluationDoc = {
-    ...doc,
-    jobs: doc.jobs.concat(added),
-    counts,
-    jobCount: doc.jobCount + added.length / 2,
-  };
+  const info: EvaluationInfo = { ...doc.info, jobCount: doc.info.jobCount + added.length / 2 };
+  const next: EvaluationDoc = { info, counts, jobs: doc.jobs.concat(added) };
   return { ...state, drvs, evaluations: setIn(state.evaluations, id, next) };
 }
 
@@ -173,15 +172,14 @@ function evolveBuildStatus(state: EvaluationsState, event: BuildEvent): Evaluati
   const drvs = setIn(state.drvs, drvPath, { status, path: drv.path, wanters: drv.wanters });
   if (drv.wanters.length === 0) return { ...state, drvs };
   const before = drv.status;
-  const evaluations = editMap(state.evaluations, (editor) => {
-    for (const id of drv.wanters) {
-      const doc = editor.get(id);
-      if (!doc) continue;
-      const counts = { ...doc.counts };
-      counts[before] -= 1;
-      counts[status] += 1;
-      editor.set(id, { ...doc, counts });
-    }
-  });
+  let evaluations = state.evaluations;
+  for (const id of drv.wanters) {
+    const doc = getIn(evaluations, id);
+    if (!doc) continue;
+    const counts = { ...doc.counts };
+    counts[before] -= 1;
+    counts[status] += 1;
+    evaluations = setIn(evaluations, id, { info: doc.info, counts, jobs: doc.jobs });
+  }
   return { ...state, drvs, evaluations };
 }

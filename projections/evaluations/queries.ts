@@ -15,21 +15,21 @@ import { isoTime } from './stored-time.ts';
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The evaluation without its jobs, its times as ISO text (its fields in the order they were first set). */
-export function summaryOf(doc: EvaluationDoc): EvaluationSummary {
+export function summaryOf({ info, counts }: EvaluationDoc): EvaluationSummary {
   const summary: Writable<EvaluationSummary> = {
-    id: doc.id,
-    spec: doc.spec,
-    status: doc.status,
-    trigger: doc.trigger,
-    checkouts: doc.checkouts,
-    requestedAt: isoTime(doc.requestedAt),
-    jobCount: doc.jobCount,
-    counts: doc.counts,
+    id: info.id,
+    spec: info.spec,
+    status: info.status,
+    trigger: info.trigger,
+    checkouts: info.checkouts,
+    requestedAt: isoTime(info.requestedAt),
+    jobCount: info.jobCount,
+    counts,
   };
-  if (doc.startedAt !== undefined) summary.startedAt = isoTime(doc.startedAt);
-  if (doc.finishedAt !== undefined) summary.finishedAt = isoTime(doc.finishedAt);
-  if (doc.durationMs !== undefined) summary.durationMs = doc.durationMs;
-  if (doc.end !== undefined) summary.end = doc.end;
+  if (info.startedAt !== undefined) summary.startedAt = isoTime(info.startedAt);
+  if (info.finishedAt !== undefined) summary.finishedAt = isoTime(info.finishedAt);
+  if (info.durationMs !== undefined) summary.durationMs = info.durationMs;
+  if (info.end !== undefined) summary.end = info.end;
   return summary;
 }
 
@@ -116,15 +116,15 @@ export function latestJob(state: EvaluationsState, spec: string, job: string): L
   const ids = state.bySpec[spec] ?? [];
   for (let i = ids.length - 1; i >= 0; i--) {
     const doc = getIn(state.evaluations, ids[i]!);
-    if (doc?.status !== 'completed') continue;
+    if (doc?.info.status !== 'completed') continue;
     const drvPath = drvPathOf(doc.jobs, job);
     if (drvPath === undefined) continue;
     return {
       name: job,
       drvPath,
       status: drvStatus(state, drvPath),
-      evaluationId: doc.id,
-      evaluationStatus: doc.status,
+      evaluationId: doc.info.id,
+      evaluationStatus: doc.info.status,
     };
   }
   return undefined;

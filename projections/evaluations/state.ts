@@ -76,11 +76,8 @@ export interface EvaluationSummary {
   readonly end?: EvaluationEnd;
 }
 
-/**
- * One evaluation as the model keeps it: the summary's fields with times as `StoredTime`, and its
- * jobs. Queries turn it back into an `EvaluationSummary`.
- */
-export interface EvaluationDoc {
+/** What an evaluation's own events set, times as `StoredTime`: the summary but for its counts. */
+export interface EvaluationInfo {
   readonly id: string;
   readonly spec: string;
   readonly status: EvaluationStatus;
@@ -91,8 +88,17 @@ export interface EvaluationDoc {
   readonly finishedAt?: StoredTime;
   readonly durationMs?: number;
   readonly jobCount: number;
-  readonly counts: JobCounts;
   readonly end?: EvaluationEnd;
+}
+
+/**
+ * One evaluation as the model keeps it. Its counts are apart from the rest: a build's change of status
+ * changes the counts of every evaluation that has the derivation, and then copies a document of three
+ * fields rather than one of a dozen.
+ */
+export interface EvaluationDoc {
+  readonly info: EvaluationInfo;
+  readonly counts: JobCounts;
   /** Job names and `.drv` paths, in the order the evaluator gave them. */
   readonly jobs: JobList;
 }
