@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { canonicalJson, hashState } from '../../../projections/runtime/state-hash.ts';
+
+const test = suite('state hash');
+
+/** The definition, written the plain way: JSON with the keys of every object sorted, undefined members dropped. */
+function reference(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((item) => reference(item ?? null)).join(',')}]`;
+  const entries = Object.entries(value)
+    .filter(([, member]) => member !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([key, member]) => `${JSON.stringify(key)}:${reference(member)}`).join(',')}}`;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** The same object with its keys inserted in reverse order, at every depth. */
+function reversedKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(reversedKeys);
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([key, member]) => [key, reversedKeys(member)]),
+  );
+}
+
+test('is the SHA-256 of the sorted-key JSON, whatever order the keys were inserted in', () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.constantFrom(undefined, 1), (value, extra) => {
+      const withUndefined = { value, gone: undefined, extra };
+      assert.is(canonicalJson(withUndefined), reference(withUndefined));
+      assert.is(hashState(withUndefined), sha256(reference(withUndefined)));
+      assert.is(hashState(reversedKeys(withUndefined)), hashState(withUndefined));
+    }),
+  );
+});
+
+test('hashes a state far larger than one chunk and one native write, and tells a one-field change', () => {
+  const docs = Array.from({ length: 20_000 }, (_, i) => ({
+    z: i,
+    a: `build-${i}`,
+    m: { y: [i, null], b: 'x' },
+  }));
+  const state = { builds: docs, lastId: 20_000 };
+  assert.is(hashState(state), sha256(reference(state)));
+  const changed = { ...state, builds: docs.map((doc, i) => (i === 12_345 ? { ...doc, a: 'other' } : doc)) };
+  assert.is.not(hashState(changed), hashState(state));
+});
+
+test.run();
