@@ -10,6 +10,7 @@ import {
 } from '../../../projections/metrics/index.ts';
 import { sampleCapacity } from '../../../projections/metrics/sample.ts';
 import { dayCapacity, hourCapacity } from '../../../projections/metrics/state.ts';
+import { getIn } from '../../../projections/shared/persistent-map.ts';
 import {
   cancelled,
   dependencyFailed,
@@ -22,7 +23,7 @@ import {
   succeeded,
   wanted,
 } from '../queue/builds.ts';
-import { at, drv, fold, givenFor, type Timed, when } from '../queue/history.ts';
+import { at, drv, fold, givenFor, project, type Timed, when } from '../queue/history.ts';
 import { randomHistory } from '../queue/random-history.ts';
 
 const given = givenFor(metricsProjection);
@@ -196,6 +197,33 @@ test('folding random valid histories never throws and survives a JSON round trip
       prometheusFamilies(state);
     }),
     { numRuns: 300 },
+  );
+});
+
+test('builds finished with the same specifications share one record, and a restart from a JSON snapshot counts as from the live state', () => {
+  const [a, b] = [drv('a'), drv('b')];
+  const history = [
+    when(0, queued(a)),
+    when(0, queued(b)),
+    when(1, substituted(a)),
+    when(1, failed(b, { kind: 'exit-code', exitCode: 1 }, undefined)),
+  ];
+  const state = fold(metricsProjection, history);
+  assert.is(getIn(state.builds, a), getIn(state.builds, b));
+  assert.equal(getIn(state.builds, a), { specs: ['main'], live: false });
+  const later = [when(2, restarted(b)), when(3, wanted(b, 1, 'other')), when(4, substituted(b))];
+  const live = fold(metricsProjection, [...history, ...later]);
+  let resumed = JSON.parse(JSON.stringify(state)) as typeof state;
+  for (const projected of project([...history, ...later]).slice(history.length))
+    resumed = metricsProjection.evolve(resumed, projected as never);
+  assert.equal(resumed, live);
+  assert.equal(getIn(live.builds, b), { specs: ['main', 'other'], live: false });
+  assert.equal(
+    metricsSummary(live, { days: 1 }).days[0]!.failureRates.map((r) => [r.spec, r.finished]),
+    [
+      ['main', 3],
+      ['other', 1],
+    ],
   );
 });
 
