@@ -110,7 +110,7 @@ function addJobs(
   if (!doc) return state;
   // A chunk delivered twice, or a name given twice, adds nothing.
   const seen = doc.jobs.length === 0 ? new Set<string>() : jobNames(doc.jobs);
-  // Arrays grown by `push` or `[...a, x]` keep spare room; `concat` makes them exactly as long as needed.
+  // Arrays grown by `push` keep spare room; `concat` makes one exactly as long as needed.
   const added: string[] = [];
   const counts = { ...doc.counts };
   const wanter = doc.info.id;
@@ -120,7 +120,7 @@ function addJobs(
     seen.add(name);
     const known = getIn(drvs, drvPath);
     const drv: DrvDoc = known
-      ? { status: known.status, path: known.path, wanters: known.wanters.concat(wanter) }
+      ? { status: known.status, path: known.path, wanters: appended(known.wanters, wanter) }
       : { status: 'queued', path: drvPath, wanters: [wanter] };
     drvs = setIn(drvs, drvPath, drv);
     added.push(internedName(name), drv.path);
@@ -130,6 +130,17 @@ function addJobs(
   const info: EvaluationInfo = { ...doc.info, jobCount: doc.info.jobCount + added.length / 2 };
   const next: EvaluationDoc = { info, counts, jobs: doc.jobs.concat(added) };
   return { ...state, drvs, evaluations: setIn(state.evaluations, id, next) };
+}
+
+/**
+ * `list` and then `item`, in an array exactly as long: `[...list, item]` leaves spare room in it, and
+ * `concat` of one item costs several times a copy by hand.
+ */
+function appended<T>(list: readonly T[], item: T): T[] {
+  const next = new Array<T>(list.length + 1);
+  for (let i = 0; i < list.length; i++) next[i] = list[i]!;
+  next[list.length] = item;
+  return next;
 }
 
 /** The status a build event gives its derivation, or `undefined` when it changes none (shared with jobsets). */
