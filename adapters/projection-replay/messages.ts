@@ -18,6 +18,8 @@ export interface SkippedAt {
 
 export type ReplayThreadMessage =
   | { readonly kind: 'progress'; readonly events: number; readonly position: number }
+  /** Every event folded in; the states are being hashed. */
+  | { readonly kind: 'replayed' }
   | {
       readonly kind: 'done';
       readonly events: number;

@@ -26,6 +26,7 @@ try {
       onProgress: (events, position) => post({ kind: 'progress', events, position }),
       onSkip: (event, reason) => skipped.push({ position: event.position, reason }),
     });
+    post({ kind: 'replayed' });
     const hashes: Record<string, string> = {};
     for (const [name, state] of result.states) hashes[name] = hashState(state);
     post({

@@ -36,6 +36,10 @@ export interface ThreadedReplayResult {
   /** Events some projection could not read, each counted once however many threads met it. */
   readonly skipped: { readonly count: number; readonly byReason: Readonly<Record<string, number>> };
   readonly groups: readonly (readonly string[])[];
+  /** From starting the threads until the last had folded every event in (thread start-up included). */
+  readonly replayMs: number;
+  /** From then until every state was hashed. */
+  readonly hashMs: number;
 }
 
 const entry = new URL('./replay-thread-entry.js', import.meta.url);
@@ -45,6 +49,7 @@ type Done = Extract<ReplayThreadMessage, { kind: 'done' }>;
 function runThread(
   data: ReplayThreadData,
   onProgress: (events: number, position: number) => void,
+  onReplayed: () => void,
 ): {
   done: Promise<Done>;
   stop: () => Promise<number>;
@@ -53,6 +58,7 @@ function runThread(
   const done = new Promise<Done>((resolve, reject) => {
     worker.on('message', (message: ReplayThreadMessage) => {
       if (message.kind === 'progress') onProgress(message.events, message.position);
+      else if (message.kind === 'replayed') onReplayed();
       else if (message.kind === 'done') resolve(message);
       else reject(Object.assign(new Error(message.message), { code: message.code }));
     });
@@ -101,6 +107,9 @@ async function replayInThreads(
   const threads = options.threads ?? availableParallelism();
   const groups = partitionByWeight(options.projections, threads, options.weights);
   const progress = groups.map(() => ({ events: 0, position: -1 }));
+  const started = performance.now();
+  let replayedAt = started;
+  let stillFolding = groups.length;
   const report = () => {
     const slowest = progress.reduce((low, each) => (each.events < low.events ? each : low));
     options.onProgress?.(slowest.events, slowest.position);
@@ -117,6 +126,10 @@ async function replayInThreads(
         progress[index] = { events, position };
         report();
       },
+      () => {
+        stillFolding -= 1;
+        if (stillFolding === 0) replayedAt = performance.now();
+      },
     ),
   );
   try {
@@ -130,6 +143,8 @@ async function replayInThreads(
       position: Math.max(...results.map((result) => result.position)),
       skipped: countOnce(results.flatMap((result) => result.skipped)),
       groups,
+      replayMs: replayedAt - started,
+      hashMs: performance.now() - replayedAt,
     };
   } finally {
     await Promise.all(running.map((thread) => thread.stop()));

@@ -32,6 +32,9 @@ interface ReplayOptions {
 interface Replayed extends ReplayedHashes {
   readonly events: number;
   readonly skipped: number;
+  /** Folding every event in, and hashing the states afterwards. */
+  readonly replayMs: number;
+  readonly hashMs: number;
 }
 
 /** Rebuilds projections (by name) up to a position, however the events are reached. */
@@ -57,13 +60,22 @@ async function clientReplayer(url: string): Promise<Replayer> {
     },
     async replay(names, upTo, onProgress) {
       const projections = allProjections.filter((projection) => names.includes(projection.name));
+      const started = performance.now();
       const result = await replayProjections(store, projections, decodeRecorded, {
         upTo,
         progressEvery: 20_000,
         onProgress,
       });
+      const replayed = performance.now();
       const hashes = new Map([...result.states].map(([name, state]) => [name, hashState(state)]));
-      return { hashes, position: result.position, events: result.events, skipped: result.skipped.count };
+      return {
+        hashes,
+        position: result.position,
+        events: result.events,
+        skipped: result.skipped.count,
+        replayMs: replayed - started,
+        hashMs: performance.now() - replayed,
+      };
     },
     close: () => store.close(),
   };
@@ -82,6 +94,8 @@ async function fileReplayer(ledgerDirectory: string): Promise<Replayer> {
         position: result.position,
         events: result.events,
         skipped: result.skipped.count,
+        replayMs: result.replayMs,
+        hashMs: result.hashMs,
       };
     },
     close: () => files.close(),
@@ -141,12 +155,12 @@ async function replay(options: ReplayOptions): Promise<void> {
   const names = allProjections.map((projection) => projection.name);
   try {
     const last = await replayer.head();
-    const started = performance.now();
     const full = await replayWithProgress(replayer, names, last, 'replaying');
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = full.replayMs / 1000;
     await writeLine(
       `replayed ${full.events} events into ${names.length} projections in ${seconds.toFixed(1)} s ` +
-        `(${Math.round(full.events / (seconds || 1))} events/s, ${full.skipped} skipped; ${replayer.how})`,
+        `(${Math.round(full.events / (seconds || 1))} events/s, ${full.skipped} skipped; ${replayer.how}); ` +
+        `states hashed in ${(full.hashMs / 1000).toFixed(1)} s`,
     );
     if (!options.verify) {
       for (const name of names) await writeLine(`${name.padEnd(12)} ${full.hashes.get(name)!.slice(0, 16)}`);
