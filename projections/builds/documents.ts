@@ -51,9 +51,13 @@ export function buildDoc(record: BuildRecord, hash: string): BuildDoc {
   };
   if (record.finishedAt !== null) doc.finishedAt = isoOf(record.finishedAt);
   if (record.outputs !== null) doc.outputs = outputsRecord(record.outputs);
-  if (record.substitutedFrom !== null) doc.substitutedFrom = record.substitutedFrom;
-  if (record.failure !== null) doc.failure = record.failure;
-  if (record.failureMessage !== null) doc.failureMessage = record.failureMessage;
-  if (record.cancelledBy !== null) doc.cancelledBy = record.cancelledBy;
+  const { ending } = record;
+  if (typeof ending === 'string') {
+    if (record.status === 'substituted') doc.substitutedFrom = ending;
+    else doc.cancelledBy = ending;
+  } else if (ending !== null) {
+    doc.failure = ending.reason;
+    if (ending.message !== null) doc.failureMessage = ending.message;
+  }
   return doc;
 }

@@ -56,10 +56,7 @@ function queued(
     wantedCount: wantedBy.length,
     attempts: build?.attempts ?? noAttempts,
     outputs: null,
-    substitutedFrom: null,
-    failure: null,
-    failureMessage: null,
-    cancelledBy: null,
+    ending: null,
     restarts: build?.restarts ?? 0,
   };
   return {
@@ -74,20 +71,14 @@ const noWanters: readonly string[] = [];
 const noAttempts: readonly AttemptRecord[] = [];
 
 /** What only a finished build has. */
-type End = Pick<
-  BuildRecord,
-  'finishedAt' | 'outputs' | 'substitutedFrom' | 'failure' | 'failureMessage' | 'cancelledBy'
->;
+type End = Pick<BuildRecord, 'finishedAt' | 'outputs' | 'ending'>;
 /** What the jobs wanting a build decide. */
 type Wanted = Pick<BuildRecord, 'priority' | 'wantedBy' | 'wantedCount'>;
 
 const unfinished: End = {
   finishedAt: null,
   outputs: null,
-  substitutedFrom: null,
-  failure: null,
-  failureMessage: null,
-  cancelledBy: null,
+  ending: null,
 };
 
 /** The build's record with the given status, attempts and restarts, `end` and `wanted` (default: as they were). */
@@ -111,10 +102,7 @@ function record(
     wantedCount: wanted.wantedCount,
     attempts,
     outputs: end.outputs,
-    substitutedFrom: end.substitutedFrom,
-    failure: end.failure,
-    failureMessage: end.failureMessage,
-    cancelledBy: end.cancelledBy,
+    ending: end.ending,
     restarts,
   };
 }
@@ -129,10 +117,7 @@ function ended(finishedAt: StoredTime, fields: Partial<End>): End {
   return {
     finishedAt,
     outputs: fields.outputs ?? null,
-    substitutedFrom: fields.substitutedFrom ?? null,
-    failure: fields.failure ?? null,
-    failureMessage: fields.failureMessage ?? null,
-    cancelledBy: fields.cancelledBy ?? null,
+    ending: fields.ending ?? null,
   };
 }
 
@@ -160,7 +145,7 @@ function evolveRecord(
         build.restarts,
         ended(factTime(projected), {
           outputs: outputPairs(event.data.outputs),
-          substitutedFrom: interned(event.data.from),
+          ending: interned(event.data.from),
         }),
       );
     case 'BuildDispatched': {
@@ -203,12 +188,12 @@ function evolveRecord(
         attemptId === undefined
           ? build.attempts
           : withAttempt(build, attemptId, (a) => changed(a, { finishedAt: at, result: 'failed' }));
-      const end = ended(at, { failure: reason, failureMessage: message ?? null });
+      const end = ended(at, { ending: { reason, message: message ?? null } });
       return record(build, 'failed', attempts, build.restarts, end);
     }
     case 'BuildCancelled': {
       const at = factTime(projected);
-      const end = ended(at, { cancelledBy: interned(event.data.by) });
+      const end = ended(at, { ending: interned(event.data.by) });
       return record(build, 'cancelled', endRunning(build, at), build.restarts, end);
     }
     case 'BuildRestarted':

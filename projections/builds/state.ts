@@ -123,11 +123,18 @@ export interface BuildRecord {
    * `name, path` of each output.
    */
   readonly outputs: string | readonly string[] | null;
-  readonly substitutedFrom: string | null;
-  readonly failure: FailureReason | null;
-  readonly failureMessage: string | null;
-  readonly cancelledBy: string | null;
+  /**
+   * What the status's end adds, one field for what were four: `substituted`, the binary cache it
+   * came from; `cancelled`, who cancelled it; `failed`, a `FailureRecord`; otherwise `null`.
+   */
+  readonly ending: string | FailureRecord | null;
   readonly restarts: number;
+}
+
+/** Why a failed build failed. */
+export interface FailureRecord {
+  readonly reason: FailureReason;
+  readonly message: string | null;
 }
 
 /** How many ids one entry of `BuildsState.ids` holds. */
