@@ -2,7 +2,7 @@
  * The documents the API shows, made from the records the state keeps (see `BuildRecord`): the same
  * JSON the state held before it was made smaller, fields absent where they were absent.
  */
-import type { AttemptDoc, AttemptRecord, BuildDoc, BuildRecord, WantedByDoc } from './state.ts';
+import type { AttemptDoc, AttemptRecord, Attempts, BuildDoc, BuildRecord, WantedByDoc } from './state.ts';
 import { isoOf } from './stored-time.ts';
 
 function attemptDoc(a: AttemptRecord): AttemptDoc {
@@ -16,6 +16,11 @@ function attemptDoc(a: AttemptRecord): AttemptDoc {
   if (a.result !== null) doc.result = a.result;
   if (a.lateResults !== null) doc.lateResults = a.lateResults;
   return doc;
+}
+
+function attemptDocs(attempts: Attempts): AttemptDoc[] {
+  if (attempts === null) return [];
+  return Array.isArray(attempts) ? attempts.map(attemptDoc) : [attemptDoc(attempts as AttemptRecord)];
 }
 
 /** The flat `spec, job, evaluation` triples as documents. */
@@ -46,7 +51,7 @@ export function buildDoc(record: BuildRecord, hash: string): BuildDoc {
     queuedAt: isoOf(record.queuedAt),
     wantedBy: wantedByDocs(record.wantedBy),
     wantedCount: record.wantedCount,
-    attempts: record.attempts.map(attemptDoc),
+    attempts: attemptDocs(record.attempts),
     restarts: record.restarts,
   };
   if (record.finishedAt !== null) doc.finishedAt = isoOf(record.finishedAt);

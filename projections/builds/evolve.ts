@@ -11,7 +11,7 @@ import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
 import { interned } from './interned.ts';
-import { type AttemptRecord, type BuildRecord, type BuildsState, idChunk } from './state.ts';
+import { type AttemptRecord, type Attempts, type BuildRecord, type BuildsState, idChunk } from './state.ts';
 import { type StoredTime, storedTime } from './stored-time.ts';
 
 /** The time of the event's fact, stored: `metadata.at`, or when the store recorded it. */
@@ -54,7 +54,7 @@ function queued(
     finishedAt: null,
     wantedBy: mergeWanters(noWanters, wantedBy),
     wantedCount: wantedBy.length,
-    attempts: build?.attempts ?? noAttempts,
+    attempts: build?.attempts ?? null,
     outputs: null,
     ending: null,
     restarts: build?.restarts ?? 0,
@@ -68,7 +68,6 @@ function queued(
 }
 
 const noWanters: readonly string[] = [];
-const noAttempts: readonly AttemptRecord[] = [];
 
 /** What only a finished build has. */
 type End = Pick<BuildRecord, 'finishedAt' | 'outputs' | 'ending'>;
@@ -85,7 +84,7 @@ const unfinished: End = {
 function record(
   build: BuildRecord,
   status: BuildRecord['status'],
-  attempts: readonly AttemptRecord[],
+  attempts: Attempts,
   restarts: number,
   end: End,
   wanted: Wanted = build,
@@ -108,7 +107,7 @@ function record(
 }
 
 /** The record with only its attempts changed. */
-function withAttempts(build: BuildRecord, attempts: readonly AttemptRecord[]): BuildRecord {
+function withAttempts(build: BuildRecord, attempts: Attempts): BuildRecord {
   return attempts === build.attempts ? build : record(build, build.status, attempts, build.restarts, build);
 }
 
@@ -151,11 +150,11 @@ function evolveRecord(
     case 'BuildDispatched': {
       const { attemptId, worker, attempt } = event.data;
       const added = newAttempt(attemptId, interned(worker), attempt, factTime(projected));
-      const attempts = build.attempts.length === 0 ? [added] : build.attempts.concat([added]);
+      const attempts = appended(build.attempts, added);
       return record(build, 'dispatched', attempts, build.restarts, unfinished);
     }
     case 'BuildStarted': {
-      const last = build.attempts[build.attempts.length - 1];
+      const last = lastAttempt(build.attempts);
       if (build.status !== 'dispatched' || last?.attemptId !== event.data.attemptId) return build;
       const startedAt = storedTime(event.data.startedAt);
       const attempts = withAttempt(build, event.data.attemptId, (a) => changed(a, { startedAt }));
@@ -272,26 +271,44 @@ function outputPairs(outputs: readonly Output[]): string | readonly string[] {
   return pairs.slice();
 }
 
-/** The attempts with the one of `attemptId` changed; the same array when there is none. */
+/** `attempts` with `added` after them. */
+function appended(attempts: Attempts, added: AttemptRecord): Attempts {
+  if (attempts === null) return added;
+  return isList(attempts) ? attempts.concat([added]) : [attempts, added];
+}
+
+function isList(attempts: Attempts): attempts is readonly AttemptRecord[] {
+  return Array.isArray(attempts);
+}
+
+function lastAttempt(attempts: Attempts): AttemptRecord | undefined {
+  if (attempts === null) return undefined;
+  return isList(attempts) ? attempts[attempts.length - 1] : attempts;
+}
+
+/** The attempts with the one of `attemptId` changed; the same value when there is none. */
 function withAttempt(
   build: BuildRecord,
   attemptId: string,
   change: (attempt: AttemptRecord) => AttemptRecord,
-): readonly AttemptRecord[] {
+): Attempts {
+  const { attempts } = build;
+  if (attempts === null) return attempts;
+  if (!isList(attempts)) return attempts.attemptId === attemptId ? change(attempts) : attempts;
   // The attempt concerned is nearly always the last one: search from the end.
-  for (let i = build.attempts.length - 1; i >= 0; i--) {
-    const attempt = build.attempts[i]!;
+  for (let i = attempts.length - 1; i >= 0; i--) {
+    const attempt = attempts[i]!;
     if (attempt.attemptId === attemptId) {
-      const attempts = build.attempts.slice();
-      attempts[i] = change(attempt);
-      return attempts;
+      const changed = attempts.slice();
+      changed[i] = change(attempt);
+      return changed;
     }
   }
-  return build.attempts;
+  return attempts;
 }
 
-function endRunning(build: BuildRecord, at: StoredTime): readonly AttemptRecord[] {
-  const last = build.attempts[build.attempts.length - 1];
+function endRunning(build: BuildRecord, at: StoredTime): Attempts {
+  const last = lastAttempt(build.attempts);
   if (!last || last.result !== null || (build.status !== 'dispatched' && build.status !== 'building'))
     return build.attempts;
   return withAttempt(build, last.attemptId, (a) => changed(a, { finishedAt: at, result: 'cancelled' }));

@@ -117,7 +117,7 @@ export interface BuildRecord {
   /** `spec, job, evaluation` of each wanting (specification, job), in the order they came. */
   readonly wantedBy: readonly string[];
   readonly wantedCount: number;
-  readonly attempts: readonly AttemptRecord[];
+  readonly attempts: Attempts;
   /**
    * Once succeeded or substituted: the path of a lone `out` output (nearly every build: no array), or
    * `name, path` of each output.
@@ -130,6 +130,12 @@ export interface BuildRecord {
   readonly ending: string | FailureRecord | null;
   readonly restarts: number;
 }
+
+/**
+ * A build's attempts: `null` for none, the attempt itself for one (most builds that ran once: no
+ * array to hold it), an array, oldest first, for several.
+ */
+export type Attempts = AttemptRecord | readonly AttemptRecord[] | null;
 
 /** Why a failed build failed. */
 export interface FailureRecord {
