@@ -3,12 +3,14 @@
  * store recorded it if the metadata carries no readable time (an event written by another program).
  * Never the wall clock, so a replay folds to the same state.
  */
+import { canonicalIsoMs } from '../builds/stored-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 
 export function factTime(projected: ProjectedEvent<{ readonly type: string }>): number {
   const at = projected.metadata.at;
   if (typeof at === 'string') {
-    const ms = Date.parse(at);
+    // The usual `toISOString` text is read digit by digit, several times faster than Date.parse.
+    const ms = canonicalIsoMs(at) ?? Date.parse(at);
     if (!Number.isNaN(ms)) return ms;
   }
   return projected.recordedAt.getTime();
