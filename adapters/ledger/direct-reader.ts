@@ -61,12 +61,18 @@ export async function openDirectLedgerReader(options: {
    * one per thread of a parallel replay, read the same files side by side.
    */
   readonly lockHeldByCaller?: boolean;
+  /**
+   * Also, the log was opened already by this process (its torn tail cut, its index snapshot current):
+   * this reader writes nothing at all, so several threads can open it side by side.
+   */
+  readonly readOnly?: boolean;
 }): Promise<DirectLedgerReader> {
   const { openFileStorage } = await import('./storage/file/index.ts');
   const storage = await openFileStorage({
     directory: options.directory,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.lockHeldByCaller ? { lockHeldByCaller: true } : {}),
+    ...(options.readOnly ? { readOnly: true } : {}),
   });
   return {
     readAll(readOptions = {}) {

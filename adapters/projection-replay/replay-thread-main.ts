@@ -17,7 +17,7 @@ const post = (message: ReplayThreadMessage) => port.postMessage(message);
 
 try {
   const projections = allProjections.filter((projection) => data.projections.includes(projection.name));
-  const reader = await openDirectLedgerReader({ directory: data.ledgerDirectory, lockHeldByCaller: true });
+  const reader = await openDirectLedgerReader({ directory: data.ledgerDirectory, readOnly: true });
   try {
     const skipped: SkippedAt[] = [];
     const result = await replayProjections(reader, projections, decodeRecorded, {

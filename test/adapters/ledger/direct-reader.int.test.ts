@@ -1,4 +1,5 @@
 import { stat, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import pino from 'pino';
 import { suite } from 'uvu';
@@ -7,7 +8,13 @@ import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store
 import type { RecordedEvent } from '../../../adapters/eventstore/event-store.ts';
 import { openDirectLedgerReader } from '../../../adapters/ledger/direct-reader.ts';
 import { startLedger } from '../../../adapters/ledger/index.ts';
-import { firstSegment, flipByte, ledgerWithBatches, recordSpans } from '../../fixtures/ledger-damage.ts';
+import {
+  dropSnapshot,
+  firstSegment,
+  flipByte,
+  ledgerWithBatches,
+  recordSpans,
+} from '../../fixtures/ledger-damage.ts';
 import { rejects, tempDir, withTimeout } from '../../helpers/uvu.ts';
 import { appendRaw } from '../eventstore/raw-append.ts';
 
@@ -163,6 +170,52 @@ test(
       } finally {
         await reader.close();
       }
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'read-only: changes nothing, refuses a torn tail, and reads once the tail is cut',
+  withTimeout(20_000, async () => {
+    const dir = await tempDir('tally-direct-reader-');
+    try {
+      const batches = await ledgerWithBatches(dir.path, 5);
+      const segment = firstSegment(dir.path);
+      const size = (await stat(segment)).size;
+      await truncate(segment, size - 5);
+      await dropSnapshot(dir.path);
+      const refusal = await openDirectLedgerReader({ directory: dir.path, readOnly: true }).then(
+        () => undefined,
+        (error: { code?: string; message: string }) => error,
+      );
+      assert.is(refusal?.code, 'TALLY_LEDGER_TORN_TAIL', refusal?.message);
+      assert.match(refusal!.message, /open the ledger once with its lock/);
+      assert.is((await stat(segment)).size, size - 5, 'the torn tail is left as it was');
+
+      // A reader with the lock cuts the tail and writes an index snapshot at close; read-only ones then read.
+      const owner = await openDirectLedgerReader({ directory: dir.path, logger: quiet });
+      await owner.close();
+      const cut = (await stat(segment)).size;
+      assert.ok(cut < size - 5, 'the lock holder cut the tail off');
+      const snapshot = await stat(join(dir.path, 'index.snapshot'));
+      const readers = await Promise.all(
+        [1, 2].map(() => openDirectLedgerReader({ directory: dir.path, readOnly: true })),
+      );
+      for (const reader of readers) {
+        assert.equal(
+          (await collect(reader.readAll())).map((event) => event.id),
+          batches.slice(0, -1).flat(),
+        );
+        await reader.close();
+      }
+      assert.is((await stat(segment)).size, cut);
+      assert.is(
+        (await stat(join(dir.path, 'index.snapshot'))).mtimeMs,
+        snapshot.mtimeMs,
+        'no snapshot written',
+      );
     } finally {
       await dir.cleanup();
     }

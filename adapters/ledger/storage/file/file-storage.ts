@@ -37,6 +37,12 @@ export interface FileStorageOptions {
    * (a parallel replay's threads): the lock is neither taken nor released here.
    */
   readonly lockHeldByCaller?: boolean;
+  /**
+   * Only read, from another thread of a process that holds the lock and has opened the log already
+   * (so a torn tail is cut and the index snapshot current): no lock, no tail cut (refused with
+   * `TALLY_LEDGER_TORN_TAIL`), no index snapshot written at close. Appends are not allowed.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** The port's counts plus what operators and tests of the file backend look at. */
@@ -73,11 +79,11 @@ export async function openFileStorage(options: FileStorageOptions): Promise<File
     throw new RangeError(`segmentSize must be an integer from 1024 to ${maxSegmentSize}, not ${requested}`);
   }
   await mkdir(directory, { recursive: true });
-  const unlock = options.lockHeldByCaller ? () => undefined : lockDirectory(directory);
+  const unlock = options.lockHeldByCaller || options.readOnly ? () => undefined : lockDirectory(directory);
   try {
     const segmentSize = settleSegmentSize(directory, requested, logger);
     const started = performance.now();
-    const recovered = recoverLog({ directory, segmentSize, logger });
+    const recovered = recoverLog({ directory, segmentSize, logger, readOnly: options.readOnly });
     logger?.info(
       { directory, events: recovered.index.count, ms: Math.round(performance.now() - started) },
       'opened the ledger log',
@@ -183,7 +189,7 @@ function assemble(
       closing ??= (async () => {
         try {
           await commit.drained();
-          await snapshots.finish();
+          if (!options.readOnly) await snapshots.finish();
         } finally {
           segments.closeAll();
           unlock();

@@ -37,6 +37,8 @@ interface RecoveryOptions {
   readonly directory: string;
   readonly segmentSize: number;
   readonly logger?: Logger | undefined;
+  /** Change nothing: a torn tail is refused rather than cut off. */
+  readonly readOnly?: boolean | undefined;
 }
 
 /** Opens and indexes the log in `directory`; throws `TALLY_LEDGER_CORRUPT` if it is damaged inside. */
@@ -62,7 +64,16 @@ export function recoverLog(options: RecoveryOptions): RecoveredLog {
   for (let segment = firstScanned; segment < sizes.length; segment++) {
     const from = segment === firstScanned ? scannedFrom - segment * segmentSize : 0;
     const isLast = segment === sizes.length - 1;
-    sizes[segment] = scanSegment({ segments, segment, from, size: sizes[segment]!, isLast, index, logger });
+    sizes[segment] = scanSegment({
+      segments,
+      segment,
+      from,
+      size: sizes[segment]!,
+      isLast,
+      index,
+      logger,
+      readOnly: options.readOnly,
+    });
   }
   sizes.forEach((size, segment) => {
     segments.adopt(segment, size);
@@ -108,6 +119,7 @@ interface SegmentScan {
   readonly isLast: boolean;
   readonly index: PositionIndex;
   readonly logger?: Logger | undefined;
+  readonly readOnly?: boolean | undefined;
 }
 
 /** Indexes the complete batches of one segment from `from`; returns the segment's durable size. */
@@ -142,6 +154,12 @@ function scanSegment(scan: SegmentScan): number {
     if (batchEnd === size) return size;
     const laterFlush = damage === undefined ? undefined : findLaterFlush(file, damage);
     if (!scan.isLast || laterFlush !== undefined) throw corruption(path, damage ?? batchEnd, scan.isLast);
+    if (scan.readOnly)
+      throw new LedgerStorageError(
+        'TALLY_LEDGER_TORN_TAIL',
+        `${path} ends in a write a crash interrupted at byte ${batchEnd}; open the ledger once with its lock ` +
+          '(tally ledger serve, or tally replay alone) to cut it off, then read it again',
+      );
     scan.logger?.warn(
       { file: path, offset: batchEnd, bytes: size - batchEnd },
       'cutting off a torn tail: a write the crash interrupted, never acknowledged',
