@@ -10,6 +10,7 @@ import { drvHashPart } from '../../domain/shared/streams.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
+import { appended, inserted } from './exact-arrays.ts';
 import { interned } from './interned.ts';
 import { type AttemptRecord, type Attempts, type BuildRecord, type BuildsState, idChunk } from './state.ts';
 import { type StoredTime, storedTime } from './stored-time.ts';
@@ -150,7 +151,7 @@ function evolveRecord(
     case 'BuildDispatched': {
       const { attemptId, worker, attempt } = event.data;
       const added = newAttempt(attemptId, interned(worker), attempt, factTime(projected));
-      const attempts = appended(build.attempts, added);
+      const attempts = attemptAdded(build.attempts, added);
       return record(build, 'dispatched', attempts, build.restarts, unfinished);
     }
     case 'BuildStarted': {
@@ -272,9 +273,9 @@ function outputPairs(outputs: readonly Output[]): string | readonly string[] {
 }
 
 /** `attempts` with `added` after them. */
-function appended(attempts: Attempts, added: AttemptRecord): Attempts {
+function attemptAdded(attempts: Attempts, added: AttemptRecord): Attempts {
   if (attempts === null) return added;
-  return isList(attempts) ? attempts.concat([added]) : [attempts, added];
+  return isList(attempts) ? appended(attempts, added) : [attempts, added];
 }
 
 function isList(attempts: Attempts): attempts is readonly AttemptRecord[] {
@@ -316,8 +317,7 @@ function endRunning(build: BuildRecord, at: StoredTime): Attempts {
 
 /**
  * `known` (flat `spec, job, evaluation` triples) with each wanter added, or its evaluation updated.
- * Arrays are made at their exact length (`concat`, literals): one grown by `push` keeps room for
- * about 16 more elements, which every record would hold for good.
+ * Arrays are made at their exact length (see exact-arrays.ts).
  */
 function mergeWanters(known: readonly string[], wanters: readonly Wanter[]): readonly string[] {
   let merged = known;
@@ -326,7 +326,7 @@ function mergeWanters(known: readonly string[], wanters: readonly Wanter[]): rea
     while (i < merged.length && (merged[i] !== spec || merged[i + 1] !== job)) i += 3;
     if (i === merged.length) {
       const triple = [interned(spec), interned(job), interned(evaluation)];
-      merged = merged.length === 0 ? triple : merged.concat(triple);
+      merged = merged.length === 0 ? triple : appended(merged, ...triple);
     } else if (merged[i + 2] !== evaluation) {
       const updated = merged === known ? merged.slice() : (merged as string[]);
       updated[i + 2] = interned(evaluation);
@@ -359,8 +359,7 @@ function indexJobs(
     }
     if (ids.includes(id)) continue;
     const at = ids.findLastIndex((other) => other < id) + 1;
-    const added = at === ids.length ? ids.concat([id]) : ids.slice(0, at).concat([id], ids.slice(at));
-    next = setIn(next, job, added);
+    next = setIn(next, job, inserted(ids, at, id));
   }
   return next;
 }
@@ -369,5 +368,5 @@ function indexJobs(
 function withId(ids: BuildsState['ids'], id: number, hash: string): BuildsState['ids'] {
   const key = String(Math.floor((id - 1) / idChunk));
   const chunk = getIn(ids, key);
-  return setIn(ids, key, chunk === undefined ? [hash] : chunk.concat([hash]));
+  return setIn(ids, key, chunk === undefined ? [hash] : appended(chunk, hash));
 }

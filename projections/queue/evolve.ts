@@ -9,6 +9,7 @@
  */
 import type { BuildEvent } from '../../domain/build/events.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
+import { appended } from '../builds/exact-arrays.ts';
 import { interned } from '../builds/interned.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { deleteIn, emptyMap, getIn, setIn } from '../shared/persistent-map.ts';
@@ -75,7 +76,7 @@ function addWaiter(draft: Draft, dependency: string, dependent: string): void {
   const count = getIn(draft.waiterCounts, dependency) ?? 0;
   const key = `${dependency} ${Math.floor(count / waiterChunk)}`;
   const chunk = getIn(draft.waiters, key);
-  draft.waiters = setIn(draft.waiters, key, chunk === undefined ? [dependent] : chunk.concat([dependent]));
+  draft.waiters = setIn(draft.waiters, key, chunk === undefined ? [dependent] : appended(chunk, dependent));
   draft.waiterCounts = setIn(draft.waiterCounts, dependency, count + 1);
 }
 
