@@ -48,16 +48,16 @@ export function evolveEvaluations(
       };
     }
     case 'EvaluationStarted':
-      return changeEvaluation(state, event.data.evaluationId, (doc) => ({
-        ...doc,
+      return changeEvaluation(state, event.data.evaluationId, (info) => ({
+        ...info,
         status: 'started',
         startedAt: storedTime(event.data.startedAt),
       }));
     case 'EvaluationJobsAdded':
       return addJobs(state, event.data.evaluationId, event.data.jobs);
     case 'EvaluationCompleted':
-      return changeEvaluation(state, event.data.evaluationId, (doc) => ({
-        ...doc,
+      return changeEvaluation(state, event.data.evaluationId, (info) => ({
+        ...info,
         status: 'completed',
         finishedAt: storedTime(factTime(projected)),
         durationMs: event.data.durationMs,
@@ -65,16 +65,16 @@ export function evolveEvaluations(
     case 'EvaluationFailed': {
       const { reason, logRef, message } = event.data;
       const end = { kind: 'failed' as const, reason, logRef, ...(message === undefined ? {} : { message }) };
-      return changeEvaluation(state, event.data.evaluationId, (doc) => ({
-        ...ended(doc, factTime(projected)),
+      return changeEvaluation(state, event.data.evaluationId, (info) => ({
+        ...ended(info, factTime(projected)),
         status: 'failed',
         end,
       }));
     }
     case 'EvaluationAborted': {
       const { by, why } = event.data;
-      return changeEvaluation(state, event.data.evaluationId, (doc) => ({
-        ...ended(doc, factTime(projected)),
+      return changeEvaluation(state, event.data.evaluationId, (info) => ({
+        ...ended(info, factTime(projected)),
         status: 'aborted',
         end: { kind: 'aborted', by, why },
       }));
@@ -84,10 +84,10 @@ export function evolveEvaluations(
   }
 }
 
-function ended(doc: EvaluationInfo, at: IsoTime): EvaluationInfo {
+function ended(info: EvaluationInfo, at: IsoTime): EvaluationInfo {
   const finishedAt = storedTime(at);
-  if (doc.startedAt === undefined) return { ...doc, finishedAt };
-  return { ...doc, finishedAt, durationMs: Math.max(0, epochMs(at) - epochMsOf(doc.startedAt)) };
+  if (info.startedAt === undefined) return { ...info, finishedAt };
+  return { ...info, finishedAt, durationMs: Math.max(0, epochMs(at) - epochMsOf(info.startedAt)) };
 }
 
 function changeEvaluation(

@@ -1,0 +1,22 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { epochMsOf, isoTime, storedTime } from '../../../projections/evaluations/stored-time.ts';
+
+const test = suite('stored times');
+
+test('keeps a time as toISOString writes it as epoch milliseconds, and gives the same text back', () => {
+  const text = '2024-05-01T12:34:56.789Z';
+  const kept = storedTime(text);
+  assert.is(kept, Date.parse(text));
+  assert.is(isoTime(kept), text);
+});
+
+test('keeps any other spelling of a time as its text, so answers show what the event said', () => {
+  for (const text of ['2024-05-01T12:00:00Z', '2024-05-01T14:00:00.000+02:00', '2024-05-01T12:00:00.5Z']) {
+    assert.is(storedTime(text), text);
+    assert.is(isoTime(storedTime(text)), text);
+    assert.is(epochMsOf(storedTime(text)), Date.parse(text));
+  }
+});
+
+test.run();
