@@ -8,8 +8,8 @@ import { factTime } from '../builds/fact-time.ts';
 import { buildStatusAfter } from '../evaluations/evolve.ts';
 import { internedName, type JobList, noJobList } from '../evaluations/job-list.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
-import { getIn, setIn } from '../shared/persistent-map.ts';
-import type { JobsetsState, SpecDoc } from './state.ts';
+import { deleteIn, getIn, setIn } from '../shared/persistent-map.ts';
+import { type JobsetsState, noProgress, type SpecDoc, type SpecProgress } from './state.ts';
 
 export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<TallyEvent>): JobsetsState {
   const { event } = projected;
@@ -24,9 +24,12 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
         registeredAt: at,
         updatedAt: at,
         channels: {},
-        running: {},
       };
-      return { ...state, specs: { ...state.specs, [spec.name]: doc } };
+      return {
+        ...state,
+        specs: { ...state.specs, [spec.name]: doc },
+        progress: setIn(state.progress, spec.name, noProgress),
+      };
     }
     case 'SpecificationUpdated':
       return changeSpec(state, event.data.spec.name, (doc) => ({
@@ -44,7 +47,7 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
     case 'SpecificationRemoved': {
       if (!state.specs[event.data.name]) return state;
       const { [event.data.name]: _removed, ...specs } = state.specs;
-      return { ...state, specs };
+      return { ...state, specs, progress: deleteIn(state.progress, event.data.name) };
     }
     case 'CheckoutDetected': {
       const { spec, channel, branch, commit, commitTime, detectedAt } = event.data;
@@ -73,7 +76,7 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
       return state;
     case 'EvaluationRequested': {
       const { evaluationId: id, spec } = event.data;
-      const next = changeSpec(state, spec, (doc) => ({
+      const next = changeProgress(state, spec, (doc) => ({
         ...doc,
         lastEvaluation: { id, status: 'requested', requestedAt: at },
         running: { ...doc.running, [id]: noJobList },
@@ -139,7 +142,12 @@ function withJobs(
   return next.slice();
 }
 
-function end(doc: SpecDoc, id: string, status: 'completed' | 'failed' | 'aborted', at: string): SpecDoc {
+function end(
+  doc: SpecProgress,
+  id: string,
+  status: 'completed' | 'failed' | 'aborted',
+  at: string,
+): SpecProgress {
   const { [id]: _, ...running } = doc.running;
   const lastEvaluation =
     doc.lastEvaluation?.id === id ? { ...doc.lastEvaluation, status, finishedAt: at } : doc.lastEvaluation;
@@ -158,20 +166,32 @@ function changeSpec(state: JobsetsState, name: string, change: (doc: SpecDoc) =>
   return next === doc ? state : { ...state, specs: { ...state.specs, [name]: next } };
 }
 
+/** `changeSpec` for a specification's progress (present exactly while the specification is). */
+function changeProgress(
+  state: JobsetsState,
+  name: string,
+  change: (doc: SpecProgress) => SpecProgress,
+): JobsetsState {
+  const doc = getIn(state.progress, name);
+  if (!doc) return state;
+  const next = change(doc);
+  return next === doc ? state : { ...state, progress: setIn(state.progress, name, next) };
+}
+
 function changeEvaluation(
   state: JobsetsState,
   id: string,
-  change: (doc: SpecDoc, id: string) => SpecDoc,
+  change: (doc: SpecProgress, id: string) => SpecProgress,
 ): JobsetsState {
   const spec = Object.hasOwn(state.runningSpecs, id) ? state.runningSpecs[id] : undefined;
-  return spec === undefined ? state : changeSpec(state, spec, (doc) => change(doc, id));
+  return spec === undefined ? state : changeProgress(state, spec, (doc) => change(doc, id));
 }
 
 /** `changeEvaluation` for the evaluation's last event: it is no longer running. */
 function endEvaluation(
   state: JobsetsState,
   id: string,
-  change: (doc: SpecDoc, id: string) => SpecDoc,
+  change: (doc: SpecProgress, id: string) => SpecProgress,
 ): JobsetsState {
   if (!Object.hasOwn(state.runningSpecs, id)) return state;
   const next = changeEvaluation(state, id, change);

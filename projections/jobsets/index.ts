@@ -39,7 +39,7 @@ const handled = new Set<string>([
 /** Specifications with their channels, last evaluation, job counts and weather. */
 export const jobsetsProjection: Projection<JobsetsState, TallyEvent> = {
   name: 'jobsets',
-  version: 3,
+  version: 4,
   canHandle: (type) => handled.has(type),
   initialState: initialJobsetsState,
   evolve: evolveJobsets,

@@ -8,10 +8,18 @@ import { outcomeOf } from '../branch-diff/diff.ts';
 import { byName, drvPathOf, noJobList } from '../evaluations/job-list.ts';
 import { type JobBuildStatus, type JobCounts, noJobs } from '../evaluations/state.ts';
 import { getIn } from '../shared/persistent-map.ts';
-import type { CompletedJobs, JobsetsState, SpecDoc } from './state.ts';
+import {
+  type CompletedJobs,
+  type JobsetsState,
+  type LastEvaluation,
+  noProgress,
+  type SpecDoc,
+  type SpecProgress,
+} from './state.ts';
 
 /** A specification with the job counts of its latest completed evaluation. */
-export interface SpecView extends Omit<SpecDoc, 'running' | 'latest' | 'previous'> {
+export interface SpecView extends SpecDoc {
+  readonly lastEvaluation?: LastEvaluation;
   /** The latest completed evaluation, if any. */
   readonly latestEvaluation?: {
     readonly id: string;
@@ -32,10 +40,15 @@ function countsOf(state: JobsetsState, latest: CompletedJobs): JobCounts {
   return counts;
 }
 
+function progressOf(state: JobsetsState, name: string): SpecProgress {
+  return getIn(state.progress, name) ?? noProgress;
+}
+
 function viewOf(state: JobsetsState, doc: SpecDoc): SpecView {
-  const { running, latest, previous, ...rest } = doc;
+  const { lastEvaluation, running, latest } = progressOf(state, doc.name);
   return {
-    ...rest,
+    ...doc,
+    ...(lastEvaluation ? { lastEvaluation } : {}),
     runningEvaluations: Object.keys(running),
     ...(latest
       ? {
@@ -91,11 +104,11 @@ function weatherOf(status: JobBuildStatus, previous: JobBuildStatus | undefined)
 
 /** The weather of every job of the latest completed evaluation, by name; `undefined` for an unknown specification. */
 export function jobWeather(state: JobsetsState, spec: string): JobWeather[] | undefined {
-  const doc = state.specs[spec];
-  if (!doc) return undefined;
-  if (!doc.latest) return [];
-  const latest = doc.latest.jobs;
-  const previous = doc.previous?.jobs ?? noJobList;
+  if (!state.specs[spec]) return undefined;
+  const progress = progressOf(state, spec);
+  if (!progress.latest) return [];
+  const latest = progress.latest.jobs;
+  const previous = progress.previous?.jobs ?? noJobList;
   return byName(latest).map((position) => {
     const job = latest[position]!;
     const drvPath = latest[position + 1]!;

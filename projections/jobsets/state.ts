@@ -45,6 +45,7 @@ export interface CompletedJobs {
   readonly jobs: JobList;
 }
 
+/** A specification as registered, updated, paused and polled. */
 export interface SpecDoc {
   readonly name: string;
   readonly definition: Specification;
@@ -52,6 +53,10 @@ export interface SpecDoc {
   readonly registeredAt: IsoTime;
   readonly updatedAt: IsoTime;
   readonly channels: Readonly<Record<string, ChannelDoc>>;
+}
+
+/** What a specification's evaluations change. */
+export interface SpecProgress {
   readonly lastEvaluation?: LastEvaluation;
   /** Jobs of evaluations in progress, until they end. */
   readonly running: Readonly<Record<string, JobList>>;
@@ -59,8 +64,16 @@ export interface SpecDoc {
   readonly previous?: CompletedJobs;
 }
 
+export const noProgress: SpecProgress = { running: {} };
+
 export interface JobsetsState {
   readonly specs: Readonly<Record<string, SpecDoc>>;
+  /**
+   * The progress of each specification in `specs`, apart from its document and in a map: an
+   * evaluation's five events each change it, and a record of every specification copied per event
+   * was most of this model's fold with hundreds of them.
+   */
+  readonly progress: PMap<SpecProgress>;
   /**
    * The specification of each evaluation that has not ended (later events of an evaluation carry only
    * its id, and none follow its end). A small record: a map of every evaluation ever cost hundreds of
@@ -73,6 +86,7 @@ export interface JobsetsState {
 
 export const initialJobsetsState: JobsetsState = {
   specs: {},
+  progress: emptyMap(),
   runningSpecs: {},
   results: emptyMap(),
 };
