@@ -17,7 +17,7 @@ import { createFileSnapshotStore } from '../../../adapters/projection-snapshots/
 import { allProjections } from '../../../projections/catalogue.ts';
 import { replayProjections } from '../../../projections/runtime/replay.ts';
 import { hashState } from '../../../projections/runtime/state-hash.ts';
-import { addEventStoreOptions, readLedgerEndpoint, resolveDataDir } from '../options.ts';
+import { addEventStoreOptions, integerOption, readLedgerEndpoint, resolveDataDir } from '../options.ts';
 import { writeLine } from '../output.ts';
 import { type ReplayedHashes, type Verdict, verifyProjections } from './replay-verify.ts';
 import { replayWeights } from './replay-weights.ts';
@@ -26,6 +26,7 @@ interface ReplayOptions {
   readonly eventstore?: string;
   readonly data?: string;
   readonly verify?: boolean;
+  readonly youngGeneration?: number;
 }
 
 /** A replay's figures and each rebuilt projection's state hash. */
@@ -82,13 +83,19 @@ async function clientReplayer(url: string): Promise<Replayer> {
 }
 
 /** The ledger's files read directly (no server runs for them), in one thread per core. */
-async function fileReplayer(ledgerDirectory: string): Promise<Replayer> {
+async function fileReplayer(ledgerDirectory: string, youngGenerationMb?: number): Promise<Replayer> {
   const files = await openThreadedReplayer(ledgerDirectory);
   return {
     how: `reading the ledger's files in ${Math.min(availableParallelism(), allProjections.length)} threads`,
     head: async () => files.headPosition(),
     async replay(projections, upTo, onProgress) {
-      const result = await files.replay({ projections, upTo, onProgress, weights: replayWeights });
+      const result = await files.replay({
+        projections,
+        upTo,
+        onProgress,
+        weights: replayWeights,
+        ...(youngGenerationMb ? { youngGenerationMb } : {}),
+      });
       return {
         hashes: result.hashes,
         position: result.position,
@@ -104,7 +111,7 @@ async function fileReplayer(ledgerDirectory: string): Promise<Replayer> {
 
 async function openReplayer(options: ReplayOptions, dataDir: string): Promise<Replayer> {
   const url = options.eventstore ?? (await readLedgerEndpoint(dataDir))?.url;
-  return url ? clientReplayer(url) : fileReplayer(join(dataDir, 'ledger'));
+  return url ? clientReplayer(url) : fileReplayer(join(dataDir, 'ledger'), options.youngGeneration);
 }
 
 function replayWithProgress(
@@ -194,6 +201,11 @@ export function registerReplayCommand(program: Command): void {
       .option(
         '--verify',
         'compare each rebuilt state with the snapshot the server saved; exit 1 if any differs',
+      )
+      .option(
+        '--young-generation <MiB>',
+        "each replay thread's young generation (reading the ledger's files): larger is faster and takes more memory",
+        integerOption('--young-generation'),
       ),
   ).action(replay);
 }

@@ -29,7 +29,10 @@ test('puts every projection in exactly one group, in the order given, and balanc
   );
   // 33.8 in all, 16.9 each at best: heaviest-first to the lightest group is within 4/3 of the best.
   assert.ok(Math.max(...totals) <= (4 / 3) * 16.9, `totals ${totals.join(' / ')}`);
-  assert.ok(groups.some((group) => group.includes('builds') && !group.includes('queue')), 'the two heaviest apart');
+  assert.ok(
+    groups.some((group) => group.includes('builds') && !group.includes('queue')),
+    'the two heaviest apart',
+  );
 });
 
 test('makes no more groups than projections, and one when asked for one or fewer', () => {
