@@ -1,7 +1,8 @@
 /**
  * What folding one event costs each projection, relative to the others, to balance `tally replay`'s
- * threads: CPU microseconds per event of a replay of that projection alone, less a replay of none,
- * on the core benchmark's synthetic farm (`node --expose-gc --import tsx ops/bench/core/fold-costs.ts 0.25`).
+ * threads: CPU microseconds per event of folding the core benchmark's synthetic farm into that
+ * projection alone, with no reading or decoding (`node --expose-gc --import tsx
+ * ops/bench/core/fold-costs.ts 0.25`).
  * Only the proportions matter; a farm of another shape is still replayed correctly, if less evenly.
  */
 export const replayWeights: Readonly<Record<string, number>> = {
