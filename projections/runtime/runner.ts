@@ -55,6 +55,8 @@ export interface ProjectionRunner<E extends { readonly type: string } = { readon
    * from then on `state` and `positionOf` answer for it.
    */
   loaded(name: string): Promise<void>;
+  /** The projections whose snapshots are still loading (empty before `start` and once all are in). */
+  loading(): readonly string[];
   /** A projection's current state; throws `TALLY_PROJECTIONS_LOADING` while its snapshot is loading. */
   state<S>(name: string): S;
   /** The position of the last event a projection's current state includes (its own checkpoint). */
@@ -264,6 +266,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
       slotNamed(name);
       await loading.get(name);
     },
+    loading: () => [...loading.keys()],
     state<S>(name: string): S {
       const slot = slotNamed(name);
       if (loading.has(name))

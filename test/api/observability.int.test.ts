@@ -14,6 +14,7 @@ function laggingRunner(lag: ProjectionLag): ProjectionRunner {
   return {
     start: async () => undefined,
     loaded: async () => undefined,
+    loading: () => [],
     state: () => {
       throw new Error('not used');
     },
@@ -92,7 +93,25 @@ docs(
     const health = response.json();
     assert.is(health.status, 'degraded');
     assert.is(health.eventStore.reachable, true);
-    assert.equal(health.projections, { ...behind, skippedEvents: 2 });
+    assert.equal(health.projections, { ...behind, skippedEvents: 2, loading: [] });
+  }),
+);
+
+docs(
+  'reports starting, naming the read models still loading, rather than degraded by a lag that means nothing yet',
+  withTimeout(10_000, async () => {
+    const starting = await startApiFixture({
+      projections: { ...laggingRunner(behind), loading: () => ['builds', 'evaluations'] },
+      health: { maxLagMs: 60_000 },
+    });
+    try {
+      const response = await starting.app.inject({ url: '/healthz' });
+      assert.is(response.statusCode, 200);
+      assert.is(response.json().status, 'starting');
+      assert.equal(response.json().projections.loading, ['builds', 'evaluations']);
+    } finally {
+      await starting.stop();
+    }
   }),
 );
 

@@ -1,6 +1,7 @@
 /**
  * `GET /healthz`, for load balancers and service managers: 503 when the event store does not answer
- * within `timeoutMs`, else 200 with the projections' lag ("degraded" past `maxLagMs`).
+ * within `timeoutMs`, else 200 with the projections' lag ("degraded" past `maxLagMs`, "starting" while
+ * read models still load their snapshots: until then the lag is that of a projection at nothing).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
@@ -41,8 +42,15 @@ const health: FastifyPluginAsyncTypebox<HealthRouteOptions> = async (fastify, op
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
     const runner = fastify.projections;
     const lag = reachable && runner ? await runner.lag().catch(() => undefined) : undefined;
-    const projections = runner && lag ? { ...lag, skippedEvents: runner.skipped.count } : null;
-    const status = !reachable ? 'unavailable' : lag && lag.behindMs > maxLagMs ? 'degraded' : 'ok';
+    const loading = [...(runner?.loading() ?? [])];
+    const projections = runner && lag ? { ...lag, skippedEvents: runner.skipped.count, loading } : null;
+    const status = !reachable
+      ? 'unavailable'
+      : loading.length > 0
+        ? 'starting'
+        : lag && lag.behindMs > maxLagMs
+          ? 'degraded'
+          : 'ok';
     if (!reachable) request.log.warn({ latencyMs }, 'health check: the event store does not answer');
     const body: Health = { status, eventStore: { reachable, latencyMs }, projections };
     return reply.status(reachable ? 200 : 503).send(body);

@@ -2,8 +2,10 @@
 import { type Static, Type } from 'typebox';
 
 export const Health = Type.Object({
-  status: Type.Enum(['ok', 'degraded', 'unavailable'], {
-    description: 'unavailable (503): the event store does not answer; degraded: the read models lag behind',
+  status: Type.Enum(['ok', 'starting', 'degraded', 'unavailable'], {
+    description:
+      'unavailable (503): the event store does not answer; starting: read models are still loading their ' +
+      'snapshots (their lag means nothing yet); degraded: the read models lag behind',
   }),
   eventStore: Type.Object({
     reachable: Type.Boolean(),
@@ -16,6 +18,8 @@ export const Health = Type.Object({
       appliedPosition: Type.Integer(),
       headPosition: Type.Integer(),
       skippedEvents: Type.Integer(),
+      /** Read models still loading their snapshots after a start. */
+      loading: Type.Array(Type.String()),
     }),
     Type.Null(),
   ]),

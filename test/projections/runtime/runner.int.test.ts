@@ -266,6 +266,7 @@ test(
       (error: { code?: string }) => error.code === 'TALLY_PROJECTIONS_LOADING',
     );
     assert.is(live.position(), -1, 'not every projection has reached any position yet');
+    assert.equal(live.loading(), ['sum']);
     let sumLoaded = false;
     const waiting = live.loaded('sum').then(() => {
       sumLoaded = true;
@@ -275,6 +276,7 @@ test(
     release();
     await waiting;
     assert.equal(live.state('sum'), { total: 10, last: appended.position });
+    assert.equal(live.loading(), []);
     await starting;
     const more = await store.append('toy-7', [added(1)], 1);
     await live.waitFor(more.position);
