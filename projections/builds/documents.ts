@@ -2,8 +2,9 @@
  * The documents the API shows, made from the records the state keeps (see `BuildRecord`): the same
  * JSON the state held before it was made smaller, fields absent where they were absent.
  */
+
+import { isoOf } from '../shared/stored-time.ts';
 import type { AttemptDoc, AttemptRecord, Attempts, BuildDoc, BuildRecord, WantedByDoc } from './state.ts';
-import { isoOf } from './stored-time.ts';
 
 function attemptDoc(a: AttemptRecord): AttemptDoc {
   const doc: {

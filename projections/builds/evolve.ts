@@ -10,10 +10,10 @@ import { drvHashPart } from '../../domain/shared/streams.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
+import { type StoredTime, storedTime } from '../shared/stored-time.ts';
 import { appended, inserted } from './exact-arrays.ts';
 import { interned } from './interned.ts';
 import { type AttemptRecord, type Attempts, type BuildRecord, type BuildsState, idChunk } from './state.ts';
-import { type StoredTime, storedTime } from './stored-time.ts';
 
 /** The time of the event's fact, stored: `metadata.at`, or when the store recorded it. */
 function factTime(projected: ProjectedEvent<BuildEvent>): StoredTime {

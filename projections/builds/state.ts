@@ -6,7 +6,7 @@
 import type { FailureReason } from '../../domain/build/build.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
 import { emptyMap, type PMap } from '../shared/persistent-map.ts';
-import type { StoredTime } from './stored-time.ts';
+import type { StoredTime } from '../shared/stored-time.ts';
 
 /** Where a build stands. */
 export type BuildStatus =

@@ -11,6 +11,7 @@ import { unreachable } from '../../domain/shared/unreachable.ts';
 import { factTime } from '../builds/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
+import { msOf, storedTime } from '../shared/stored-time.ts';
 import { internedName, jobNames, noJobList } from './job-list.ts';
 import {
   type DrvDoc,
@@ -20,7 +21,6 @@ import {
   type JobBuildStatus,
   noJobs,
 } from './state.ts';
-import { epochMsOf, storedTime } from './stored-time.ts';
 
 export function evolveEvaluations(
   state: EvaluationsState,
@@ -87,7 +87,7 @@ export function evolveEvaluations(
 function ended(info: EvaluationInfo, at: IsoTime): EvaluationInfo {
   const finishedAt = storedTime(at);
   if (info.startedAt === undefined) return { ...info, finishedAt };
-  return { ...info, finishedAt, durationMs: Math.max(0, epochMs(at) - epochMsOf(info.startedAt)) };
+  return { ...info, finishedAt, durationMs: Math.max(0, epochMs(at) - msOf(info.startedAt)) };
 }
 
 function changeEvaluation(

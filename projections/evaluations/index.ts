@@ -31,7 +31,7 @@ const handled = new Set<string>([
 /** Evaluations per specification, with their jobs' build statuses. */
 export const evaluationsProjection: Projection<EvaluationsState, TallyEvent> = {
   name: 'evaluations',
-  version: 4,
+  version: 5,
   canHandle: (type) => handled.has(type),
   initialState: initialEvaluationsState,
   evolve: (state, projected) =>

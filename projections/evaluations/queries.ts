@@ -2,6 +2,7 @@
  * Queries of the evaluations read model.
  */
 import { getIn } from '../shared/persistent-map.ts';
+import { isoOf } from '../shared/stored-time.ts';
 import { byName, drvPathOf, firstNameAfter } from './job-list.ts';
 import type {
   EvaluationDoc,
@@ -10,7 +11,6 @@ import type {
   EvaluationsState,
   JobBuildStatus,
 } from './state.ts';
-import { isoTime } from './stored-time.ts';
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -22,12 +22,12 @@ export function summaryOf({ info, counts }: EvaluationDoc): EvaluationSummary {
     status: info.status,
     trigger: info.trigger,
     checkouts: info.checkouts,
-    requestedAt: isoTime(info.requestedAt),
+    requestedAt: isoOf(info.requestedAt),
     jobCount: info.jobCount,
     counts,
   };
-  if (info.startedAt !== undefined) summary.startedAt = isoTime(info.startedAt);
-  if (info.finishedAt !== undefined) summary.finishedAt = isoTime(info.finishedAt);
+  if (info.startedAt !== undefined) summary.startedAt = isoOf(info.startedAt);
+  if (info.finishedAt !== undefined) summary.finishedAt = isoOf(info.finishedAt);
   if (info.durationMs !== undefined) summary.durationMs = info.durationMs;
   if (info.end !== undefined) summary.end = info.end;
   return summary;

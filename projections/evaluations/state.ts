@@ -6,8 +6,8 @@ import type { Checkout } from '../../domain/checkout/checkout.ts';
 import type { EvaluationFailureReason, Trigger } from '../../domain/evaluation/job.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
 import { emptyMap, type PMap } from '../shared/persistent-map.ts';
+import type { StoredTime } from '../shared/stored-time.ts';
 import type { JobList } from './job-list.ts';
-import type { StoredTime } from './stored-time.ts';
 
 /** Where an evaluation stands. */
 export type EvaluationStatus = 'requested' | 'started' | 'completed' | 'failed' | 'aborted';

@@ -3,8 +3,9 @@
  * store recorded it if the metadata carries no readable time (an event written by another program).
  * Never the wall clock, so a replay folds to the same state.
  */
-import { canonicalIsoMs } from '../builds/stored-time.ts';
+
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { canonicalIsoMs } from '../shared/stored-time.ts';
 
 export function factTime(projected: ProjectedEvent<{ readonly type: string }>): number {
   const at = projected.metadata.at;
