@@ -27,7 +27,5 @@ export type ReplayThreadMessage =
       /** Each projection's state hash (`hashState`). */
       readonly hashes: Readonly<Record<string, string>>;
       readonly skipped: readonly SkippedAt[];
-      /** The thread's peak heap use, for the caller's report. */
-      readonly heapBytes: number;
     }
   | { readonly kind: 'failed'; readonly code?: string; readonly message: string };

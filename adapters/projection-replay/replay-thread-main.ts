@@ -35,7 +35,6 @@ try {
       position: result.position,
       hashes,
       skipped,
-      heapBytes: process.memoryUsage().heapUsed,
     });
   } finally {
     await reader.close();

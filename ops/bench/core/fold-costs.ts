@@ -11,7 +11,7 @@ import { allProjections } from '../../../projections/catalogue.ts';
 import type { SourceEvent } from '../../../projections/runtime/event-source.ts';
 import { foldEvent, newSlot, sealSlot } from '../../../projections/runtime/fold.ts';
 import type { ProjectedEvent } from '../../../projections/runtime/projection.ts';
-import { syntheticFarm } from './synthetic-farm.ts';
+import { coreFarmOptions, syntheticFarm } from './synthetic-farm.ts';
 
 const scale = Number(process.argv[2] ?? '0.05');
 const collect = (globalThis as { gc?: () => void }).gc;
@@ -19,11 +19,7 @@ if (!collect) throw new Error('run with node --expose-gc so retained heap can be
 
 const history: ProjectedEvent<TallyEvent>[] = [];
 syntheticFarm({
-  specs: Math.max(2, Math.round(200 * scale)),
-  evaluationsPerSpec: 100,
-  jobsPerEvaluation: 60,
-  churn: 0.3,
-  seed: 7,
+  ...coreFarmOptions(scale),
   sink: (event) => history.push(event),
 });
 process.stdout.write(`${history.length} events at scale ${scale}\n`);

@@ -3,7 +3,7 @@
  * one stream, 64 batches in flight. Shared by the suite and by the rows run alone for profiling.
  */
 import type { EventStore, NewEvent } from '../../../adapters/eventstore/event-store.ts';
-import { syntheticFarm } from './synthetic-farm.ts';
+import { coreFarmOptions, syntheticFarm } from './synthetic-farm.ts';
 
 /** The farm at `scale` (1 ≈ 200 specs × 100 evaluations × 60 jobs, about a million events). */
 export async function loadFarm(
@@ -25,11 +25,7 @@ export async function loadFarm(
   };
   const queue: (() => Promise<void>)[] = [];
   syntheticFarm({
-    specs: Math.max(2, Math.round(200 * scale)),
-    evaluationsPerSpec: 100,
-    jobsPerEvaluation: 60,
-    churn: 0.3,
-    seed: 7,
+    ...coreFarmOptions(scale),
     sink: (projected) => {
       if (projected.event.type === 'EvaluationCompleted') lastEvaluation = projected.event.data.evaluationId;
       queue.push(async () => {

@@ -36,6 +36,17 @@ export interface SyntheticFarmOptions {
   readonly sink?: (event: ProjectedEvent<TallyEvent>) => void;
 }
 
+/** The core suite's farm at `scale` (1 ≈ 200 specs × 100 evaluations × 60 jobs, about 1.76 million events). */
+export function coreFarmOptions(scale: number): SyntheticFarmOptions {
+  return {
+    specs: Math.max(2, Math.round(200 * scale)),
+    evaluationsPerSpec: 100,
+    jobsPerEvaluation: 60,
+    churn: 0.3,
+    seed: 7,
+  };
+}
+
 /**
  * A farm's long life for replay measurements: `specs` specifications evaluated in rounds, each
  * evaluation changing `churn` of its jobs' derivations; new derivations are substituted, built or fail

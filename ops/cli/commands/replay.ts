@@ -5,7 +5,6 @@
  * data directory (and no `--eventstore`), the ledger's files are read directly for the run (no server,
  * no client: several times faster than reading through one).
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -36,6 +35,8 @@ interface Replayed extends ReplayedHashes {
   /** Folding every event in, and hashing the states afterwards. */
   readonly replayMs: number;
   readonly hashMs: number;
+  /** How the events were read, for the summary line. */
+  readonly how: string;
 }
 
 /** Rebuilds projections (by name) up to a position, however the events are reached. */
@@ -44,8 +45,6 @@ interface Replayer {
   head(): Promise<number>;
   replay(projections: readonly string[], upTo: number, onProgress: Progress): Promise<Replayed>;
   close(): Promise<void>;
-  /** How the events are read, for the summary line. */
-  readonly how: string;
 }
 
 type Progress = (events: number, position: number) => void;
@@ -54,7 +53,6 @@ type Progress = (events: number, position: number) => void;
 async function clientReplayer(url: string): Promise<Replayer> {
   const store = await connectEventStore(url);
   return {
-    how: 'through the event store client',
     async head() {
       for await (const event of store.readAll({ direction: 'backwards', limit: 1 })) return event.position;
       return -1;
@@ -76,6 +74,7 @@ async function clientReplayer(url: string): Promise<Replayer> {
         skipped: result.skipped.count,
         replayMs: replayed - started,
         hashMs: performance.now() - replayed,
+        how: 'through the event store client',
       };
     },
     close: () => store.close(),
@@ -86,7 +85,6 @@ async function clientReplayer(url: string): Promise<Replayer> {
 async function fileReplayer(ledgerDirectory: string, youngGenerationMb?: number): Promise<Replayer> {
   const files = await openThreadedReplayer(ledgerDirectory);
   return {
-    how: `reading the ledger's files in ${Math.min(availableParallelism(), allProjections.length)} threads`,
     head: async () => files.headPosition(),
     async replay(projections, upTo, onProgress) {
       const result = await files.replay({
@@ -103,6 +101,7 @@ async function fileReplayer(ledgerDirectory: string, youngGenerationMb?: number)
         skipped: result.skipped.count,
         replayMs: result.replayMs,
         hashMs: result.hashMs,
+        how: `reading the ledger's files in ${result.groups.length} threads`,
       };
     },
     close: () => files.close(),
@@ -166,7 +165,7 @@ async function replay(options: ReplayOptions): Promise<void> {
     const seconds = full.replayMs / 1000;
     await writeLine(
       `replayed ${full.events} events into ${names.length} projections in ${seconds.toFixed(1)} s ` +
-        `(${Math.round(full.events / (seconds || 1))} events/s, ${full.skipped} skipped; ${replayer.how}); ` +
+        `(${Math.round(full.events / (seconds || 1))} events/s, ${full.skipped} skipped; ${full.how}); ` +
         `states hashed in ${(full.hashMs / 1000).toFixed(1)} s`,
     );
     if (!options.verify) {
