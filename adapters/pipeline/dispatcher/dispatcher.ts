@@ -21,6 +21,7 @@ import { entriesOf, getIn } from '../../../projections/shared/persistent-map.ts'
 import type { EventStore } from '../../eventstore/event-store.ts';
 import type { AttemptOutcome, WorkerLink, WorkerReports } from '../../workers/worker-link.ts';
 import { issue, processCause } from '../issue.ts';
+import { limitsFor, retriesLeft } from './build-limits.ts';
 import {
   type DependentsContext,
   failDependents as failDependentsOf,
@@ -29,6 +30,7 @@ import {
 import { EndedAttempts } from './ended-attempts.ts';
 import { createFairShare } from './fair-share.ts';
 import { backoffMs, verdictOf } from './outcome.ts';
+import { registerWorker } from './register-worker.ts';
 import { resultCommand } from './result-command.ts';
 
 export interface DispatcherOptions {
@@ -126,25 +128,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return attempt;
   }
 
-  function limitsFor(record: PipelineBuild | undefined) {
-    const spec = record ? options.state().specs[record.specs[0] ?? ''] : undefined;
-    const limits = spec?.buildLimits ?? {
-      timeoutSeconds: 3600,
-      maxSilentSeconds: 1800,
-      maxLogBytes: 64 << 20,
-    };
-    return {
-      timeoutMs: limits.timeoutSeconds * 1000,
-      maxSilentMs: limits.maxSilentSeconds * 1000,
-      maxLogBytes: limits.maxLogBytes,
-    };
-  }
-
-  function retriesLeft(record: PipelineBuild | undefined): boolean {
-    const spec = record ? options.state().specs[record.specs[0] ?? ''] : undefined;
-    return record !== undefined && record.retries < (spec?.retries ?? 0);
-  }
-
   async function dispatchOne(connected: Connected): Promise<boolean> {
     const { capabilities } = connected.link;
     const pick = queue.next({ systems: capabilities.systems }, now(), fairShare.shares(runningBySpec, now()));
@@ -189,7 +172,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       attemptId,
       attempt: attempt.number,
       drvPath: pick.drvPath,
-      limits: limitsFor(build(pick.drvPath)),
+      limits: limitsFor(options.state().specs, build(pick.drvPath)),
     });
     return true;
   }
@@ -215,7 +198,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       armDeferredTimer();
     });
 
-  /** Fails, at once, every queued build that can no longer run because `root` did not produce outputs. */
   /**
    * The result of an attempt that already ended (a second answer, or one after its build moved on):
    * sent as it is, so the build stream records it as ignored, since its attempt is no longer current.
@@ -289,7 +271,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         }
         void serially(async () => {
           const record = build(attempt.drvPath);
-          const verdict = verdictOf(outcome, retriesLeft(record));
+          const verdict = verdictOf(outcome, retriesLeft(options.state().specs, record));
           const command = resultCommand({
             drvPath: attempt.drvPath,
             attemptId,
@@ -305,30 +287,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         void pump();
       },
     };
-  }
-
-  async function registerWorker(link: WorkerLink): Promise<void> {
-    const { name, systems, cores, memoryBytes, diskBytes, version } = link.capabilities;
-    const stream = streams.worker(name);
-    const cause = processCause(`connect:${name}:${randomUUID()}`);
-    const at = new Date(now()).toISOString();
-    const capabilities = { systems, cores, memoryBytes, diskBytes, version };
-    await issue(
-      events,
-      workerDecider,
-      stream,
-      { type: 'RegisterWorker', name, capabilities, actor: 'dispatcher', at },
-      cause,
-      'dispatcher',
-    );
-    await issue(
-      events,
-      workerDecider,
-      stream,
-      { type: 'ConnectWorker', name, actor: 'dispatcher', at },
-      cause,
-      'dispatcher',
-    );
   }
 
   /** Reacts to one live build event (already folded into the pipeline state). */
@@ -384,7 +342,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const link = connect(report(name));
       if (link.capabilities.name !== name)
         throw new Error(`worker ${name} calls itself ${link.capabilities.name}`);
-      await registerWorker(link);
+      await registerWorker(events, link, now);
       workers.set(name, { link, running: new Set() });
       logger.info({ worker: name, systems: link.capabilities.systems }, 'worker connected');
       await pump();
