@@ -9,10 +9,10 @@ import type { BuildEvent } from '../../domain/build/events.ts';
 import { drvHashPart } from '../../domain/shared/streams.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { interned } from '../shared/interned.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
 import { type StoredTime, storedTime } from '../shared/stored-time.ts';
 import { appended, inserted } from './exact-arrays.ts';
-import { interned } from './interned.ts';
 import { type AttemptRecord, type Attempts, type BuildRecord, type BuildsState, idChunk } from './state.ts';
 
 /** The time of the event's fact, stored: `metadata.at`, or when the store recorded it. */

@@ -10,9 +10,10 @@ import { epochMs, type IsoTime } from '../../domain/shared/time.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import { factTime } from '../builds/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { interned } from '../shared/interned.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
 import { msOf, storedTime } from '../shared/stored-time.ts';
-import { internedName, jobNames, noJobList } from './job-list.ts';
+import { jobNames, noJobList } from './job-list.ts';
 import {
   type DrvDoc,
   type EvaluationDoc,
@@ -123,7 +124,7 @@ function addJobs(
       ? { status: known.status, path: known.path, wanters: appended(known.wanters, wanter) }
       : { status: 'queued', path: drvPath, wanters: [wanter] };
     drvs = setIn(drvs, drvPath, drv);
-    added.push(internedName(name), drv.path);
+    added.push(interned(name), drv.path);
     counts[drv.status] += 1;
   }
   if (added.length === 0) return state;

@@ -1,7 +1,7 @@
 /**
  * An evaluation's jobs as one flat array, `[name, drvPath, name, drvPath…]` in the order the evaluator
  * gave them: two pointers a job, where a record keyed by job name cost three times that, and the
- * strings are shared copies (`internedName`, the derivation's `path`), not one more copy per
+ * strings are shared copies (`interned`, the derivation's `path`), not one more copy per
  * evaluation. Names are unique within a list.
  *
  * Lookups by name go through the positions of the names in name order, computed when a query first
@@ -55,19 +55,4 @@ export function jobNames(jobs: JobList): Set<string> {
   const names = new Set<string>();
   for (let i = 0; i < jobs.length; i += 2) names.add(jobs[i]!);
   return names;
-}
-
-/**
- * One copy of each job name. Every chunk of jobs arrives as new strings while the same names recur in
- * every evaluation of a specification. Kept for the life of the process, like the names themselves in
- * any read model that holds them: it grows with the distinct job names of the farm, not with events.
- */
-const names = new Map<string, string>();
-
-/** The first copy of `name` seen. */
-export function internedName(name: string): string {
-  const kept = names.get(name);
-  if (kept !== undefined) return kept;
-  names.set(name, name);
-  return name;
 }

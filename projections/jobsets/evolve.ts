@@ -6,8 +6,9 @@
 import type { TallyEvent } from '../../domain/events.ts';
 import { factTime } from '../builds/fact-time.ts';
 import { buildStatusAfter } from '../evaluations/evolve.ts';
-import { internedName, type JobList, noJobList } from '../evaluations/job-list.ts';
+import { type JobList, noJobList } from '../evaluations/job-list.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { interned } from '../shared/interned.ts';
 import { deleteIn, getIn, setIn } from '../shared/persistent-map.ts';
 import { type JobsetsState, noProgress, type SpecDoc, type SpecProgress } from './state.ts';
 
@@ -136,7 +137,7 @@ function withJobs(
     const place = places.get(name);
     if (place === undefined) {
       places.set(name, next.length);
-      next.push(internedName(name), drvPath);
+      next.push(interned(name), drvPath);
     } else next[place + 1] = drvPath;
   }
   return next.slice();

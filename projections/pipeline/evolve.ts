@@ -14,8 +14,9 @@ import { epochMs } from '../../domain/shared/time.ts';
 import type { SpecificationEvent } from '../../domain/specification/events.ts';
 import { factTime } from '../queue/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { interned } from '../shared/interned.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
-import { internName, noSpecs, withSpecs } from './spec-list.ts';
+import { noSpecs, withSpecs } from './spec-list.ts';
 import type { PendingEvaluation, PipelineBuild, PipelineState } from './state.ts';
 
 export type PipelineEvent = SpecificationEvent | EvaluationEvent | BuildEvent;
@@ -142,7 +143,7 @@ function nextBuild(build: PipelineBuild, projected: ProjectedEvent<BuildEvent>):
       return settled(build, 'substituted');
     case 'BuildDispatched': {
       const { worker, attemptId, attempt } = event.data;
-      return dispatched(build, attemptId, internName(worker), attempt);
+      return dispatched(build, attemptId, interned(worker), attempt);
     }
     case 'BuildStarted':
       return build.attemptId === event.data.attemptId ? { ...build, status: 'building' } : build;
@@ -172,7 +173,7 @@ function evolveBuild(state: PipelineState, projected: ProjectedEvent<BuildEvent>
     const { system, priority, dependencies, wantedBy } = event.data;
     const build: PipelineBuild = {
       status: 'queued',
-      system: internName(system),
+      system: interned(system),
       priority,
       dependencies: dependencies.length === 0 ? noDependencies : dependencies,
       specs: withSpecs(noSpecs, wantedBy),

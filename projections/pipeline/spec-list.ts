@@ -10,21 +10,13 @@
  * Lists are never changed in place: a state, a snapshot or a query may hold any of them.
  */
 
+import { interned } from '../shared/interned.ts';
+
 /** The empty list, shared. */
 export const noSpecs: readonly string[] = Object.freeze([]);
 
-/** One copy of each name. */
-const names = new Map<string, string>();
 /** For a list, the lists one name longer, by that name. */
 const grown = new WeakMap<readonly string[], Map<string, readonly string[]>>();
-
-/** The shared copy of the name `spec`. */
-export function internName(spec: string): string {
-  const known = names.get(spec);
-  if (known !== undefined) return known;
-  names.set(spec, spec);
-  return spec;
-}
 
 /** `specs` with `spec` at the end, shared with every other build that has the same list. */
 function grow(specs: readonly string[], spec: string): readonly string[] {
@@ -35,7 +27,7 @@ function grow(specs: readonly string[], spec: string): readonly string[] {
   }
   const known = next.get(spec);
   if (known !== undefined) return known;
-  const name = internName(spec);
+  const name = interned(spec);
   const list = Object.freeze([...specs, name]);
   next.set(name, list);
   return list;

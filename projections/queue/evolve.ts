@@ -10,8 +10,8 @@
 import type { BuildEvent } from '../../domain/build/events.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import { appended } from '../builds/exact-arrays.ts';
-import { interned } from '../builds/interned.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { interned } from '../shared/interned.ts';
 import { deleteIn, emptyMap, getIn, setIn } from '../shared/persistent-map.ts';
 import { factTime } from './fact-time.ts';
 import { type Lane, type QueueBuild, type QueueState, waiterChunk } from './state.ts';
