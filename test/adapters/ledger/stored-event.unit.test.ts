@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromStoredBytes } from '../../../adapters/eventstore/esdb-events.ts';
-import type { RecordedEvent } from '../../../adapters/eventstore/event-store.ts';
 import { encodedLength, encodeRecord } from '../../../adapters/ledger/storage/file/record-codec.ts';
 import type { NewRecord } from '../../../adapters/ledger/storage/storage.ts';
 import { isSystemRecord, StoredEvent } from '../../../adapters/ledger/stored-event.ts';
+import { recordedFields } from '../../fixtures/recorded-fields.ts';
 
 const test = suite('an event read from its record on first access');
 const bytes = (text: string) => Buffer.from(text);
@@ -33,18 +33,6 @@ function stored(fields: Partial<NewRecord>): { source: Buffer; offset: number; w
   return { source, offset, written };
 }
 
-const fields = (event: RecordedEvent) => ({
-  streamId: event.streamId,
-  revision: event.revision,
-  position: event.position,
-  id: event.id,
-  type: event.type,
-  data: event.data,
-  metadata: event.metadata,
-  created: event.created.getTime(),
-  malformed: event.malformed,
-});
-
 const contents: Record<string, Partial<NewRecord>> = {
   'plain JSON': {},
   'non-ASCII text': { data: bytes('{"name":"Zoë ✓ 𝄞"}'), streamId: 'spec-ünï' },
@@ -71,7 +59,7 @@ for (const [name, content] of Object.entries(contents)) {
       id: written.eventId,
       created: new Date(Math.floor(written.created / 1000)),
     });
-    assert.equal(fields(event), fields(expected));
+    assert.equal(recordedFields(event), recordedFields(expected));
   });
 }
 
