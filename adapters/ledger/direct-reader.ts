@@ -6,10 +6,12 @@
  * decodes only the fields its reader asks for (see stored-event.ts).
  *
  * It takes the directory's lock like a ledger does, so it cannot run beside a server on the same data.
+ * Threads of the process that holds the lock read the same files through its layout
+ * (`readLaidOutLog`), without building an index of their own.
  */
 import type { Logger } from 'pino';
 import type { RecordedEvent } from '../eventstore/event-store.ts';
-import type { RecordRun } from './storage/file/index.ts';
+import type { LogLayout, RecordRun } from './storage/file/index.ts';
 import { isSystemRecord, StoredEvent } from './stored-event.ts';
 
 export interface DirectLedgerReader {
@@ -18,6 +20,12 @@ export interface DirectLedgerReader {
   /** The position of the last event, or −1 when there is none. */
   headPosition(): number;
   close(): Promise<void>;
+}
+
+/** A reader that opened the log itself, with its lock. */
+export interface LockedLedgerReader extends DirectLedgerReader {
+  /** Where every record lies, for readers in this process's other threads (`readLaidOutLog`). */
+  layout(): LogLayout;
 }
 
 function* eventsOf(runs: Iterable<RecordRun>): Generator<StoredEvent> {
@@ -56,23 +64,14 @@ function asAsync<T>(start: () => Iterator<T>): AsyncIterable<T> {
 export async function openDirectLedgerReader(options: {
   readonly directory: string;
   readonly logger?: Logger;
-  /**
-   * This process already holds the directory's lock (and nothing appends meanwhile): several readers,
-   * one per thread of a parallel replay, read the same files side by side.
-   */
+  /** This process already holds the directory's lock (a parallel replay, for the run). */
   readonly lockHeldByCaller?: boolean;
-  /**
-   * Also, the log was opened already by this process (its torn tail cut, its index snapshot current):
-   * this reader writes nothing at all, so several threads can open it side by side.
-   */
-  readonly readOnly?: boolean;
-}): Promise<DirectLedgerReader> {
+}): Promise<LockedLedgerReader> {
   const { openFileStorage } = await import('./storage/file/index.ts');
   const storage = await openFileStorage({
     directory: options.directory,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.lockHeldByCaller ? { lockHeldByCaller: true } : {}),
-    ...(options.readOnly ? { readOnly: true } : {}),
   });
   return {
     readAll(readOptions = {}) {
@@ -82,6 +81,24 @@ export async function openDirectLedgerReader(options: {
       const last = storage.readBackward(storage.headPosition(), 1)[0];
       return last ? last.position : -1;
     },
+    layout: () => storage.layout(),
     close: () => storage.close(),
+  };
+}
+
+/**
+ * The log another thread of this process laid out (`LockedLedgerReader.layout`), read without a lock,
+ * an index or any write: valid while that thread holds the lock, which keeps appends away.
+ */
+export async function readLaidOutLog(layout: LogLayout): Promise<DirectLedgerReader> {
+  const { openLogScanner, scanChunkSize } = await import('./storage/file/index.ts');
+  const scanner = openLogScanner(layout);
+  const count = layout.positions.length;
+  return {
+    readAll(readOptions = {}) {
+      return asAsync(() => eventsOf(scanner.scanForward(readOptions.fromPosition ?? 0, scanChunkSize)));
+    },
+    headPosition: () => (count === 0 ? -1 : layout.positions[count - 1]!),
+    close: async () => scanner.close(),
   };
 }

@@ -1,8 +1,9 @@
 /** What a replay thread is given, and what it posts back. */
+import type { LogLayout } from '../ledger/storage/file/index.ts';
 
 export interface ReplayThreadData {
-  /** The ledger's directory; the calling process holds its lock for the run. */
-  readonly ledgerDirectory: string;
+  /** Where the ledger's records lie; the calling process holds the directory's lock for the run. */
+  readonly layout: LogLayout;
   /** Names of the catalogue's projections this thread folds. */
   readonly projections: readonly string[];
   /** The last position folded in (inclusive). */

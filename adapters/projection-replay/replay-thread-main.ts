@@ -8,7 +8,7 @@ import { allProjections } from '../../projections/catalogue.ts';
 import { replayProjections } from '../../projections/runtime/replay.ts';
 import { hashState } from '../../projections/runtime/state-hash.ts';
 import { decodeRecorded } from '../eventstore/read-domain-event.ts';
-import { openDirectLedgerReader } from '../ledger/direct-reader.ts';
+import { readLaidOutLog } from '../ledger/direct-reader.ts';
 import type { ReplayThreadData, ReplayThreadMessage, SkippedAt } from './messages.ts';
 
 const port = parentPort!;
@@ -17,7 +17,7 @@ const post = (message: ReplayThreadMessage) => port.postMessage(message);
 
 try {
   const projections = allProjections.filter((projection) => data.projections.includes(projection.name));
-  const reader = await openDirectLedgerReader({ directory: data.ledgerDirectory, readOnly: true });
+  const reader = await readLaidOutLog(data.layout);
   try {
     const skipped: SkippedAt[] = [];
     const result = await replayProjections(reader, projections, decodeRecorded, {

@@ -3,12 +3,15 @@
  * among threads (balanced by weight), each thread reads the whole log itself and folds its own
  * projections, and only their state hashes come back. A projection needs every event in order, so it
  * cannot be split; several can run side by side. This process holds the ledger directory's lock while
- * the replayer is open, as a single reader would, so no server can start on the files meanwhile.
+ * the replayer is open, as a single reader would, so no server can start on the files meanwhile; it
+ * indexes the log once and shares where each record lies with the threads, which read the files
+ * without building an index of their own.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { openDirectLedgerReader } from '../ledger/direct-reader.ts';
 import { lockDirectory } from '../ledger/storage/file/directory-lock.ts';
+import type { LogLayout } from '../ledger/storage/file/index.ts';
 import type { ReplayThreadData, ReplayThreadMessage, SkippedAt } from './messages.ts';
 import { partitionByWeight } from './partition.ts';
 
@@ -95,23 +98,29 @@ export interface ThreadedReplayer {
 export async function openThreadedReplayer(ledgerDirectory: string): Promise<ThreadedReplayer> {
   const release = lockDirectory(ledgerDirectory);
   let head: number;
+  let layout: LogLayout;
   try {
+    // Opened once here, with the lock: a torn tail is cut and the index built once for every thread.
     const reader = await openDirectLedgerReader({ directory: ledgerDirectory, lockHeldByCaller: true });
-    head = reader.headPosition();
-    await reader.close();
+    try {
+      head = reader.headPosition();
+      layout = reader.layout();
+    } finally {
+      await reader.close();
+    }
   } catch (error) {
     release();
     throw error;
   }
   return {
     headPosition: () => head,
-    replay: (options) => replayInThreads(ledgerDirectory, options),
+    replay: (options) => replayInThreads(layout, options),
     close: async () => release(),
   };
 }
 
 async function replayInThreads(
-  ledgerDirectory: string,
+  layout: LogLayout,
   options: ThreadedReplayOptions,
 ): Promise<ThreadedReplayResult> {
   const threads = options.threads ?? availableParallelism();
@@ -127,7 +136,7 @@ async function replayInThreads(
   const running = groups.map((projections, index) =>
     runThread(
       {
-        ledgerDirectory,
+        layout,
         projections,
         upTo: options.upTo,
         progressEvery: options.progressEvery ?? 20_000,

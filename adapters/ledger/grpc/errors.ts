@@ -89,7 +89,6 @@ function storageStatus(code: LedgerStorageErrorCode): status {
     case 'TALLY_LEDGER_CORRUPT':
       return status.DATA_LOSS;
     case 'TALLY_LEDGER_CLOSED':
-    case 'TALLY_LEDGER_TORN_TAIL':
       return status.UNAVAILABLE;
     default:
       return unreachable(code);

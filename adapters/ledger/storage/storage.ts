@@ -80,9 +80,7 @@ export type LedgerStorageErrorCode =
   /** A record inside the log (not a torn tail) failed its checksum: the data directory is damaged. */
   | 'TALLY_LEDGER_CORRUPT'
   /** The storage was used after `close()`. */
-  | 'TALLY_LEDGER_CLOSED'
-  /** A reader that may change nothing met a torn tail: open the ledger once with its lock to cut it. */
-  | 'TALLY_LEDGER_TORN_TAIL';
+  | 'TALLY_LEDGER_CLOSED';
 
 export class LedgerStorageError extends Error {
   constructor(

@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import type { RecordedEvent } from '../../../adapters/eventstore/event-store.ts';
-import { openDirectLedgerReader } from '../../../adapters/ledger/direct-reader.ts';
+import { openDirectLedgerReader, readLaidOutLog } from '../../../adapters/ledger/direct-reader.ts';
 import { startLedger } from '../../../adapters/ledger/index.ts';
 import {
   dropSnapshot,
@@ -162,45 +162,72 @@ test(
 );
 
 test(
-  'read-only: changes nothing, refuses a torn tail, and reads once the tail is cut',
+  'through a layout: the events the lock holder reads, from any position, with no lock, no index and nothing written',
   withTimeout(20_000, async () => {
     const dir = await tempDir('tally-direct-reader-');
     try {
       const batches = await ledgerWithBatches(dir.path, 5);
       const segment = firstSegment(dir.path);
-      const size = (await stat(segment)).size;
-      await truncate(segment, size - 5);
+      await truncate(segment, (await stat(segment)).size - 5);
       await dropSnapshot(dir.path);
-      const refusal = await openDirectLedgerReader({ directory: dir.path, readOnly: true }).then(
-        () => undefined,
-        (error: { code?: string; message: string }) => error,
-      );
-      assert.is(refusal?.code, 'TALLY_LEDGER_TORN_TAIL', refusal?.message);
-      assert.match(refusal!.message, /open the ledger once with its lock/);
-      assert.is((await stat(segment)).size, size - 5, 'the torn tail is left as it was');
-
-      // A reader with the lock cuts the tail and writes an index snapshot at close; read-only ones then read.
+      // The holder cuts the torn tail at open; the layout it gives out is of the log as cut.
       const owner = await openDirectLedgerReader({ directory: dir.path, logger: quiet });
-      await owner.close();
-      const cut = (await stat(segment)).size;
-      assert.ok(cut < size - 5, 'the lock holder cut the tail off');
-      const snapshot = await stat(join(dir.path, 'index.snapshot'));
-      const readers = await Promise.all(
-        [1, 2].map(() => openDirectLedgerReader({ directory: dir.path, readOnly: true })),
-      );
-      for (const reader of readers) {
+      try {
+        const cut = (await stat(segment)).size;
+        const layout = owner.layout();
+        assert.ok(layout.positions.buffer instanceof SharedArrayBuffer, 'positions are shared, not copied');
+        const expected = await collect(owner.readAll());
         assert.equal(
-          (await collect(reader.readAll())).map((event) => event.id),
+          expected.map((event) => event.id),
           batches.slice(0, -1).flat(),
         );
-        await reader.close();
+        const readers = await Promise.all([1, 2].map(() => readLaidOutLog(layout)));
+        for (const reader of readers) {
+          assert.equal((await collect(reader.readAll())).map(recordedFields), expected.map(recordedFields));
+          const from = expected[4]!.position;
+          assert.equal(
+            (await collect(reader.readAll({ fromPosition: from }))).map((event) => event.id),
+            expected.slice(4).map((event) => event.id),
+          );
+          assert.is(reader.headPosition(), owner.headPosition());
+          await reader.close();
+        }
+        assert.is((await stat(segment)).size, cut, 'nothing appended or cut');
+        await rejects(() => stat(join(dir.path, 'index.snapshot')), /ENOENT/);
+      } finally {
+        await owner.close();
       }
-      assert.is((await stat(segment)).size, cut);
-      assert.is(
-        (await stat(join(dir.path, 'index.snapshot'))).mtimeMs,
-        snapshot.mtimeMs,
-        'no snapshot written',
-      );
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'through a layout: a record damaged since is reported as TALLY_LEDGER_CORRUPT, never served',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-direct-reader-');
+    try {
+      await ledgerWithBatches(dir.path, 4, 500);
+      const owner = await openDirectLedgerReader({ directory: dir.path, logger: quiet });
+      try {
+        const layout = owner.layout();
+        const segment = firstSegment(dir.path);
+        const record = (await recordSpans(segment))[1200]!;
+        await flipByte(segment, record.offset + record.length - 1);
+        const reader = await readLaidOutLog(layout);
+        try {
+          const error = await rejects(async () => {
+            for await (const event of reader.readAll()) void event.id;
+          });
+          assert.is((error as { code?: string }).code, 'TALLY_LEDGER_CORRUPT');
+          assert.match(String(error), `offset ${record.offset}`);
+        } finally {
+          await reader.close();
+        }
+      } finally {
+        await owner.close();
+      }
     } finally {
       await dir.cleanup();
     }

@@ -15,6 +15,7 @@ import {
 import { lockDirectory } from './directory-lock.ts';
 import { GroupCommit } from './group-commit.ts';
 import { settleSegmentSize } from './log-format.ts';
+import type { LogLayout } from './log-layout.ts';
 import { RecordReader, type RecordRun } from './record-reader.ts';
 import { recoverLog } from './recovery.ts';
 import { SnapshotScheduler } from './snapshot-scheduler.ts';
@@ -33,16 +34,10 @@ export interface FileStorageOptions {
   /** Called after each index snapshot is durable, with the log position it covers (for metrics and tests). */
   readonly onSnapshot?: (coveredPosition: number) => void;
   /**
-   * The calling process already holds the directory's lock and opens the log again only to read it
-   * (a parallel replay's threads): the lock is neither taken nor released here.
+   * The calling process already holds the directory's lock (a parallel replay, which lays the log out
+   * for its threads): the lock is neither taken nor released here.
    */
   readonly lockHeldByCaller?: boolean;
-  /**
-   * Only read, from another thread of a process that holds the lock and has opened the log already
-   * (so a torn tail is cut and the index snapshot current): no lock, no tail cut (refused with
-   * `TALLY_LEDGER_TORN_TAIL`), no index snapshot written at close. Appends are not allowed.
-   */
-  readonly readOnly?: boolean;
 }
 
 /** The port's counts plus what operators and tests of the file backend look at. */
@@ -62,11 +57,13 @@ export interface FileLedgerStorage extends LedgerStorage {
    * fields it needs. Throws `TALLY_LEDGER_CORRUPT` where a record fails its checks.
    */
   scanForward(from: number): Iterable<RecordRun>;
+  /** Where every record lies now, for readers in other threads (see log-layout.ts). */
+  layout(): LogLayout;
 }
 
 const maxSegmentSize = 2 ** 32 - 1;
 /** Larger than a random read's chunk: a scan reads everything, and fewer, bigger reads cost less. */
-const scanChunkSize = 4 * 1024 * 1024;
+export const scanChunkSize = 4 * 1024 * 1024;
 
 /** Opens (creating or recovering) the log in `options.directory`. */
 export async function openFileStorage(options: FileStorageOptions): Promise<FileLedgerStorage> {
@@ -79,11 +76,11 @@ export async function openFileStorage(options: FileStorageOptions): Promise<File
     throw new RangeError(`segmentSize must be an integer from 1024 to ${maxSegmentSize}, not ${requested}`);
   }
   await mkdir(directory, { recursive: true });
-  const unlock = options.lockHeldByCaller || options.readOnly ? () => undefined : lockDirectory(directory);
+  const unlock = options.lockHeldByCaller ? () => undefined : lockDirectory(directory);
   try {
     const segmentSize = settleSegmentSize(directory, requested, logger);
     const started = performance.now();
-    const recovered = recoverLog({ directory, segmentSize, logger, readOnly: options.readOnly });
+    const recovered = recoverLog({ directory, segmentSize, logger });
     logger?.info(
       { directory, events: recovered.index.count, ms: Math.round(performance.now() - started) },
       'opened the ledger log',
@@ -166,6 +163,15 @@ function assemble(
       };
       return reader.runs(index.lowerBound(from), end, scanChunkSize);
     },
+    layout() {
+      ensureOpen();
+      return {
+        directory: segments.directory,
+        segmentSize: segments.segmentSize,
+        segmentSizes: Array.from({ length: segments.count }, (_, segment) => segments.sizeOf(segment)),
+        ...index.sharedExtents(),
+      };
+    },
     headPosition() {
       ensureOpen();
       return head;
@@ -189,7 +195,7 @@ function assemble(
       closing ??= (async () => {
         try {
           await commit.drained();
-          if (!options.readOnly) await snapshots.finish();
+          await snapshots.finish();
         } finally {
           segments.closeAll();
           unlock();

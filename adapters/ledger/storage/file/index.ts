@@ -4,5 +4,7 @@ export {
   type FileStorageOptions,
   type FileStorageStats,
   openFileStorage,
+  scanChunkSize,
 } from './file-storage.ts';
+export { type LogLayout, openLogScanner } from './log-layout.ts';
 export type { RecordRun } from './record-reader.ts';

@@ -4,6 +4,8 @@
  * belongs to, and per stream the positions of its records indexed by revision.
  */
 
+import { lowerBoundOf, sharedCopy } from './log-layout.ts';
+
 const initialCapacity = 1024;
 
 /** The index's content as plain arrays: what a snapshot stores. */
@@ -86,14 +88,7 @@ export class PositionIndex {
 
   /** The index of the first record whose position is >= `position` (`count` if none). */
   lowerBound(position: number): number {
-    let low = 0;
-    let high = this.size;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.positions[middle]! < position) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return lowerBoundOf(this.positions, this.size, position);
   }
 
   streamPositions(streamId: string): readonly number[] | undefined {
@@ -102,6 +97,14 @@ export class PositionIndex {
 
   streamIdList(): Iterable<string> {
     return this.streams.keys();
+  }
+
+  /** Every record's position and length in memory other threads can read (see log-layout.ts). */
+  sharedExtents(): { positions: Float64Array; lengths: Uint32Array } {
+    return {
+      positions: sharedCopy(Float64Array, this.positions, this.size),
+      lengths: sharedCopy(Uint32Array, this.lengths, this.size),
+    };
   }
 
   /** A copy of the content as it is now, for a snapshot written while appends go on. */

@@ -6,7 +6,7 @@
  * Every record's checksum is checked on the way out, so damage is reported rather than served.
  */
 import { LedgerStorageError, type LogRecord } from '../storage.ts';
-import type { PositionIndex } from './position-index.ts';
+import type { RecordExtents } from './log-layout.ts';
 import { RecordCache } from './record-cache.ts';
 import { checkRecord, decodeRecord } from './record-codec.ts';
 import type { Segments } from './segments.ts';
@@ -30,7 +30,7 @@ export class RecordReader {
 
   constructor(
     private readonly segments: Segments,
-    private readonly index: PositionIndex,
+    private readonly index: RecordExtents,
   ) {}
 
   /** The record at exactly `position`; throws if no durable record starts there. */

@@ -37,8 +37,6 @@ interface RecoveryOptions {
   readonly directory: string;
   readonly segmentSize: number;
   readonly logger?: Logger | undefined;
-  /** Change nothing: a torn tail is refused rather than cut off. */
-  readonly readOnly?: boolean | undefined;
 }
 
 /** Opens and indexes the log in `directory`; throws `TALLY_LEDGER_CORRUPT` if it is damaged inside. */
@@ -72,7 +70,6 @@ export function recoverLog(options: RecoveryOptions): RecoveredLog {
       isLast,
       index,
       logger,
-      readOnly: options.readOnly,
     });
   }
   sizes.forEach((size, segment) => {
@@ -119,7 +116,6 @@ interface SegmentScan {
   readonly isLast: boolean;
   readonly index: PositionIndex;
   readonly logger?: Logger | undefined;
-  readonly readOnly?: boolean | undefined;
 }
 
 /** Indexes the complete batches of one segment from `from`; returns the segment's durable size. */
@@ -154,12 +150,6 @@ function scanSegment(scan: SegmentScan): number {
     if (batchEnd === size) return size;
     const laterFlush = damage === undefined ? undefined : findLaterFlush(file, damage);
     if (!scan.isLast || laterFlush !== undefined) throw corruption(path, damage ?? batchEnd, scan.isLast);
-    if (scan.readOnly)
-      throw new LedgerStorageError(
-        'TALLY_LEDGER_TORN_TAIL',
-        `${path} ends in a write a crash interrupted at byte ${batchEnd}; open the ledger once with its lock ` +
-          '(tally ledger serve, or tally replay alone) to cut it off, then read it again',
-      );
     scan.logger?.warn(
       { file: path, offset: batchEnd, bytes: size - batchEnd },
       'cutting off a torn tail: a write the crash interrupted, never acknowledged',

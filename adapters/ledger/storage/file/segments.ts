@@ -43,10 +43,13 @@ export class Segments {
     readonly segmentSize: number,
   ) {}
 
-  /** Opens an existing segment (numbers must be added in order, from 0) with its durable size. */
-  adopt(segment: number, size: number): void {
+  /**
+   * Opens an existing segment (numbers must be added in order, from 0) with its durable size; `'r'`
+   * for a reader that never appends.
+   */
+  adopt(segment: number, size: number, mode: 'r' | 'r+' = 'r+'): void {
     if (segment !== this.fds.length) throw new Error(`segment ${segment} adopted out of order`);
-    this.fds.push(openSync(this.pathOf(segment), 'r+'));
+    this.fds.push(openSync(this.pathOf(segment), mode));
     this.sizes.push(size);
   }
 
