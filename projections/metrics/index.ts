@@ -29,7 +29,7 @@ const handled = new Set<string>([
 
 export const metricsProjection: Projection<MetricsState, BuildEvent | EvaluationEvent> = {
   name: 'metrics',
-  version: 2,
+  version: 3,
   canHandle: (type) => handled.has(type),
   initialState: initialMetricsState,
   evolve: evolveMetrics,

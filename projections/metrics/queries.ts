@@ -3,6 +3,7 @@
  * filled with zeros) with percentiles computed from each day's bounded sample.
  */
 import { toMs } from '../queue/fact-time.ts';
+import { entriesOf } from '../shared/persistent-map.ts';
 import { percentile, type Sample, sortedValues } from './sample.ts';
 import {
   type DayBucket,
@@ -100,12 +101,14 @@ function summariseDay(bucket: DayBucket): DaySummary {
     buildDurationMs: percentiles(bucket.buildDurations),
     queueWaitMs: percentiles(bucket.queueWaits),
     substituteHitRate: needed === 0 ? null : finished.substituted / needed,
-    failureRates: Object.keys(bucket.specs)
-      .sort()
-      .map((spec) => {
-        const { finished: count, failed } = bucket.specs[spec]!;
-        return { spec, finished: count, failed, rate: count === 0 ? 0 : failed / count };
-      }),
+    failureRates: [...entriesOf(bucket.specs)]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([spec, { finished: count, failed }]) => ({
+        spec,
+        finished: count,
+        failed,
+        rate: count === 0 ? 0 : failed / count,
+      })),
   };
 }
 

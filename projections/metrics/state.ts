@@ -56,7 +56,8 @@ export interface DayBucket {
   readonly buildDurations: Sample;
   /** From entering the queue to the worker starting, ms. */
   readonly queueWaits: Sample;
-  readonly specs: Readonly<Record<string, SpecOutcomes>>;
+  /** Outcomes by specification name. */
+  readonly specs: PMap<SpecOutcomes>;
 }
 
 /** The queue length during one UTC hour. */
@@ -108,7 +109,7 @@ export function emptyDay(day: number): DayBucket {
     evaluations: emptySample,
     buildDurations: emptySample,
     queueWaits: emptySample,
-    specs: {},
+    specs: emptyMap(),
   };
 }
 

@@ -40,6 +40,39 @@ export interface SkippedEvents {
   readonly byReason: Record<string, number>;
 }
 
+/**
+ * The event as projections see it. The store's own fields are read from the source when asked: few
+ * projections look at the id or the recorded time, and a stored event makes them on first access.
+ */
+class FoldedEvent<E extends { readonly type: string }> implements ProjectedEvent<E> {
+  readonly revision: number;
+  readonly position: number;
+
+  constructor(
+    readonly event: E,
+    private readonly source: SourceEvent,
+  ) {
+    this.revision = source.revision;
+    this.position = source.position;
+  }
+
+  get id(): string {
+    return this.source.id;
+  }
+
+  get streamId(): string {
+    return this.source.streamId;
+  }
+
+  get metadata(): Readonly<Record<string, unknown>> {
+    return this.source.metadata;
+  }
+
+  get recordedAt(): Date {
+    return this.source.created;
+  }
+}
+
 export function foldEvent<E extends { readonly type: string }>(
   slots: readonly ProjectionSlot[],
   source: SourceEvent,
@@ -63,15 +96,7 @@ export function foldEvent<E extends { readonly type: string }>(
         onSkip(source, decoded.reason);
         continue;
       }
-      projected = {
-        event: decoded.event,
-        id: source.id,
-        streamId: source.streamId,
-        revision: source.revision,
-        position: source.position,
-        metadata: source.metadata,
-        recordedAt: source.created,
-      };
+      projected = new FoldedEvent(decoded.event, source);
     }
     const next = writingInPlace(slot.writer, () => slot.projection.evolve(slot.state, projected!));
     if (next !== slot.state) {
