@@ -49,13 +49,13 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
     return undefined;
   };
   return {
-    async load(projection) {
+    async load(projection, options = {}) {
       const path = pathOf(projection, 'jsonl');
       const lines = readLines(createReadStream(path, { highWaterMark: readChunk }));
       try {
         const first = await lines.next();
         if (first.done) throw new Error('an empty snapshot file');
-        return await readRecords(projection, first.value, lines);
+        return await readRecords(projection, first.value, lines, options.shareStrings === true);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return loadEarlierFormat(projection);
         return unreadable(projection, error);
@@ -100,13 +100,14 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
     projection: string,
     headerLine: string,
     lines: AsyncGenerator<string>,
+    shareStrings: boolean,
   ): Promise<Snapshot> {
     const header = JSON.parse(headerLine) as Partial<Header>;
     if (header.format !== format || header.formatVersion !== formatVersion)
       throw new Error(`not a snapshot of format ${format} ${formatVersion}`);
     if (header.projection !== projection || typeof header.position !== 'number')
       throw new Error('wrong header');
-    const decoder = createStateDecoder();
+    const decoder = createStateDecoder({ shareStrings });
     let records = 0;
     for await (const line of lines) {
       if (line.startsWith('{')) {

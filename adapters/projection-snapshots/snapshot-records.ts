@@ -14,6 +14,7 @@
  * - `[3, value]`: the whole state, when it is small or not a container.
  * The result is what `JSON.parse(JSON.stringify(state))` gives: same values, same key order.
  */
+import { type StringCopies, shareStrings } from './shared-strings.ts';
 
 /**
  * About how many characters of JSON one record holds (a record may exceed it by one entry). Measured
@@ -116,9 +117,16 @@ function setEntry(target: Container, key: unknown, value: unknown): void {
   else (target as Record<string, unknown>)[key as string] = value;
 }
 
-/** Rebuilds a state from its records; throws on a record that does not fit (a damaged snapshot). */
-export function createStateDecoder(): { push(record: string): void; result(): unknown } {
+/**
+ * Rebuilds a state from its records, with `shareStrings` one copy of each repeated string (see
+ * shared-strings.ts); throws on a record that does not fit (a damaged snapshot).
+ */
+export function createStateDecoder(options: { readonly shareStrings?: boolean } = {}): {
+  push(record: string): void;
+  result(): unknown;
+} {
   const containers: Container[] = [];
+  const copies: StringCopies | undefined = options.shareStrings ? new Map() : undefined;
   let state: unknown;
   let complete = false;
   const containerAt = (id: unknown): Container => {
@@ -130,6 +138,7 @@ export function createStateDecoder(): { push(record: string): void; result(): un
     push(text) {
       const record = JSON.parse(text) as unknown[];
       if (!Array.isArray(record)) throw new Error('a snapshot record is not an array');
+      if (copies) shareStrings(record, copies);
       switch (record[0]) {
         case 0: {
           const created: Container = record[3] === 1 ? [] : {};

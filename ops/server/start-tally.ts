@@ -114,7 +114,7 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     // Read while the embedded ledger opens its log on its own thread.
     const snapshots = preloadSnapshots(
       createFileSnapshotStore(join(dataDir, 'projections'), logger),
-      allProjections.map((projection) => projection.name),
+      allProjections,
     );
     const eventstoreUrl = await startEventStore(options, stops, fail);
     const eventStore = await connectEventStore(eventstoreUrl);

@@ -32,6 +32,7 @@ const buildEventTypes = new Set<string>([
 export const buildsProjection: Projection<BuildsState, TallyEvent> = {
   name: 'builds',
   version: 2,
+  repeatsStrings: true,
   canHandle: (type) => buildEventTypes.has(type),
   initialState: initialBuildsState,
   evolve: (state, projected) => evolveBuilds(state, projected as Parameters<typeof evolveBuilds>[1]),

@@ -32,6 +32,7 @@ const handled = new Set<string>([
 export const evaluationsProjection: Projection<EvaluationsState, TallyEvent> = {
   name: 'evaluations',
   version: 5,
+  repeatsStrings: true,
   canHandle: (type) => handled.has(type),
   initialState: initialEvaluationsState,
   evolve: (state, projected) =>

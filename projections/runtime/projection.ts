@@ -30,6 +30,11 @@ export interface Projection<
   /** Whether `evolve` cares about events of this type (others are skipped cheaply). */
   canHandle(type: string): boolean;
   readonly initialState: S;
+  /**
+   * The state holds many copies of the same strings (names, paths), shared while folding: a snapshot
+   * read back shares them again, which makes loading slower and the state much smaller.
+   */
+  readonly repeatsStrings?: boolean;
   /** Pure: the state after one more event. Returns the same object for events that change nothing. */
   evolve(state: S, event: ProjectedEvent<E>): S;
 }

@@ -113,7 +113,9 @@ export function createProjectionRunner<E extends { readonly type: string }>(
       : slots.reduce((lowest, slot) => Math.min(lowest, slot.position), Number.POSITIVE_INFINITY);
 
   async function restore(slot: ProjectionSlot): Promise<void> {
-    const snapshot = await snapshots.load(slot.projection.name);
+    const snapshot = await snapshots.load(slot.projection.name, {
+      shareStrings: slot.projection.repeatsStrings === true,
+    });
     if (snapshot && snapshot.version === slot.projection.version) {
       slot.state = snapshot.state;
       slot.position = snapshot.position;

@@ -12,9 +12,14 @@ export interface Snapshot<S = unknown> {
   readonly state: S;
 }
 
+export interface LoadOptions {
+  /** Give equal strings of the state one copy (see `Projection.repeatsStrings`). */
+  readonly shareStrings?: boolean;
+}
+
 export interface SnapshotStore {
   /** The last snapshot saved for a projection, or `undefined` (never saved, or unreadable: rebuild). */
-  load(projection: string): Promise<Snapshot | undefined>;
+  load(projection: string, options?: LoadOptions): Promise<Snapshot | undefined>;
   /** Replaces the projection's snapshot atomically: a crash leaves the old one or the new one. */
   save(snapshot: Snapshot): Promise<void>;
 }

@@ -18,15 +18,23 @@ test(
       await files.save({ projection: 'builds', version: 1, position: 5, state: { n: 2 } });
       const reads: string[] = [];
       const counted: SnapshotStore = {
-        load: (name) => {
-          reads.push(name);
-          return files.load(name);
+        load: (name, options) => {
+          reads.push(options?.shareStrings ? `${name} (strings shared)` : name);
+          return files.load(name, options);
         },
         save: files.save,
       };
-      const preloaded = preloadSnapshots(counted, ['queue', 'builds', 'workers']);
+      const preloaded = preloadSnapshots(counted, [
+        { name: 'queue' },
+        { name: 'builds', repeatsStrings: true },
+        { name: 'workers' },
+      ]);
       await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.equal(reads, ['queue', 'builds', 'workers'], 'every snapshot read before any load');
+      assert.equal(
+        reads,
+        ['queue', 'builds (strings shared)', 'workers'],
+        'every snapshot read before any load, as its projection asks',
+      );
       assert.equal((await preloaded.load('queue'))?.state, { n: 1 });
       assert.equal((await preloaded.load('builds'))?.state, { n: 2 });
       assert.is(await preloaded.load('workers'), undefined);
