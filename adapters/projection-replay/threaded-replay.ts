@@ -26,8 +26,9 @@ export interface ThreadedReplayOptions {
   readonly weights?: Readonly<Record<string, number>>;
   /**
    * Each thread's young generation in MiB (V8's default when absent). Decoding makes many short-lived
-   * objects: a larger young generation promotes fewer of them, faster at the price of memory (at full
-   * bench scale: default 27,800 events/s and 1.07 GiB peak RSS, 96 MiB 39,200 and 1.30 GiB).
+   * objects: a larger young generation promotes fewer of them, at the price of memory, and past a
+   * point it is slower (at full bench scale: default 39,600 events/s and 0.94 GiB peak RSS, 64 MiB
+   * 41,400 and 1.12 GiB, 128 MiB 36,500 and 1.42 GiB).
    */
   readonly youngGenerationMb?: number;
   /** Called as the slowest thread advances, with the events it has read and its last position. */
