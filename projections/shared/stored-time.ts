@@ -60,9 +60,38 @@ export function storedTimeOrNone(iso: string | undefined): StoredTime | undefine
   return iso === undefined ? undefined : storedTime(iso);
 }
 
-/** The ISO text a stored time was made from. */
+const dayMs = 86_400_000;
+const twoDigits = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+const threeDigits = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+/** `YYYY-MM-DDT` by day since the epoch: the times a page of builds shows fall on few days. */
+let dayPrefixes = new Map<number, string>();
+
+function dayPrefix(day: number): string {
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    const iso = new Date(day * dayMs).toISOString();
+    prefix = iso.slice(0, iso.indexOf('T') + 1);
+    if (dayPrefixes.size >= 4096) dayPrefixes = new Map();
+    dayPrefixes.set(day, prefix);
+  }
+  return prefix;
+}
+
+/**
+ * The ISO text a stored time was made from: what `toISOString` writes, a page of 50 builds' times
+ * at a time without a `Date` each (those made a tenth of the builds list's cost).
+ */
 export function isoOf(time: StoredTime): string {
-  return typeof time === 'number' ? new Date(time).toISOString() : time;
+  if (typeof time !== 'number') return time;
+  if (!Number.isInteger(time)) return new Date(time).toISOString();
+  const day = Math.floor(time / dayMs);
+  let rest = time - day * dayMs;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  return `${dayPrefix(day)}${twoDigits[hours]}:${twoDigits[minutes]}:${twoDigits[seconds]}.${threeDigits[rest - seconds * 1000]}Z`;
 }
 
 /** The ISO text of a stored time that may be absent. */

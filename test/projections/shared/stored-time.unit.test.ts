@@ -26,4 +26,21 @@ test('keeps as text what Date.UTC would misread (years before 100) or what is no
   }
 });
 
+test('writes epoch milliseconds exactly as toISOString does, whatever the day, year or sign', () => {
+  const edges = [
+    0, -1, 1, 86_399_999, 86_400_000, -62_198_755_200_000, 253_402_300_799_999, 253_402_300_800_000,
+  ];
+  const limits = [
+    -8.64e15, 8.64e15, 951_782_400_000 /* 2000-02-29 */, 1_709_164_799_999 /* 2024-02-28 end */,
+  ];
+  let state = 12345;
+  const random = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
+  const sampled = Array.from({ length: 20_000 }, () => Math.floor((random() * 2 - 1) * 1e14));
+  for (const ms of [...edges, ...limits, ...sampled])
+    assert.is(isoOf(ms), new Date(ms).toISOString(), String(ms));
+});
+
 test.run();
