@@ -2,7 +2,9 @@
  * Realistic event histories of a build farm, for read-model tests and replay measurements: a
  * `FarmHistory` plays the farm's processes (poller, evaluator, scheduler, dispatcher, workers) and
  * records the typed events they would append, each with its stream, revision, `$all` position and
- * metadata, as the projection runtime hands them to projections.
+ * metadata, as the projection runtime hands them to projections. Three layers: the clock and the
+ * records (farm-recorder.ts), builds' life cycle (farm-builds.ts), and here specifications,
+ * checkouts, evaluations and scheduling.
  *
  *     const farm = new FarmHistory();
  *     farm.registerSpec('guix');
@@ -13,27 +15,18 @@
  * It lives beside the core bench, which generates its synthetic farm with it; the read-model tests
  * import it through test/projections/fixtures/farm-history.ts.
  */
-import type { FailureReason, Output, RequeueReason, Wanter } from '../../../domain/build/build.ts';
+import type { Wanter } from '../../../domain/build/build.ts';
 import type { Checkout, PatchSeries, PollFailureReason } from '../../../domain/checkout/checkout.ts';
 import { chunkJobs } from '../../../domain/evaluation/chunk-jobs.ts';
 import type { EvaluationFailureReason, Job, Trigger } from '../../../domain/evaluation/job.ts';
-import { eventRegistry, type TallyEvent } from '../../../domain/events.ts';
-import type { Actor, EventMetadata } from '../../../domain/shared/metadata.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import type { IsoTime } from '../../../domain/shared/time.ts';
 import type { Specification } from '../../../domain/specification/specification.ts';
-import type { ProjectedEvent } from '../../../projections/runtime/projection.ts';
-import { commit, fnv, outPath, packageOf, storeHash } from './store-names.ts';
+import { FarmBuilds } from './farm-builds.ts';
+import type { RecorderOptions } from './farm-recorder.ts';
+import { commit, storeHash } from './store-names.ts';
 
-/** What a finished build attempt can end with: success, a plain exit-code failure, or any reason. */
-export type Outcome = 'succeeded' | 'failed' | FailureReason;
-
-interface BuildTrack {
-  system: string;
-  attempts: number;
-  current?: string;
-  outputs: Record<string, string>;
-}
+export type { Outcome } from './farm-builds.ts';
 
 interface EvaluationTrack {
   readonly spec: string;
@@ -42,81 +35,22 @@ interface EvaluationTrack {
   startedAt?: IsoTime;
 }
 
-export interface FarmOptions {
-  /** The time of the first event (default 2024-05-01T00:00:00Z). */
-  readonly start?: IsoTime;
-  /** Seconds the clock moves between two events (default 1). */
-  readonly step?: number;
-  /** Receives each event instead of `events` keeping it (for histories too long to hold). */
-  readonly sink?: (event: ProjectedEvent<TallyEvent>) => void;
+export interface FarmOptions extends RecorderOptions {
   /** Jobs per `EvaluationJobsAdded` chunk are limited by this many bytes (default: the domain's). */
   readonly chunkBytes?: number;
 }
 
 /** Records the events of a farm's life, in order, with the positions the store would give them. */
-export class FarmHistory {
-  /** Every event recorded so far (empty when a `sink` takes them). */
-  readonly events: ProjectedEvent<TallyEvent>[] = [];
-  private clock: number;
-  private readonly step: number;
-  private readonly sink: (event: ProjectedEvent<TallyEvent>) => void;
+export class FarmHistory extends FarmBuilds {
   private readonly chunkBytes: number | undefined;
-  private position = 0;
-  private readonly revisions = new Map<string, number>();
   private readonly specs = new Map<string, Specification>();
   private readonly checkouts = new Map<string, Map<string, Checkout>>();
   private readonly evaluations = new Map<string, EvaluationTrack>();
-  private readonly builds = new Map<string, BuildTrack>();
   private evaluationCount = 0;
-  private attemptCount = 0;
 
   constructor(options: FarmOptions = {}) {
-    this.clock = Date.parse(options.start ?? '2024-05-01T00:00:00Z');
-    this.step = (options.step ?? 1) * 1000;
-    this.sink = options.sink ?? ((event) => this.events.push(event));
+    super(options);
     this.chunkBytes = options.chunkBytes;
-  }
-
-  /** The farm's current time. */
-  now(): IsoTime {
-    return new Date(this.clock).toISOString();
-  }
-
-  /** Moves the clock on by `seconds`. */
-  tick(seconds: number): this {
-    this.clock += seconds * 1000;
-    return this;
-  }
-
-  /** The position the next event will get. */
-  nextPosition(): number {
-    return this.position;
-  }
-
-  /** Records one event on `streamId` as `actor` at the current time, then moves the clock on. */
-  record(streamId: string, event: TallyEvent, actor: Actor = 'system'): ProjectedEvent<TallyEvent> {
-    const revision = (this.revisions.get(streamId) ?? -1) + 1;
-    this.revisions.set(streamId, revision);
-    const at = this.now();
-    const metadata = {
-      schemaVersion: eventRegistry[event.type].schemaVersion,
-      correlationId: `c-${streamId}`,
-      causationId: `c-${this.position}`,
-      actor,
-      at,
-    } satisfies EventMetadata;
-    const projected: ProjectedEvent<TallyEvent> = {
-      event,
-      streamId,
-      revision,
-      position: this.position,
-      metadata,
-      recordedAt: new Date(this.clock),
-    };
-    this.position += 1;
-    this.clock += this.step;
-    this.sink(projected);
-    return projected;
   }
 
   // Specifications ------------------------------------------------------------------------------------
@@ -329,164 +263,13 @@ export class FarmHistory {
     }
     const queued: string[] = [];
     for (const [drvPath, { job, wantedBy }] of wanted) {
-      if (this.builds.has(drvPath)) this.wantBuild(drvPath, wantedBy, priority);
+      if (this.hasBuild(drvPath)) this.wantBuild(drvPath, wantedBy, priority);
       else {
         this.queueBuild(drvPath, { system: job.system, wantedBy, priority, outputs: job.outputs });
         queued.push(drvPath);
       }
     }
     return queued;
-  }
-
-  queueBuild(
-    drvPath: string,
-    options: {
-      system?: string;
-      wantedBy?: readonly Wanter[];
-      priority?: number;
-      dependencies?: readonly string[];
-      outputs?: Readonly<Record<string, string>>;
-    } = {},
-  ): void {
-    const system = options.system ?? 'x86_64-linux';
-    const outputs = options.outputs ?? { out: outPath(packageOf(drvPath)) };
-    this.builds.set(drvPath, { system, attempts: 0, outputs: { ...outputs } });
-    const data = {
-      drvPath,
-      system,
-      wantedBy: options.wantedBy ?? [],
-      priority: options.priority ?? 0,
-      dependencies: options.dependencies ?? [],
-    };
-    this.record(streams.build(drvPath), { type: 'BuildQueued', data }, 'scheduler');
-  }
-
-  wantBuild(drvPath: string, wantedBy: readonly Wanter[], priority = 0): void {
-    this.record(
-      streams.build(drvPath),
-      { type: 'BuildWanted', data: { drvPath, wantedBy, priority } },
-      'scheduler',
-    );
-  }
-
-  substitute(drvPath: string, from = 'https://cache.nixos.org'): void {
-    const outputs = this.outputsOf(drvPath);
-    this.record(
-      streams.build(drvPath),
-      { type: 'BuildSubstituted', data: { drvPath, from, outputs } },
-      'scheduler',
-    );
-  }
-
-  /** A new attempt on `worker`; returns its attempt id. */
-  dispatch(drvPath: string, worker = 'w1'): string {
-    const track = this.buildOf(drvPath);
-    this.attemptCount += 1;
-    track.attempts += 1;
-    const attemptId = `a-${this.attemptCount}`;
-    track.current = attemptId;
-    const data = { drvPath, worker, attemptId, attempt: track.attempts };
-    this.record(streams.build(drvPath), { type: 'BuildDispatched', data }, 'dispatcher');
-    return attemptId;
-  }
-
-  startBuild(drvPath: string): void {
-    const attemptId = this.currentAttempt(drvPath);
-    const data = { drvPath, attemptId, startedAt: this.now() };
-    this.record(streams.build(drvPath), { type: 'BuildStarted', data }, 'worker:w1');
-  }
-
-  storeLog(drvPath: string, bytes = 4096): string {
-    const attemptId = this.currentAttempt(drvPath);
-    const logRef = `sha256:${storeHash(`log:${attemptId}`)}`;
-    this.record(streams.build(drvPath), {
-      type: 'BuildLogStored',
-      data: { drvPath, attemptId, logRef, bytes },
-    });
-    return logRef;
-  }
-
-  succeed(drvPath: string, startedAt?: IsoTime): void {
-    const attemptId = this.currentAttempt(drvPath);
-    const timings = {
-      startedAt: startedAt ?? new Date(this.clock - 60_000).toISOString(),
-      finishedAt: this.now(),
-    };
-    const outputs = this.outputsOf(drvPath);
-    this.buildOf(drvPath).current = undefined;
-    this.record(
-      streams.build(drvPath),
-      { type: 'BuildSucceeded', data: { drvPath, attemptId, outputs, timings } },
-      'worker:w1',
-    );
-  }
-
-  /** The current attempt failed (or, without an attempt, the farm failed the build: dependencies). */
-  fail(drvPath: string, reason: FailureReason = { kind: 'exit-code', exitCode: 1 }, message?: string): void {
-    const track = this.buildOf(drvPath);
-    const attemptId = track.current;
-    track.current = undefined;
-    const data = {
-      drvPath,
-      ...(attemptId === undefined ? {} : { attemptId }),
-      reason,
-      ...(message === undefined ? {} : { message }),
-    };
-    this.record(streams.build(drvPath), { type: 'BuildFailed', data }, attemptId ? 'worker:w1' : 'scheduler');
-  }
-
-  /** The build fails because `root` failed; no attempt is involved. */
-  failDependency(drvPath: string, root: string): void {
-    this.buildOf(drvPath).current = undefined;
-    this.fail(drvPath, { kind: 'dependency-failed', root });
-  }
-
-  cancel(drvPath: string, why?: string): void {
-    this.buildOf(drvPath).current = undefined;
-    const data = { drvPath, by: 'user:alice' as const, ...(why === undefined ? {} : { why }) };
-    this.record(streams.build(drvPath), { type: 'BuildCancelled', data }, 'user:alice');
-  }
-
-  restart(drvPath: string, why?: string): void {
-    const data = { drvPath, by: 'user:alice' as const, ...(why === undefined ? {} : { why }) };
-    this.record(streams.build(drvPath), { type: 'BuildRestarted', data }, 'user:alice');
-  }
-
-  requeue(drvPath: string, why: RequeueReason = 'worker-lost', afterSeconds = 60): string {
-    const attemptId = this.currentAttempt(drvPath);
-    this.buildOf(drvPath).current = undefined;
-    const notBefore = new Date(this.clock + afterSeconds * 1000).toISOString();
-    this.record(
-      streams.build(drvPath),
-      { type: 'BuildRequeued', data: { drvPath, attemptId, why, notBefore } },
-      'dispatcher',
-    );
-    return attemptId;
-  }
-
-  ignoreResult(
-    drvPath: string,
-    attemptId: string,
-    result: 'started' | 'succeeded' | 'failed' = 'succeeded',
-  ): void {
-    this.record(
-      streams.build(drvPath),
-      { type: 'BuildResultIgnored', data: { drvPath, attemptId, why: 'stale-attempt', result } },
-      'dispatcher',
-    );
-  }
-
-  /** One whole attempt: dispatch, start, log, then success or failure. Returns the attempt id. */
-  build(drvPath: string, outcome: Outcome = 'succeeded', worker = 'w1'): string {
-    const attemptId = this.dispatch(drvPath, worker);
-    this.tick(2);
-    this.startBuild(drvPath);
-    const startedAt = this.now();
-    this.tick(60);
-    this.storeLog(drvPath);
-    if (outcome === 'succeeded') this.succeed(drvPath, startedAt);
-    else this.fail(drvPath, outcome === 'failed' ? { kind: 'exit-code', exitCode: 1 } : outcome);
-    return attemptId;
   }
 
   // Internals -----------------------------------------------------------------------------------------
@@ -516,27 +299,5 @@ export class FarmHistory {
     const track = this.evaluations.get(evaluationId);
     if (!track) throw new Error(`farm history: no evaluation ${evaluationId}`);
     return track;
-  }
-
-  private buildOf(drvPath: string): BuildTrack {
-    const track = this.builds.get(drvPath);
-    if (!track) throw new Error(`farm history: no build of ${drvPath}`);
-    return track;
-  }
-
-  private currentAttempt(drvPath: string): string {
-    const attemptId = this.buildOf(drvPath).current;
-    if (!attemptId) throw new Error(`farm history: ${drvPath} has no current attempt`);
-    return attemptId;
-  }
-
-  private outputsOf(drvPath: string): Output[] {
-    return Object.entries(this.buildOf(drvPath).outputs).map(([name, path]) => ({
-      name,
-      path,
-      narHash: `sha256:${storeHash(`nar:${path}`)}`,
-      narSize: 1024 + (fnv(path, 0) % 100_000),
-      references: [],
-    }));
   }
 }
