@@ -22,11 +22,8 @@ import type { EventStore } from '../../eventstore/event-store.ts';
 import type { AttemptOutcome, WorkerLink, WorkerReports } from '../../workers/worker-link.ts';
 import { issue, processCause } from '../issue.ts';
 import { limitsFor, retriesLeft } from './build-limits.ts';
-import {
-  type DependentsContext,
-  failDependents as failDependentsOf,
-  restartDependents as restartDependentsOf,
-} from './dependents.ts';
+import { queueFromState, type ReactionContext, reactToBuildEvent } from './build-reactions.ts';
+import { failDependents } from './dependents.ts';
 import { EndedAttempts } from './ended-attempts.ts';
 import { createFairShare } from './fair-share.ts';
 import { backoffMs, verdictOf } from './outcome.ts';
@@ -96,21 +93,17 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   const build = (drvPath: string): PipelineBuild | undefined => getIn(options.state().builds, drvPath);
 
-  const dependents: DependentsContext = { queue, state: options.state, send, now };
-  const failDependents = (root: string) => failDependentsOf(dependents, root);
-  const restartDependents = (root: string, causeId: string) => restartDependentsOf(dependents, root, causeId);
-
-  function queueFromState(drvPath: string, record: PipelineBuild): void {
-    queue.add({
-      drvPath,
-      system: record.system,
-      priority: record.priority,
-      specs: record.specs,
-      queuedAt: record.queuedAt,
-      dependencies: record.dependencies,
-      ...(record.notBefore === undefined ? {} : { notBefore: record.notBefore }),
-    });
-  }
+  const reactions: ReactionContext = {
+    queue,
+    state: options.state,
+    send,
+    now,
+    cancelAttempts(drvPath) {
+      for (const attempt of attempts.values()) {
+        if (attempt.drvPath === drvPath) workers.get(attempt.worker)?.link.cancel(attempt.attemptId);
+      }
+    },
+  };
 
   function countRunning(spec: string, delta: number): void {
     const next = (runningBySpec.get(spec) ?? 0) + delta;
@@ -289,54 +282,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     };
   }
 
-  /** Reacts to one live build event (already folded into the pipeline state). */
-  async function react(projected: ProjectedEvent<BuildEvent>): Promise<void> {
-    const { event } = projected;
-    const { drvPath } = event.data;
-    const causeId = projected.id ?? `${projected.streamId}@${projected.revision}`;
-    switch (event.type) {
-      case 'BuildQueued':
-      case 'BuildRestarted':
-      case 'BuildRequeued': {
-        const record = build(drvPath);
-        if (record?.status === 'queued') {
-          queueFromState(drvPath, record);
-          // A dependency that already failed dooms the build at once (a failure is not built twice).
-          for (const dependency of record.dependencies) {
-            const status = build(dependency)?.status;
-            if (status === 'failed' || status === 'cancelled') await failDependents(dependency);
-          }
-        }
-        if (event.type === 'BuildRestarted') await restartDependents(drvPath, causeId);
-        break;
-      }
-      case 'BuildWanted': {
-        const record = build(drvPath);
-        if (record?.status === 'queued') queueFromState(drvPath, record);
-        break;
-      }
-      case 'BuildDispatched':
-        queue.remove(drvPath);
-        break;
-      case 'BuildSucceeded':
-      case 'BuildSubstituted':
-        queue.markSucceeded(drvPath);
-        break;
-      case 'BuildFailed':
-        await failDependents(drvPath);
-        break;
-      case 'BuildCancelled': {
-        for (const attempt of attempts.values()) {
-          if (attempt.drvPath === drvPath) workers.get(attempt.worker)?.link.cancel(attempt.attemptId);
-        }
-        await failDependents(drvPath);
-        break;
-      }
-      default:
-        return;
-    }
-  }
-
   return {
     async addWorker(name, connect) {
       const link = connect(report(name));
@@ -352,7 +297,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         const state = options.state();
         const orphans: Array<[string, PipelineBuild]> = [];
         for (const [drvPath, record] of entriesOf(state.builds)) {
-          if (record.status === 'queued') queueFromState(drvPath, record);
+          if (record.status === 'queued') queueFromState(queue, drvPath, record);
           else if (record.status === 'succeeded' || record.status === 'substituted')
             queue.markSucceeded(drvPath);
           else if ((record.status === 'dispatched' || record.status === 'building') && record.attemptId) {
@@ -361,7 +306,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         }
         // Builds queued behind a failure that happened while nobody reacted fail now.
         for (const [drvPath, record] of entriesOf(state.builds)) {
-          if (record.status === 'failed' || record.status === 'cancelled') await failDependents(drvPath);
+          if (record.status === 'failed' || record.status === 'cancelled')
+            await failDependents(reactions, drvPath);
         }
         for (const [drvPath, record] of orphans) {
           const command = {
@@ -381,7 +327,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       await pump();
     },
     onBuildEvent(projected) {
-      void serially(() => react(projected));
+      void serially(() => reactToBuildEvent(reactions, projected));
       void pump();
     },
     running: () => new Map([...workers].map(([name, connected]) => [name, connected.running.size])),
