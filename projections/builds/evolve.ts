@@ -9,17 +9,12 @@ import type { BuildEvent } from '../../domain/build/events.ts';
 import { drvHashPart } from '../../domain/shared/streams.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { factStored } from '../shared/fact-time.ts';
 import { interned } from '../shared/interned.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
 import { type StoredTime, storedTime } from '../shared/stored-time.ts';
 import { appended, inserted } from './exact-arrays.ts';
 import { type AttemptRecord, type Attempts, type BuildRecord, type BuildsState, idChunk } from './state.ts';
-
-/** The time of the event's fact, stored: `metadata.at`, or when the store recorded it. */
-function factTime(projected: ProjectedEvent<BuildEvent>): StoredTime {
-  const at = projected.metadata.at;
-  return typeof at === 'string' ? storedTime(at) : projected.recordedAt.getTime();
-}
 
 /** The build records after one more build event. */
 export function evolveBuilds(state: BuildsState, projected: ProjectedEvent<BuildEvent>): BuildsState {
@@ -27,7 +22,7 @@ export function evolveBuilds(state: BuildsState, projected: ProjectedEvent<Build
   const hash = drvHashPart(event.data.drvPath);
   if (hash === undefined) return state;
   const build = getIn(state.builds, hash);
-  if (event.type === 'BuildQueued') return queued(state, build, hash, event, factTime(projected));
+  if (event.type === 'BuildQueued') return queued(state, build, hash, event, factStored(projected));
   if (!build) return state;
   const next = evolveRecord(build, event, projected);
   if (next === build) return state;
@@ -143,14 +138,14 @@ function evolveRecord(
         'substituted',
         build.attempts,
         build.restarts,
-        ended(factTime(projected), {
+        ended(factStored(projected), {
           outputs: outputPairs(event.data.outputs),
           ending: interned(event.data.from),
         }),
       );
     case 'BuildDispatched': {
       const { attemptId, worker, attempt } = event.data;
-      const added = newAttempt(attemptId, interned(worker), attempt, factTime(projected));
+      const added = newAttempt(attemptId, interned(worker), attempt, factStored(projected));
       const attempts = attemptAdded(build.attempts, added);
       return record(build, 'dispatched', attempts, build.restarts, unfinished);
     }
@@ -183,7 +178,7 @@ function evolveRecord(
     }
     case 'BuildFailed': {
       const { attemptId, reason, message } = event.data;
-      const at = factTime(projected);
+      const at = factStored(projected);
       const attempts =
         attemptId === undefined
           ? build.attempts
@@ -192,14 +187,14 @@ function evolveRecord(
       return record(build, 'failed', attempts, build.restarts, end);
     }
     case 'BuildCancelled': {
-      const at = factTime(projected);
+      const at = factStored(projected);
       const end = ended(at, { ending: interned(event.data.by) });
       return record(build, 'cancelled', endRunning(build, at), build.restarts, end);
     }
     case 'BuildRestarted':
       return record(build, 'queued', build.attempts, build.restarts + 1, unfinished);
     case 'BuildRequeued': {
-      const at = factTime(projected);
+      const at = factStored(projected);
       const attempts = withAttempt(build, event.data.attemptId, (a) =>
         changed(a, { finishedAt: at, result: 'requeued' }),
       );

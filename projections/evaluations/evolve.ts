@@ -8,8 +8,8 @@ import type { BuildEvent } from '../../domain/build/events.ts';
 import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
 import { epochMs, type IsoTime } from '../../domain/shared/time.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
-import { factTime } from '../builds/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { factText } from '../shared/fact-time.ts';
 import { interned } from '../shared/interned.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
 import { msOf, storedTime } from '../shared/stored-time.ts';
@@ -38,7 +38,7 @@ export function evolveEvaluations(
         status: 'requested',
         trigger,
         checkouts,
-        requestedAt: storedTime(factTime(projected)),
+        requestedAt: storedTime(factText(projected)),
         jobCount: 0,
       };
       const doc: EvaluationDoc = { info, counts: noJobs, jobs: noJobList };
@@ -60,14 +60,14 @@ export function evolveEvaluations(
       return changeEvaluation(state, event.data.evaluationId, (info) => ({
         ...info,
         status: 'completed',
-        finishedAt: storedTime(factTime(projected)),
+        finishedAt: storedTime(factText(projected)),
         durationMs: event.data.durationMs,
       }));
     case 'EvaluationFailed': {
       const { reason, logRef, message } = event.data;
       const end = { kind: 'failed' as const, reason, logRef, ...(message === undefined ? {} : { message }) };
       return changeEvaluation(state, event.data.evaluationId, (info) => ({
-        ...ended(info, factTime(projected)),
+        ...ended(info, factText(projected)),
         status: 'failed',
         end,
       }));
@@ -75,7 +75,7 @@ export function evolveEvaluations(
     case 'EvaluationAborted': {
       const { by, why } = event.data;
       return changeEvaluation(state, event.data.evaluationId, (info) => ({
-        ...ended(info, factTime(projected)),
+        ...ended(info, factText(projected)),
         status: 'aborted',
         end: { kind: 'aborted', by, why },
       }));

@@ -4,17 +4,17 @@
  * so they stay O(1).
  */
 import type { TallyEvent } from '../../domain/events.ts';
-import { factTime } from '../builds/fact-time.ts';
 import { buildStatusAfter } from '../evaluations/evolve.ts';
 import { type JobList, noJobList } from '../evaluations/job-list.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { factText } from '../shared/fact-time.ts';
 import { interned } from '../shared/interned.ts';
 import { deleteIn, getIn, setIn } from '../shared/persistent-map.ts';
 import { type JobsetsState, noProgress, type SpecDoc, type SpecProgress } from './state.ts';
 
 export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<TallyEvent>): JobsetsState {
   const { event } = projected;
-  const at = factTime(projected);
+  const at = factText(projected);
   switch (event.type) {
     case 'SpecificationRegistered': {
       const { spec } = event.data;

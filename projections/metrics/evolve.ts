@@ -10,8 +10,8 @@ import type { BuildEvent } from '../../domain/build/events.ts';
 import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import { noSpecs, withSpecs } from '../pipeline/spec-list.ts';
-import { factTime } from '../queue/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { factMs } from '../shared/fact-time.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
 import { addToSample } from './sample.ts';
 import {
@@ -195,7 +195,7 @@ export function evolveMetrics(
   state: MetricsState,
   projected: ProjectedEvent<BuildEvent | EvaluationEvent>,
 ): MetricsState {
-  const at = factTime(projected);
+  const at = factMs(projected);
   const draft: Draft = { ...state };
   if (at > state.lastAt) draft.lastAt = at;
   const { event } = projected;

@@ -2,8 +2,9 @@
  * The metrics as the API serves them: a summary over the last days (continuous series, empty days
  * filled with zeros) with percentiles computed from each day's bounded sample.
  */
-import { toMs } from '../queue/fact-time.ts';
+
 import { entriesOf } from '../shared/persistent-map.ts';
+import { msOf } from '../shared/stored-time.ts';
 import { percentile, type Sample, sortedValues } from './sample.ts';
 import {
   type DayBucket,
@@ -134,7 +135,7 @@ function hourSeries(state: MetricsState, endHour: number, count: number): HourSu
 
 /** The figures of the last `days` days and hours, ending at `now` (or the latest event). */
 export function metricsSummary(state: MetricsState, query: MetricsQuery): MetricsSummary {
-  const now = query.now === undefined ? state.lastAt : toMs(query.now);
+  const now = query.now === undefined ? state.lastAt : msOf(query.now);
   const count = Math.max(0, Math.floor(query.days));
   const endDay = Math.floor(now / dayMs);
   const byDay = new Map(state.days.map((bucket) => [bucket.day, bucket]));

@@ -12,8 +12,8 @@ import type { BuildEvent } from '../../domain/build/events.ts';
 import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
 import { epochMs } from '../../domain/shared/time.ts';
 import type { SpecificationEvent } from '../../domain/specification/events.ts';
-import { factTime } from '../queue/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { factMs } from '../shared/fact-time.ts';
 import { interned } from '../shared/interned.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
 import { noSpecs, withSpecs } from './spec-list.ts';
@@ -154,7 +154,7 @@ function nextBuild(build: PipelineBuild, projected: ProjectedEvent<BuildEvent>):
     case 'BuildCancelled':
       return settled(build, 'cancelled');
     case 'BuildRestarted':
-      return queued(build, factTime(projected), 0);
+      return queued(build, factMs(projected), 0);
     case 'BuildRequeued': {
       const retries = event.data.why === 'coordinator-restart' ? build.retries : build.retries + 1;
       return queued(build, build.queuedAt, retries, epochMs(event.data.notBefore), build.failure);
@@ -177,7 +177,7 @@ function evolveBuild(state: PipelineState, projected: ProjectedEvent<BuildEvent>
       priority,
       dependencies: dependencies.length === 0 ? noDependencies : dependencies,
       specs: withSpecs(noSpecs, wantedBy),
-      queuedAt: factTime(projected),
+      queuedAt: factMs(projected),
       attempts: 0,
       retries: 0,
     };

@@ -11,9 +11,9 @@ import type { BuildEvent } from '../../domain/build/events.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import { appended } from '../builds/exact-arrays.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { factMs } from '../shared/fact-time.ts';
 import { interned } from '../shared/interned.ts';
 import { deleteIn, emptyMap, getIn, setIn } from '../shared/persistent-map.ts';
-import { factTime } from './fact-time.ts';
 import { type Lane, type QueueBuild, type QueueState, waiterChunk } from './state.ts';
 
 type Draft = { -readonly [K in keyof QueueState]: QueueState[K] };
@@ -193,7 +193,7 @@ function basicsOf(build: QueueBuild): Basics {
 
 export function evolveQueue(state: QueueState, projected: ProjectedEvent<BuildEvent>): QueueState {
   const { event } = projected;
-  const at = factTime(projected);
+  const at = factMs(projected);
   const draft: Draft = {
     builds: state.builds,
     lanes: state.lanes,

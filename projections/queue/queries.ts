@@ -4,7 +4,7 @@
  */
 
 import { entriesOf, getIn, type PMap } from '../shared/persistent-map.ts';
-import { toIso, toMs } from './fact-time.ts';
+import { isoOf, msOf } from '../shared/stored-time.ts';
 import type { QueueBuildStatus, QueueState } from './state.ts';
 
 /** Counts of queued builds of one system and priority. */
@@ -69,7 +69,7 @@ export interface BlockedBy {
 }
 
 const nowOf = (state: QueueState, now: string | number | undefined) =>
-  now === undefined ? state.lastAt : toMs(now);
+  now === undefined ? state.lastAt : msOf(now);
 
 function deferredCounts(state: QueueState, now: number): Map<string, number> {
   const counts = new Map<string, number>();
@@ -181,9 +181,9 @@ export function listQueue(state: QueueState, options: ListQueueOptions): QueuePa
         drvPath: position.drvPath,
         system: build.system,
         priority,
-        queuedAt: toIso(build.queuedAt),
+        queuedAt: isoOf(build.queuedAt),
         runnable,
-        ...(build.notBefore === null ? {} : { notBefore: toIso(build.notBefore) }),
+        ...(build.notBefore === null ? {} : { notBefore: isoOf(build.notBefore) }),
         waitingOn,
       });
     }

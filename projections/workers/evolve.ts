@@ -8,8 +8,8 @@
 import type { BuildEvent } from '../../domain/build/events.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { WorkerEvent } from '../../domain/worker/events.ts';
-import { factTime } from '../queue/fact-time.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { factMs } from '../shared/fact-time.ts';
 import { deleteIn, getIn, setIn } from '../shared/persistent-map.ts';
 import { recentCapacity, type WorkerRecord, type WorkersState } from './state.ts';
 
@@ -167,7 +167,7 @@ export function evolveWorkers(
   state: WorkersState,
   projected: ProjectedEvent<WorkerEvent | BuildEvent>,
 ): WorkersState {
-  const at = factTime(projected);
+  const at = factMs(projected);
   const stamped = at > state.lastAt ? { ...state, lastAt: at } : state;
   const { event } = projected;
   return event.type.startsWith('Worker')

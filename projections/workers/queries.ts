@@ -2,8 +2,9 @@
  * Questions the API asks of the workers read model. Utilisation is measured up to `now`, the time of
  * the latest event folded in unless the caller gives one.
  */
-import { toIso, toMs } from '../queue/fact-time.ts';
+
 import { entriesOf, getIn } from '../shared/persistent-map.ts';
+import { isoOf, msOf } from '../shared/stored-time.ts';
 import { type Connection, recentCapacity, type WorkerRecord, type WorkersState } from './state.ts';
 
 /** What a worker is doing for the farm, most telling first: removed, drained, else its connection. */
@@ -87,8 +88,8 @@ function view(worker: WorkerRecord, now: number): WorkerView {
       drvPath: a.drvPath,
       attemptId: a.attemptId,
       attempt: a.attempt,
-      dispatchedAt: toIso(a.dispatchedAt),
-      ...(a.startedAt === undefined ? {} : { startedAt: toIso(a.startedAt) }),
+      dispatchedAt: isoOf(a.dispatchedAt),
+      ...(a.startedAt === undefined ? {} : { startedAt: isoOf(a.startedAt) }),
     }));
   return {
     name: worker.name,
@@ -101,7 +102,7 @@ function view(worker: WorkerRecord, now: number): WorkerView {
     diskBytes: worker.diskBytes,
     version: worker.version,
     current,
-    lastContact: toIso(worker.lastContact),
+    lastContact: isoOf(worker.lastContact),
     utilisation: { lastHour: utilisation(worker, now, hourMs), lastDay: utilisation(worker, now, dayMs) },
   };
 }
@@ -113,7 +114,7 @@ export interface WorkerQueryOptions {
 
 /** Every worker the farm knows (removed ones included, with status `removed`), by name. */
 export function listWorkers(state: WorkersState, options: WorkerQueryOptions = {}): WorkerView[] {
-  const now = options.now === undefined ? state.lastAt : toMs(options.now);
+  const now = options.now === undefined ? state.lastAt : msOf(options.now);
   return Array.from(entriesOf(state.workers), ([, worker]) => view(worker, now)).sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
@@ -126,6 +127,6 @@ export function getWorker(
   options: WorkerQueryOptions = {},
 ): WorkerView | undefined {
   const worker = getIn(state.workers, name);
-  const now = options.now === undefined ? state.lastAt : toMs(options.now);
+  const now = options.now === undefined ? state.lastAt : msOf(options.now);
   return worker && view(worker, now);
 }
