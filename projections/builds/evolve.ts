@@ -9,11 +9,11 @@ import type { BuildEvent } from '../../domain/build/events.ts';
 import { drvHashPart } from '../../domain/shared/streams.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { appended, inserted } from '../shared/exact-arrays.ts';
 import { factStored } from '../shared/fact-time.ts';
 import { interned } from '../shared/interned.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
 import { type StoredTime, storedTime } from '../shared/stored-time.ts';
-import { appended, inserted } from './exact-arrays.ts';
 import { type AttemptRecord, type Attempts, type BuildRecord, type BuildsState, idChunk } from './state.ts';
 
 /** The build records after one more build event. */

@@ -9,6 +9,7 @@ import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
 import { epochMs, type IsoTime } from '../../domain/shared/time.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { appended } from '../shared/exact-arrays.ts';
 import { factText } from '../shared/fact-time.ts';
 import { interned } from '../shared/interned.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
@@ -131,17 +132,6 @@ function addJobs(
   const info: EvaluationInfo = { ...doc.info, jobCount: doc.info.jobCount + added.length / 2 };
   const next: EvaluationDoc = { info, counts, jobs: doc.jobs.concat(added) };
   return { ...state, drvs, evaluations: setIn(state.evaluations, id, next) };
-}
-
-/**
- * `list` and then `item`, in an array exactly as long: `[...list, item]` leaves spare room in it, and
- * `concat` of one item costs several times a copy by hand.
- */
-function appended<T>(list: readonly T[], item: T): T[] {
-  const next = new Array<T>(list.length + 1);
-  for (let i = 0; i < list.length; i++) next[i] = list[i]!;
-  next[list.length] = item;
-  return next;
 }
 
 /** The status a build event gives its derivation, or `undefined` when it changes none (shared with jobsets). */

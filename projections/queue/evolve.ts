@@ -9,8 +9,8 @@
  */
 import type { BuildEvent } from '../../domain/build/events.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
-import { appended } from '../builds/exact-arrays.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
+import { appended } from '../shared/exact-arrays.ts';
 import { factMs } from '../shared/fact-time.ts';
 import { interned } from '../shared/interned.ts';
 import { deleteIn, emptyMap, getIn, setIn } from '../shared/persistent-map.ts';
