@@ -2,7 +2,8 @@
  * The core suite: a synthetic farm history in the embedded ledger (loaded with batched appends through
  * the real client), then `tally replay` run as a command (the ledger stopped, so it reads the files
  * directly) beside the same replay through the gRPC client in this process, restart from snapshots until the
- * API answers, and read-route latency at a fixed rate beside a trivial Fastify route in the same app.
+ * API answers, and read-route latency at a fixed rate (issued open-loop, autocannon's rate mode beside
+ * it) next to a trivial Fastify route in the same app.
  * `TALLY_BENCH_CORE_SCALE` (default 1) scales the farm: 1 ≈ 200 specs × 100 evaluations.
  */
 import { join } from 'node:path';
@@ -20,9 +21,10 @@ import { measureLiveFeed } from './live-feed-latency.ts';
 import { loadFarm } from './load-farm.ts';
 import { type ReplayCommandResult, runReplayCommand } from './replay-command.ts';
 import { measureRestart } from './restart.ts';
-import { describeServerSide, routeLatency } from './route-latency.ts';
+import { describeBursts, describeServerSide, routeLatency } from './route-latency.ts';
 
 const quiet = pino({ level: 'silent' });
+const ms = (value: number) => `${value.toFixed(2)} ms`;
 const scale = Number(process.env.TALLY_BENCH_CORE_SCALE ?? '1');
 /**
  * `TALLY_BENCH_CORE_ROWS=replay,restart,latency` (any of them; default all) runs only those rows; the
@@ -88,10 +90,10 @@ export const coreSuite: BenchSuite = {
     // The latency rows measure reads, not a runner still folding the events after its snapshots.
     await restarted.waitFor((await restarted.lag()).headPosition, catchUpMs);
     for (const [name, path] of [
-      ['GET /api/builds/:id p99 @1000/s', '/api/builds/1000'],
-      ['GET /api/builds list p99 @1000/s', '/api/builds?limit=50'],
-      ['GET evaluation jobs page p99 @1000/s', `/api/evaluations/${lastEvaluation}/jobs?limit=100`],
-      ['GET /api/queue p99 @1000/s', '/api/queue'],
+      ['GET /api/builds/:id p99 @1000/s paced', '/api/builds/1000'],
+      ['GET /api/builds list p99 @1000/s paced', '/api/builds?limit=50'],
+      ['GET evaluation jobs page p99 @1000/s paced', `/api/evaluations/${lastEvaluation}/jobs?limit=100`],
+      ['GET /api/queue p99 @1000/s paced', '/api/queue'],
     ] as const) {
       // The trivial route just before each row: both meet the same neighbours and the same collector
       // (after a restart, the collection of what loading the snapshots left lands in the first rows).
@@ -106,8 +108,11 @@ export const coreSuite: BenchSuite = {
           return {
             figure: { value: result.p99, unit: 'ms' },
             note:
-              `p50 ${result.p50} ms, max ${result.max} ms, ${describeServerSide(result)} ` +
-              `(trivial route: p50 ${trivial.p50} ms, max ${trivial.max} ms, ${describeServerSide(trivial)})`,
+              `paced: p50 ${ms(result.p50)}, max ${ms(result.max)}, issued late p99 ${ms(result.latenessP99)}, ${describeServerSide(result)}; ` +
+              `autocannon rate mode: ${describeBursts(result)} ` +
+              `(trivial route paced: p50 ${ms(trivial.p50)}, max ${ms(trivial.max)}, ${describeServerSide(trivial)}; ` +
+              `autocannon rate mode: ${describeBursts(trivial)})`,
+            details: { route: result, trivial },
           };
         },
       );

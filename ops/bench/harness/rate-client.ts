@@ -1,5 +1,5 @@
 /**
- * A fixed-rate HTTP load client, run as a process of its own by `routeLatency`
+ * autocannon's rate mode as a load client (each second's requests sent as bursts: see `open-loop.ts`), run as a process of its own by `routeLatency`
  * (`node --import tsx rate-client.ts <url> <connections> <rate> <warmupSeconds> <seconds>`): autocannon
  * with one unrecorded warm-up run, then the measured run. Prints one JSON line: the measured run's
  * latency percentiles in milliseconds, its counts, and the CPU this client used over both runs in % of one core.
