@@ -9,6 +9,8 @@ export interface ReplayThreadData {
   /** The last position folded in (inclusive). */
   readonly upTo: number;
   readonly progressEvery: number;
+  /** Where to save each rebuilt state as its projection's snapshot; absent: only hash them. */
+  readonly snapshotDirectory?: string;
 }
 
 /** An event no projection of the thread could read: where, and why. */
@@ -28,5 +30,7 @@ export type ReplayThreadMessage =
       /** Each projection's state hash (`hashState`). */
       readonly hashes: Readonly<Record<string, string>>;
       readonly skipped: readonly SkippedAt[];
+      /** How long saving the snapshots took (0 when none were asked for). */
+      readonly savedMs: number;
     }
   | { readonly kind: 'failed'; readonly code?: string; readonly message: string };

@@ -1,14 +1,18 @@
 /**
  * Inside a replay thread: folds its share of the catalogue's projections over every event up to the
- * position given, reading the ledger's files itself, then posts each state's hash (the states stay
- * here: only their fingerprints are wanted, and hashing them is part of the work shared out).
+ * position given, reading the ledger's files itself, then posts each state's hash and, when asked,
+ * saves each state as its projection's snapshot. The states never leave the thread: copying hundreds
+ * of megabytes to the parent would cost more than hashing and saving them here, in parallel.
  */
+
 import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
 import { allProjections } from '../../projections/catalogue.ts';
 import { replayProjections } from '../../projections/runtime/replay.ts';
 import { hashState } from '../../projections/runtime/state-hash.ts';
 import { decodeRecorded } from '../eventstore/read-domain-event.ts';
 import { readLaidOutLog } from '../ledger/direct-reader.ts';
+import { createFileSnapshotStore } from '../projection-snapshots/file-snapshot-store.ts';
 import type { ReplayThreadData, ReplayThreadMessage, SkippedAt } from './messages.ts';
 
 const port = parentPort!;
@@ -29,12 +33,27 @@ try {
     post({ kind: 'replayed' });
     const hashes: Record<string, string> = {};
     for (const [name, state] of result.states) hashes[name] = hashState(state);
+    const saving = performance.now();
+    if (data.snapshotDirectory) {
+      const snapshots = createFileSnapshotStore(
+        data.snapshotDirectory,
+        pino({ level: 'warn' }, pino.destination(2)),
+      );
+      for (const projection of projections)
+        await snapshots.save({
+          projection: projection.name,
+          version: projection.version,
+          position: result.position,
+          state: result.states.get(projection.name),
+        });
+    }
     post({
       kind: 'done',
       events: result.events,
       position: result.position,
       hashes,
       skipped,
+      savedMs: data.snapshotDirectory ? performance.now() - saving : 0,
     });
   } finally {
     await reader.close();

@@ -31,6 +31,11 @@ export interface ThreadedReplayOptions {
    * 41,400 and 1.12 GiB, 128 MiB 36,500 and 1.42 GiB).
    */
   readonly youngGenerationMb?: number;
+  /**
+   * Save each rebuilt state in this directory as its projection's snapshot (`createFileSnapshotStore`),
+   * as of the last position read; absent: the states are only hashed.
+   */
+  readonly snapshotDirectory?: string;
   /** Called as the slowest thread advances, with the events it has read and its last position. */
   readonly onProgress?: (events: number, position: number) => void;
   readonly progressEvery?: number;
@@ -44,13 +49,26 @@ export interface ThreadedReplayResult {
   /** The position of the last event read; -1 when there was none. */
   readonly position: number;
   /** Events some projection could not read, each counted once however many threads met it. */
-  readonly skipped: { readonly count: number; readonly byReason: Readonly<Record<string, number>> };
+  readonly skipped: SkippedEvents;
   readonly groups: readonly (readonly string[])[];
   /** From starting the threads until the last had folded every event in (thread start-up included). */
   readonly replayMs: number;
-  /** From then until every state was hashed. */
+  /** From then until every state was hashed and, when asked, saved. */
   readonly hashMs: number;
+  /** Of `hashMs`, the longest any thread spent saving its snapshots. */
+  readonly savedMs: number;
 }
+
+/** Skipped events: how many, by reason, and the first few with where they lie. */
+export interface SkippedEvents {
+  readonly count: number;
+  readonly byReason: Readonly<Record<string, number>>;
+  /** The first `firstSkippedKept` skipped events in `$all` order. */
+  readonly first: readonly SkippedAt[];
+}
+
+/** How many skipped events are kept with their positions: enough to find them, bounded for a hostile log. */
+export const firstSkippedKept = 100;
 
 const entry = new URL('./replay-thread-entry.js', import.meta.url);
 
@@ -141,6 +159,7 @@ async function replayInThreads(
         projections,
         upTo: options.upTo,
         progressEvery: options.progressEvery ?? 20_000,
+        ...(options.snapshotDirectory ? { snapshotDirectory: options.snapshotDirectory } : {}),
       },
       (events, position) => {
         progress[index] = { events, position };
@@ -166,6 +185,7 @@ async function replayInThreads(
       groups,
       replayMs: replayedAt - started,
       hashMs: performance.now() - replayedAt,
+      savedMs: Math.max(...results.map((result) => result.savedMs)),
     };
   } finally {
     await Promise.all(running.map((thread) => thread.stop()));
@@ -173,10 +193,14 @@ async function replayInThreads(
 }
 
 /** The skipped events of every thread, each position counted once. */
-function countOnce(skipped: readonly SkippedAt[]): ThreadedReplayResult['skipped'] {
+function countOnce(skipped: readonly SkippedAt[]): SkippedEvents {
   const reasons = new Map<number, string>();
   for (const { position, reason } of skipped) reasons.set(position, reason);
   const byReason: Record<string, number> = {};
   for (const reason of reasons.values()) byReason[reason] = (byReason[reason] ?? 0) + 1;
-  return { count: reasons.size, byReason };
+  const first = [...reasons]
+    .sort(([a], [b]) => a - b)
+    .slice(0, firstSkippedKept)
+    .map(([position, reason]) => ({ position, reason }));
+  return { count: reasons.size, byReason, first };
 }

@@ -1,6 +1,7 @@
 /**
  * `tally replay --verify` against what a real `tally serve` left in its data directory: the snapshots
  * saved at a clean stop are identical to a replay; a tampered snapshot is named and fails the run.
+ * `tally replay` without it saves the rebuilt states over the snapshots, and logs skipped events.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,30 +38,63 @@ async function caughtUp(api: string, position: number): Promise<void> {
   throw new Error(`the API never reached position ${position}`);
 }
 
+interface Appended {
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: Record<string, unknown>;
+}
+
+/**
+ * Runs a server on `dataDir`, appends `events` by stream, waits until its projections have them and
+ * stops it cleanly (which saves every snapshot). Resolves the position of each event appended.
+ */
+async function serveAndStop(
+  dataDir: string,
+  events: readonly (readonly [string, Appended])[],
+): Promise<number[]> {
+  const child = startTally(['serve', '--data', dataDir, '--ledger-port', '0', '--port', '0']);
+  const started = lineMatching(child, (line) => line.includes('tally server started'));
+  const done = finished(child);
+  const { eventstore, api } = JSON.parse(await started) as { eventstore: string; api: string };
+  const store = await connectEventStore(eventstore);
+  const positions: number[] = [];
+  try {
+    for (const [streamId, event] of events)
+      positions.push((await store.append(streamId, [event], 'any')).position);
+  } finally {
+    await store.close();
+  }
+  await caughtUp(api, positions.at(-1)!);
+  child.kill('SIGTERM');
+  assert.is((await done).code, 0);
+  return positions;
+}
+
+const appended = (history: ReturnType<typeof farmHistory>) =>
+  history.map(
+    ({ streamId, event, metadata }) =>
+      [streamId, { type: event.type, data: event.data as unknown, metadata: { ...metadata } }] as const,
+  );
+
+/** Replaces the workers snapshot's state with one the events never made. */
+async function tamperWithWorkers(dataDir: string): Promise<string> {
+  // A small state is one record: `[3, state]` between the header and the trailer.
+  const file = join(dataDir, 'projections', 'workers.jsonl');
+  const [header, record, trailer] = (await readFile(file, 'utf8')).split('\n');
+  const [kind, state] = JSON.parse(record!) as [number, Record<string, unknown>];
+  assert.is(kind, 3, record);
+  const tampered = [header, JSON.stringify([3, { ...state, lastAt: 42 }]), trailer, ''].join('\n');
+  await writeFile(file, tampered);
+  return tampered;
+}
+
 test(
   'finds every snapshot identical after a clean stop, and names a tampered one',
   withTimeout(60_000, async () => {
     const dir = await tempDir('tally-replay-');
     try {
-      const child = startTally(['serve', '--data', dir.path, '--ledger-port', '0', '--port', '0']);
-      const started = lineMatching(child, (line) => line.includes('tally server started'));
-      const done = finished(child);
-      const { eventstore, api } = JSON.parse(await started) as { eventstore: string; api: string };
-      const store = await connectEventStore(eventstore);
-      let last = -1;
       const history = farmHistory();
-      for (const { streamId, event, metadata } of history) {
-        const result = await store.append(
-          streamId,
-          [{ type: event.type, data: event.data as unknown, metadata: { ...metadata } }],
-          'any',
-        );
-        last = result.position;
-      }
-      await store.close();
-      await caughtUp(api, last);
-      child.kill('SIGTERM');
-      assert.is((await done).code, 0);
+      await serveAndStop(dir.path, appended(history));
 
       const clean = await tally(['replay', '--verify', '--data', dir.path]);
       assert.is(clean.code, 0, clean.stderr + clean.stdout);
@@ -73,17 +107,56 @@ test(
       assert.is(summary.skipped, 0);
       assert.ok(summary.projections >= 7 && summary.eventsPerSecond > 0, clean.stdout);
 
-      // A small state is one record: `[3, state]` between the header and the trailer.
-      const file = join(dir.path, 'projections', 'workers.jsonl');
-      const [header, record, trailer] = (await readFile(file, 'utf8')).split('\n');
-      const [kind, state] = JSON.parse(record!) as [number, Record<string, unknown>];
-      assert.is(kind, 3, record);
-      await writeFile(file, [header, JSON.stringify([3, { ...state, lastAt: 42 }]), trailer, ''].join('\n'));
+      await tamperWithWorkers(dir.path);
       const tampered = await tally(['replay', '--verify', '--data', dir.path]);
       assert.is(tampered.code, 1, tampered.stderr);
       assert.match(tampered.stdout, /^workers\s+DIFFERS/m);
       assert.match(tampered.stdout, /^queue\s+identical/m);
       assert.match(tampered.stdout, /differs from the live state: workers/);
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'saves the rebuilt states over the snapshots unless told not to, and logs a skipped event with its position',
+  withTimeout(90_000, async () => {
+    const dir = await tempDir('tally-replay-');
+    try {
+      const history = farmHistory();
+      // A build event the domain cannot read: its data lacks every field.
+      const broken = [
+        'build-00000000000000000000000000000000',
+        { type: 'BuildQueued', data: { nonsense: true }, metadata: {} },
+      ] as const;
+      const positions = await serveAndStop(dir.path, [...appended(history), broken]);
+      const brokenAt = positions.at(-1)!;
+      const tampered = await tamperWithWorkers(dir.path);
+      const workersFile = join(dir.path, 'projections', 'workers.jsonl');
+
+      const hashOnly = await tally(['replay', '--no-save', '--data', dir.path]);
+      assert.is(hashOnly.code, 0, hashOnly.stderr);
+      assert.match(hashOnly.stdout, /^not saved \(--no-save\)$/m);
+      assert.is(await readFile(workersFile, 'utf8'), tampered, '--no-save left the snapshot alone');
+
+      const rebuilt = await tally(['replay', '--data', dir.path]);
+      assert.is(rebuilt.code, 0, rebuilt.stderr);
+      assert.is(parseReplaySummary(rebuilt.stdout)?.skipped, 1, rebuilt.stdout);
+      assert.match(rebuilt.stdout, /^saved every rebuilt state as its snapshot in .*projections/m);
+      const skippedLines = rebuilt.stderr.split('\n').filter((line) => line.includes('skipped an event'));
+      assert.is(skippedLines.length, 1, rebuilt.stderr);
+      assert.is(JSON.parse(skippedLines[0]!).position, brokenAt);
+      assert.is.not(
+        await readFile(workersFile, 'utf8'),
+        tampered,
+        'the rebuilt state replaced the tampered one',
+      );
+
+      const verified = await tally(['replay', '--verify', '--data', dir.path]);
+      assert.is(verified.code, 0, verified.stdout + verified.stderr);
+      assert.match(verified.stdout, /^workers\s+identical/m);
+      assert.match(verified.stdout, /every projection with a snapshot is identical to its replay/);
     } finally {
       await dir.cleanup();
     }

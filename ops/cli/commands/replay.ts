@@ -3,7 +3,10 @@
  * progress bar on stderr. `--verify` compares each rebuilt state with the live one the server saved in
  * `<data>/projections/` and exits 1 naming any projection that differs. Without a running ledger for the
  * data directory (and no `--eventstore`), the ledger's files are read directly for the run (no server,
- * no client: several times faster than reading through one).
+ * no client: several times faster than reading through one), and the rebuilt states replace the
+ * snapshots in `<data>/projections/`, so the next `tally serve` starts from them (`--no-save` only
+ * hashes them). Through a client, a server may be running and keeps its own snapshots: nothing is saved.
+ * Every event no projection could read is counted, and the first ones are logged with their positions.
  */
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
@@ -11,7 +14,11 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import { decodeRecorded } from '../../../adapters/eventstore/read-domain-event.ts';
-import { openThreadedReplayer } from '../../../adapters/projection-replay/threaded-replay.ts';
+import type { SkippedAt } from '../../../adapters/projection-replay/messages.ts';
+import {
+  firstSkippedKept,
+  openThreadedReplayer,
+} from '../../../adapters/projection-replay/threaded-replay.ts';
 import { createFileSnapshotStore } from '../../../adapters/projection-snapshots/file-snapshot-store.ts';
 import { allProjections } from '../../../projections/catalogue.ts';
 import { replayProjections } from '../../../projections/runtime/replay.ts';
@@ -25,6 +32,8 @@ interface ReplayOptions {
   readonly eventstore?: string;
   readonly data?: string;
   readonly verify?: boolean;
+  /** `--no-save` makes it false. */
+  readonly save?: boolean;
   readonly youngGeneration?: number;
 }
 
@@ -32,9 +41,13 @@ interface ReplayOptions {
 interface Replayed extends ReplayedHashes {
   readonly events: number;
   readonly skipped: number;
-  /** Folding every event in, and hashing the states afterwards. */
+  /** The first skipped events, in `$all` order. */
+  readonly firstSkipped: readonly SkippedAt[];
+  /** Folding every event in, and hashing (and saving) the states afterwards. */
   readonly replayMs: number;
   readonly hashMs: number;
+  /** Where the rebuilt states were saved as snapshots, and how long that took; absent when not saved. */
+  readonly saved?: { readonly directory: string; readonly ms: number };
   /** How the events were read, for the summary line. */
   readonly how: string;
 }
@@ -43,7 +56,15 @@ interface Replayed extends ReplayedHashes {
 interface Replayer {
   /** The position of the last event, or −1. */
   head(): Promise<number>;
-  replay(projections: readonly string[], upTo: number, onProgress: Progress): Promise<Replayed>;
+  /** `saveTo`: a directory to save the rebuilt states in as snapshots, if this replayer can. */
+  replay(
+    projections: readonly string[],
+    upTo: number,
+    onProgress: Progress,
+    saveTo?: string,
+  ): Promise<Replayed>;
+  /** Why rebuilt states cannot be saved through this replayer; absent when they can. */
+  readonly cannotSave?: string;
   close(): Promise<void>;
 }
 
@@ -53,6 +74,9 @@ type Progress = (events: number, position: number) => void;
 async function clientReplayer(url: string): Promise<Replayer> {
   const store = await connectEventStore(url);
   return {
+    cannotSave:
+      'the events were read through an event store client, and a server may be running on this data ' +
+      'directory with its own snapshots: stop it, and run `tally replay` without --eventstore to rebuild them',
     async head() {
       for await (const event of store.readAll({ direction: 'backwards', limit: 1 })) return event.position;
       return -1;
@@ -60,10 +84,14 @@ async function clientReplayer(url: string): Promise<Replayer> {
     async replay(names, upTo, onProgress) {
       const projections = allProjections.filter((projection) => names.includes(projection.name));
       const started = performance.now();
+      const firstSkipped: SkippedAt[] = [];
       const result = await replayProjections(store, projections, decodeRecorded, {
         upTo,
         progressEvery: 20_000,
         onProgress,
+        onSkip: (event, reason) => {
+          if (firstSkipped.length < firstSkippedKept) firstSkipped.push({ position: event.position, reason });
+        },
       });
       const replayed = performance.now();
       const hashes = new Map([...result.states].map(([name, state]) => [name, hashState(state)]));
@@ -72,6 +100,7 @@ async function clientReplayer(url: string): Promise<Replayer> {
         position: result.position,
         events: result.events,
         skipped: result.skipped.count,
+        firstSkipped,
         replayMs: replayed - started,
         hashMs: performance.now() - replayed,
         how: 'through the event store client',
@@ -86,21 +115,24 @@ async function fileReplayer(ledgerDirectory: string, youngGenerationMb?: number)
   const files = await openThreadedReplayer(ledgerDirectory);
   return {
     head: async () => files.headPosition(),
-    async replay(projections, upTo, onProgress) {
+    async replay(projections, upTo, onProgress, saveTo) {
       const result = await files.replay({
         projections,
         upTo,
         onProgress,
         weights: replayWeights,
         ...(youngGenerationMb ? { youngGenerationMb } : {}),
+        ...(saveTo ? { snapshotDirectory: saveTo } : {}),
       });
       return {
         hashes: result.hashes,
         position: result.position,
         events: result.events,
         skipped: result.skipped.count,
+        firstSkipped: result.skipped.first,
         replayMs: result.replayMs,
         hashMs: result.hashMs,
+        ...(saveTo ? { saved: { directory: saveTo, ms: result.savedMs } } : {}),
         how: `reading the ledger's files in ${result.groups.length} threads`,
       };
     },
@@ -118,6 +150,7 @@ function replayWithProgress(
   projections: readonly string[],
   upTo: number,
   label: string,
+  saveTo?: string,
 ): Promise<Replayed> {
   const bar = new SingleBar(
     {
@@ -130,11 +163,15 @@ function replayWithProgress(
   const started = performance.now();
   bar.start(Math.max(1, upTo), 0, { events: 0, rate: 0 });
   return replayer
-    .replay(projections, upTo, (events, position) =>
-      bar.update(Math.max(0, position), {
-        events,
-        rate: Math.round(events / ((performance.now() - started) / 1000 || 1)),
-      }),
+    .replay(
+      projections,
+      upTo,
+      (events, position) =>
+        bar.update(Math.max(0, position), {
+          events,
+          rate: Math.round(events / ((performance.now() - started) / 1000 || 1)),
+        }),
+      saveTo,
     )
     .finally(() => bar.stop());
 }
@@ -155,27 +192,45 @@ function verdictLine(name: string, verdict: Verdict): string {
   }
 }
 
+/** Each skipped event once, with its position, so that it can be found (`tally events`, `/api/history`). */
+function logSkipped(logger: pino.Logger, replayed: Replayed): void {
+  for (const { position, reason } of replayed.firstSkipped)
+    logger.warn({ position, reason }, 'skipped an event no projection could read');
+  const more = replayed.skipped - replayed.firstSkipped.length;
+  if (more > 0)
+    logger.warn({ more }, `skipped ${more} more events; only the first ${firstSkippedKept} are listed`);
+}
+
 async function replay(options: ReplayOptions): Promise<void> {
   const dataDir = resolveDataDir(options.data);
+  const logger = pino({ level: 'warn' }, process.stderr);
   const replayer = await openReplayer(options, dataDir);
   const names = allProjections.map((projection) => projection.name);
+  const snapshotDir = join(dataDir, 'projections');
+  // --verify compares with the snapshots, so it must not replace them first.
+  const saveTo = options.save !== false && !options.verify && !replayer.cannotSave ? snapshotDir : undefined;
   try {
     const last = await replayer.head();
-    const full = await replayWithProgress(replayer, names, last, 'replaying');
+    const full = await replayWithProgress(replayer, names, last, 'replaying', saveTo);
     const seconds = full.replayMs / 1000;
     await writeLine(
       `replayed ${full.events} events into ${names.length} projections in ${seconds.toFixed(1)} s ` +
         `(${Math.round(full.events / (seconds || 1))} events/s, ${full.skipped} skipped; ${full.how}); ` +
         `states hashed in ${(full.hashMs / 1000).toFixed(1)} s`,
     );
+    logSkipped(logger, full);
     if (!options.verify) {
       for (const name of names) await writeLine(`${name.padEnd(12)} ${full.hashes.get(name)!.slice(0, 16)}`);
+      if (full.saved)
+        await writeLine(
+          `saved every rebuilt state as its snapshot in ${full.saved.directory} (${(full.saved.ms / 1000).toFixed(1)} s), ` +
+            `as of position ${full.position}: the next \`tally serve\` starts from them`,
+        );
+      else if (options.save === false) await writeLine('not saved (--no-save)');
+      else await writeLine(`not saved: ${replayer.cannotSave}`);
       return;
     }
-    const snapshots = createFileSnapshotStore(
-      join(dataDir, 'projections'),
-      pino({ level: 'warn' }, process.stderr),
-    );
+    const snapshots = createFileSnapshotStore(snapshotDir, logger);
     const verdicts = await verifyProjections(allProjections, snapshots, full, (projections, upTo) =>
       replayWithProgress(replayer, projections, upTo, `replaying to ${upTo}`),
     );
@@ -201,6 +256,7 @@ export function registerReplayCommand(program: Command): void {
         '--verify',
         'compare each rebuilt state with the snapshot the server saved; exit 1 if any differs',
       )
+      .option('--no-save', "only hash the rebuilt states: leave the data directory's snapshots as they are")
       .option(
         '--young-generation <MiB>',
         "each replay thread's young generation (reading the ledger's files): larger is faster and takes more memory",
