@@ -16,6 +16,8 @@ export interface ReplayThreadData {
 /** An event no projection of the thread could read: where, and why. */
 export interface SkippedAt {
   readonly position: number;
+  /** Its stream, for `tally events show`. */
+  readonly stream: string;
   readonly reason: string;
 }
 

@@ -28,7 +28,7 @@ try {
       upTo: data.upTo,
       progressEvery: data.progressEvery,
       onProgress: (events, position) => post({ kind: 'progress', events, position }),
-      onSkip: (event, reason) => skipped.push({ position: event.position, reason }),
+      onSkip: (event, reason) => skipped.push({ position: event.position, stream: event.streamId, reason }),
     });
     post({ kind: 'replayed' });
     const hashes: Record<string, string> = {};

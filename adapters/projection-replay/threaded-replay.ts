@@ -194,13 +194,10 @@ async function replayInThreads(
 
 /** The skipped events of every thread, each position counted once. */
 function countOnce(skipped: readonly SkippedAt[]): SkippedEvents {
-  const reasons = new Map<number, string>();
-  for (const { position, reason } of skipped) reasons.set(position, reason);
+  const byPosition = new Map<number, SkippedAt>();
+  for (const each of skipped) byPosition.set(each.position, each);
   const byReason: Record<string, number> = {};
-  for (const reason of reasons.values()) byReason[reason] = (byReason[reason] ?? 0) + 1;
-  const first = [...reasons]
-    .sort(([a], [b]) => a - b)
-    .slice(0, firstSkippedKept)
-    .map(([position, reason]) => ({ position, reason }));
-  return { count: reasons.size, byReason, first };
+  for (const { reason } of byPosition.values()) byReason[reason] = (byReason[reason] ?? 0) + 1;
+  const first = [...byPosition.values()].sort((a, b) => a.position - b.position).slice(0, firstSkippedKept);
+  return { count: byPosition.size, byReason, first };
 }

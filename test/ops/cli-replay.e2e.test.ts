@@ -146,7 +146,8 @@ test(
       assert.match(rebuilt.stdout, /^saved every rebuilt state as its snapshot in .*projections/m);
       const skippedLines = rebuilt.stderr.split('\n').filter((line) => line.includes('skipped an event'));
       assert.is(skippedLines.length, 1, rebuilt.stderr);
-      assert.is(JSON.parse(skippedLines[0]!).position, brokenAt);
+      const logged = JSON.parse(skippedLines[0]!) as { position: number; stream: string };
+      assert.equal([logged.position, logged.stream], [brokenAt, broken[0]]);
       assert.is.not(
         await readFile(workersFile, 'utf8'),
         tampered,

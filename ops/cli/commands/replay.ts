@@ -90,7 +90,8 @@ async function clientReplayer(url: string): Promise<Replayer> {
         progressEvery: 20_000,
         onProgress,
         onSkip: (event, reason) => {
-          if (firstSkipped.length < firstSkippedKept) firstSkipped.push({ position: event.position, reason });
+          if (firstSkipped.length < firstSkippedKept)
+            firstSkipped.push({ position: event.position, stream: event.streamId, reason });
         },
       });
       const replayed = performance.now();
@@ -192,10 +193,10 @@ function verdictLine(name: string, verdict: Verdict): string {
   }
 }
 
-/** Each skipped event once, with its position, so that it can be found (`tally events`, `/api/history`). */
+/** Each skipped event once, with its position and stream, so that it can be found (`tally events show STREAM`). */
 function logSkipped(logger: pino.Logger, replayed: Replayed): void {
-  for (const { position, reason } of replayed.firstSkipped)
-    logger.warn({ position, reason }, 'skipped an event no projection could read');
+  for (const { position, stream, reason } of replayed.firstSkipped)
+    logger.warn({ position, stream, reason }, 'skipped an event no projection could read');
   const more = replayed.skipped - replayed.firstSkipped.length;
   if (more > 0)
     logger.warn({ more }, `skipped ${more} more events; only the first ${firstSkippedKept} are listed`);
