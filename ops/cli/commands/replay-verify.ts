@@ -29,13 +29,20 @@ export interface ReplayedHashes {
 }
 
 type Replay = (projections: readonly string[], upTo: number) => Promise<ReplayedHashes>;
+/** Whether any event lies after `after` up to `upTo` (inclusive). */
+type EventsBetween = (after: number, upTo: number) => Promise<boolean>;
 
-/** Compares each projection's snapshot with `full` (a replay to the head) or a replay up to the snapshot. */
+/**
+ * Compares each projection's snapshot with `full` (a replay to the head) or a replay up to the
+ * snapshot. A snapshot past the full replay's position matches it only when no event lies in between:
+ * a running server may have folded events appended after the replay read the head.
+ */
 export async function verifyProjections(
   projections: readonly Named[],
   snapshots: SnapshotStore,
   full: ReplayedHashes,
   replay: Replay,
+  eventsBetween: EventsBetween,
 ): Promise<Map<string, Verdict>> {
   const verdicts = new Map<string, Verdict>();
   // Each snapshot is hashed as it is loaded and let go: all of them at once would double the memory.
@@ -52,16 +59,18 @@ export async function verifyProjections(
     }
   }
   for (const [position, group] of byPosition) {
-    // A snapshot at or past the last event is compared with the full replay; older ones need their own.
-    const hashes =
-      position >= full.position
-        ? full.hashes
-        : (
-            await replay(
-              group.map((entry) => entry.projection.name),
-              position,
-            )
-          ).hashes;
+    // A snapshot as of the full replay's events is compared with it; the others need their own.
+    const asOfFull =
+      position === full.position ||
+      (position > full.position && !(await eventsBetween(full.position, position)));
+    const hashes = asOfFull
+      ? full.hashes
+      : (
+          await replay(
+            group.map((entry) => entry.projection.name),
+            position,
+          )
+        ).hashes;
     for (const { projection, live } of group) {
       const replayed = hashes.get(projection.name)!;
       verdicts.set(

@@ -63,6 +63,8 @@ interface Replayer {
     onProgress: Progress,
     saveTo?: string,
   ): Promise<Replayed>;
+  /** Whether any event lies after `after` up to `upTo` (inclusive): appended since the head was read. */
+  eventsBetween(after: number, upTo: number): Promise<boolean>;
   /** Why rebuilt states cannot be saved through this replayer; absent when they can. */
   readonly cannotSave?: string;
   close(): Promise<void>;
@@ -80,6 +82,12 @@ async function clientReplayer(url: string): Promise<Replayer> {
     async head() {
       for await (const event of store.readAll({ direction: 'backwards', limit: 1 })) return event.position;
       return -1;
+    },
+    async eventsBetween(after, upTo) {
+      // Reading from a position starts at the event there, if any: the next one is the second.
+      for await (const event of store.readAll({ fromPosition: Math.max(0, after), limit: 2 }))
+        if (event.position > after) return event.position <= upTo;
+      return false;
     },
     async replay(names, upTo, onProgress) {
       const projections = allProjections.filter((projection) => names.includes(projection.name));
@@ -116,6 +124,8 @@ async function fileReplayer(ledgerDirectory: string, youngGenerationMb?: number)
   const files = await openThreadedReplayer(ledgerDirectory);
   return {
     head: async () => files.headPosition(),
+    // The replayer holds the ledger's lock: nothing can have been appended since the head was read.
+    eventsBetween: async () => false,
     async replay(projections, upTo, onProgress, saveTo) {
       const result = await files.replay({
         projections,
@@ -232,8 +242,12 @@ async function replay(options: ReplayOptions): Promise<void> {
       return;
     }
     const snapshots = createFileSnapshotStore(snapshotDir, logger);
-    const verdicts = await verifyProjections(allProjections, snapshots, full, (projections, upTo) =>
-      replayWithProgress(replayer, projections, upTo, `replaying to ${upTo}`),
+    const verdicts = await verifyProjections(
+      allProjections,
+      snapshots,
+      full,
+      (projections, upTo) => replayWithProgress(replayer, projections, upTo, `replaying to ${upTo}`),
+      (after, upTo) => replayer.eventsBetween(after, upTo),
     );
     for (const [name, verdict] of verdicts) await writeLine(verdictLine(name, verdict));
     const differing = [...verdicts].filter(([, verdict]) => verdict.kind === 'differs').map(([name]) => name);
