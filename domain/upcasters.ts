@@ -47,6 +47,8 @@ function reasonFromV1({ exitCode, signal, message }: BuildFailedV1): FailureReas
   // Schema 1 had no other way to say why: timeouts and lost workers only showed in the message.
   if (/timed out|timeout/i.test(message)) return { kind: 'timed-out' };
   if (/silent/i.test(message)) return { kind: 'silent-too-long' };
+  if (/worker\b.*\b(lost|disconnected|vanished)|lost (contact|connection)/i.test(message))
+    return { kind: 'worker-lost' };
   return { kind: 'infrastructure', detail: message };
 }
 

@@ -143,6 +143,15 @@ upcasting('turn a schema 1 BuildFailed (exit code, signal, message) into the rea
   });
   assert.equal(read(v1(null, 'SIGSEGV', 'killed')).reason, { kind: 'signal', signal: 'SIGSEGV' });
   assert.equal(read(v1(null, null, 'build timed out after 3600 seconds')).reason, { kind: 'timed-out' });
+  assert.equal(read(v1(null, null, 'no output for 7200 seconds: silent too long')).reason, {
+    kind: 'silent-too-long',
+  });
+  for (const message of [
+    'worker lost during the build',
+    'Worker w3 disconnected',
+    'lost contact with the builder',
+  ])
+    assert.equal(read(v1(null, null, message)).reason, { kind: 'worker-lost' }, message);
   assert.equal(read({ drvPath, exitCode: null, signal: null, message: 'disk full' }), {
     drvPath,
     reason: { kind: 'infrastructure', detail: 'disk full' },

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { decodeRecorded } from '../../../adapters/eventstore/read-domain-event.ts';
+import { drvHashPart } from '../../../domain/shared/streams.ts';
 import { branchDiffQueries } from '../../../projections/branch-diff/index.ts';
 import { type BuildsState, builds } from '../../../projections/builds/index.ts';
 import { type EvaluationsState, evaluations } from '../../../projections/evaluations/index.ts';
@@ -96,6 +97,56 @@ test(
       2,
     );
     assert.equal(skipped, [], 'every event was read by the domain');
+    await runner.stop();
+  }),
+);
+
+test(
+  'a BuildFailed of schema 1 read back from the ledger is upcast into the reason it implies',
+  withTimeout(15_000, async ({ store }) => {
+    skipped.length = 0;
+    const farm = new FarmHistory();
+    farm.registerSpec('old');
+    farm.scheduleBuilds(farm.evaluate('old', [job('crash'), job('stuck')]));
+    farm.build(drv('crash-1.0'), 'failed');
+    farm.build(drv('stuck-1.0'), 'failed');
+    // As the first schema wrote them: an exit code or a signal, else only a message.
+    const asWrittenInSchema1: Record<
+      string,
+      { exitCode: number | null; signal: string | null; message: string }
+    > = {
+      [drv('crash-1.0')]: { exitCode: null, signal: 'SIGSEGV', message: 'builder killed by SIGSEGV' },
+      [drv('stuck-1.0')]: { exitCode: null, signal: null, message: 'worker lost during the build' },
+    };
+    let position = -1;
+    for (const { streamId, event } of toAppends(farm.events)) {
+      const data = event.data as { drvPath: string; attemptId?: string };
+      const old = event.type === 'BuildFailed' ? asWrittenInSchema1[data.drvPath] : undefined;
+      const appended = old
+        ? {
+            type: 'BuildFailed',
+            data: { drvPath: data.drvPath, attemptId: data.attemptId, ...old },
+            metadata: { ...event.metadata, schemaVersion: 1 },
+          }
+        : event;
+      position = (await store.append(streamId, [appended], 'any')).position;
+    }
+    const runner = createProjectionRunner({
+      source: store,
+      projections: [builds.projection],
+      decode: decodeRecorded,
+      snapshots: createMemorySnapshotStore(),
+      logger,
+    });
+    await runner.start();
+    await runner.waitFor(position);
+    const state = runner.state<BuildsState>('builds');
+    const crash = builds.queries.getBuild(state, drvHashPart(drv('crash-1.0'))!)!;
+    const stuck = builds.queries.getBuild(state, drvHashPart(drv('stuck-1.0'))!)!;
+    assert.equal([crash.status, crash.failure], ['failed', { kind: 'signal', signal: 'SIGSEGV' }]);
+    assert.equal([stuck.status, stuck.failure], ['failed', { kind: 'worker-lost' }]);
+    assert.is(stuck.failureMessage, 'worker lost during the build');
+    assert.equal(skipped, [], 'the old events were read, not skipped');
     await runner.stop();
   }),
 );

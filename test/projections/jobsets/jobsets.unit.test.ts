@@ -109,7 +109,7 @@ test('job weather compares the latest completed evaluation with the previous one
   assert.is(weather.find((w) => w.job.startsWith('fresh'))?.previousStatus, undefined);
 });
 
-test('a restarted failure that now succeeds turns the weather to new-success', () => {
+test('a restarted failure that now succeeds is still succeeding, as the evaluation before it succeeded', () => {
   const farm = new FarmHistory();
   farm.registerSpec('guix');
   farm.scheduleBuilds(farm.evaluate('guix', [job('flaky', { version: '1' })]));
