@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics in a registry of this app's own (no global state): HTTP request durations and
  * counts by route and status, event-store call latency (the store is wrapped by
- * `timeEventStore`), projection lag when a runner is given, live-feed clients, and Node's defaults.
+ * `timeEventStore`), projection lag and the queue's sizes when a runner is given, live-feed clients, and
+ * Node's defaults.
  * Served at `GET /metrics`.
  */
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +11,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { MetricsState } from '../../projections/metrics/index.ts';
 import { prometheusFamilies } from '../../projections/metrics/prometheus.ts';
 import { initialMetricsState } from '../../projections/metrics/state.ts';
+import { type QueueState, queueSizes } from '../../projections/queue/index.ts';
 import type { ProjectionRunner } from '../../projections/runtime/runner.ts';
 
 /** The metrics routes and services update. */
@@ -83,6 +85,36 @@ function readModelMetrics(registry: Registry, runner: ProjectionRunner): void {
   }
 }
 
+/**
+ * Builds waiting for a worker by system and state, read from the queue read model at each scrape (its
+ * lanes know their sizes, so a scrape costs the number of lanes, not of builds). `tally_queue_length`
+ * stays beside it: it also counts the builds that are running.
+ */
+function queueMetrics(registry: Registry, runner: ProjectionRunner): void {
+  new Gauge({
+    name: 'tally_queue_builds',
+    help: 'Builds waiting for a worker, by system and state: runnable, deferred (requeued, not before a time still to come) or blocked (waiting on a dependency)',
+    labelNames: ['system', 'state'] as const,
+    registers: [registry],
+    collect() {
+      let state: QueueState;
+      try {
+        state = runner.state<QueueState>('queue');
+      } catch {
+        return; // a runner without the queue read model, or one still loading its snapshot
+      }
+      this.reset();
+      // The wall clock, not the latest event's time: on a quiet farm a requeued build's wait ends
+      // without any event saying so.
+      for (const { system, runnable, deferred, blocked } of queueSizes(state, { now: Date.now() })) {
+        this.set({ system, state: 'runnable' }, runnable);
+        this.set({ system, state: 'deferred' }, deferred);
+        this.set({ system, state: 'blocked' }, blocked);
+      }
+    },
+  });
+}
+
 async function metrics(fastify: FastifyInstance, options: MetricsOptions): Promise<void> {
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
@@ -113,6 +145,7 @@ async function metrics(fastify: FastifyInstance, options: MetricsOptions): Promi
   });
   if (options.projections) projectionMetrics(registry, options.projections);
   if (options.projections) readModelMetrics(registry, options.projections);
+  if (options.projections) queueMetrics(registry, options.projections);
   fastify.decorate('metrics', { registry, eventStoreCalls, liveClients });
 
   fastify.addHook('onResponse', async (request, reply) => {
