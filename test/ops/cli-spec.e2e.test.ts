@@ -1,11 +1,12 @@
 /**
- * The user-facing commands against a real `tally serve`: `spec add/list/show/rm` and `history`, acting
- * with the admin token printed at first start, and refused without it.
+ * The user-facing commands against a real `tally serve`: `spec add/update/list/show/rm` and `history`,
+ * acting with the admin token printed at first start, and refused without it.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { startFarm } from '../helpers/farm.ts';
 import { finished, lineMatching, startTally, tally } from '../helpers/tally-process.ts';
 import { tempDir, withTimeout } from '../helpers/uvu.ts';
 
@@ -91,6 +92,75 @@ test(
     } finally {
       child.kill('SIGTERM');
       await done;
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  "replaces a specification's settings, says when nothing changed, and refuses a stale revision, an unknown name and no token",
+  withTimeout(120_000, async () => {
+    const dir = await tempDir('tally-cli-spec-');
+    const farm = await startFarm(dir.path);
+    try {
+      const { api } = farm;
+      const env = { TALLY_TOKEN: farm.token! };
+      const file = join(dir.path, 'demo.json');
+      await writeFile(file, JSON.stringify(spec));
+      assert.is((await tally(['spec', 'add', file, '--api', api], env)).code, 0);
+      const changed = join(dir.path, 'changed.json');
+      await writeFile(
+        changed,
+        JSON.stringify({ ...spec, evaluator: { kind: 'nix', entry: 'ci.nix' }, systems: ['aarch64-linux'] }),
+      );
+
+      const refused = await tally(['spec', 'update', 'demo', changed, '--api', api]);
+      assert.is(refused.code, 1);
+      assert.match(refused.stderr, /TALLY_AUTH_MISSING_TOKEN/);
+
+      const updated = await tally(['spec', 'update', 'demo', changed, '--api', api, '--json'], env);
+      assert.is(updated.code, 0, updated.stderr);
+      const result = JSON.parse(updated.stdout) as { stream: string; revision: number; events: string[] };
+      assert.equal(
+        [result.stream, result.revision, result.events],
+        ['spec-demo', 1, ['SpecificationUpdated']],
+      );
+      const shown = await tally(['spec', 'show', 'demo', '--api', api, '--json']);
+      assert.is(shown.code, 0, shown.stderr);
+      const { definition } = JSON.parse(shown.stdout).spec as { definition: typeof spec };
+      assert.equal(definition.evaluator, { kind: 'nix', entry: 'ci.nix' });
+      assert.equal(definition.systems, ['aarch64-linux']);
+
+      const again = await tally(['spec', 'update', 'demo', changed, '--api', api], env);
+      assert.is(again.code, 0, again.stderr);
+      assert.match(again.stdout, /updated demo: nothing to change \(spec-demo stays at revision 1\)/);
+
+      const stale = await tally(['spec', 'update', 'demo', file, '--if-match', '0', '--api', api], env);
+      assert.is(stale.code, 1);
+      assert.match(stale.stderr, /TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION/);
+      const current = await tally(['spec', 'update', 'demo', file, '--if-match', '1', '--api', api], env);
+      assert.is(current.code, 0, current.stderr);
+      assert.match(current.stdout, /updated demo: SpecificationUpdated \(spec-demo revision 2\)/);
+
+      const unknown = await tally(['spec', 'update', 'nobody', file, '--api', api], env);
+      assert.is(unknown.code, 1);
+      assert.match(unknown.stderr, /TALLY_SPEC_NOT_FOUND/);
+
+      const history = await tally(['history', 'spec', 'demo', '--api', api, '--json']);
+      const events = history.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string; data: { changed?: string[] } });
+      assert.equal(
+        events.map((event) => [event.type, event.data.changed ?? []]),
+        [
+          ['SpecificationRegistered', []],
+          ['SpecificationUpdated', ['evaluator', 'systems']],
+          ['SpecificationUpdated', ['evaluator', 'systems']],
+        ],
+      );
+    } finally {
+      await farm.stop();
       await dir.cleanup();
     }
   }),
