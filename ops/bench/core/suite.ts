@@ -5,7 +5,9 @@
  * API answers, and read-route latency at a fixed rate (issued open-loop, autocannon's rate mode beside
  * it) next to a trivial Fastify route in the same app.
  * `TALLY_BENCH_CORE_SCALE` (default 1) scales the farm: 1 ≈ 200 specs × 100 evaluations.
+ * `TALLY_BENCH_CORE_DIR=DIR` keeps the loaded farm in DIR for the next run (see `farmDirectory`).
  */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
@@ -28,36 +30,21 @@ const ms = (value: number) => `${value.toFixed(2)} ms`;
 const scale = Number(process.env.TALLY_BENCH_CORE_SCALE ?? '1');
 /**
  * `TALLY_BENCH_CORE_ROWS=replay,restart,latency` (any of them; default all) runs only those rows; the
- * farm is loaded, and its snapshots written, whatever is chosen.
+ * farm is loaded, and its snapshots written, whatever is chosen. `load` alone only loads the farm (with
+ * `TALLY_BENCH_CORE_DIR`, to keep it for later runs).
  */
 const wantedRows = process.env.TALLY_BENCH_CORE_ROWS?.split(',').filter(Boolean);
 const rowsWanted = (rows: 'replay' | 'restart' | 'latency') => !wantedRows || wantedRows.includes(rows);
+const onlyLoading = wantedRows?.length === 1 && wantedRows[0] === 'load';
 /** How long a runner may fold the whole farm through the client: at scale 1 (1,760,007 events) it took 14 minutes here. */
 const catchUpMs = 3_600_000;
 
 export const coreSuite: BenchSuite = {
   description: 'replay of every projection, restart from snapshots, read-route latency over a synthetic farm',
   async run(bench) {
-    const dir = await bench.tempDir('core');
+    const { dir, lastEvaluation } = await farmDirectory(bench);
     const ledgerDir = join(dir, 'ledger');
-    const loading = await startLedger({ directory: ledgerDir, port: 0, logger: quiet });
-    const loader = await connectEventStore(loading.url);
-    bench.progress(`generating and appending the synthetic farm (scale ${scale})`);
-    const loadStarted = performance.now();
-    let loaded: Awaited<ReturnType<typeof loadFarm>>;
-    try {
-      loaded = await loadFarm(loader, scale, (message) => bench.progress(message));
-    } finally {
-      await loader.close();
-      await loading.close();
-    }
-    const { events, lastEvaluation } = loaded;
-    const loadSeconds = (performance.now() - loadStarted) / 1000;
-    await bench.measure({ name: `load ${events} events (batched appends)` }, async () => ({
-      figure: { value: events / loadSeconds, unit: 'events/s' },
-      note: `${loadSeconds.toFixed(1)} s`,
-    }));
-
+    if (onlyLoading) return;
     // `tally replay` itself, while no server holds the directory: it reads the ledger's files directly.
     let replayed: ReplayCommandResult | Error | undefined;
     if (rowsWanted('replay')) {
@@ -120,6 +107,55 @@ export const coreSuite: BenchSuite = {
     await measureFeedLatency(bench, url, store);
   },
 };
+
+/** What a loaded farm directory holds, kept beside its ledger so that a kept directory can be reused. */
+interface LoadedFarm {
+  readonly scale: number;
+  readonly events: number;
+  readonly lastEvaluation: string;
+}
+
+/**
+ * The farm's directory with its ledger loaded. `TALLY_BENCH_CORE_DIR=DIR` keeps it in DIR and, on the
+ * next run at the same scale, uses it as it is: loading the full farm takes 10 minutes or more. The
+ * run then writes the directory's snapshots again, and the load row is not measured.
+ */
+async function farmDirectory(bench: BenchContext): Promise<{ dir: string } & LoadedFarm> {
+  const kept = process.env.TALLY_BENCH_CORE_DIR;
+  const dir = kept ?? (await bench.tempDir('core'));
+  const markerPath = join(dir, 'farm.json');
+  if (kept) {
+    const marker = await readFile(markerPath, 'utf8').then(
+      (text) => JSON.parse(text) as LoadedFarm,
+      () => undefined,
+    );
+    if (marker?.scale === scale) {
+      bench.progress(`using the farm already loaded in ${dir} (${marker.events} events)`);
+      return { dir, ...marker };
+    }
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+  }
+  const loading = await startLedger({ directory: join(dir, 'ledger'), port: 0, logger: quiet });
+  const loader = await connectEventStore(loading.url);
+  bench.progress(`generating and appending the synthetic farm (scale ${scale})`);
+  const loadStarted = performance.now();
+  let loaded: Awaited<ReturnType<typeof loadFarm>>;
+  try {
+    loaded = await loadFarm(loader, scale, (message) => bench.progress(message));
+  } finally {
+    await loader.close();
+    await loading.close();
+  }
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  await bench.measure({ name: `load ${loaded.events} events (batched appends)` }, async () => ({
+    figure: { value: loaded.events / loadSeconds, unit: 'events/s' },
+    note: `${loadSeconds.toFixed(1)} s`,
+  }));
+  const farm: LoadedFarm = { scale, ...loaded };
+  if (kept) await writeFile(markerPath, JSON.stringify(farm));
+  return { dir, ...farm };
+}
 
 /**
  * Folds the whole farm with a runner and stops it, which saves every snapshot. In a function of its
