@@ -3,7 +3,7 @@
  * versions upcast, the data checked. The projections skip what fails; a command handler cannot
  * decide on a stream it cannot read, so there it is an error.
  */
-import type { TallyEvent } from '../../domain/events.ts';
+import { eventRegistry, type TallyEvent } from '../../domain/events.ts';
 import { type ParsedEvent, parseEvent } from '../../domain/parse-event.ts';
 import type { RecordedEvent } from './event-store.ts';
 
@@ -31,6 +31,12 @@ export function decodeRecorded(recorded: {
   }
   return parseEvent(recorded.type, recorded.data, schemaVersionOf(recorded));
 }
+
+/**
+ * The catalogue's types: the projection runtime skips and counts an event of any other type without
+ * decoding the events of known types that no projection handles.
+ */
+decodeRecorded.knownTypes = new Set(Object.keys(eventRegistry)) as ReadonlySet<string>;
 
 /** An aggregate's stream holds an event the domain cannot read: deciding on it would be a guess. */
 export class UnreadableStreamError extends Error {

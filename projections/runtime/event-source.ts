@@ -41,3 +41,14 @@ export interface EventSource {
 export type Decoded<E> =
   | { readonly ok: true; readonly event: E }
   | { readonly ok: false; readonly reason: string };
+
+/**
+ * How the domain reads a stored event. A decoder that names every type it can read (`knownTypes`) lets
+ * the runtime report events of other types even when no projection handles them, while events of
+ * known types that no projection wants are still passed over without being decoded.
+ */
+export interface Decoder<E> {
+  (event: SourceEvent): Decoded<E>;
+  /** Every type this decoder can read; without it, events no projection handles are never decoded. */
+  readonly knownTypes?: ReadonlySet<string>;
+}

@@ -5,7 +5,7 @@
  */
 
 import { newWriter, writingInPlace } from '../shared/persistent-map.ts';
-import type { Decoded, SourceEvent } from './event-source.ts';
+import type { Decoder, SourceEvent } from './event-source.ts';
 import type { AnyProjection, ProjectedEvent } from './projection.ts';
 
 /** One projection's live state and how far it has read. */
@@ -73,27 +73,43 @@ class FoldedEvent<E extends { readonly type: string }> implements ProjectedEvent
   }
 }
 
+function skip(
+  skipped: SkippedEvents,
+  onSkip: (source: SourceEvent, reason: string) => void,
+  source: SourceEvent,
+  reason: string,
+): void {
+  skipped.count += 1;
+  skipped.byReason[reason] = (skipped.byReason[reason] ?? 0) + 1;
+  onSkip(source, reason);
+}
+
+/**
+ * Folds `source` into every slot still before it. An event of a type the decoder does not know (see
+ * `Decoder.knownTypes`) is skipped and reported even when no projection handles its type: it was
+ * written by a newer Tally or another program, and passing over it in silence would hide that.
+ */
 export function foldEvent<E extends { readonly type: string }>(
   slots: readonly ProjectionSlot[],
   source: SourceEvent,
-  decode: (event: SourceEvent) => Decoded<E>,
+  decode: Decoder<E>,
   skipped: SkippedEvents,
   onSkip: (source: SourceEvent, reason: string) => void,
 ): ProjectedEvent<E> | undefined {
   let projected: ProjectedEvent<E> | undefined;
   let undecodable = false;
+  let unseen = false;
   for (const slot of slots) {
     if (slot.position >= source.position) continue;
     slot.position = source.position;
+    unseen = true;
     if (undecodable || !slot.projection.canHandle(source.type)) continue;
     if (!projected) {
       // Decoded at most once, and only when some projection wants the event.
       const decoded = decode(source);
       if (!decoded.ok) {
         undecodable = true;
-        skipped.count += 1;
-        skipped.byReason[decoded.reason] = (skipped.byReason[decoded.reason] ?? 0) + 1;
-        onSkip(source, decoded.reason);
+        skip(skipped, onSkip, source, decoded.reason);
         continue;
       }
       projected = new FoldedEvent(decoded.event, source);
@@ -103,6 +119,14 @@ export function foldEvent<E extends { readonly type: string }>(
       slot.state = next;
       slot.unsaved += 1;
     }
+  }
+  if (!projected && !undecodable && unseen && decode.knownTypes?.has(source.type) === false) {
+    // As with an event a projection cannot decode, counted only when some projection had not yet read
+    // past it. The store's own events (`$metadata`, `$streamDeleted`…) are not the domain's to read.
+    // The decoder names the reason, the same one it gives when some projection does handle the type.
+    if (source.type.startsWith('$')) return undefined;
+    const decoded = decode(source);
+    if (!decoded.ok) skip(skipped, onSkip, source, decoded.reason);
   }
   return projected;
 }

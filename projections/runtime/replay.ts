@@ -2,7 +2,7 @@
  * Rebuilding projections from the first event: for `tally replay`, for `--verify` (compare with the
  * live state), and for time travel (the state as of an earlier position).
  */
-import type { Decoded, EventSource, SourceEvent } from './event-source.ts';
+import type { Decoder, EventSource, SourceEvent } from './event-source.ts';
 import { foldEvent, newSlot, type ProjectionSlot, type SkippedEvents, sealSlot } from './fold.ts';
 import type { AnyProjection } from './projection.ts';
 
@@ -12,7 +12,10 @@ export interface ReplayOptions {
   /** Called every `progressEvery` events with the number read so far and the last position. */
   readonly onProgress?: (events: number, position: number) => void;
   readonly progressEvery?: number;
-  /** Called for each event no projection could read, with why. */
+  /**
+   * Called once for each event skipped, with why: one a projection could not read, or one of a type the
+   * decoder does not know.
+   */
   readonly onSkip?: (event: SourceEvent, reason: string) => void;
 }
 
@@ -27,7 +30,7 @@ export interface ReplayResult {
 export async function replayProjections<E extends { readonly type: string }>(
   source: Pick<EventSource, 'readAll'>,
   projections: readonly AnyProjection<E>[],
-  decode: (event: SourceEvent) => Decoded<E>,
+  decode: Decoder<E>,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const slots: ProjectionSlot[] = projections.map(newSlot);

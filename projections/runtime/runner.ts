@@ -3,7 +3,7 @@
  * has none, or when its version changed), follows `$all` from the oldest checkpoint among them, folds
  * each event into the projections that want it, and snapshots them every so many events or seconds.
  */
-import type { Decoded, EventSource, SourceEvent, SourceSubscription } from './event-source.ts';
+import type { Decoder, EventSource, SourceSubscription } from './event-source.ts';
 import { foldEvent, newSlot, type ProjectionSlot, type SkippedEvents, sealSlot } from './fold.ts';
 import type { AnyProjection, ProjectedEvent } from './projection.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
@@ -18,7 +18,8 @@ export interface RuntimeLogger {
 export interface ProjectionRunnerOptions<E extends { readonly type: string }> {
   readonly source: EventSource;
   readonly projections: readonly AnyProjection<E>[];
-  readonly decode: (event: SourceEvent) => Decoded<E>;
+  /** With `knownTypes`, an event of another type is skipped and counted though no projection handles it. */
+  readonly decode: Decoder<E>;
   readonly snapshots: SnapshotStore;
   readonly logger: RuntimeLogger;
   /**
