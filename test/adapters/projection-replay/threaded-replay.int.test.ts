@@ -101,7 +101,14 @@ test(
         assert.equal(threaded.groups.flat().sort(), [...names].sort(), 'every projection in one group');
         assert.equal(threaded.hashes, whole.hashes);
         assert.is(threaded.events, whole.events);
-        assert.equal(threaded.skipped, { count: 1, byReason: { malformed: 1 } });
+        const { first, ...counted } = threaded.skipped;
+        assert.equal(counted, { count: 1, byReason: { malformed: 1 } });
+        assert.equal(
+          first.map(({ stream, reason }) => [stream, reason]),
+          [['build-broken', 'malformed']],
+          'listed once, with its stream',
+        );
+        assert.ok(first[0]!.position > middle, 'at its own position, after the middle');
         assert.ok(progress.length > 0, 'progress was reported');
 
         // A larger young generation changes speed and memory, never the result.
