@@ -52,6 +52,16 @@ function projectionMetrics(registry: Registry, runner: ProjectionRunner): void {
     },
   });
   new Gauge({
+    name: 'tally_projection_behind',
+    help: '1 for each read model short of the last event in the store (rebuilding, or catching up)',
+    labelNames: ['projection'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const projection of (await lag()).behind) this.set({ projection }, 1);
+    },
+  });
+  new Gauge({
     name: 'tally_projection_skipped_events',
     help: 'Events the projections could not read and skipped',
     registers: [registry],

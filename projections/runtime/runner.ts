@@ -42,6 +42,11 @@ export interface ProjectionLag {
   readonly caughtUp: boolean;
   /** Milliseconds since the last applied event was recorded; 0 when caught up. */
   readonly behindMs: number;
+  /**
+   * The projections short of the last event, by name: all of them while the server catches up, or the
+   * one rebuilt from the first event after its version changed while the others follow live.
+   */
+  readonly behind: readonly string[];
 }
 
 export interface ProjectionRunner<E extends { readonly type: string } = { readonly type: string }> {
@@ -314,6 +319,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
         headPosition,
         caughtUp,
         behindMs: caughtUp ? 0 : Math.max(0, now() - lastRecordedAt),
+        behind: slots.filter((slot) => slot.position < headPosition).map((slot) => slot.projection.name),
       };
     },
     onApplied(listener) {

@@ -28,7 +28,13 @@ function laggingRunner(lag: ProjectionLag): ProjectionRunner {
   };
 }
 
-const behind: ProjectionLag = { appliedPosition: 10, headPosition: 500, caughtUp: false, behindMs: 120_000 };
+const behind: ProjectionLag = {
+  appliedPosition: 10,
+  headPosition: 500,
+  caughtUp: false,
+  behindMs: 120_000,
+  behind: ['builds'],
+};
 
 const docs = suite<{ api: ApiFixture }>('OpenAPI, metrics and health over a real ledger');
 docs.before(async (context) => {
@@ -81,6 +87,7 @@ docs(
     );
     assert.match(response.body, /^tally_projection_behind_seconds 120$/m);
     assert.match(response.body, /^tally_projection_caught_up 0$/m);
+    assert.match(response.body, /^tally_projection_behind\{projection="builds"\} 1$/m);
     assert.match(response.body, /^tally_projection_skipped_events 2$/m);
   }),
 );

@@ -43,7 +43,10 @@ const health: FastifyPluginAsyncTypebox<HealthRouteOptions> = async (fastify, op
     const runner = fastify.projections;
     const lag = reachable && runner ? await runner.lag().catch(() => undefined) : undefined;
     const loading = [...(runner?.loading() ?? [])];
-    const projections = runner && lag ? { ...lag, skippedEvents: runner.skipped.count, loading } : null;
+    const projections =
+      runner && lag
+        ? { ...lag, behind: [...lag.behind], skippedEvents: runner.skipped.count, loading }
+        : null;
     const status = !reachable
       ? 'unavailable'
       : loading.length > 0

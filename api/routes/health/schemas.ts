@@ -17,6 +17,10 @@ export const Health = Type.Object({
       behindMs: Type.Number(),
       appliedPosition: Type.Integer(),
       headPosition: Type.Integer(),
+      behind: Type.Array(Type.String(), {
+        description:
+          'Read models short of the last event: one rebuilt after its version changed, or all while catching up',
+      }),
       skippedEvents: Type.Integer(),
       /** Read models still loading their snapshots after a start. */
       loading: Type.Array(Type.String()),

@@ -176,8 +176,10 @@ test(
     await second.stop();
 
     const bumped = runner(store, snapshots, 2);
+    assert.equal((await bumped.lag()).behind, ['counts', 'sum'], 'nothing is loaded before the start');
     await bumped.start();
     await bumped.waitFor(next.position);
+    assert.equal((await bumped.lag()).behind, [], 'the rebuilt projection caught up');
     assert.equal(
       bumped.state('counts'),
       { Added: 14 },
