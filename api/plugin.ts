@@ -12,6 +12,7 @@ import auth from './plugins/auth.ts';
 import connections from './plugins/connections.ts';
 import errors from './plugins/errors.ts';
 import eventStore from './plugins/event-store.ts';
+import finiteQuery from './plugins/finite-query.ts';
 import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import readModels from './plugins/read-models.ts';
@@ -64,6 +65,7 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
   });
   await fastify.register(eventStore, { eventStore: options.eventStore, projections: options.projections });
   await fastify.register(readModels, options.timeTravel ?? {});
+  await fastify.register(finiteQuery);
   await fastify.register(auth, {
     tokens: options.tokens,
     publicReads: options.publicReads ?? true,

@@ -45,7 +45,9 @@ const builds: FastifyPluginAsyncTypebox<{ readonly logs?: BuildLogSource | undef
     const { at, ...filters } = request.query;
     const { state, position } = await fastify.readModel<BuildsState>(buildsProjection, at);
     reply.header(positionHeader, position);
-    return searchBuilds(state, filters);
+    const page = searchBuilds(state, filters);
+    // Hydra's and Cuirass's clients read list items as they read a single build.
+    return { builds: page.builds.map(toHydraJson), nextCursor: page.nextCursor };
   });
 
   fastify.get('/api/builds/:id', { schema: getBuildSchema }, async (request, reply) => {

@@ -37,8 +37,6 @@ const buildFields = {
   restarts: Type.Integer(),
 };
 
-export const BuildDoc = openObject(buildFields);
-
 /** Tally's document with Hydra's and Cuirass's fields beside it. */
 export const HydraBuild = openObject({
   ...buildFields,
@@ -57,10 +55,19 @@ export const HydraBuild = openObject({
 });
 
 /** A build's integer id, the hash part of its `.drv`, or (URL-encoded) its `.drv` path. */
-const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 512 }) });
+export const BuildParams = Type.Object({
+  id: Type.String({
+    minLength: 1,
+    maxLength: 512,
+    description: "The build's integer id, the hash part of its derivation, or its URL-encoded .drv path",
+  }),
+});
 
 export const searchBuildsSchema = {
   summary: 'Builds matching every filter given, newest first',
+  description:
+    'Each build as `GET /api/builds/:id` answers it: Tally’s fields with Hydra’s and Cuirass’s beside them. ' +
+    'Pass `nextCursor` as `cursor` for the next page; the last page has none.',
   tags: ['builds'],
   querystring: Type.Object({
     job: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
@@ -68,11 +75,17 @@ export const searchBuildsSchema = {
     status: Type.Optional(JobStatus),
     spec: Type.Optional(SpecName),
     limit: limitOf(1000, 50),
-    cursor: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+    cursor: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: 'The `nextCursor` of the previous page: only builds with a smaller id',
+      }),
+    ),
     at: At,
   }),
   response: {
-    200: Type.Object({ builds: list(BuildDoc), nextCursor: Type.Optional(Type.Integer()) }),
+    200: Type.Object({ builds: list(HydraBuild), nextCursor: Type.Optional(Type.Integer()) }),
     ...problemResponses(400, 422, 500, 503),
   },
 };
@@ -80,7 +93,7 @@ export const searchBuildsSchema = {
 export const getBuildSchema = {
   summary: 'One build, with Hydra’s and Cuirass’s fields beside Tally’s',
   tags: ['builds'],
-  params: Params,
+  params: BuildParams,
   querystring: Type.Object({ at: At }),
   response: { 200: HydraBuild, ...problemResponses(400, 422, 404, 500, 503) },
 };
@@ -88,7 +101,7 @@ export const getBuildSchema = {
 export const buildLogSchema = {
   summary: "An attempt's build log (the last attempt by default)",
   tags: ['builds'],
-  params: Params,
+  params: BuildParams,
   querystring: Type.Object({
     attempt: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
     at: At,
