@@ -43,7 +43,10 @@ function fromEventStoreError(error: EventStoreError): ProblemOfError {
         ...base,
         status: 409,
         title: 'Conflicting change',
-        detail: `someone else changed ${failure.stream} (it is at revision ${failure.actual}, expected ${failure.expected}); reload and retry`,
+        detail:
+          failure.actual === 'no_stream'
+            ? `${failure.stream} does not exist, so If-Match ${failure.expected} cannot match; check the name, or send no If-Match`
+            : `someone else changed ${failure.stream} (it is at revision ${failure.actual}, expected ${failure.expected}); reload and retry`,
       };
     case 'TALLY_EVENTSTORE_STREAM_DELETED':
       return { ...base, status: 410, title: 'Deleted', detail: `${failure.stream} was deleted for good` };
@@ -108,6 +111,12 @@ function titleOf(code: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+/** What to send instead, for fields whose schema's own message (a regular expression) does not say it. */
+const validationHints: Readonly<Record<string, string>> = {
+  'headers.if-match':
+    'send the ETag of an earlier answer ("3"), or no If-Match to write on the current revision',
+};
+
 function fromValidation(error: FastifyError): ProblemOfError {
   const [first] = error.validation ?? [];
   const params = (first?.params ?? {}) as Record<string, unknown>;
@@ -122,7 +131,8 @@ function fromValidation(error: FastifyError): ProblemOfError {
   const field = [error.validationContext, inner].filter(Boolean).join('.');
   const allowed = Array.isArray(params.allowedValues) ? ` (${params.allowedValues.join(', ')})` : '';
   const message = first?.message ?? 'is invalid';
-  const detail = field ? `${field} ${message}${allowed}` : `${error.message}${allowed}`;
+  const hint = validationHints[field] ? `: ${validationHints[field]}` : '';
+  const detail = field ? `${field} ${message}${allowed}${hint}` : `${error.message}${allowed}`;
   return { ...fromApiError(new ApiError('TALLY_API_INVALID_REQUEST', detail, field || undefined)) };
 }
 

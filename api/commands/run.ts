@@ -12,7 +12,7 @@ import { type Decider, fold } from '../../domain/shared/decider.ts';
 import { type Actor, parseActor } from '../../domain/shared/metadata.ts';
 import { ApiError } from '../problem.ts';
 import { positionHeader } from '../read-models/schemas.ts';
-import type { CommandResult } from './schemas.ts';
+import { type CommandResult, ifMatchRevision } from './schemas.ts';
 
 /** The authenticated user; the auth hook guarantees one on writes. */
 export function actorOf(request: FastifyRequest): Actor {
@@ -21,11 +21,32 @@ export function actorOf(request: FastifyRequest): Actor {
   return actor;
 }
 
-/** The revision an `If-Match` header names (`3`, `"3"` or `W/"3"`), or undefined without one. */
+/**
+ * The revision an `If-Match` header names (`3`, `"3"` or `W/"3"`), or undefined without one. A route's
+ * header schema refuses a malformed one first; this refuses it too, so no route that forgot to declare
+ * the header turns one into a revision that never matches.
+ */
 export function ifMatchOf(request: FastifyRequest): number | undefined {
   const header = request.headers['if-match'];
-  if (typeof header !== 'string') return undefined;
-  return Number(header.replace(/^W\//, '').replaceAll('"', ''));
+  if (header === undefined) return undefined;
+  const match = typeof header === 'string' ? ifMatchRevision.exec(header) : null;
+  if (!match)
+    throw new ApiError(
+      'TALLY_API_INVALID_REQUEST',
+      `If-Match ${JSON.stringify(header)} is not a revision: send the ETag of an earlier answer ("3"), or no If-Match to write on the current revision`,
+      'headers.if-match',
+    );
+  return Number(match[1] ?? match[2]);
+}
+
+/** Refuses a request bearing `If-Match` on a route where `why` says no revision can be named. */
+export function refuseIfMatch(request: FastifyRequest, why: string): void {
+  if (request.headers['if-match'] === undefined) return;
+  throw new ApiError(
+    'TALLY_API_INVALID_REQUEST',
+    `If-Match cannot apply here: ${why}; send the request without it`,
+    'headers.if-match',
+  );
 }
 
 /** The state of `stream` folded with `decider`, and its revision (-1 when it does not exist). */

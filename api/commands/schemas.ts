@@ -1,16 +1,32 @@
 /** Schema pieces every command route shares: `If-Match`, the optional `why`, and the command result. */
 import { type Static, Type } from 'typebox';
 
-/** `If-Match: <revision>` (quoted or not, as the `ETag` of a previous answer): refuse unless the stream is there. */
-export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(
-    Type.String({
-      pattern: '^(W/)?"?[0-9]{1,15}"?$',
-      description:
-        'The stream revision the change is based on (an ETag of an earlier answer); 409 when stale',
-    }),
-  ),
-});
+/**
+ * A revision as `If-Match` carries it: bare (`3`), as the `ETag` of an earlier answer (`"3"`), or weak
+ * (`W/"3"`). The digits are the first or the second group.
+ */
+export const ifMatchRevision = /^(?:([0-9]{1,15})|(?:W\/)?"([0-9]{1,15})")$/;
+
+/** `If-Match: <revision>` on a route that writes one stream: refuse unless the stream is at that revision. */
+export function ifMatchHeader(
+  description = 'The stream revision the change is based on (the ETag of an earlier answer); 409 when stale',
+) {
+  return Type.Object({
+    'if-match': Type.Optional(Type.String({ pattern: ifMatchRevision.source, description })),
+  });
+}
+
+export const IfMatchHeaders = ifMatchHeader();
+
+/**
+ * `If-Match` on a route where no revision can be named (it writes streams no earlier answer showed):
+ * refused with 400 rather than ignored, since a client sending it expects a check that cannot happen.
+ */
+export function ifMatchRefused(why: string) {
+  return Type.Object({
+    'if-match': Type.Optional(Type.String({ description: `Refused (400): ${why}` })),
+  });
+}
 
 /** The optional reason a person gives for a change. */
 export const WhyBody = Type.Union(

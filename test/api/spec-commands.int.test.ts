@@ -41,6 +41,35 @@ async function streamOf(api: ApiFixture, stream: string) {
   return events;
 }
 
+/** The `$all` position of the last event in the store, to show that a refused request wrote nothing. */
+async function head(api: ApiFixture): Promise<number> {
+  for await (const event of api.store.readAll({ direction: 'backwards', limit: 1 })) return event.position;
+  return -1;
+}
+
+function detectCheckout(api: ApiFixture, spec: string, commit: string) {
+  return handleCommand(
+    api.store,
+    checkoutDecider,
+    `checkout-${spec}`,
+    {
+      type: 'DetectCheckout',
+      spec,
+      channel: 'guix',
+      url: 'https://git.guix.gnu.org/guix.git',
+      branch: 'master',
+      commit,
+      commitTime: '2024-05-01T12:00:00Z',
+      actor: 'poller',
+      at: '2024-05-01T12:01:00Z',
+    },
+    { cause: { kind: 'command', id: commit }, actor: 'poller', at: '2024-05-01T12:01:00Z' },
+  );
+}
+
+const isProblem = (response: { headers: Record<string, unknown> }) =>
+  assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
+
 const test = suite<Context>('specification commands (POST/PUT/DELETE /api/specs…)');
 test.before(async (context) => {
   context.api = await startApiFixture();
@@ -194,26 +223,8 @@ test(
     const early = await send(api, 'POST', '/api/specs/manual/evaluate');
     assert.is(early.statusCode, 409, early.body);
     assert.is((early.json() as Json).code, 'TALLY_SPEC_NOT_POLLED_YET');
-    const detect = (commit: string) =>
-      handleCommand(
-        api.store,
-        checkoutDecider,
-        'checkout-manual',
-        {
-          type: 'DetectCheckout',
-          spec: 'manual',
-          channel: 'guix',
-          url: 'https://git.guix.gnu.org/guix.git',
-          branch: 'master',
-          commit,
-          commitTime: '2024-05-01T12:00:00Z',
-          actor: 'poller',
-          at: '2024-05-01T12:01:00Z',
-        },
-        { cause: { kind: 'command', id: commit }, actor: 'poller', at: '2024-05-01T12:01:00Z' },
-      );
-    await detect('a'.repeat(40));
-    await detect('b'.repeat(40));
+    await detectCheckout(api, 'manual', 'a'.repeat(40));
+    await detectCheckout(api, 'manual', 'b'.repeat(40));
     const response = await send(api, 'POST', '/api/specs/manual/evaluate');
     assert.is(response.statusCode, 202, response.body);
     const { evaluationId, stream } = response.json() as { evaluationId: string; stream: string };
@@ -227,6 +238,105 @@ test(
       data.checkouts.map((checkout) => checkout.commit),
       ['b'.repeat(40)],
     );
+  }),
+);
+
+test(
+  'refuses a truncated JSON body with 400 problem+json, writing nothing',
+  withTimeout(15_000, async ({ api }) => {
+    const before = await head(api);
+    const whole = JSON.stringify(spec('truncated'));
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/specs',
+      headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
+      payload: whole.slice(0, whole.length - 10),
+    });
+    assert.is(response.statusCode, 400, response.body);
+    isProblem(response);
+    const problem = response.json() as Json;
+    assert.is(problem.code, 'TALLY_API_INVALID_REQUEST');
+    assert.match(String(problem.detail), /JSON/);
+    assert.equal(await streamOf(api, 'spec-truncated'), []);
+    assert.is(await head(api), before);
+  }),
+);
+
+test(
+  'refuses a malformed If-Match on every specification write with 400, writing nothing',
+  withTimeout(15_000, async ({ api }) => {
+    await send(api, 'POST', '/api/specs', { body: spec('guarded') });
+    await detectCheckout(api, 'guarded', 'c'.repeat(40));
+    const before = await head(api);
+    const writes = [
+      ['POST', '/api/specs', spec('fresh')],
+      ['PUT', '/api/specs/guarded', spec('guarded')],
+      ['DELETE', '/api/specs/guarded', undefined],
+      ['POST', '/api/specs/guarded/deactivate', undefined],
+      ['POST', '/api/specs/guarded/evaluate', undefined],
+    ] as const;
+    for (const [method, url, body] of writes) {
+      for (const ifMatch of ['abc', '"0', '1.5', '"-1"']) {
+        const response = await send(api, method, url, { body, headers: { 'if-match': ifMatch } });
+        assert.is(response.statusCode, 400, `${method} ${url} If-Match ${ifMatch}: ${response.body}`);
+        isProblem(response);
+        const problem = response.json() as Json;
+        assert.is(problem.code, 'TALLY_API_INVALID_REQUEST', `${method} ${url}`);
+        assert.is(problem.field, 'headers.if-match', `${method} ${url}`);
+      }
+    }
+    assert.is(await head(api), before);
+    assert.equal(await streamOf(api, 'spec-fresh'), []);
+  }),
+);
+
+test(
+  'registers with If-Match only over a removed specification at that revision; a new name has none to match',
+  withTimeout(15_000, async ({ api }) => {
+    const unborn = await send(api, 'POST', '/api/specs', {
+      body: spec('born'),
+      headers: { 'if-match': '"0"' },
+    });
+    assert.is(unborn.statusCode, 409, unborn.body);
+    assert.is((unborn.json() as Json).code, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION');
+    assert.match(String((unborn.json() as Json).detail), /spec-born does not exist/);
+    assert.equal(await streamOf(api, 'spec-born'), []);
+
+    await send(api, 'POST', '/api/specs', { body: spec('reborn') });
+    const removed = await send(api, 'DELETE', '/api/specs/reborn');
+    assert.is(removed.headers.etag, '"1"');
+    const stale = await send(api, 'POST', '/api/specs', {
+      body: spec('reborn'),
+      headers: { 'if-match': '"0"' },
+    });
+    assert.is(stale.statusCode, 409, stale.body);
+    const again = await send(api, 'POST', '/api/specs', {
+      body: spec('reborn'),
+      headers: { 'if-match': removed.headers.etag as string },
+    });
+    assert.is(again.statusCode, 201, again.body);
+    assert.is(again.headers.etag, '"2"');
+  }),
+);
+
+test(
+  'refuses any If-Match on evaluate, whose evaluation is a new stream, and requests nothing',
+  withTimeout(15_000, async ({ api }) => {
+    await send(api, 'POST', '/api/specs', { body: spec('nomatch') });
+    await detectCheckout(api, 'nomatch', 'd'.repeat(40));
+    const before = await head(api);
+    for (const ifMatch of ['"0"', '0', 'W/"3"']) {
+      const response = await send(api, 'POST', '/api/specs/nomatch/evaluate', {
+        headers: { 'if-match': ifMatch },
+      });
+      assert.is(response.statusCode, 400, `If-Match ${ifMatch}: ${response.body}`);
+      const problem = response.json() as Json;
+      assert.is(problem.field, 'headers.if-match');
+      assert.match(String(problem.detail), /without it/);
+    }
+    assert.is(await head(api), before);
+    const evaluated = await send(api, 'POST', '/api/specs/nomatch/evaluate');
+    assert.is(evaluated.statusCode, 202, evaluated.body);
   }),
 );
 

@@ -12,8 +12,8 @@ import { buildDecider } from '../../../domain/build/index.ts';
 import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import { DomainError } from '../../../domain/shared/errors.ts';
 import { drvHashPart, streams } from '../../../domain/shared/streams.ts';
-import { actorOf, readState, runCommand, settle } from '../../commands/run.ts';
-import { cancelEvaluationSchema, restartFailedSchema } from './schemas.ts';
+import { actorOf, readState, refuseIfMatch, runCommand, settle } from '../../commands/run.ts';
+import { cancelEvaluationSchema, restartFailedIfMatch, restartFailedSchema } from './schemas.ts';
 
 /** The derivation paths of an evaluation's jobs, each once; 404 for an evaluation never requested. */
 async function jobDrvPaths(store: EventStore, evaluationId: string): Promise<string[]> {
@@ -48,6 +48,7 @@ const evaluationCommands: FastifyPluginAsyncTypebox = async (fastify) => {
     '/api/evaluations/:id/restart-failed',
     { schema: restartFailedSchema },
     async (request, reply) => {
+      refuseIfMatch(request, restartFailedIfMatch);
       const { id } = request.params;
       const actor = actorOf(request);
       const why = { why: request.body?.why ?? `failed builds of evaluation ${id} restarted by ${actor}` };

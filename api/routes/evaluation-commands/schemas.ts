@@ -1,6 +1,6 @@
 /** Schemas of `POST /api/evaluations/:id/cancel` and `/restart-failed`. */
 import { Type } from 'typebox';
-import { CommandResult, IfMatchHeaders, WhyBody } from '../../commands/schemas.ts';
+import { CommandResult, IfMatchHeaders, ifMatchRefused, WhyBody } from '../../commands/schemas.ts';
 import { problemResponses } from '../../problem.ts';
 
 const EvaluationParams = Type.Object({
@@ -37,11 +37,16 @@ export const RestartFailedResult = Type.Object({
   position: Type.Union([Type.Integer(), Type.Null()], { description: 'The last $all position written' }),
 });
 
+/** Why `POST /api/evaluations/:id/restart-failed` takes no `If-Match`. */
+export const restartFailedIfMatch =
+  'each failed build is restarted at the revision it was read at (one stream per build, not the evaluation’s), and skipped if it changed meanwhile';
+
 export const restartFailedSchema = {
   summary: 'Restart every failed build of an evaluation',
   tags,
   security,
   params: EvaluationParams,
+  headers: ifMatchRefused(restartFailedIfMatch),
   body: Type.Optional(WhyBody),
   response: { 200: RestartFailedResult, ...problemResponses(400, 401, 403, 404, 500, 503) },
 };

@@ -8,7 +8,8 @@ import { Type } from 'typebox';
 import type { PollOutcome } from '../../../adapters/pipeline/poller/index.ts';
 import { PollRefused } from '../../../adapters/pipeline/poller/index.ts';
 import type { Trigger } from '../../../domain/evaluation/job.ts';
-import { actorOf } from '../../commands/run.ts';
+import { actorOf, refuseIfMatch } from '../../commands/run.ts';
+import { ifMatchRefused } from '../../commands/schemas.ts';
 import { ApiError, problemResponses } from '../../problem.ts';
 import type { HookSecrets } from './secrets.ts';
 import { verifySignature } from './signature.ts';
@@ -33,10 +34,13 @@ const hookSchema = {
   },
 };
 
+const pollIfMatch = 'a poll records what the forge holds now, not a change made on an earlier answer';
+
 const pollSchema = {
   summary: 'Poll a specification now and answer what was found',
   tags: ['specs'],
   params: SpecName,
+  headers: ifMatchRefused(pollIfMatch),
   response: {
     200: Type.Object({
       spec: Type.String(),
@@ -47,7 +51,7 @@ const pollSchema = {
       ),
       evaluations: Type.Array(Type.String()),
     }),
-    ...problemResponses(401, 403, 404, 409, 500),
+    ...problemResponses(400, 401, 403, 404, 409, 500),
   },
 };
 
@@ -99,6 +103,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<HookRouteOptions> = async (fa
   });
 
   fastify.post('/api/specs/:name/poll', { schema: pollSchema }, async (request) => {
+    refuseIfMatch(request, pollIfMatch);
     const by = actorOf(request);
     try {
       const { spec, detected, deleted, failed, evaluations } = await options.poller.pollNow(

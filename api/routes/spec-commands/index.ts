@@ -13,9 +13,10 @@ import {
   validateSpecification,
 } from '../../../domain/specification/index.ts';
 import { CommandRefused } from '../../commands/refusal.ts';
-import { actorOf, readState, runCommand } from '../../commands/run.ts';
+import { actorOf, readState, refuseIfMatch, runCommand } from '../../commands/run.ts';
 import { lastCheckouts } from './last-checkouts.ts';
 import {
+  evaluateIfMatch,
   evaluateSpecSchema,
   registerSpecSchema,
   removeSpecSchema,
@@ -94,6 +95,7 @@ const specCommands: FastifyPluginAsyncTypebox = async (fastify) => {
   );
 
   fastify.post('/api/specs/:name/evaluate', { schema: evaluateSpecSchema }, async (request, reply) => {
+    refuseIfMatch(request, evaluateIfMatch);
     const { name } = request.params;
     const { state } = await readState(fastify.eventStore, specificationDecider, streams.spec(name));
     if (state.status !== 'active' && state.status !== 'inactive')

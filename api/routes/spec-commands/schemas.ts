@@ -1,7 +1,13 @@
 /** Schemas of the specification commands: register, update, remove, activate, deactivate, evaluate. */
 import { Type } from 'typebox';
 import { namePattern } from '../../../domain/specification/validate.ts';
-import { CommandResult, IfMatchHeaders, WhyBody } from '../../commands/schemas.ts';
+import {
+  CommandResult,
+  IfMatchHeaders,
+  ifMatchHeader,
+  ifMatchRefused,
+  WhyBody,
+} from '../../commands/schemas.ts';
 import { problemResponses } from '../../problem.ts';
 
 const SpecParams = Type.Object({
@@ -23,6 +29,11 @@ export const registerSpecSchema = {
   summary: 'Register a specification',
   tags,
   security,
+  headers: ifMatchHeader(
+    "The revision of the specification's stream the registration expects, as for any other write to it: " +
+      'useful only to register a removed specification again unless someone else did first. A name never ' +
+      'registered has no stream, so any If-Match is 409; leave it out to register a new name.',
+  ),
   body: SpecBody,
   response: { 201: CommandResult, ...writeProblems },
 };
@@ -56,11 +67,16 @@ export const toggleSpecSchema = (summary: string) => ({
   response: { 200: CommandResult, ...writeProblems },
 });
 
+/** Why `POST /api/specs/:name/evaluate` takes no `If-Match`. */
+export const evaluateIfMatch =
+  'an evaluation is a new stream named by the request, so no earlier answer gave a revision of it';
+
 export const evaluateSpecSchema = {
   summary: "Evaluate a specification now, on its channels' last checkouts",
   tags,
   security,
   params: SpecParams,
+  headers: ifMatchRefused(evaluateIfMatch),
   response: {
     202: Type.Object({ ...CommandResult.properties, evaluationId: Type.String() }),
     ...writeProblems,

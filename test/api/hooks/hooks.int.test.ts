@@ -217,4 +217,22 @@ test(
   }),
 );
 
+test(
+  'the poll route refuses If-Match, which no poll can honour, without polling',
+  withTimeout(30_000, async ({ api, calls }) => {
+    const before = calls.length;
+    const refused = await api.app.inject({
+      method: 'POST',
+      url: '/api/specs/manual/poll',
+      headers: { authorization: `Bearer ${api.token}`, 'if-match': '"0"' },
+    });
+    assert.is(refused.statusCode, 400, refused.body);
+    assert.equal(
+      [(refused.json() as Json).code, (refused.json() as Json).field],
+      ['TALLY_API_INVALID_REQUEST', 'headers.if-match'],
+    );
+    assert.is(calls.length, before, 'no poll was made');
+  }),
+);
+
 test.run();
