@@ -2,9 +2,9 @@
  * Queries of the builds read model: one build by id, hash or `.drv` path, and a search by job,
  * system, status and specification, newest first, with a cursor.
  */
-import { drvHashPart } from '../../domain/shared/streams.ts';
 import { getIn } from '../shared/persistent-map.ts';
 import { buildDoc } from './documents.ts';
+import { type BuildKey, parseBuildKey } from './keys.ts';
 import { type BuildDoc, type BuildRecord, type BuildStatus, type BuildsState, idChunk } from './state.ts';
 
 /** The hash part of the build with integer id `id`, if there is one. */
@@ -13,16 +13,15 @@ function hashOfId(state: BuildsState, id: number): string | undefined {
   return getIn(state.ids, String(Math.floor((id - 1) / idChunk)))?.[(id - 1) % idChunk];
 }
 
-/** The hash part a key names: an integer id (number or decimal string), a hash part, or a `.drv` path. */
-function hashOfKey(state: BuildsState, idOrHash: number | string): string | undefined {
-  const key = String(idOrHash);
-  if (/^[1-9][0-9]{0,15}$/.test(key)) return hashOfId(state, Number(key));
-  return key.includes('/') ? drvHashPart(key) : key;
+/** The hash part of the build `key` names: an id is looked up in `state`, a hash part is its own answer. */
+export function hashOfKey(state: BuildsState, key: BuildKey): string | undefined {
+  return 'id' in key ? hashOfId(state, key.id) : key.hash;
 }
 
 /** A build by its integer id (number or decimal string), the hash part of its `.drv`, or the `.drv` path. */
 export function getBuild(state: BuildsState, idOrHash: number | string): BuildDoc | undefined {
-  const hash = hashOfKey(state, idOrHash);
+  const key = parseBuildKey(idOrHash);
+  const hash = key === undefined ? undefined : hashOfKey(state, key);
   const record = hash === undefined ? undefined : getIn(state.builds, hash);
   return record === undefined ? undefined : buildDoc(record, hash!);
 }

@@ -22,9 +22,15 @@ const post = (
   });
 };
 
+/** The `$all` position of the last event in the store, to show that a refused request wrote nothing. */
+async function head(api: ApiFixture): Promise<number> {
+  for await (const event of api.store.readAll({ direction: 'backwards', limit: 1 })) return event.position;
+  return -1;
+}
+
 const builds = suite<Context>('build commands (POST /api/builds/:id/restart|cancel)');
 builds.before(async (context) => {
-  context.api = await startApiFixture();
+  context.api = await startApiFixture({ readModels: true });
 });
 builds.after(async (context) => {
   await context.api.stop();
@@ -64,6 +70,64 @@ builds(
     assert.is((await post(api, `/api/builds/${hash}/cancel`, { token: null })).statusCode, 401);
     assert.is((await post(api, `/api/builds/${hash}/cancel`, { token: 'wrong' })).statusCode, 403);
     assert.is((await streamOf(api.store, `build-${hash}`)).length, 1);
+  }),
+);
+
+builds(
+  'names a build by its integer id or its .drv path, as GET /api/builds/:id does',
+  withTimeout(15_000, async ({ api }) => {
+    const hash = await queueBuild(api.store, drv('k'));
+    await api.caughtUp();
+    const { id } = (await api.app.inject({ url: `/api/builds/${hash}` })).json() as { id: number };
+    assert.type(id, 'number');
+    const cancelled = await post(api, `/api/builds/${id}/cancel`, { headers: { 'if-match': '0' } });
+    assert.is(cancelled.statusCode, 200, cancelled.body);
+    assert.is((cancelled.json() as Json).stream, `build-${hash}`);
+    const restarted = await post(api, `/api/builds/${encodeURIComponent(drv('k'))}/restart`, {
+      headers: { 'if-match': '"1"' },
+    });
+    assert.is(restarted.statusCode, 200, restarted.body);
+    assert.equal(
+      (await streamOf(api.store, `build-${hash}`)).map((event) => event.type),
+      ['BuildQueued', 'BuildCancelled', 'BuildRestarted'],
+    );
+    const shown = (await api.app.inject({ url: `/api/builds/${id}` })).json() as Json;
+    assert.equal([shown.status, shown.restarts], ['queued', 1], 'the read model saw both writes');
+  }),
+);
+
+builds(
+  'answers 404 TALLY_BUILD_NOT_FOUND for an id, path or text that names no build, writing nothing',
+  withTimeout(15_000, async ({ api }) => {
+    await queueBuild(api.store, drv('l'));
+    await api.caughtUp();
+    const before = await head(api);
+    for (const id of ['99999', encodeURIComponent(drv('x')), 'not-a-build', '0']) {
+      const response = await post(api, `/api/builds/${id}/cancel`);
+      assert.is(response.statusCode, 404, `${id}: ${response.body}`);
+      const problem = response.json() as Json;
+      assert.is(problem.code, 'TALLY_BUILD_NOT_FOUND', id);
+      assert.match(String(problem.detail), /names no build|has the id|was queued/);
+    }
+    assert.is(await head(api), before);
+  }),
+);
+
+builds(
+  'refuses a malformed If-Match with 400 before writing anything',
+  withTimeout(15_000, async ({ api }) => {
+    const hash = await queueBuild(api.store, drv('p'));
+    for (const ifMatch of ['abc', '"0', 'W/0', '*', '-1', '0, 1']) {
+      const response = await post(api, `/api/builds/${hash}/cancel`, { headers: { 'if-match': ifMatch } });
+      assert.is(response.statusCode, 400, `If-Match ${ifMatch}: ${response.body}`);
+      const problem = response.json() as Json;
+      assert.is(problem.code, 'TALLY_API_INVALID_REQUEST');
+      assert.is(problem.field, 'headers.if-match');
+      assert.match(String(problem.detail), /ETag of an earlier answer/);
+    }
+    assert.is((await streamOf(api.store, `build-${hash}`)).length, 1);
+    const weak = await post(api, `/api/builds/${hash}/cancel`, { headers: { 'if-match': 'W/"0"' } });
+    assert.is(weak.statusCode, 200, weak.body);
   }),
 );
 
@@ -110,6 +174,27 @@ evaluations(
     assert.is((await streamOf(api.store, `build-${'g'.repeat(32)}`)).length, 1);
     const again = await post(api, '/api/evaluations/e-restart/restart-failed');
     assert.is((again.json() as Json).restarted, 0, 'nothing failed any more');
+  }),
+);
+
+evaluations(
+  'refuses If-Match on restart-failed, which writes each build at the revision it read, restarting nothing',
+  withTimeout(15_000, async ({ api }) => {
+    await queueBuild(api.store, drv('n'));
+    await failBuild(api.store, drv('n'));
+    await evaluationWithJobs(api.store, 'e-if-match', [drv('n')]);
+    for (const ifMatch of ['"2"', 'abc']) {
+      const response = await post(api, '/api/evaluations/e-if-match/restart-failed', {
+        headers: { 'if-match': ifMatch },
+      });
+      assert.is(response.statusCode, 400, response.body);
+      const problem = response.json() as Json;
+      assert.is(problem.code, 'TALLY_API_INVALID_REQUEST');
+      assert.is(problem.field, 'headers.if-match');
+    }
+    assert.is((await streamOf(api.store, `build-${'n'.repeat(32)}`)).length, 2);
+    const restarted = await post(api, '/api/evaluations/e-if-match/restart-failed');
+    assert.is((restarted.json() as Json).restarted, 1);
   }),
 );
 

@@ -2,13 +2,7 @@
 import { Type } from 'typebox';
 import { CommandResult, IfMatchHeaders, WhyBody } from '../../commands/schemas.ts';
 import { problemResponses } from '../../problem.ts';
-
-export const BuildParams = Type.Object({
-  id: Type.String({
-    pattern: '^[0-9abcdfghijklmnpqrsvwxyz]{32}$',
-    description: "The hash part of the build's derivation path",
-  }),
-});
+import { BuildParams } from '../builds/schemas.ts';
 
 const buildCommandSchema = (summary: string) => ({
   summary,

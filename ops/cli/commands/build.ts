@@ -1,6 +1,9 @@
-/** `tally build show|restart|cancel ID`: one build, by its derivation's hash part or path, through the API. */
+/**
+ * `tally build show|restart|cancel ID`: one build, by its integer id, its derivation's hash part or
+ * path, through the API.
+ */
 import type { Command } from 'commander';
-import { drvHashPart } from '../../../domain/shared/streams.ts';
+import { parseBuildKey } from '../../../projections/builds/keys.ts';
 import { type ApiOptions, addApiOptions, callApi, print } from '../api-client.ts';
 import { CliError } from '../cli-error.ts';
 
@@ -10,20 +13,19 @@ interface CommandResult {
   readonly events: readonly string[];
 }
 
-/** The hash part of `id`, which may be a hash or a whole `.drv` path. */
-function hashOf(id: string): string {
-  if (/^[0-9abcdfghijklmnpqrsvwxyz]{32}$/.test(id)) return id;
-  const hash = drvHashPart(id);
-  if (!hash)
+/** The API's path segment for the build `id` names: its integer id, or its hash part (for a path too). */
+function segmentOf(id: string): string {
+  const key = parseBuildKey(id);
+  if (!key)
     throw new CliError(
       'TALLY_CLI_INVALID_OPTION',
-      `${id} names no build: give the derivation's hash part (32 characters) or its /nix/store/…drv path`,
+      `${id} names no build: give its integer id (the "id" of its JSON), its derivation's hash part (32 characters) or its /nix/store/…drv path`,
     );
-  return hash;
+  return 'id' in key ? String(key.id) : key.hash;
 }
 
 async function show(id: string, options: ApiOptions): Promise<void> {
-  const { body } = await callApi<Record<string, unknown>>(options, 'GET', `/api/builds/${hashOf(id)}`);
+  const { body } = await callApi<Record<string, unknown>>(options, 'GET', `/api/builds/${segmentOf(id)}`);
   print(options, body, () => {
     const { drvPath, status, system, attempts } = body as {
       drvPath: string;
@@ -41,7 +43,7 @@ function act(action: 'restart' | 'cancel') {
     const { body: result } = await callApi<CommandResult>(
       options,
       'POST',
-      `/api/builds/${hashOf(id)}/${action}`,
+      `/api/builds/${segmentOf(id)}/${action}`,
       {
         body,
       },
@@ -58,20 +60,20 @@ function act(action: 'restart' | 'cancel') {
 export function registerBuildCommand(program: Command): void {
   const build = program.command('build').description('builds, through the API of a running server');
   addApiOptions(
-    build.command('show').description('one build').argument('<id>', 'hash part or .drv path'),
+    build.command('show').description('one build').argument('<id>', 'integer id, hash part or .drv path'),
   ).action(show);
   addApiOptions(
     build
       .command('restart')
       .description('queue a finished build again')
-      .argument('<id>', 'hash part or .drv path')
+      .argument('<id>', 'integer id, hash part or .drv path')
       .option('--why <reason>', 'recorded with the restart'),
   ).action(act('restart'));
   addApiOptions(
     build
       .command('cancel')
       .description('stop a build that has not finished')
-      .argument('<id>', 'hash part or .drv path')
+      .argument('<id>', 'integer id, hash part or .drv path')
       .option('--why <reason>', 'recorded with the cancellation'),
   ).action(act('cancel'));
 }
