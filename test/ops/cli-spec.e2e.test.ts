@@ -141,6 +141,13 @@ test(
       const current = await tally(['spec', 'update', 'demo', file, '--if-match', '1', '--api', api], env);
       assert.is(current.code, 0, current.stderr);
       assert.match(current.stdout, /updated demo: SpecificationUpdated \(spec-demo revision 2\)/);
+      // The ETag as the API sends it is taken as well.
+      const etag = await tally(['spec', 'update', 'demo', changed, '--if-match', 'W/"2"', '--api', api], env);
+      assert.is(etag.code, 0, etag.stderr);
+      assert.match(etag.stdout, /\(spec-demo revision 3\)/);
+      const garbled = await tally(['spec', 'update', 'demo', file, '--if-match', 'soon', '--api', api], env);
+      assert.is.not(garbled.code, 0);
+      assert.match(garbled.stderr, /--if-match must be a non-negative integer/);
 
       const unknown = await tally(['spec', 'update', 'nobody', file, '--api', api], env);
       assert.is(unknown.code, 1);
@@ -155,6 +162,7 @@ test(
         events.map((event) => [event.type, event.data.changed ?? []]),
         [
           ['SpecificationRegistered', []],
+          ['SpecificationUpdated', ['evaluator', 'systems']],
           ['SpecificationUpdated', ['evaluator', 'systems']],
           ['SpecificationUpdated', ['evaluator', 'systems']],
         ],

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { type ApiOptions, addApiOptions, callApi, print } from '../api-client.ts';
 import { CliError } from '../cli-error.ts';
+import { integerOption } from '../options.ts';
 
 /** What a command route answers. */
 interface CommandResult {
@@ -47,8 +48,13 @@ async function readSpecFile(file: string): Promise<unknown> {
   }
 }
 
-const ifMatch = (options: { ifMatch?: string }) =>
+const ifMatch = (options: { ifMatch?: number }) =>
   options.ifMatch === undefined ? {} : { headers: { 'if-match': `"${options.ifMatch}"` } };
+
+/** A revision as `tally spec show` prints it, or as the ETag the API sends (`"3"`, `W/"3"`). */
+function revisionOption(value: string): number {
+  return integerOption('--if-match')(value.replace(/^(W\/)?"(.*)"$/, '$2'));
+}
 
 const written = (what: string, result: CommandResult) =>
   result.events.length === 0
@@ -61,14 +67,14 @@ async function add(file: string, options: ApiOptions): Promise<void> {
   print(options, body, () => written(`registered ${body.stream.slice('spec-'.length)}`, body));
 }
 
-async function update(name: string, file: string, options: ApiOptions & { ifMatch?: string }): Promise<void> {
+async function update(name: string, file: string, options: ApiOptions & { ifMatch?: number }): Promise<void> {
   const spec = await readSpecFile(file);
   const path = `/api/specs/${encodeURIComponent(name)}`;
   const { body } = await callApi<CommandResult>(options, 'PUT', path, { body: spec, ...ifMatch(options) });
   print(options, body, () => written(`updated ${name}`, body));
 }
 
-async function remove(name: string, options: ApiOptions & { ifMatch?: string }): Promise<void> {
+async function remove(name: string, options: ApiOptions & { ifMatch?: number }): Promise<void> {
   const path = `/api/specs/${encodeURIComponent(name)}`;
   const { body } = await callApi<CommandResult>(options, 'DELETE', path, ifMatch(options));
   print(options, body, () => written(`removed ${name}`, body));
@@ -106,7 +112,10 @@ async function show(name: string, options: ApiOptions): Promise<void> {
 }
 
 const ifMatchOption = () =>
-  new Option('--if-match <revision>', 'refuse unless the specification is still at this revision (its ETag)');
+  new Option(
+    '--if-match <revision>',
+    'refuse unless the specification is still at this revision (its ETag)',
+  ).argParser(revisionOption);
 
 export function registerSpecCommand(program: Command): void {
   const spec = program
