@@ -240,7 +240,7 @@ async function startPipeline(
   stops.push(() => coordinator.stop());
   const builder =
     options.builder === 'nix'
-      ? createNixBuilder()
+      ? createNixBuilder({ logger: logger.child({ component: 'nix-builder' }) })
       : createNativeBuilder({ isolation: options.isolation ?? 'auto', logger });
   for (let i = 1; i <= (options.localWorkers ?? 0); i++) {
     const name = `${hostname()}-local-${i}`;

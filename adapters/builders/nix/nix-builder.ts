@@ -3,7 +3,12 @@
  * sandbox. Nix enforces its own `timeout`, `max-silent-time` and `max-build-log-size`; our own
  * clock, silence and log cap stand behind them (a little later, so nix's own verdict comes first).
  * The log is streamed from nix-store's stderr; the outputs are read with `nix-store --query`.
+ *
+ * As root, nix builds as the users of its `build-users-group` (`nixbld` by default), and refuses every
+ * build when that group does not exist, as on a machine with Debian's nix-bin alone. The builder then
+ * builds as the worker's own user, which is what `build-users-group =` asks of nix, and says so once.
  */
+import type { Logger } from 'pino';
 import type { Builder, BuildRequest, BuildResult, BuiltOutput } from '../builder.ts';
 import { failureOfEnd } from '../failure-of-end.ts';
 import { runLogged } from '../run-logged.ts';
@@ -15,7 +20,12 @@ export interface NixBuilderOptions {
   readonly nixOptions?: Readonly<Record<string, string>>;
   /** How much later than nix's own limits ours strike. */
   readonly marginMs?: number;
+  /** Told once when nix's build users' group is missing and builds run as the worker's user. */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
+
+/** Nix 2.8's words when the group its build users belong to does not exist. */
+const missingBuildUsersGroup = /the group '([^']*)' specified in 'build-users-group' does not exist/;
 
 /** Time nix-store gets after SIGTERM to kill its builder (which runs in a session of its own). */
 const graceMs = 5000;
@@ -30,37 +40,56 @@ const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 
 export function createNixBuilder(options: NixBuilderOptions = {}): Builder {
   const margin = options.marginMs ?? 5000;
+  let withoutBuildUsers = false;
+
+  const realise = (request: BuildRequest, env: NodeJS.ProcessEnv) => {
+    const { limits } = request;
+    const settings: Record<string, string> = {
+      sandbox: 'false',
+      substituters: '',
+      timeout: seconds(limits.timeoutMs),
+      'max-silent-time': seconds(limits.maxSilentMs),
+      'max-build-log-size': String(limits.maxLogBytes),
+      ...(withoutBuildUsers ? { 'build-users-group': '' } : {}),
+      ...options.nixOptions,
+    };
+    const args = [
+      '--realise',
+      request.drvPath,
+      ...Object.entries(settings).flatMap(([k, v]) => ['--option', k, v]),
+    ];
+    return runLogged('nix-store', args, {
+      env,
+      cwd: '/',
+      limits: {
+        timeoutMs: limits.timeoutMs + margin,
+        maxSilentMs: limits.maxSilentMs + margin,
+        // nix's own messages around the log must still fit.
+        maxLogBytes: limits.maxLogBytes + 64 * 1024,
+      },
+      onLog: request.onLog,
+      signal: request.signal,
+      graceMs,
+    });
+  };
+
   return {
     name: 'nix',
     async build(request: BuildRequest): Promise<BuildResult> {
-      const { limits } = request;
-      const settings: Record<string, string> = {
-        sandbox: 'false',
-        substituters: '',
-        timeout: seconds(limits.timeoutMs),
-        'max-silent-time': seconds(limits.maxSilentMs),
-        'max-build-log-size': String(limits.maxLogBytes),
-        ...options.nixOptions,
-      };
-      const args = [
-        '--realise',
-        request.drvPath,
-        ...Object.entries(settings).flatMap(([k, v]) => ['--option', k, v]),
-      ];
       const env = nixEnv(request.storeDir);
-      const run = await runLogged('nix-store', args, {
-        env,
-        cwd: '/',
-        limits: {
-          timeoutMs: limits.timeoutMs + margin,
-          maxSilentMs: limits.maxSilentMs + margin,
-          // nix's own messages around the log must still fit.
-          maxLogBytes: limits.maxLogBytes + 64 * 1024,
-        },
-        onLog: request.onLog,
-        signal: request.signal,
-        graceMs,
-      });
+      let run = await realise(request, env);
+      const group =
+        run.end.kind === 'exited' && run.end.code !== 0 ? missingBuildUsersGroup.exec(run.logTail) : null;
+      if (group && !withoutBuildUsers && options.nixOptions?.['build-users-group'] === undefined) {
+        // Nix refused before building anything: the same build again, as the worker's own user.
+        withoutBuildUsers = true;
+        options.logger?.warn(
+          { group: group[1] },
+          "nix's build users' group does not exist: nix builds as this worker's user from now on; " +
+            'create the group and its users (on Debian: apt-get install nix-setup-systemd) to build as them',
+        );
+        run = await realise(request, env);
+      }
       if (run.end.kind !== 'exited' || run.end.code !== 0) {
         if (run.end.kind === 'exited') return classifyNixFailure(run.logTail, run.end.code);
         return failureOfEnd(run.end) ?? { ok: false, reason: 'infrastructure', detail: 'nix-store stopped' };

@@ -157,5 +157,34 @@ nixTest(
   }),
 );
 
+nixTest(
+  failures,
+  "builds as the worker's user when nix's build users' group does not exist, and says so once",
+  withTimeout(60_000, async ({ dir }) => {
+    const warnings: unknown[] = [];
+    const fresh = createNixBuilder({ logger: { warn: (...args: unknown[]) => warnings.push(args) } });
+    const configured = process.env.NIX_CONFIG;
+    // Read by the nix-store the builder starts: a group no machine has.
+    process.env.NIX_CONFIG = `${configured ?? ''}\nbuild-users-group = tally-no-such-group`;
+    try {
+      for (const word of ['first', 'second']) {
+        const result = await fresh.build(shRequest(dir, `echo ${word} > $out`));
+        assert.ok(result.ok, JSON.stringify(result));
+      }
+    } finally {
+      if (configured === undefined) delete process.env.NIX_CONFIG;
+      else process.env.NIX_CONFIG = configured;
+    }
+    assert.is(warnings.length, 1, 'told once, not per build');
+    assert.equal((warnings[0] as [{ group: string }])[0], { group: 'tally-no-such-group' });
+
+    // An explicit choice of group is the operator's: no fallback.
+    const strict = createNixBuilder({ nixOptions: { 'build-users-group': 'tally-no-such-group' } });
+    const refused = await strict.build(shRequest(dir, 'echo never > $out'));
+    assert.ok(!refused.ok && refused.reason === 'infrastructure', JSON.stringify(refused));
+    assert.match(refused.detail, /build-users-group/);
+  }),
+);
+
 failures.run();
 reportSkipped();
