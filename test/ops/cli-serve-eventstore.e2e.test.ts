@@ -5,12 +5,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectEventStore } from '../../adapters/eventstore/esdb-event-store.ts';
 import { tokenFileName } from '../../api/auth/token-store.ts';
+import { freePort } from '../../ops/bench/harness/net.ts';
 import { drv, queueBuild, streamOf } from '../api/command-seed.ts';
 import { type RunningFarm, startFarm } from '../helpers/farm.ts';
 import { finished, lineMatching, startTally } from '../helpers/tally-process.ts';
@@ -22,18 +22,6 @@ test.after(({ children }) => {
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
-
-/** A port nothing listens on right now: bound to 0, read, released. */
-function freePort(): Promise<number> {
-  const server = createServer();
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const spec = {
   name: 'elsewhere',
