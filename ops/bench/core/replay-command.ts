@@ -41,7 +41,8 @@ export interface ReplayCommandResult {
 
 export async function runReplayCommand(dataDir: string): Promise<ReplayCommandResult> {
   const started = performance.now();
-  const child = spawn(process.execPath, [cli, 'replay', '--data', dataDir], {
+  // The executable itself, so that its node options apply as when an operator runs `tally`.
+  const child = spawn(cli, ['replay', '--data', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -35,9 +35,10 @@ export interface LedgerProcess {
 
 /** Spawns the ledger and resolves once it has logged its URL; rejects (and kills it) if it exits or times out first. */
 export function spawnLedger(options: LedgerProcessOptions): Promise<LedgerProcess> {
+  // The executable itself, so that its node options apply as when an operator runs `tally`.
   const child = spawn(
-    process.execPath,
-    [cliBin, 'ledger', 'serve', '--data', options.dataDir, '--port', String(options.port)],
+    cliBin,
+    ['ledger', 'serve', '--data', options.dataDir, '--port', String(options.port)],
     { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const log = createWriteStream(options.logPath, { flags: 'a' });

@@ -42,20 +42,10 @@ async function startServer(
   dataDir: string,
   bench: BenchContext,
 ): Promise<{ api: string; eventstore: string }> {
+  // The executable itself, so that its node options apply as when an operator runs `tally`.
   const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      'ops/cli/bin.js',
-      'serve',
-      '--data',
-      dataDir,
-      '--port',
-      '0',
-      '--ledger-port',
-      '0',
-      '--local-workers',
-      '1',
-    ],
+    './ops/cli/bin.js',
+    ['serve', '--data', dataDir, '--port', '0', '--ledger-port', '0', '--local-workers', '1'],
     { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TALLY_DATA: '' } },
   );
   bench.defer(
