@@ -1,12 +1,14 @@
 /**
- * The replay row's measurement: the real `tally replay --data DIR` in its own process, with no server
- * holding the data directory, so it reads the ledger's files directly as an operator's run does. The
+ * The replay row's measurement: the real `tally replay` in its own process. With `--data DIR` and no
+ * server holding the directory it reads the ledger's files directly, as an operator's run does; with
+ * `--eventstore URL` it reads through the gRPC client (the row's baseline). The
  * rate is the one the command prints (replay proper, files already open); the process's peak RSS is
- * read from /proc while it runs, since it is the memory of that process the target is about.
+ * read from /proc while it runs, since it is the memory of that process the target is about, and so is
+ * the CPU it used, which says how much of the gap to a target is work rather than waiting.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { statusBytes } from '../harness/proc.ts';
+import { cpuSeconds, statusBytes } from '../harness/proc.ts';
 
 const cli = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 const summary =
@@ -37,12 +39,18 @@ export interface ReplayCommandResult {
   readonly wallSeconds: number;
   /** The command's peak resident memory (VmHWM). */
   readonly peakRssBytes: number;
+  /**
+   * CPU seconds (user + system, every thread) the command had used at its last sample, at most 50 ms
+   * before it exited: how much work a replay is, whatever the cores it was spread over.
+   */
+  readonly cpuSeconds: number;
 }
 
-export async function runReplayCommand(dataDir: string): Promise<ReplayCommandResult> {
+/** Runs `tally replay ARGS` to its end; rejects when it fails or prints no summary. */
+export async function runReplayCommand(args: readonly string[]): Promise<ReplayCommandResult> {
   const started = performance.now();
   // The executable itself, so that its node options apply as when an operator runs `tally`.
-  const child = spawn(cli, ['replay', '--data', dataDir], {
+  const child = spawn(cli, ['replay', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -54,9 +62,16 @@ export async function runReplayCommand(dataDir: string): Promise<ReplayCommandRe
     stderr = (stderr + text).slice(-4000);
   });
   let peakRssBytes = 0;
+  let cpu = 0;
   const pid = child.pid;
   const poll = setInterval(() => {
-    if (pid !== undefined) peakRssBytes = Math.max(peakRssBytes, statusBytes(pid, 'VmHWM') ?? 0);
+    if (pid === undefined) return;
+    peakRssBytes = Math.max(peakRssBytes, statusBytes(pid, 'VmHWM') ?? 0);
+    try {
+      cpu = cpuSeconds(pid);
+    } catch {
+      // Exited between two samples: the last one stands.
+    }
   }, 50);
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
@@ -74,5 +89,6 @@ export async function runReplayCommand(dataDir: string): Promise<ReplayCommandRe
     replaySeconds: printed.seconds,
     wallSeconds,
     peakRssBytes,
+    cpuSeconds: cpu,
   };
 }
