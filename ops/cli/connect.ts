@@ -2,7 +2,6 @@
  * Opens the event store a command reads, for the length of that command.
  */
 
-import { connectEventStore } from '../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../adapters/eventstore/event-store.ts';
 import { type EventStoreOptions, resolveEventStoreUrl } from './options.ts';
 
@@ -11,6 +10,8 @@ export async function withEventStore<T>(
   options: EventStoreOptions,
   work: (store: EventStore) => Promise<T>,
 ): Promise<T> {
+  // The client (gRPC and its generated code) loads when a command connects, not with every command.
+  const { connectEventStore } = await import('../../adapters/eventstore/esdb-event-store.ts');
   const store = await connectEventStore(await resolveEventStoreUrl(options));
   try {
     return await work(store);

@@ -6,7 +6,6 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
-import { startLedger } from '../../../adapters/ledger/index.ts';
 import { CliError } from '../cli-error.ts';
 import {
   dataOption,
@@ -39,6 +38,8 @@ async function serve(options: ServeOptions): Promise<void> {
   const logger = pino({ base: { pid: process.pid } });
   const directory = join(dataDir, 'ledger');
   if (!options.memory) await mkdir(directory, { recursive: true });
+  // Loaded when the ledger starts: its gRPC server is much of what `tally` loads.
+  const { startLedger } = await import('../../../adapters/ledger/index.ts');
   const ledger = await startLedger({
     ...(options.memory ? { memory: true } : { directory }),
     host: options.host,

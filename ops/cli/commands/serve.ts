@@ -6,7 +6,6 @@ import { type Command, Option } from 'commander';
 import pino from 'pino';
 import { detectBubblewrap } from '../../../adapters/builders/native/bubblewrap.ts';
 import { type IsolationMode, isolationModes } from '../../../adapters/builders/native/isolation.ts';
-import { startTally } from '../../server/start-tally.ts';
 import { CliError } from '../cli-error.ts';
 import {
   dataOption,
@@ -55,6 +54,8 @@ async function serve(options: ServeOptions): Promise<void> {
     }
   }
   const logger = pino({ base: { pid: process.pid } });
+  // Loaded here, not at the top: the server is most of the code, and every other command would load it.
+  const { startTally } = await import('../../server/start-tally.ts');
   const server = await startTally({
     dataDir,
     ledgerPort: options.ledgerPort,
