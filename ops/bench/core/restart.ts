@@ -1,5 +1,5 @@
 /**
- * The restart rows: a new runner over the snapshots the first one saved, and the API started beside it
+ * The restart rows: a new runner over the snapshots `tally replay` saved, and the API started beside it
  * as `tally serve` does (the API listens while the snapshots load; a read waits for its own projection).
  * One row until `/api/queue` answers, one until every projection is loaded and following, with the
  * times a read of the largest read model (`/api/builds/:id`) and `/healthz` took to answer.

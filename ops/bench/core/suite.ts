@@ -1,13 +1,12 @@
 /**
  * The core suite: a synthetic farm history in the embedded ledger (loaded with batched appends through
  * the real client), then `tally replay` run as a command (the ledger stopped, so it reads the files
- * directly; it saves the snapshots) beside the same command through the gRPC client, restart from those snapshots until the
- * API answers, and read-route latency at a fixed rate (issued open-loop, autocannon's rate mode beside
- * it) next to a trivial Fastify route in the same app.
+ * directly; it saves the snapshots) beside the same command through the gRPC client, restart from
+ * those snapshots until the API answers, and read-route latency at a fixed rate (issued open-loop,
+ * autocannon's rate mode beside it) next to a trivial Fastify route in the same app.
  * `TALLY_BENCH_CORE_SCALE` (default 1) scales the farm: 1 ≈ 200 specs × 100 evaluations.
  * `TALLY_BENCH_CORE_DIR=DIR` keeps the loaded farm in DIR for the next run (see `farmDirectory`).
  */
-
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -159,11 +158,6 @@ async function farmDirectory(bench: BenchContext): Promise<{ dir: string } & Loa
   return { dir, ...farm };
 }
 
-/**
- * Folds the whole farm with a runner and stops it, which saves every snapshot. In a function of its
- * own so that nothing keeps that runner's states alive while the restart is measured: a restarted
- * server is a new process.
- */
 /** The replay rows: `tally replay`'s rate beside the client's, and the command's peak memory. */
 async function recordReplay(
   bench: BenchContext,
