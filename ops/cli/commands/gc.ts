@@ -5,11 +5,8 @@
  */
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { collectGarbage, type GcProgress } from '../../../adapters/gc/collect.ts';
-import { createEventStoreRootSource } from '../../../adapters/gc/event-store-roots.ts';
-import { createFileStoreGc } from '../../../adapters/gc/file-store-gc.ts';
+import type { GcProgress } from '../../../adapters/gc/collect.ts';
 import { formatSize, parseSize } from '../../../adapters/gc/size.ts';
-import { openFileStore } from '../../../adapters/store/file-store.ts';
 import { withEventStore } from '../connect.ts';
 import { dataOption, resolveDataDir } from '../options.ts';
 import { resolveStoreDir } from './store.ts';
@@ -43,6 +40,14 @@ function describe(progress: GcProgress): string {
 }
 
 async function gc(options: GcOptions): Promise<void> {
+  // The collector and the store load when a collection runs, not with every `tally` command.
+  const [{ collectGarbage }, { createEventStoreRootSource }, { createFileStoreGc }, { openFileStore }] =
+    await Promise.all([
+      import('../../../adapters/gc/collect.ts'),
+      import('../../../adapters/gc/event-store-roots.ts'),
+      import('../../../adapters/gc/file-store-gc.ts'),
+      import('../../../adapters/store/file-store.ts'),
+    ]);
   const dataDir = resolveDataDir(options.data);
   const stateDir = join(dataDir, 'store');
   const store = await openFileStore({ storeDir: resolveStoreDir(options, dataDir), stateDir });

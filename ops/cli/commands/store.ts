@@ -5,8 +5,6 @@
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
-import { openFileStore } from '../../../adapters/store/file-store.ts';
-import { verifyStore } from '../../../adapters/store/verify.ts';
 import { dataOption, resolveDataDir } from '../options.ts';
 
 interface StoreOptions {
@@ -20,6 +18,11 @@ export function resolveStoreDir(options: StoreOptions, dataDir: string): string 
 }
 
 async function verify(options: StoreOptions): Promise<void> {
+  // The store's code loads when it is verified, not with every `tally` command.
+  const [{ openFileStore }, { verifyStore }] = await Promise.all([
+    import('../../../adapters/store/file-store.ts'),
+    import('../../../adapters/store/verify.ts'),
+  ]);
   const dataDir = resolveDataDir(options.data);
   const store = await openFileStore({
     storeDir: resolveStoreDir(options, dataDir),
