@@ -31,6 +31,8 @@ export interface RouteLatency {
   readonly bursts: { readonly p50: number; readonly p99: number; readonly max: number };
   /** The server's event-loop delay p99 over the warm-up and measured runs, in ms. */
   readonly loopDelayP99: number;
+  /** The server's longest event-loop delay over those runs, in ms: a stall of the server shows here. */
+  readonly loopDelayMax: number;
   /** The server's garbage-collection pauses while the load ran: how many, their sum and the longest, in ms. */
   readonly gc: { readonly pauses: number; readonly totalMs: number; readonly longestMs: number };
   /** CPU used while the load ran, in % of one core: by the server's process, the client, the rest of the machine. */
@@ -116,15 +118,16 @@ export async function routeLatency(url: string, path: string): Promise<RouteLate
     latenessP99,
     bursts: { p50: bursts.p50, p99: bursts.p99, max: bursts.max },
     loopDelayP99: delay.percentile(99) / 1e6,
+    loopDelayMax: delay.max / 1e6,
     gc,
     cpu,
   };
 }
 
 /** The server's side of a row, for its note: loop delay, collector pauses and who used the CPU. */
-export function describeServerSide({ loopDelayP99, gc, cpu }: RouteLatency): string {
+export function describeServerSide({ loopDelayP99, loopDelayMax, gc, cpu }: RouteLatency): string {
   return (
-    `loop delay p99 ${loopDelayP99.toFixed(1)} ms, ${gc.pauses} GC pauses (${gc.totalMs.toFixed(0)} ms, longest ${gc.longestMs.toFixed(1)} ms), ` +
+    `loop delay p99 ${loopDelayP99.toFixed(1)} ms, max ${loopDelayMax.toFixed(1)} ms, ${gc.pauses} GC pauses (${gc.totalMs.toFixed(0)} ms, longest ${gc.longestMs.toFixed(1)} ms), ` +
     `CPU server ${cpu.server} % client ${cpu.client} % others ${cpu.others} %`
   );
 }
