@@ -6,6 +6,7 @@
 import type { FastifyError } from 'fastify';
 import { EventStoreError } from '../adapters/eventstore/errors.ts';
 import { unreachable } from '../domain/shared/unreachable.ts';
+import { ifMatchHint } from './commands/if-match.ts';
 import { ApiError, apiErrors } from './problem.ts';
 
 /** A problem before the request id is added; `internal` marks errors to log at error level. */
@@ -113,8 +114,7 @@ function titleOf(code: string): string {
 
 /** What to send instead, for fields whose schema's own message (a regular expression) does not say it. */
 const validationHints: Readonly<Record<string, string>> = {
-  'headers.if-match':
-    'send the ETag of an earlier answer ("3"), or no If-Match to write on the current revision',
+  'headers.if-match': ifMatchHint,
 };
 
 function fromValidation(error: FastifyError): ProblemOfError {

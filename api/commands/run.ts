@@ -12,7 +12,8 @@ import { type Decider, fold } from '../../domain/shared/decider.ts';
 import { type Actor, parseActor } from '../../domain/shared/metadata.ts';
 import { ApiError } from '../problem.ts';
 import { positionHeader } from '../read-models/schemas.ts';
-import { type CommandResult, ifMatchRevision } from './schemas.ts';
+import { ifMatchHint, revisionOfIfMatch } from './if-match.ts';
+import type { CommandResult } from './schemas.ts';
 
 /** The authenticated user; the auth hook guarantees one on writes. */
 export function actorOf(request: FastifyRequest): Actor {
@@ -29,14 +30,14 @@ export function actorOf(request: FastifyRequest): Actor {
 export function ifMatchOf(request: FastifyRequest): number | undefined {
   const header = request.headers['if-match'];
   if (header === undefined) return undefined;
-  const match = typeof header === 'string' ? ifMatchRevision.exec(header) : null;
-  if (!match)
+  const revision = typeof header === 'string' ? revisionOfIfMatch(header) : undefined;
+  if (revision === undefined)
     throw new ApiError(
       'TALLY_API_INVALID_REQUEST',
-      `If-Match ${JSON.stringify(header)} is not a revision: send the ETag of an earlier answer ("3"), or no If-Match to write on the current revision`,
+      `If-Match ${JSON.stringify(header)} is not a revision: ${ifMatchHint}`,
       'headers.if-match',
     );
-  return Number(match[1] ?? match[2]);
+  return revision;
 }
 
 /** Refuses a request bearing `If-Match` on a route where `why` says no revision can be named. */

@@ -1,11 +1,6 @@
 /** Schema pieces every command route shares: `If-Match`, the optional `why`, and the command result. */
 import { type Static, Type } from 'typebox';
-
-/**
- * A revision as `If-Match` carries it: bare (`3`), as the `ETag` of an earlier answer (`"3"`), or weak
- * (`W/"3"`). The digits are the first or the second group.
- */
-export const ifMatchRevision = /^(?:([0-9]{1,15})|(?:W\/)?"([0-9]{1,15})")$/;
+import { ifMatchRevision } from './if-match.ts';
 
 /** `If-Match: <revision>` on a route that writes one stream: refuse unless the stream is at that revision. */
 export function ifMatchHeader(

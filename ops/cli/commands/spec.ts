@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
+import { revisionOfIfMatch } from '../../../api/commands/if-match.ts';
 import { type ApiOptions, addApiOptions, callApi, print } from '../api-client.ts';
 import { CliError } from '../cli-error.ts';
 import { integerOption } from '../options.ts';
@@ -53,7 +54,7 @@ const ifMatch = (options: { ifMatch?: number }) =>
 
 /** A revision as `tally spec show` prints it, or as the ETag the API sends (`"3"`, `W/"3"`). */
 function revisionOption(value: string): number {
-  return integerOption('--if-match')(value.replace(/^(W\/)?"(.*)"$/, '$2'));
+  return revisionOfIfMatch(value) ?? integerOption('--if-match')(value);
 }
 
 const written = (what: string, result: CommandResult) =>
