@@ -32,7 +32,11 @@ const scale = Number(process.env.TALLY_BENCH_CORE_SCALE ?? '1');
 const wantedRows = process.env.TALLY_BENCH_CORE_ROWS?.split(',').filter(Boolean);
 const rowsWanted = (rows: 'replay' | 'restart' | 'latency') => !wantedRows || wantedRows.includes(rows);
 const onlyLoading = wantedRows?.length === 1 && wantedRows[0] === 'load';
-/** How long a runner may fold the whole farm through the client: at scale 1 (1,760,007 events) it took 14 minutes here. */
+/**
+ * How long the restarted runner may take to catch up past its snapshots. They are at the head, so it is
+ * quick; the bound is for snapshots that could not be used, when it folds the whole farm through the
+ * client (at scale 1, 1,760,007 events, 14 minutes here).
+ */
 const catchUpMs = 3_600_000;
 
 export const coreSuite: BenchSuite = {

@@ -1,6 +1,6 @@
 /**
- * What `tally replay [--verify]` does (the command and its options are in replay.ts): rebuilds every projection of the catalogue from the first event, with a
- * progress bar on stderr. `--verify` compares each rebuilt state with the live one the server saved in
+ * What `tally replay [--verify]` does (the command and its options are in replay.ts): rebuilds every
+ * projection of the catalogue from the first event, with a progress bar on stderr. `--verify` compares each rebuilt state with the live one the server saved in
  * `<data>/projections/` and exits 1 naming any projection that differs. Without a running ledger for the
  * data directory (and no `--eventstore`), the ledger's files are read directly for the run (no server,
  * no client: several times faster than reading through one), and the rebuilt states replace the
