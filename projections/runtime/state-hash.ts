@@ -50,27 +50,43 @@ function sortedKeys(value: Record<string, unknown>): string[] {
 const nativeBudget = 4096;
 
 /**
- * `budget` less the number of values in `value`, or −1 when it is larger than the budget or some
- * object in it has keys out of order: a small subtree whose keys are all in order is its canonical
- * JSON as `JSON.stringify` writes it (native, and many times faster than writing it piece by piece).
+ * Gathers into `keys` every key of the objects in `value`, and returns `budget` less the number of
+ * values in it; −1 when it holds more than the budget, or something `JSON.stringify` given a list of
+ * keys would not write as the canonical form does. With the sorted list of those keys,
+ * `JSON.stringify(value, list)` writes every object's members in the list's order: the canonical JSON,
+ * natively, whatever order the keys were inserted in (read models build their records in field order,
+ * not in alphabetical order, so a check that keys are already sorted almost always failed).
+ *
+ * What it refuses: values with `toJSON` (the canonical form writes a `Date` as its own keys, `{}`);
+ * objects that are not plain (a list of keys reads inherited getters, say a `Map`'s `size`); keys that
+ * plain objects inherit (`toString`, `__proto__`): a list naming them would read them from the prototype
+ * in every object that does not have its own.
  */
-function inOrderWithin(value: unknown, budget: number): number {
-  if (value === null || typeof value !== 'object') return budget - 1;
+function keysWithin(value: unknown, keys: Set<string>, budget: number): number {
+  if (value === null || typeof value !== 'object') return typeof value === 'function' ? -1 : budget - 1;
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return -1;
   let left = budget - 1;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length && left >= 0; i++) left = inOrderWithin(value[i], left);
+    for (let i = 0; i < value.length && left >= 0; i++) left = memberWithin(value[i], keys, left);
     return left;
   }
-  let previous: string | undefined;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return -1;
   for (const key in value) {
-    if (!Object.hasOwn(value, key)) return -1;
-    if (previous !== undefined && previous > key) return -1;
-    previous = key;
-    left = inOrderWithin((value as Record<string, unknown>)[key], left);
+    if (!keys.has(key)) {
+      if (key in Object.prototype) return -1;
+      keys.add(key);
+    }
+    left = memberWithin((value as Record<string, unknown>)[key], keys, left);
     if (left < 0) return -1;
   }
   return left;
+}
+
+/** `keysWithin` for a member, without a call for the plain values that most members are. */
+function memberWithin(member: unknown, keys: Set<string>, budget: number): number {
+  if (member === null || (typeof member !== 'object' && typeof member !== 'function')) return budget - 1;
+  return keysWithin(member, keys, budget);
 }
 
 /** Writes `value` as JSON with sorted keys; `undefined` members are dropped as JSON.stringify does. */
@@ -79,8 +95,9 @@ function writeCanonical(value: unknown, out: { write(text: string): void }): voi
     out.write(JSON.stringify(value) ?? 'null');
     return;
   }
-  if (inOrderWithin(value, nativeBudget) >= 0) {
-    out.write(JSON.stringify(value));
+  const keys = new Set<string>();
+  if (keysWithin(value, keys, nativeBudget) >= 0) {
+    out.write(JSON.stringify(value, [...keys].sort()));
     return;
   }
   if (Array.isArray(value)) {

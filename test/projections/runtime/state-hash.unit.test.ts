@@ -52,4 +52,22 @@ test('hashes a state far larger than one chunk and one native write, and tells a
   assert.is.not(hashState(changed), hashState(state));
 });
 
+test('writes keys that plain objects inherit, and values that are not plain, as the definition does', () => {
+  // Own `__proto__` (as JSON.parse makes it), `toString` and `constructor` keys beside objects without
+  // them: a native write given the keys' list would read the others' inherited ones.
+  const inherited = JSON.parse('{"__proto__": {"b": 1, "a": 2}, "toString": "x", "z": 0}');
+  const nullPrototype = Object.assign(Object.create(null), { y: 1, constructor: 'c' });
+  const state = {
+    records: [inherited, { z: 1 }, { toString: 2 }, { k: 3 }, nullPrototype, { constructor: 4 }],
+    map: new Map([['size', 1]]),
+    at: new Date(0),
+    plain: { size: 5, b: [{ d: 1, c: 2 }] },
+  };
+  assert.is(canonicalJson(state), reference(state));
+  assert.is(hashState(state), sha256(reference(state)));
+  // A `Map` beside an object with a `size`: the map's own keys are none, its inherited getter unread.
+  const notPlain = { sizes: [{ size: 5 }, new Map([['a', 1]]), new Set([1])] };
+  assert.is(canonicalJson(notPlain), reference(notPlain));
+});
+
 test.run();
