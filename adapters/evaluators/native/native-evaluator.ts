@@ -14,8 +14,7 @@ const workerScript = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
 const mebibyte = 1024 * 1024;
 
-/** The file a checkout declares its jobs in, unless the specification names another. */
-export const defaultJobsetFile = 'tally.jobs.json';
+export { defaultJobsetFile } from './jobset-file.ts';
 
 export function createNativeEvaluator(): Evaluator {
   return { name: 'native', evaluate };

@@ -4,8 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { translateFsError } from '../../../adapters/store/errors.ts';
-import { type Derivation, parseDerivation } from '../../../domain/derivation/index.ts';
+import type { Derivation } from '../../../domain/derivation/index.ts';
 
 /** The derivation name in a file name: `<hash>-<name>.drv`, or `<name>.drv`. */
 function nameOf(file: string): string {
@@ -37,6 +36,9 @@ export function derivationJson(drv: Derivation): Record<string, unknown> {
 }
 
 async function show(file: string): Promise<void> {
+  // The derivation code loads only for this command.
+  const { translateFsError } = await import('../../../adapters/store/errors.ts');
+  const { parseDerivation } = await import('../../../domain/derivation/index.ts');
   const bytes = await readFile(file).catch((error: unknown) => {
     throw translateFsError(error, file);
   });

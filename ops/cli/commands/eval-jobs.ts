@@ -3,12 +3,8 @@
  * jobs (name, system, .drv path, outputs), or why the evaluation failed, with its log, and exit 1.
  */
 import { type Command, Option } from 'commander';
-import { defaultEvaluationLimits, type EvaluationResult } from '../../../adapters/evaluators/evaluator.ts';
-import {
-  createNativeEvaluator,
-  defaultJobsetFile,
-} from '../../../adapters/evaluators/native/native-evaluator.ts';
-import { createNixEvaluator } from '../../../adapters/evaluators/nix/nix-evaluator.ts';
+import type { EvaluationResult } from '../../../adapters/evaluators/evaluator.ts';
+import { defaultJobsetFile } from '../../../adapters/evaluators/native/jobset-file.ts';
 
 interface EvalJobsOptions {
   readonly evaluator: 'native' | 'nix';
@@ -38,7 +34,12 @@ function print(result: Extract<EvaluationResult, { ok: true }>, json: boolean): 
 }
 
 async function evalJobs(dir: string, options: EvalJobsOptions): Promise<void> {
-  const evaluator = options.evaluator === 'nix' ? createNixEvaluator() : createNativeEvaluator();
+  // The evaluators (and the derivation code under them) load only for this command.
+  const { defaultEvaluationLimits } = await import('../../../adapters/evaluators/evaluator.ts');
+  const evaluator =
+    options.evaluator === 'nix'
+      ? (await import('../../../adapters/evaluators/nix/nix-evaluator.ts')).createNixEvaluator()
+      : (await import('../../../adapters/evaluators/native/native-evaluator.ts')).createNativeEvaluator();
   const timeoutMs = Number(options.timeout) * 1000;
   const result = await evaluator.evaluate({
     checkoutDir: dir,

@@ -7,8 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { access, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { StoreError } from '../../../adapters/store/errors.ts';
-import { printPublicKey, printSecretKey, secretKeyFromSeed } from '../../../domain/derivation/index.ts';
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -18,6 +16,11 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function generate(name: string, options: { readonly dir: string }): Promise<void> {
+  // The key code loads only for this command.
+  const { StoreError } = await import('../../../adapters/store/errors.ts');
+  const { printPublicKey, printSecretKey, secretKeyFromSeed } = await import(
+    '../../../domain/derivation/index.ts'
+  );
   const key = secretKeyFromSeed(name, new Uint8Array(randomBytes(32)));
   const secretFile = join(options.dir, `${name}.secret`);
   const publicFile = join(options.dir, `${name}.public`);

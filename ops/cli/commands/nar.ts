@@ -4,18 +4,22 @@
  */
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { dumpPath, hashPath } from '../../../adapters/store/nar-fs.ts';
-import { printNarHash } from '../../../domain/derivation/index.ts';
 import { exitQuietlyWhenStdoutCloses } from '../output.ts';
+
+// The NAR code loads only for these commands.
+const narCode = () => import('../../../adapters/store/nar-fs.ts');
 
 async function dump(path: string): Promise<void> {
   exitQuietlyWhenStdoutCloses();
+  const { dumpPath } = await narCode();
   for await (const chunk of dumpPath(path)) {
     if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
   }
 }
 
 async function hash(path: string, options: { readonly size?: boolean }): Promise<void> {
+  const { hashPath } = await narCode();
+  const { printNarHash } = await import('../../../domain/derivation/index.ts');
   const digest = await hashPath(path);
   console.log(options.size ? `${printNarHash(digest.hash)} ${digest.size}` : printNarHash(digest.hash));
 }
