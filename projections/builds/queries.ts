@@ -18,12 +18,24 @@ export function hashOfKey(state: BuildsState, key: BuildKey): string | undefined
   return 'id' in key ? hashOfId(state, key.id) : key.hash;
 }
 
-/** A build by its integer id (number or decimal string), the hash part of its `.drv`, or the `.drv` path. */
-export function getBuild(state: BuildsState, idOrHash: number | string): BuildDoc | undefined {
+/** A build's record as the state keeps it, with the hash part of its `.drv` (its key in the state). */
+export interface BuildEntry {
+  readonly record: BuildRecord;
+  readonly hash: string;
+}
+
+/** The record of the build `idOrHash` names (see `getBuild`). */
+export function getBuildEntry(state: BuildsState, idOrHash: number | string): BuildEntry | undefined {
   const key = parseBuildKey(idOrHash);
   const hash = key === undefined ? undefined : hashOfKey(state, key);
   const record = hash === undefined ? undefined : getIn(state.builds, hash);
-  return record === undefined ? undefined : buildDoc(record, hash!);
+  return record === undefined ? undefined : { record, hash: hash! };
+}
+
+/** A build by its integer id (number or decimal string), the hash part of its `.drv`, or the `.drv` path. */
+export function getBuild(state: BuildsState, idOrHash: number | string): BuildDoc | undefined {
+  const entry = getBuildEntry(state, idOrHash);
+  return entry === undefined ? undefined : buildDoc(entry.record, entry.hash);
 }
 
 export interface BuildFilters {
@@ -45,19 +57,32 @@ export interface BuildPage {
   readonly nextCursor?: number;
 }
 
-/** Builds matching every filter given, newest (highest id) first. */
-export function searchBuilds(state: BuildsState, filters: BuildFilters = {}): BuildPage {
+/** A page of `searchBuildEntries`: the records, for a reader that makes its own documents of them. */
+export interface BuildEntryPage {
+  readonly entries: readonly BuildEntry[];
+  readonly nextCursor?: number;
+}
+
+/** The records of the builds matching every filter given, newest (highest id) first. */
+export function searchBuildEntries(state: BuildsState, filters: BuildFilters = {}): BuildEntryPage {
   const limit = Math.max(1, Math.min(filters.limit ?? 50, 1000));
   const below = filters.cursor ?? Number.POSITIVE_INFINITY;
-  const builds: BuildDoc[] = [];
+  const entries: BuildEntry[] = [];
   for (const id of candidates(state, filters.job, below)) {
     const hash = hashOfId(state, id);
     const record = hash === undefined ? undefined : getIn(state.builds, hash);
     if (!record || !matches(record, filters)) continue;
-    if (builds.length === limit) return { builds, nextCursor: builds[builds.length - 1]!.id };
-    builds.push(buildDoc(record, hash!));
+    if (entries.length === limit) return { entries, nextCursor: entries[entries.length - 1]!.record.id };
+    entries.push({ record, hash: hash! });
   }
-  return { builds };
+  return { entries };
+}
+
+/** Builds matching every filter given, newest (highest id) first. */
+export function searchBuilds(state: BuildsState, filters: BuildFilters = {}): BuildPage {
+  const page = searchBuildEntries(state, filters);
+  const builds = page.entries.map(({ record, hash }) => buildDoc(record, hash));
+  return page.nextCursor === undefined ? { builds } : { builds, nextCursor: page.nextCursor };
 }
 
 /** Ids to look at, descending: the job's own index when a job is asked for, every id otherwise. */

@@ -7,6 +7,7 @@ import { type ReadFixture, startReadFixture } from './read-fixture.ts';
 
 interface Context {
   api: ReadFixture;
+  farm: FarmHistory;
   positions: number[];
   first: string;
   second: string;
@@ -34,6 +35,7 @@ const test = suite<Context>('specs, evaluations, builds and diff read routes');
 test.before(async (context) => {
   const { farm, first, second } = farmHistory();
   context.api = await startReadFixture();
+  context.farm = farm;
   context.positions = await context.api.append(farm.events);
   context.first = first;
   context.second = second;
@@ -224,6 +226,33 @@ test(
     assert.is(then.status, 200);
     assert.is(then.body.evaluationId, first);
     assert.is((await get(api, `/api/specs?at=${positions[0]}`)).status, 200);
+  }),
+);
+
+test(
+  "a build's JSON follows each change of the build, and a page sends what the build's own route sends",
+  withTimeout(20_000, async ({ api, farm }) => {
+    const curl = drv('curl-1.0');
+    const before = await get(api, '/api/builds/3');
+    assert.is(before.body.drvPath, curl);
+    assert.is(before.body.status, 'queued');
+    const listed = async () =>
+      ((await get(api, '/api/builds?limit=1000')).body.builds as Json[]).find((b) => b.id === 3);
+    assert.equal(await listed(), before.body);
+
+    const appended = farm.events.length;
+    farm.dispatch(curl, 'w7');
+    const positions = await api.append(farm.events.slice(appended));
+    const after = await get(api, '/api/builds/3');
+    assert.is(after.body.status, 'dispatched');
+    assert.equal(
+      (after.body.attempts as Json[]).map((attempt) => attempt.worker),
+      ['w7'],
+    );
+    assert.equal(await listed(), after.body);
+    // The state before the dispatch still has the earlier record, and its text.
+    const earlier = await get(api, `/api/builds/3?at=${positions[0]! - 1}`);
+    assert.equal(earlier.body, before.body);
   }),
 );
 

@@ -6,14 +6,15 @@
  */
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { DomainError } from '../../../domain/shared/errors.ts';
-import { toHydraJson } from '../../../projections/builds/hydra.ts';
 import { type BuildsState, buildsProjection } from '../../../projections/builds/index.ts';
-import { getBuild, searchBuilds } from '../../../projections/builds/queries.ts';
+import { getBuild, getBuildEntry, searchBuildEntries } from '../../../projections/builds/queries.ts';
 import { ApiError } from '../../problem.ts';
 import { positionHeader } from '../../read-models/schemas.ts';
-import { buildLogSchema, getBuildSchema, searchBuildsSchema } from './schemas.ts';
+import { type BuildSerializer, createBuildJsonCache } from './build-json.ts';
+import { buildLogSchema, getBuildSchema, HydraBuild, searchBuildsSchema } from './schemas.ts';
 
 /** Where the route reads logs: the store's `readLog`. */
 export interface BuildLogSource {
@@ -41,21 +42,32 @@ const builds: FastifyPluginAsyncTypebox<{ readonly logs?: BuildLogSource | undef
   fastify,
   options,
 ) => {
+  // Both routes send builds as the HydraBuild schema writes them: the texts are written once per record
+  // by that schema's serializer and sent as they are (Fastify sends a JSON string without serializing it).
+  const texts = createBuildJsonCache();
+  const json = 'application/json; charset=utf-8';
+  const serializerOf = (reply: FastifyReply) =>
+    reply.compileSerializationSchema(HydraBuild as never) as unknown as BuildSerializer;
+
   fastify.get('/api/builds', { schema: searchBuildsSchema }, async (request, reply) => {
     const { at, ...filters } = request.query;
     const { state, position } = await fastify.readModel<BuildsState>(buildsProjection, at);
     reply.header(positionHeader, position);
-    const page = searchBuilds(state, filters);
+    const page = searchBuildEntries(state, filters);
+    const serialize = serializerOf(reply);
     // Hydra's and Cuirass's clients read list items as they read a single build.
-    return { builds: page.builds.map(toHydraJson), nextCursor: page.nextCursor };
+    const builds = page.entries.map((entry) => texts.textOf(entry, serialize)).join(',');
+    const cursor = page.nextCursor === undefined ? '' : `,"nextCursor":${page.nextCursor}`;
+    // Typed as the schema's object; the text is that object as the schema writes it.
+    return reply.type(json).send(`{"builds":[${builds}]${cursor}}` as never);
   });
 
   fastify.get('/api/builds/:id', { schema: getBuildSchema }, async (request, reply) => {
     const { state, position } = await fastify.readModel<BuildsState>(buildsProjection, request.query.at);
     reply.header(positionHeader, position);
-    const build = getBuild(state, request.params.id);
-    if (!build) throw notFound(request.params.id);
-    return toHydraJson(build);
+    const entry = getBuildEntry(state, request.params.id);
+    if (!entry) throw notFound(request.params.id);
+    return reply.type(json).send(texts.textOf(entry, serializerOf(reply)) as never);
   });
 
   fastify.get('/api/builds/:id/log', { schema: followLogSchema }, async (request, reply) => {
