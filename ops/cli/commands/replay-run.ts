@@ -227,7 +227,8 @@ export async function replay(options: ReplayOptions): Promise<void> {
     await writeLine(
       `replayed ${full.events} events into ${names.length} projections in ${seconds.toFixed(1)} s ` +
         `(${Math.round(full.events / (seconds || 1))} events/s, ${full.skipped} skipped; ${full.how}); ` +
-        `states hashed in ${(full.hashMs / 1000).toFixed(1)} s`,
+        // The saving's own share is on the `saved` line below.
+        `states hashed${full.saved ? ' and saved' : ''} in ${(full.hashMs / 1000).toFixed(1)} s`,
     );
     logSkipped(logger, full);
     if (!options.verify) {
