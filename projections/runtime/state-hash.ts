@@ -57,36 +57,47 @@ const nativeBudget = 4096;
  * natively, whatever order the keys were inserted in (read models build their records in field order,
  * not in alphabetical order, so a check that keys are already sorted almost always failed).
  *
- * What it refuses: values with `toJSON` (the canonical form writes a `Date` as its own keys, `{}`);
- * objects that are not plain (a list of keys reads inherited getters, say a `Map`'s `size`); keys that
- * plain objects inherit (`toString`, `__proto__`): a list naming them would read them from the prototype
- * in every object that does not have its own.
+ * What it refuses, each written as the canonical form writes it instead:
+ * - values with `toJSON` (the canonical form writes a `Date` as its own keys, `{}`);
+ * - functions and symbols (`null` in the canonical form, left out by `JSON.stringify`);
+ * - objects that are not plain (a list of keys reads inherited getters, say a `Map`'s `size`), and
+ *   plain objects with properties that are not enumerable (a list of keys reads those too);
+ * - keys that plain objects inherit (`toString`, `__proto__`): a list naming them would read them from
+ *   the prototype in every object that does not have its own;
+ * - nesting deeper than `nativeDepth`: `JSON.stringify` with a list of keys runs out of stack sooner.
  */
-function keysWithin(value: unknown, keys: Set<string>, budget: number): number {
-  if (value === null || typeof value !== 'object') return typeof value === 'function' ? -1 : budget - 1;
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return -1;
+function keysWithin(value: unknown, keys: Set<string>, budget: number, depth: number): number {
+  if (value === null || typeof value !== 'object')
+    return typeof value === 'function' || typeof value === 'symbol' ? -1 : budget - 1;
+  if (depth > nativeDepth || typeof (value as { toJSON?: unknown }).toJSON === 'function') return -1;
   let left = budget - 1;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length && left >= 0; i++) left = memberWithin(value[i], keys, left);
+    for (let i = 0; i < value.length && left >= 0; i++) left = memberWithin(value[i], keys, left, depth);
     return left;
   }
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return -1;
+  let count = 0;
   for (const key in value) {
+    count += 1;
     if (!keys.has(key)) {
       if (key in Object.prototype) return -1;
       keys.add(key);
     }
-    left = memberWithin((value as Record<string, unknown>)[key], keys, left);
+    left = memberWithin((value as Record<string, unknown>)[key], keys, left, depth);
     if (left < 0) return -1;
   }
-  return left;
+  return Object.getOwnPropertyNames(value).length === count ? left : -1;
 }
 
+/** How deep a subtree written by one `JSON.stringify` may nest. */
+const nativeDepth = 500;
+
 /** `keysWithin` for a member, without a call for the plain values that most members are. */
-function memberWithin(member: unknown, keys: Set<string>, budget: number): number {
-  if (member === null || (typeof member !== 'object' && typeof member !== 'function')) return budget - 1;
-  return keysWithin(member, keys, budget);
+function memberWithin(member: unknown, keys: Set<string>, budget: number, depth: number): number {
+  const type = typeof member;
+  if (member === null || (type !== 'object' && type !== 'function' && type !== 'symbol')) return budget - 1;
+  return keysWithin(member, keys, budget, depth + 1);
 }
 
 /** Writes `value` as JSON with sorted keys; `undefined` members are dropped as JSON.stringify does. */
@@ -96,7 +107,7 @@ function writeCanonical(value: unknown, out: { write(text: string): void }): voi
     return;
   }
   const keys = new Set<string>();
-  if (keysWithin(value, keys, nativeBudget) >= 0) {
+  if (keysWithin(value, keys, nativeBudget, 0) >= 0) {
     out.write(JSON.stringify(value, [...keys].sort()));
     return;
   }

@@ -44,6 +44,9 @@ const builds: FastifyPluginAsyncTypebox<{ readonly logs?: BuildLogSource | undef
 ) => {
   // Both routes send builds as the HydraBuild schema writes them: the texts are written once per record
   // by that schema's serializer and sent as they are (Fastify sends a JSON string without serializing it).
+  // So the 200 schemas describe these bodies (and the OpenAPI document shows them) but no longer write
+  // them: a change to HydraBuild applies through its serializer, a change to the page's shape (a field
+  // beside `builds`) must be made in the list's handler too, and `preSerialization` hooks do not run.
   const texts = createBuildJsonCache();
   const json = 'application/json; charset=utf-8';
   const serializerOf = (reply: FastifyReply) =>

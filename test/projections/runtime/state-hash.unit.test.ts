@@ -9,7 +9,12 @@ const test = suite('state hash');
 /** The definition, written the plain way: JSON with the keys of every object sorted, undefined members dropped. */
 function reference(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => reference(item ?? null)).join(',')}]`;
+  if (Array.isArray(value)) {
+    // An index loop, not `map`: a hole is `null` as well.
+    const items: string[] = [];
+    for (let i = 0; i < value.length; i++) items.push(reference(value[i] ?? null));
+    return `[${items.join(',')}]`;
+  }
   const entries = Object.entries(value)
     .filter(([, member]) => member !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -68,6 +73,26 @@ test('writes keys that plain objects inherit, and values that are not plain, as 
   // A `Map` beside an object with a `size`: the map's own keys are none, its inherited getter unread.
   const notPlain = { sizes: [{ size: 5 }, new Map([['a', 1]]), new Set([1])] };
   assert.is(canonicalJson(notPlain), reference(notPlain));
+  // A property that is not enumerable, named by another object: only the enumerable ones are written.
+  const hidden = Object.defineProperty({ b: 1 }, 'a', { value: 2, enumerable: false });
+  const sparse: unknown[] = [];
+  sparse[1] = 3;
+  const withHidden = [{ a: 1 }, hidden, sparse];
+  assert.is(canonicalJson(withHidden), reference(withHidden));
+  // Symbols and functions are `null` members, as in the definition.
+  const odd = { s: Symbol('s'), f: () => 1, list: [Symbol('t')], a: 1 };
+  assert.is(canonicalJson(odd), reference(odd));
+});
+
+test('hashes nesting deeper than one native write can take', () => {
+  let deep: unknown = { leaf: true };
+  // The canonical JSON built alongside: `reference` itself would run out of stack at this depth.
+  let expected = '{"leaf":true}';
+  for (let i = 0; i < 3000; i++) {
+    deep = { z: i, next: deep };
+    expected = `{"next":${expected},"z":${i}}`;
+  }
+  assert.is(hashState(deep), sha256(expected));
 });
 
 test.run();
