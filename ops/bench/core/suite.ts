@@ -1,7 +1,8 @@
 /**
  * The core suite: a synthetic farm history in the embedded ledger (loaded with batched appends through
  * the real client), then `tally replay` run as a command (the ledger stopped, so it reads the files
- * directly; it saves the snapshots) beside the same command through the gRPC client, restart from
+ * directly; it saves the snapshots) beside the same command through the gRPC client and beside reading
+ * and parsing the files with no projection (the floor under any replay's rate), restart from
  * those snapshots until the API answers, and read-route latency at a fixed rate (issued open-loop,
  * autocannon's rate mode beside it) next to a trivial Fastify route in the same app.
  * `TALLY_BENCH_CORE_SCALE` (default 1) scales the farm: 1 ≈ 200 specs × 100 evaluations.
@@ -17,6 +18,7 @@ import { startLedger, startLedgerThread } from '../../../adapters/ledger/index.t
 import type { Baseline, BenchContext, BenchSuite } from '../harness/types.ts';
 import { measureLiveFeed } from './live-feed-latency.ts';
 import { loadFarm } from './load-farm.ts';
+import { measureReadFloor } from './read-floor.ts';
 import { type ReplayCommandResult, runReplayCommand } from './replay-command.ts';
 import { measureRestart } from './restart.ts';
 import { describeBursts, describeServerSide, routeLatency } from './route-latency.ts';
@@ -50,6 +52,14 @@ export const coreSuite: BenchSuite = {
     bench.progress('running tally replay on the ledger files');
     const replayed = await runReplayCommand(['--data', dir]).catch((error: unknown) => error as Error);
     if (replayed instanceof Error && !rowsWanted('replay')) throw replayed;
+    // Reading and parsing alone, while the files are still free: the floor under the replay's rate.
+    const floor = rowsWanted('replay')
+      ? await bench.baseline(
+          'read and parse only, one thread',
+          async () => ({ value: (await measureReadFloor(ledgerDir)).eventsPerSecond, unit: 'events/s' }),
+          "reading every event's JSON from the ledger's files, with no projection",
+        )
+      : undefined;
 
     // As `tally serve` runs it: in a thread of its own, so that the API's heap holds the API alone.
     const ledger = await startLedgerThread({ directory: ledgerDir, port: 0 });
@@ -66,7 +76,7 @@ export const coreSuite: BenchSuite = {
         },
         'tally replay --eventstore (the ledger serving the same files)',
       );
-      await recordReplay(bench, replayed, [throughClient]);
+      await recordReplay(bench, replayed, [throughClient, ...(floor ? [floor] : [])]);
     }
 
     const snapshotDir = join(dir, 'projections');
