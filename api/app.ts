@@ -16,6 +16,8 @@ import type { Logger } from 'pino';
 import { openTokenStore, type TokenStore } from './auth/token-store.ts';
 import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { type TallyApiOptions, tallyApi } from './plugin.ts';
+import { sendProblem } from './plugins/errors.ts';
+import { problemOfError } from './problem-of-error.ts';
 
 /** What `buildApp` needs; everything but the ports has a default. */
 export interface BuildAppOptions extends Omit<TallyApiOptions, 'tokens' | 'version'> {
@@ -30,6 +32,12 @@ export interface BuildAppOptions extends Omit<TallyApiOptions, 'tokens' | 'versi
   /** Largest request body accepted, in bytes. Defaults to 1 MiB. */
   readonly bodyLimit?: number;
 }
+
+/**
+ * The longest path parameter the router passes to a route, as sent: the longest schema allows 512
+ * characters, which percent-encoding can make several times longer.
+ */
+export const maxPathParameter = 2048;
 
 /** The app's type: Fastify with TypeBox type inference. */
 export type TallyApp = FastifyInstance<
@@ -53,6 +61,12 @@ export async function buildApp(options: BuildAppOptions): Promise<TallyApp> {
     forceCloseConnections: 'idle',
     // Each route's schemas compiled at its first request, not all at start (lazy-schema-compilers.ts).
     schemaController: { compilersFactory: lazySchemaCompilers },
+    // A build's id may be its URL-encoded `.drv` path, far past the router's default of 100 characters;
+    // the routes' schemas bound each parameter themselves.
+    routerOptions: { maxParamLength: maxPathParameter },
+    // A path the router cannot decode, or a parameter longer than the bound, is answered before any
+    // route runs: still a problem with a code, like every other refusal.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, problemOfError(error)),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(tallyApi, { ...api, version, tokens: options.tokens ?? openTokenStore(dataDir) });
   return app;

@@ -3,6 +3,7 @@
  * authentication, OpenAPI), then one encapsulated plugin per resource. A read-model resource drops in
  * as one more `register` line at the end.
  */
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
 import type { EventStore } from '../adapters/eventstore/event-store.ts';
@@ -74,6 +75,13 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
   await fastify.register(openapi, { version: options.version });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // HEAD asks for the headers alone. Fastify reads a stream body to its end to discard it, and a live
+  // feed or a followed log has no end: the stream is closed unread instead.
+  fastify.addHook('onSend', async (request, _reply, payload) => {
+    if (request.method !== 'HEAD' || !(payload instanceof Readable)) return payload;
+    payload.destroy();
+    return Readable.from([]);
   });
 
   await fastify.register(health, options.health ?? {});

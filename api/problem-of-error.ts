@@ -138,6 +138,15 @@ function fromValidation(error: FastifyError): ProblemOfError {
 
 /** Fastify's own client errors (bad JSON, body too large, unknown content type…): their messages are safe. */
 function fromFastifyClientError(error: FastifyError, status: number): ProblemOfError {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    const detail =
+      'the path is not valid percent-encoded UTF-8; encode each byte outside A-Z a-z 0-9 - . _ ~ as %XX';
+    return fromApiError(new ApiError('TALLY_API_INVALID_REQUEST', detail, 'params'));
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const detail = 'a segment of the path is longer than any name or id the API knows; check the URL';
+    return { ...fromApiError(new ApiError('TALLY_API_INVALID_REQUEST', detail, 'params')), status };
+  }
   if (status === 413) return fromApiError(new ApiError('TALLY_API_BODY_TOO_LARGE', error.message));
   if (status === 415) return fromApiError(new ApiError('TALLY_API_UNSUPPORTED_MEDIA_TYPE', error.message));
   if (status === 404) return fromApiError(new ApiError('TALLY_API_NOT_FOUND', error.message));

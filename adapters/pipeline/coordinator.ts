@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { BuildEvent } from '../../domain/build/events.ts';
 import type { TallyEvent } from '../../domain/events.ts';
 import type { Cause } from '../../domain/shared/metadata.ts';
+import { own } from '../../domain/shared/own.ts';
 import type { PendingEvaluation, PipelineState } from '../../projections/pipeline/index.ts';
 import type { ProjectedEvent } from '../../projections/runtime/projection.ts';
 import type { ProjectionRunner } from '../../projections/runtime/runner.ts';
@@ -56,7 +57,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   let stopped = false;
 
   function runEvaluation(evaluationId: string, pending: PendingEvaluation): void {
-    const spec = state().specs[pending.spec];
+    const spec = own(state().specs, pending.spec);
     if (!spec?.active) return;
     options.evaluations.enqueue({
       evaluationId,
@@ -68,7 +69,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
 
   function schedule(evaluationId: string, specName: string, cause: Cause): void {
     if (scheduling.has(evaluationId) || stopped) return;
-    const spec = state().specs[specName];
+    const spec = own(state().specs, specName);
     if (!spec?.active) return;
     const context = {
       events,

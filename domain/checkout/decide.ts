@@ -2,6 +2,7 @@
  * Decisions of a checkout stream: facts from git become events once, however often they are seen.
  */
 import { DomainError } from '../shared/errors.ts';
+import { own } from '../shared/own.ts';
 import { isIsoTime } from '../shared/time.ts';
 import { unreachable } from '../shared/unreachable.ts';
 import { isCommitHash } from './checkout.ts';
@@ -31,7 +32,9 @@ function detect(command: DetectCheckout, state: CheckoutState): CheckoutEvent[] 
       `Commit ${JSON.stringify(commit)} at ${commitTime} is not valid`,
     );
   if (state.status === 'watching') {
-    const known = patchSeries ? state.patchSeries[patchSeries.id] : state.heads[channel]?.[branch];
+    const known = patchSeries
+      ? own(state.patchSeries, patchSeries.id)
+      : own(own(state.heads, channel) ?? {}, branch);
     if (known === commit) return [];
   }
   const series = patchSeries ? { patchSeries } : {};
@@ -45,19 +48,19 @@ function detect(command: DetectCheckout, state: CheckoutState): CheckoutEvent[] 
 
 function deleteBranch(command: DeleteBranch, state: CheckoutState): CheckoutEvent[] {
   const { spec, channel, branch } = command;
-  if (state.status !== 'watching' || state.heads[channel]?.[branch] === undefined) return [];
+  if (state.status !== 'watching' || own(own(state.heads, channel) ?? {}, branch) === undefined) return [];
   return [{ type: 'BranchDeleted', data: { spec, channel, branch } }];
 }
 
 function failPoll(command: RecordPollFailure, state: CheckoutState): CheckoutEvent[] {
   const { spec, channel, reason, message } = command;
-  const current = state.status === 'watching' ? state.failing[channel] : undefined;
+  const current = state.status === 'watching' ? own(state.failing, channel) : undefined;
   if (current?.reason === reason && current.message === message) return [];
   return [{ type: 'PollFailed', data: { spec, channel, reason, message } }];
 }
 
 function recoverPoll(command: RecordPollSuccess, state: CheckoutState): CheckoutEvent[] {
-  if (state.status !== 'watching' || !state.failing[command.channel]) return [];
+  if (state.status !== 'watching' || !own(state.failing, command.channel)) return [];
   return [{ type: 'PollRecovered', data: { spec: command.spec, channel: command.channel } }];
 }
 

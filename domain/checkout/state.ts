@@ -3,6 +3,7 @@
  * channels are failing.
  */
 import { produce } from 'immer';
+import { own } from '../shared/own.ts';
 import { unreachable } from '../shared/unreachable.ts';
 import type { PollFailureReason } from './checkout.ts';
 import type { CheckoutEvent } from './events.ts';
@@ -42,13 +43,14 @@ export function evolveCheckout(state: CheckoutState, event: CheckoutEvent): Chec
       const { spec, channel, branch, commit, patchSeries } = event.data;
       return produce(watching(state, spec), (draft) => {
         if (patchSeries) draft.patchSeries[patchSeries.id] = commit;
-        else draft.heads[channel] = { ...draft.heads[channel], [branch]: commit };
+        else draft.heads[channel] = { ...own(draft.heads, channel), [branch]: commit };
         delete draft.failing[channel];
       });
     }
     case 'BranchDeleted': {
       const { channel, branch } = event.data;
-      if (state.status !== 'watching' || state.heads[channel]?.[branch] === undefined) return state;
+      if (state.status !== 'watching' || own(own(state.heads, channel) ?? {}, branch) === undefined)
+        return state;
       return produce(state, (draft) => {
         delete draft.heads[channel]?.[branch];
       });

@@ -33,6 +33,7 @@ export interface DeactivateSpecification extends Issued {
 export interface ActivateSpecification extends Issued {
   readonly type: 'ActivateSpecification';
   readonly name: string;
+  readonly why?: string;
 }
 
 /** Remove a specification. */

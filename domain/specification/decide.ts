@@ -66,7 +66,8 @@ function deactivate(command: DeactivateSpecification, state: SpecificationState)
 function activate(command: ActivateSpecification, state: SpecificationState): SpecificationEvent[] {
   const current = registered(state, command.name);
   if (current.status === 'active') return [];
-  return [{ type: 'SpecificationActivated', data: { name: command.name, by: command.actor } }];
+  const why = command.why === undefined ? {} : { why: command.why };
+  return [{ type: 'SpecificationActivated', data: { name: command.name, by: command.actor, ...why } }];
 }
 
 function remove(command: RemoveSpecification, state: SpecificationState): SpecificationEvent[] {

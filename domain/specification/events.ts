@@ -29,7 +29,7 @@ export interface SpecificationDeactivated {
 /** Polling and scheduling resume. */
 export interface SpecificationActivated {
   readonly type: 'SpecificationActivated';
-  readonly data: { readonly name: string; readonly by: Actor };
+  readonly data: { readonly name: string; readonly by: Actor; readonly why?: string };
 }
 
 /** The specification is gone; its name may be registered again as a new one. */

@@ -37,6 +37,6 @@ export const specificationSchemas: { readonly [T in SpecificationEvent['type']]:
   SpecificationRegistered: object<Data<'SpecificationRegistered'>>({ spec }),
   SpecificationUpdated: object<Data<'SpecificationUpdated'>>({ spec, changed: array(field) }),
   SpecificationDeactivated: object<Data<'SpecificationDeactivated'>>({ name: text, by: actor, why }),
-  SpecificationActivated: object<Data<'SpecificationActivated'>>({ name: text, by: actor }),
+  SpecificationActivated: object<Data<'SpecificationActivated'>>({ name: text, by: actor, why }),
   SpecificationRemoved: object<Data<'SpecificationRemoved'>>({ name: text, by: actor, why }),
 };

@@ -6,6 +6,7 @@
  */
 import type { BuildEvent } from '../../domain/build/events.ts';
 import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
+import { own } from '../../domain/shared/own.ts';
 import { epochMs, type IsoTime } from '../../domain/shared/time.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
@@ -46,7 +47,7 @@ export function evolveEvaluations(
       return {
         ...state,
         evaluations: setIn(state.evaluations, id, doc),
-        bySpec: { ...state.bySpec, [spec]: [...(state.bySpec[spec] ?? []), id] },
+        bySpec: { ...state.bySpec, [spec]: [...(own(state.bySpec, spec) ?? []), id] },
       };
     }
     case 'EvaluationStarted':

@@ -1,6 +1,8 @@
 /**
  * Queries of the evaluations read model.
  */
+
+import { own } from '../../domain/shared/own.ts';
 import { getIn } from '../shared/persistent-map.ts';
 import { isoOf } from '../shared/stored-time.ts';
 import { byName, drvPathOf, firstNameAfter } from './job-list.ts';
@@ -46,7 +48,7 @@ export function listEvaluations(
   options: { readonly limit?: number; readonly before?: string } = {},
 ): EvaluationPage {
   const limit = Math.max(1, Math.min(options.limit ?? 20, 500));
-  const ids = state.bySpec[spec] ?? [];
+  const ids = own(state.bySpec, spec) ?? [];
   let from = ids.length - 1;
   if (options.before !== undefined) from = ids.lastIndexOf(options.before) - 1;
   const evaluations: EvaluationSummary[] = [];
@@ -113,7 +115,7 @@ export interface LatestJob extends EvaluationJob {
 }
 
 export function latestJob(state: EvaluationsState, spec: string, job: string): LatestJob | undefined {
-  const ids = state.bySpec[spec] ?? [];
+  const ids = own(state.bySpec, spec) ?? [];
   for (let i = ids.length - 1; i >= 0; i--) {
     const doc = getIn(state.evaluations, ids[i]!);
     if (doc?.info.status !== 'completed') continue;

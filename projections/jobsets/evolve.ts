@@ -4,6 +4,7 @@
  * so they stay O(1).
  */
 import type { TallyEvent } from '../../domain/events.ts';
+import { own } from '../../domain/shared/own.ts';
 import { buildStatusAfter } from '../evaluations/evolve.ts';
 import { type JobList, noJobList } from '../evaluations/job-list.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
@@ -46,14 +47,14 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
         updatedAt: at,
       }));
     case 'SpecificationRemoved': {
-      if (!state.specs[event.data.name]) return state;
+      if (!own(state.specs, event.data.name)) return state;
       const { [event.data.name]: _removed, ...specs } = state.specs;
       return { ...state, specs, progress: deleteIn(state.progress, event.data.name) };
     }
     case 'CheckoutDetected': {
       const { spec, channel, branch, commit, commitTime, detectedAt } = event.data;
       return changeSpec(state, spec, (doc) => {
-        const before = doc.channels[channel] ?? {};
+        const before = own(doc.channels, channel) ?? {};
         const after = { ...before, lastCheckout: { commit, branch, commitTime, detectedAt } };
         return { ...doc, channels: { ...doc.channels, [channel]: after } };
       });
@@ -61,7 +62,7 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
     case 'PollFailed': {
       const { spec, channel, reason, message } = event.data;
       return changeSpec(state, spec, (doc) => {
-        const { recoveredAt: _, ...before } = doc.channels[channel] ?? {};
+        const { recoveredAt: _, ...before } = own(doc.channels, channel) ?? {};
         const after = { ...before, pollFailure: { reason, message, since: at } };
         return { ...doc, channels: { ...doc.channels, [channel]: after } };
       });
@@ -69,7 +70,7 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
     case 'PollRecovered': {
       const { spec, channel } = event.data;
       return changeSpec(state, spec, (doc) => {
-        const { pollFailure: _, ...before } = doc.channels[channel] ?? {};
+        const { pollFailure: _, ...before } = own(doc.channels, channel) ?? {};
         return { ...doc, channels: { ...doc.channels, [channel]: { ...before, recoveredAt: at } } };
       });
     }
@@ -161,7 +162,7 @@ function end(
  * immer: a draft of the whole state had immer walk and freeze the maps of every derivation's status.
  */
 function changeSpec(state: JobsetsState, name: string, change: (doc: SpecDoc) => SpecDoc): JobsetsState {
-  const doc = state.specs[name];
+  const doc = own(state.specs, name);
   if (!doc) return state;
   const next = change(doc);
   return next === doc ? state : { ...state, specs: { ...state.specs, [name]: next } };

@@ -3,6 +3,8 @@
  * the two latest completed evaluations and the derivations' build statuses: O(jobs of one evaluation)
  * per specification asked about, and nothing per build event.
  */
+
+import { own } from '../../domain/shared/own.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import { outcomeOf } from '../branch-diff/diff.ts';
 import { byName, drvPathOf, noJobList } from '../evaluations/job-list.ts';
@@ -71,7 +73,7 @@ export function listSpecs(state: JobsetsState): SpecView[] {
 
 /** One specification, or `undefined`. */
 export function getSpec(state: JobsetsState, name: string): SpecView | undefined {
-  const doc = state.specs[name];
+  const doc = own(state.specs, name);
   return doc && viewOf(state, doc);
 }
 
@@ -104,7 +106,7 @@ function weatherOf(status: JobBuildStatus, previous: JobBuildStatus | undefined)
 
 /** The weather of every job of the latest completed evaluation, by name; `undefined` for an unknown specification. */
 export function jobWeather(state: JobsetsState, spec: string): JobWeather[] | undefined {
-  if (!state.specs[spec]) return undefined;
+  if (!own(state.specs, spec)) return undefined;
   const progress = progressOf(state, spec);
   if (!progress.latest) return [];
   const latest = progress.latest.jobs;

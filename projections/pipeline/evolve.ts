@@ -10,6 +10,7 @@
 import type { FailureReason, Wanter } from '../../domain/build/build.ts';
 import type { BuildEvent } from '../../domain/build/events.ts';
 import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
+import { own } from '../../domain/shared/own.ts';
 import { epochMs } from '../../domain/shared/time.ts';
 import type { SpecificationEvent } from '../../domain/specification/events.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
@@ -230,7 +231,7 @@ function evolveSpecification(state: PipelineState, event: SpecificationEvent): P
       break;
     case 'SpecificationActivated':
     case 'SpecificationDeactivated': {
-      const spec = specs[event.data.name];
+      const spec = own(specs, event.data.name);
       if (!spec) return state;
       specs[event.data.name] = { ...spec, active: event.type === 'SpecificationActivated' };
       break;

@@ -8,6 +8,7 @@
  * step made several objects per event and most of the fold's garbage.
  */
 import type { BuildEvent } from '../../domain/build/events.ts';
+import { own } from '../../domain/shared/own.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { appended } from '../shared/exact-arrays.ts';
@@ -49,7 +50,7 @@ function sideOf(build: QueueBuild): Side {
 function changeLane(draft: Draft, build: QueueBuild, change: (lane: Lane) => Lane): void {
   const side = sideOf(build);
   const key = String(build.priority);
-  const system = draft.lanes[build.system] ?? { ready: {}, blocked: {} };
+  const system = own(draft.lanes, build.system) ?? { ready: {}, blocked: {} };
   const lane = system[side][key] ?? emptyMap<number>();
   const next = change(lane);
   if (next === lane) return;

@@ -3,6 +3,7 @@
  * compared against it; without one they use the time of the latest event folded in.
  */
 
+import { own } from '../../domain/shared/own.ts';
 import { entriesOf, getIn, type PMap } from '../shared/persistent-map.ts';
 import { isoOf, msOf } from '../shared/stored-time.ts';
 import type { QueueBuildStatus, QueueState } from './state.ts';
@@ -186,7 +187,7 @@ export function listQueue(state: QueueState, options: ListQueueOptions): QueuePa
   const now = nowOf(state, options.now);
   const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
   if (options.cursor !== undefined && after === undefined) throw new Error('invalid queue cursor');
-  const lanes = state.lanes[options.system];
+  const lanes = own(state.lanes, options.system);
   if (!lanes || options.limit <= 0) return { items: [] };
   const priorities = new Set([...Object.keys(lanes.ready), ...Object.keys(lanes.blocked)].map(Number));
   const items: QueueEntry[] = [];

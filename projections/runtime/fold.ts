@@ -78,10 +78,11 @@ function skip(
   onSkip: (source: SourceEvent, reason: string) => void,
   source: SourceEvent,
   reason: string,
+  detail = reason,
 ): void {
   skipped.count += 1;
   skipped.byReason[reason] = (skipped.byReason[reason] ?? 0) + 1;
-  onSkip(source, reason);
+  onSkip(source, detail);
 }
 
 /**
@@ -114,7 +115,17 @@ export function foldEvent<E extends { readonly type: string }>(
       }
       projected = new FoldedEvent(decoded.event, source);
     }
-    const next = writingInPlace(slot.writer, () => slot.projection.evolve(slot.state, projected!));
+    let next: unknown;
+    try {
+      next = writingInPlace(slot.writer, () => slot.projection.evolve(slot.state, projected!));
+    } catch (error) {
+      // A defect of one projection on one event: the others, and the events after it, still fold.
+      // The projection keeps its state from before the event (less what the failed step had already
+      // written in place), and the skip shows in the counts, the log and `tally replay`.
+      const why = `projection ${slot.projection.name} failed on it: ${(error as Error)?.message ?? error}`;
+      skip(skipped, onSkip, source, 'projection-failed', why);
+      continue;
+    }
     if (next !== slot.state) {
       slot.state = next;
       slot.unsaved += 1;

@@ -170,4 +170,31 @@ test(
   }),
 );
 
+test(
+  'answers a path the router cannot take (bad percent-encoding, an absurdly long segment) as a problem',
+  withTimeout(10_000, async ({ api }) => {
+    const badEncoding = await api.app.inject({ url: '/api/specs/%ff' });
+    assert.is(badEncoding.statusCode, 400);
+    assert.match(badEncoding.headers['content-type'] as string, /^application\/problem\+json/);
+    assert.is(badEncoding.json().code, 'TALLY_API_INVALID_REQUEST');
+    assert.match(badEncoding.json().detail, /percent-encoded/);
+    assert.ok(badEncoding.json().requestId);
+    const tooLong = await api.app.inject({ url: `/api/builds/${'a'.repeat(3000)}` });
+    assert.is(tooLong.statusCode, 414);
+    assert.match(tooLong.headers['content-type'] as string, /^application\/problem\+json/);
+    assert.is(tooLong.json().code, 'TALLY_API_INVALID_REQUEST');
+  }),
+);
+
+test(
+  'passes an encoded derivation path longer than 100 characters to the route',
+  withTimeout(10_000, async ({ api }) => {
+    const drvPath = `/nix/store/${'a'.repeat(32)}-${'x'.repeat(80)}.drv`;
+    const response = await api.app.inject({ url: `/api/builds/${encodeURIComponent(drvPath)}` });
+    // Unknown here, but answered by the route itself, not refused by the router.
+    assert.is(response.statusCode, 404);
+    assert.is(response.json().code, 'TALLY_BUILD_NOT_FOUND');
+  }),
+);
+
 test.run();

@@ -144,6 +144,45 @@ test(
 );
 
 test(
+  'refuses to resume past the last event, from Last-Event-ID or ?from=, naming where the store is',
+  withTimeout(10_000, async ({ api }) => {
+    const { position } = await api.store.append('spec-a', [event('SpecificationRegistered')], 'any');
+    for (const [url, headers, field] of [
+      [`/api/events?from=${position + 1}`, {}, 'querystring.from'],
+      ['/api/events', { 'last-event-id': String(position + 1000) }, 'headers.last-event-id'],
+      // 16 digits are past what a JavaScript number holds exactly: refused by the schema.
+      ['/api/events', { 'last-event-id': '9999999999999999' }, 'headers.last-event-id'],
+    ] as const) {
+      const response = await api.app.inject({ url, headers });
+      assert.is(response.statusCode, 400, url);
+      assert.is(response.json().code, 'TALLY_API_INVALID_REQUEST');
+      assert.is(response.json().field, field);
+    }
+    assert.match(
+      (await api.app.inject({ url: `/api/events?from=${position + 1}` })).json().detail,
+      `beyond the last event (position ${position})`,
+    );
+  }),
+);
+
+test(
+  'answers HEAD with the headers alone and keeps no feed open for it',
+  withTimeout(15_000, async ({ base }) => {
+    // More HEAD requests than the bound on clients: none may take a place.
+    for (let i = 0; i < 4; i += 1) {
+      const response = await fetch(`${base}/api/events`, { method: 'HEAD' });
+      assert.is(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    }
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^tally_live_feed_clients 0$/m);
+    const feed = await openSse(`${base}/api/events`);
+    assert.is(feed.response.status, 200, 'a client still gets a feed');
+    feed.close();
+  }),
+);
+
+test(
   'ends open feeds when the server closes, so close() does not hang',
   withTimeout(15_000, async ({ api, base }) => {
     const feed = await openSse(`${base}/api/events`);

@@ -183,7 +183,7 @@ test(
     await send(api, 'POST', '/api/specs', { body: spec('life') });
     const off = await send(api, 'POST', '/api/specs/life/deactivate', { body: { why: 'upgrade' } });
     assert.is(off.statusCode, 200, off.body);
-    const on = await send(api, 'POST', '/api/specs/life/activate');
+    const on = await send(api, 'POST', '/api/specs/life/activate', { body: { why: 'upgraded' } });
     assert.is(on.statusCode, 200, on.body);
     const again = await send(api, 'POST', '/api/specs/life/activate');
     assert.equal((again.json() as Json).events, [], 'already active: nothing to write');
@@ -201,6 +201,7 @@ test(
       ],
     );
     assert.equal((events[1]!.data as Json).why, 'upgrade');
+    assert.equal((events[2]!.data as Json).why, 'upgraded');
     assert.ok(events.every((event) => event.metadata.actor === 'user:alice'));
     for (const [method, url] of [
       ['DELETE', '/api/specs/nope'],

@@ -14,6 +14,7 @@ import { checkoutDecider } from '../../../domain/checkout/index.ts';
 import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import type { Trigger } from '../../../domain/evaluation/job.ts';
 import { fold } from '../../../domain/shared/decider.ts';
+import { type Actor, parseActor } from '../../../domain/shared/metadata.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import {
   type Channel,
@@ -28,6 +29,10 @@ import { mirrorPath } from '../../git/mirror-path.ts';
 import { issue, processCause } from '../issue.ts';
 import { pollEvaluationId } from './evaluation-id.ts';
 
+/** Whose a poll's events are: the user who asked for it by hand, or else the poller's own. */
+function pollActor(trigger: Trigger): Actor {
+  return (trigger.kind === 'manual' && trigger.by !== undefined && parseActor(trigger.by)) || 'poller';
+}
 export interface PollerOptions {
   readonly eventStore: EventStore;
   readonly dataDir: string;
@@ -123,17 +128,18 @@ export function createPoller(options: PollerOptions): Poller {
 
   async function poll(spec: Specification, trigger: Trigger): Promise<PollOutcome> {
     const cause = processCause(`poll:${spec.name}:${Date.now()}`);
+    const actor = pollActor(trigger);
     const stream = streams.checkout(spec.name);
     const at = () => new Date().toISOString();
     const send = (command: CheckoutCommand) =>
-      issue(eventStore, checkoutDecider, stream, command, cause, 'poller');
+      issue(eventStore, checkoutDecider, stream, command, cause, actor);
     const { known, lastSeen } = await checkoutState(spec.name);
     const heads: Head[] = [];
     const detected: string[] = [];
     const deleted: string[] = [];
     const failed: Array<{ channel: string; reason: string; message: string }> = [];
     for (const channel of spec.channels) {
-      const common = { spec: spec.name, channel: channel.name, actor: 'poller', at: at() } as const;
+      const common = { spec: spec.name, channel: channel.name, actor, at: at() } as const;
       const dir = mirrorPath(dataDir, channel.url);
       let branches: Map<string, { commit: string; commitTime: string }>;
       try {
@@ -217,7 +223,7 @@ export function createPoller(options: PollerOptions): Poller {
         spec: spec.name,
         trigger,
         checkouts,
-        actor: 'poller',
+        actor: pollActor(trigger),
         at: new Date().toISOString(),
       } as const;
       const result = await issue(
@@ -226,7 +232,7 @@ export function createPoller(options: PollerOptions): Poller {
         streams.evaluation(evaluationId),
         command,
         cause,
-        'poller',
+        pollActor(trigger),
       );
       if (result.ok && result.events.length > 0) requested.push(evaluationId);
     }

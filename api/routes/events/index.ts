@@ -4,6 +4,7 @@
  * clients at once; the rest get 503 and retry. Feeds end when the client goes or the server closes.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import type { SubscriptionStart } from '../../../adapters/eventstore/event-store.ts';
 import { ApiError } from '../../problem.ts';
 import { type Feed, startFeed } from './feed.ts';
@@ -20,6 +21,18 @@ export interface EventsRouteOptions {
 function startOf(lastEventId: string | undefined, from: string | undefined): SubscriptionStart {
   const where = lastEventId ?? from ?? 'end';
   return where === 'start' || where === 'end' ? where : Number(where);
+}
+
+/** The feed's headers: no cache or proxy may hold events back. */
+function asEventStream(reply: FastifyReply): FastifyReply {
+  return (
+    reply
+      .header('cache-control', 'no-cache, no-transform')
+      .header('x-accel-buffering', 'no')
+      // A feed ended by the server (shutdown) must not leave a keep-alive socket behind for close() to wait on.
+      .header('connection', 'close')
+      .type('text/event-stream; charset=utf-8')
+  );
 }
 
 const events: FastifyPluginAsyncTypebox<EventsRouteOptions> = async (fastify, options) => {
@@ -44,6 +57,10 @@ const events: FastifyPluginAsyncTypebox<EventsRouteOptions> = async (fastify, op
       );
     }
     const from = startOf(request.headers['last-event-id'], request.query.from);
+    if (typeof from === 'number')
+      await refuseBeyondHead(from, request.headers['last-event-id'] !== undefined);
+    // HEAD asks for the headers alone: a feed opened for it would have nobody to notice it end.
+    if (request.method === 'HEAD') return asEventStream(reply).send();
     clients += 1;
     let feed: Feed;
     try {
@@ -69,17 +86,28 @@ const events: FastifyPluginAsyncTypebox<EventsRouteOptions> = async (fastify, op
       fastify.metrics.liveClients.dec();
       request.log.info('live feed client gone');
     });
-    return (
-      reply
-        .header('cache-control', 'no-cache, no-transform')
-        .header('x-accel-buffering', 'no')
-        // A feed ended by the server (shutdown) must not leave a keep-alive socket behind for close() to wait on.
-        .header('connection', 'close')
-        .type('text/event-stream; charset=utf-8')
-        // A stream body: the type provider only knows the serialised schemas; the 200 schema documents it.
-        .send(feed.body as never)
-    );
+    // A stream body: the type provider only knows the serialised schemas; the 200 schema documents it.
+    return asEventStream(reply).send(feed.body as never);
   });
+
+  /**
+   * A feed resumed after a position the store has not reached would stay silent until it does, then
+   * skip every event up to it: refused, as `at=` beyond the head is.
+   */
+  async function refuseBeyondHead(position: number, fromHeader: boolean): Promise<void> {
+    let head = -1;
+    for await (const event of fastify.eventStore.readAll({ direction: 'backwards', limit: 1 }))
+      head = event.position;
+    if (position <= head) return;
+    const [name, field] = fromHeader
+      ? ['Last-Event-ID', 'headers.last-event-id']
+      : ['from', 'querystring.from'];
+    throw new ApiError(
+      'TALLY_API_INVALID_REQUEST',
+      `${name} ${position} is beyond the last event (position ${head}); resume from a position this server gave, or from start`,
+      field,
+    );
+  }
 };
 
 export default events;

@@ -2,7 +2,8 @@
 import { Type } from 'typebox';
 import { problemResponses } from '../../problem.ts';
 
-const position = '^(?:0|[1-9][0-9]{0,15})$';
+/** Up to 15 digits: every such number is exact in a JavaScript number. */
+const position = '^(?:0|[1-9][0-9]{0,14})$';
 
 export const FeedQuery = Type.Object({
   category: Type.Optional(

@@ -1,6 +1,7 @@
 /** `GET /api/jobs/:spec/:job/latest`: a job's latest completed result (Hydra's `/job/…/latest`). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DomainError } from '../../../domain/shared/errors.ts';
+import { own } from '../../../domain/shared/own.ts';
 import { type EvaluationsState, evaluationsProjection } from '../../../projections/evaluations/index.ts';
 import { latestJob } from '../../../projections/evaluations/queries.ts';
 import { positionHeader } from '../../read-models/schemas.ts';
@@ -16,7 +17,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
     reply.header(positionHeader, position);
     const latest = latestJob(state, spec, job);
     if (!latest) {
-      const known = state.bySpec[spec] !== undefined;
+      const known = own(state.bySpec, spec) !== undefined;
       throw known
         ? new DomainError(
             'TALLY_EVALUATION_NOT_FOUND',

@@ -72,7 +72,14 @@ const specCommands: FastifyPluginAsyncTypebox = async (fastify) => {
     { schema: toggleSpecSchema('Resume polling and scheduling a specification') },
     async (request, reply) => {
       const { name } = request.params;
-      const command = { type: 'ActivateSpecification', name, actor: actorOf(request), at: at() } as const;
+      const why = request.body?.why === undefined ? {} : { why: request.body.why };
+      const command = {
+        type: 'ActivateSpecification',
+        name,
+        ...why,
+        actor: actorOf(request),
+        at: at(),
+      } as const;
       return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command);
     },
   );

@@ -1,6 +1,7 @@
 /** `GET /api/specs`, `/api/specs/:name` and `/api/specs/:name/evaluations`. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DomainError } from '../../../domain/shared/errors.ts';
+import { own } from '../../../domain/shared/own.ts';
 import { type EvaluationsState, evaluationsProjection } from '../../../projections/evaluations/index.ts';
 import { listEvaluations } from '../../../projections/evaluations/queries.ts';
 import { type JobsetsState, jobsetsProjection } from '../../../projections/jobsets/index.ts';
@@ -29,16 +30,16 @@ const specs: FastifyPluginAsyncTypebox = async (fastify) => {
     const { limit, before, at } = request.query;
     const { state, position } = await fastify.readModel<EvaluationsState>(evaluationsProjection, at);
     reply.header(positionHeader, position);
-    const ids = state.bySpec[name];
+    const ids = own(state.bySpec, name);
     if (!ids) {
       // A registered specification may have no evaluation yet: only the jobsets read model knows it.
       const jobsets = await fastify.readModel<JobsetsState>(jobsetsProjection, at);
-      if (!jobsets.state.specs[name])
+      if (!own(jobsets.state.specs, name))
         throw new DomainError('TALLY_SPEC_NOT_FOUND', `no specification ${name}`);
-      return { evaluations: [] };
     }
-    if (before !== undefined && !ids.includes(before))
+    if (before !== undefined && !ids?.includes(before))
       throw new DomainError('TALLY_EVALUATION_NOT_FOUND', `no evaluation ${before} of ${name}`);
+    if (!ids) return { evaluations: [] };
     return listEvaluations(state, name, { limit, ...(before === undefined ? {} : { before }) });
   });
 };

@@ -82,6 +82,9 @@ lifeCycle('is deactivated and activated by someone, idempotently', () => {
   given([registered, paused])
     .when({ type: 'ActivateSpecification', name: spec.name, at, actor: 'user:bob' })
     .then([{ type: 'SpecificationActivated', data: { name: spec.name, by: 'user:bob' } }]);
+  given([registered, paused])
+    .when({ type: 'ActivateSpecification', name: spec.name, why: 'fixed upstream', at, actor })
+    .then([{ type: 'SpecificationActivated', data: { name: spec.name, by: actor, why: 'fixed upstream' } }]);
   given([registered]).when({ type: 'ActivateSpecification', name: spec.name, at, actor }).thenNothing();
   assert.is(given([registered, paused]).state.status, 'inactive');
 });

@@ -96,6 +96,10 @@ test(
     const all = await evaluationsRequested(store, 'single');
     assert.is(all.length, 2);
     assert.equal(dataOf(all[1]).trigger, { kind: 'manual', by: 'user:alice' });
+    // Whoever asked for a poll by hand is the actor of what it records; a scheduled poll is the poller's.
+    assert.is(all[0]?.metadata.actor, 'poller');
+    assert.is(all[1]?.metadata.actor, 'user:alice');
+    assert.is((await checkoutEvents(store, 'single'))[1]?.metadata.actor, 'user:alice');
     assert.is((dataOf(all[1]).checkouts as Array<{ commit: string }>)[0]?.commit, newer);
     await poller.stop();
   }),
