@@ -15,7 +15,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Snapshot, SnapshotStore } from '../../projections/runtime/snapshot-store.ts';
+import type { LoadOptions, Snapshot, SnapshotStore } from '../../projections/runtime/snapshot-store.ts';
 import { readLines } from './read-lines.ts';
 import { createStateDecoder, encodeStateRecords } from './snapshot-records.ts';
 
@@ -41,7 +41,11 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
       throw new Error(`projection name ${JSON.stringify(projection)} is not a safe file name`);
     return join(directory, `${projection}.${extension}`);
   };
-  const unreadable = (projection: string, error: unknown) => {
+  const unreadable = (projection: string, error: unknown, options: LoadOptions) => {
+    if (options.unreadable === 'throw') {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Error(`the snapshot of ${projection} in ${directory} cannot be read: ${why}`);
+    }
     logger.warn(
       { projection, err: error },
       'ignoring an unreadable projection snapshot: rebuilding from the events',
@@ -57,8 +61,8 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
         if (first.done) throw new Error('an empty snapshot file');
         return await readRecords(projection, first.value, lines, options.shareStrings === true);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return loadEarlierFormat(projection);
-        return unreadable(projection, error);
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return loadEarlierFormat(projection, options);
+        return unreadable(projection, error, options);
       } finally {
         await lines.return(undefined);
       }
@@ -127,7 +131,7 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
   }
 
   /** A snapshot written as one JSON text by earlier versions. */
-  async function loadEarlierFormat(projection: string): Promise<Snapshot | undefined> {
+  async function loadEarlierFormat(projection: string, options: LoadOptions): Promise<Snapshot | undefined> {
     let bytes: Buffer;
     try {
       bytes = await readFile(pathOf(projection, 'json'));
@@ -140,7 +144,7 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
         throw new Error('wrong shape');
       return snapshot;
     } catch (error) {
-      return unreadable(projection, error);
+      return unreadable(projection, error, options);
     }
   }
 }

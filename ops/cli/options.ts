@@ -94,13 +94,18 @@ export function dataOption(): Option {
   return new Option('--data <dir>', 'data directory (default: $TALLY_DATA, else .tally/)');
 }
 
-/** A commander parser for a non-negative integer option. */
-export function integerOption(name: string) {
+/** A commander parser for an integer option from `min` (default 0) to `max`. */
+export function integerOption(name: string, bounds: { readonly min?: number; readonly max?: number } = {}) {
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
   return (value: string): number => {
     const parsed = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) {
-      throw new InvalidArgumentError(`${name} must be a non-negative integer.`);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number ${range}.`);
     }
     return parsed;
   };
 }
+
+/** A TCP port to listen on; 0 lets the system choose one. */
+export const portOption = (name: string) => integerOption(name, { max: 65535 });

@@ -33,7 +33,7 @@ import { openFileStore } from '../../adapters/store/file-store.ts';
 import type { Store } from '../../adapters/store/store.ts';
 import { createLocalWorker } from '../../adapters/workers/local-worker.ts';
 import { buildApp, type TallyApp } from '../../api/app.ts';
-import { openTokenStore } from '../../api/auth/token-store.ts';
+import { openTokenStore, type TokenStore } from '../../api/auth/token-store.ts';
 import { cacheRoutes } from '../../api/routes/cache/index.ts';
 import { evaluationLogRoutes } from '../../api/routes/evaluation-log/index.ts';
 import { hookRoutes, openHookSecrets } from '../../api/routes/hooks/index.ts';
@@ -110,6 +110,9 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
   const failed = new Promise<Error>((resolve) => {
     fail = resolve;
   });
+  // A first token made by a start that then fails is taken back: it was never printed, and the next
+  // start makes (and prints) the first one only when the data directory has none.
+  let unprinted: { readonly tokens: TokenStore; readonly name: string } | undefined;
   try {
     // Read while the embedded ledger opens its log on its own thread.
     const snapshots = preloadSnapshots(
@@ -128,6 +131,7 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     const farmKey = await loadOrCreateFarmKey(dataDir);
     const tokens = openTokenStore(dataDir);
     const firstToken = await tokens.createFirstToken('admin');
+    if (firstToken) unprinted = { tokens, name: 'admin' };
     const storeDir = options.storeDir ?? join(dataDir, 'nix', 'store');
     const stateDir = join(dataDir, 'store');
     const store = await openFileStore({ storeDir, stateDir });
@@ -167,9 +171,36 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     };
   } catch (error) {
     await stop();
-    throw error;
+    await unprinted?.tokens
+      .revokeToken(unprinted.name)
+      .catch((again) => logger.error({ err: again }, 'taking back the unprinted first token failed'));
+    throw listenProblem(error, options) ?? error;
   }
 }
+
+/** A port the server cannot listen on, as an error that says which and what to do. */
+function listenProblem(error: unknown, options: TallyServerOptions): Error | undefined {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const where = `${options.host}:${options.port}`;
+  if (code === 'EADDRINUSE')
+    return coded(
+      'TALLY_SERVE_PORT_IN_USE',
+      `${where} is already in use: stop what listens there, or choose another --port`,
+    );
+  if (code === 'EACCES')
+    return coded(
+      'TALLY_SERVE_PORT_DENIED',
+      `listening on ${where} is not allowed: choose a --port above 1023`,
+    );
+  if (code === 'EADDRNOTAVAIL')
+    return coded(
+      'TALLY_SERVE_HOST_UNAVAILABLE',
+      `${options.host} is not an address of this machine: check --host`,
+    );
+  return undefined;
+}
+
+const coded = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 async function startEventStore(
   options: TallyServerOptions,

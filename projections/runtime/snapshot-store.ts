@@ -15,6 +15,11 @@ export interface Snapshot<S = unknown> {
 export interface LoadOptions {
   /** Give equal strings of the state one copy (see `Projection.repeatsStrings`). */
   readonly shareStrings?: boolean;
+  /**
+   * What an unreadable snapshot (corrupt, truncated) gives: `undefined` by default, so that the runner
+   * rebuilds from the events; `throw` for a reader that must tell it from a snapshot never saved.
+   */
+  readonly unreadable?: 'rebuild' | 'throw';
 }
 
 export interface SnapshotStore {

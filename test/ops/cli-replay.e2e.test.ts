@@ -3,7 +3,7 @@
  * saved at a clean stop are identical to a replay; a tampered snapshot is named and fails the run.
  * `tally replay` without it saves the rebuilt states over the snapshots, and logs skipped events.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -113,6 +113,21 @@ test(
       assert.match(tampered.stdout, /^workers\s+DIFFERS/m);
       assert.match(tampered.stdout, /^queue\s+identical/m);
       assert.match(tampered.stdout, /differs from the live state: workers/);
+
+      // A truncated snapshot cannot vouch for the live state: named, and the run fails.
+      const queueFile = join(dir.path, 'projections', 'queue.jsonl');
+      const queue = await readFile(queueFile, 'utf8');
+      await writeFile(queueFile, queue.slice(0, Math.floor(queue.length / 2)));
+      const truncated = await tally(['replay', '--verify', '--data', dir.path]);
+      assert.is(truncated.code, 1, truncated.stdout + truncated.stderr);
+      assert.match(truncated.stdout, /^queue\s+UNREADABLE/m);
+      assert.match(truncated.stdout, /their snapshots are unreadable: queue/);
+
+      // With no snapshot at all, nothing is vouched for either.
+      await rm(join(dir.path, 'projections'), { recursive: true });
+      const none = await tally(['replay', '--verify', '--data', dir.path]);
+      assert.is(none.code, 1, none.stdout + none.stderr);
+      assert.match(none.stdout, /nothing was compared/);
     } finally {
       await dir.cleanup();
     }

@@ -147,7 +147,7 @@ test(
       assert.match(etag.stdout, /\(spec-demo revision 3\)/);
       const garbled = await tally(['spec', 'update', 'demo', file, '--if-match', 'soon', '--api', api], env);
       assert.is.not(garbled.code, 0);
-      assert.match(garbled.stderr, /--if-match must be a non-negative integer/);
+      assert.match(garbled.stderr, /--if-match must be a whole number 0 or more/);
 
       const unknown = await tally(['spec', 'update', 'nobody', file, '--api', api], env);
       assert.is(unknown.code, 1);

@@ -8,7 +8,9 @@ const metricsRead: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/api/metrics', { schema: metricsSchema }, async (request, reply) => {
     const { state, position } = await fastify.readModel<MetricsState>(metricsProjection, request.query.at);
     reply.header(positionHeader, position);
-    return metricsSummary(state, { days: request.query.days });
+    // The series end at the latest build or evaluation event; before there is one, today.
+    const now = state.lastAt === 0 ? { now: Date.now() } : {};
+    return metricsSummary(state, { days: request.query.days, ...now });
   });
 };
 

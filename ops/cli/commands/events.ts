@@ -44,7 +44,7 @@ export function registerEventsCommand(program: Command): void {
       .argument('<stream>', 'stream name, e.g. build-<hash> or spec-<name>')
       .option('--json', 'one JSON object per line')
       .option('--backwards', 'newest first')
-      .option('--limit <n>', 'print at most n events', integerOption('--limit')),
+      .option('--limit <n>', 'print at most n events', integerOption('--limit', { min: 1 })),
   ).action(show);
   registerEventsTailCommand(events);
   registerEventsStatsCommand(events);

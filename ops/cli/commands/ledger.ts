@@ -10,7 +10,7 @@ import { CliError } from '../cli-error.ts';
 import {
   dataOption,
   defaultLedgerPort,
-  integerOption,
+  portOption,
   readLedgerEndpoint,
   removeLedgerEndpoint,
   resolveDataDir,
@@ -74,7 +74,7 @@ export function registerLedgerCommand(program: Command): void {
     .addOption(
       new Option('--port <port>', 'TCP port; 0 picks a free one')
         .default(defaultLedgerPort)
-        .argParser(integerOption('--port')),
+        .argParser(portOption('--port')),
     )
     .addOption(
       new Option('--host <host>', 'interface to listen on (the ledger has no authentication)').default(

@@ -8,6 +8,7 @@
  * hashes them). Through a client, a server may be running and keeps its own snapshots: nothing is saved.
  * Every event no projection could read is counted, and the first ones are logged with their positions.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import pino from 'pino';
@@ -21,6 +22,7 @@ import { createFileSnapshotStore } from '../../../adapters/projection-snapshots/
 import { allProjections } from '../../../projections/catalogue.ts';
 import { replayProjections } from '../../../projections/runtime/replay.ts';
 import { hashState } from '../../../projections/runtime/state-hash.ts';
+import { CliError } from '../cli-error.ts';
 import { readLedgerEndpoint, resolveDataDir } from '../options.ts';
 import { writeLine } from '../output.ts';
 import { type ReplayedHashes, type Verdict, verifyProjections } from './replay-verify.ts';
@@ -153,7 +155,16 @@ async function fileReplayer(ledgerDirectory: string, youngGenerationMb?: number)
 
 async function openReplayer(options: ReplayOptions, dataDir: string): Promise<Replayer> {
   const url = options.eventstore ?? (await readLedgerEndpoint(dataDir))?.url;
-  return url ? clientReplayer(url) : fileReplayer(join(dataDir, 'ledger'), options.youngGeneration);
+  if (url) return clientReplayer(url);
+  const ledger = join(dataDir, 'ledger');
+  // Opening the files would make an empty ledger: a mistyped --data must not pass for an empty farm.
+  if (!existsSync(ledger)) {
+    throw new CliError(
+      'TALLY_CLI_NO_LEDGER',
+      `${dataDir} holds no ledger: check --data (or TALLY_DATA), or pass --eventstore esdb://HOST:PORT?tls=false`,
+    );
+  }
+  return fileReplayer(ledger, options.youngGeneration);
 }
 
 function replayWithProgress(
@@ -198,6 +209,8 @@ function verdictLine(name: string, verdict: Verdict): string {
       return `${label} no snapshot (nothing to compare)`;
     case 'stale-snapshot':
       return `${label} stale snapshot (version ${verdict.version}; the server rebuilds it)`;
+    case 'unreadable-snapshot':
+      return `${label} UNREADABLE  ${verdict.why}`;
     default:
       return verdict satisfies never;
   }
@@ -251,13 +264,27 @@ export async function replay(options: ReplayOptions): Promise<void> {
       (after, upTo) => replayer.eventsBetween(after, upTo),
     );
     for (const [name, verdict] of verdicts) await writeLine(verdictLine(name, verdict));
-    const differing = [...verdicts].filter(([, verdict]) => verdict.kind === 'differs').map(([name]) => name);
-    if (differing.length > 0) {
-      await writeLine(`differs from the live state: ${differing.join(', ')}`);
+    const named = (kind: Verdict['kind']) =>
+      [...verdicts].filter(([, verdict]) => verdict.kind === kind).map(([name]) => name);
+    const [differing, unreadable, compared] = [
+      named('differs'),
+      named('unreadable-snapshot'),
+      named('identical'),
+    ];
+    if (differing.length > 0) await writeLine(`differs from the live state: ${differing.join(', ')}`);
+    if (unreadable.length > 0)
+      await writeLine(
+        `cannot be compared, their snapshots are unreadable: ${unreadable.join(', ')} ` +
+          '(the next `tally serve` rebuilds them; verify again after it has saved new ones)',
+      );
+    if (differing.length > 0 || unreadable.length > 0) process.exitCode = 1;
+    else if (compared.length === 0) {
+      await writeLine(
+        `nothing was compared: ${snapshotDir} holds no current snapshot; ` +
+          'run `tally serve` on this data directory until it saves them, then verify again',
+      );
       process.exitCode = 1;
-    } else {
-      await writeLine('every projection with a snapshot is identical to its replay');
-    }
+    } else await writeLine('every projection with a snapshot is identical to its replay');
   } finally {
     await replayer.close();
   }

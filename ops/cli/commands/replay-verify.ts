@@ -14,7 +14,9 @@ export type Verdict =
   /** The server saved no snapshot of it (nothing to compare). */
   | { readonly kind: 'no-snapshot' }
   /** The snapshot is of another version of the projection (the server will rebuild it). */
-  | { readonly kind: 'stale-snapshot'; readonly version: number };
+  | { readonly kind: 'stale-snapshot'; readonly version: number }
+  /** The snapshot cannot be read (corrupt or truncated): the live state cannot be vouched for. */
+  | { readonly kind: 'unreadable-snapshot'; readonly why: string };
 
 /** A projection of the catalogue, as far as verifying it is concerned. */
 interface Named {
@@ -48,7 +50,13 @@ export async function verifyProjections(
   // Each snapshot is hashed as it is loaded and let go: all of them at once would double the memory.
   const byPosition = new Map<number, { projection: Named; live: string }[]>();
   for (const projection of projections) {
-    const snapshot: Snapshot | undefined = await snapshots.load(projection.name);
+    let snapshot: Snapshot | undefined;
+    try {
+      snapshot = await snapshots.load(projection.name, { unreadable: 'throw' });
+    } catch (error) {
+      verdicts.set(projection.name, { kind: 'unreadable-snapshot', why: (error as Error).message });
+      continue;
+    }
     if (!snapshot) verdicts.set(projection.name, { kind: 'no-snapshot' });
     else if (snapshot.version !== projection.version)
       verdicts.set(projection.name, { kind: 'stale-snapshot', version: snapshot.version });

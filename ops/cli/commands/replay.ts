@@ -16,7 +16,7 @@ export function registerReplayCommand(program: Command): void {
       .option(
         '--young-generation <MiB>',
         "each replay thread's young generation (reading the ledger's files): larger is faster and takes more memory",
-        integerOption('--young-generation'),
+        integerOption('--young-generation', { min: 1 }),
       ),
   ).action(async (options: ReplayOptions) => {
     // The replay's code (the catalogue, the threads, the snapshot store) loads only for this command.

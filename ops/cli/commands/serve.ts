@@ -11,6 +11,7 @@ import {
   dataOption,
   defaultLedgerPort,
   integerOption,
+  portOption,
   readLedgerEndpoint,
   resolveDataDir,
 } from '../options.ts';
@@ -114,13 +115,13 @@ export function registerServeCommand(program: Command): void {
     .addOption(
       new Option('--port <port>', 'HTTP API port; 0 picks a free one')
         .default(8080)
-        .argParser(integerOption('--port')),
+        .argParser(portOption('--port')),
     )
     .option('--store-dir <dir>', 'the store directory outputs live in (default <data>/nix/store)')
     .addOption(
       new Option('--ledger-port <port>', "the embedded ledger's port; 0 picks a free one")
         .default(defaultLedgerPort)
-        .argParser(integerOption('--ledger-port')),
+        .argParser(portOption('--ledger-port')),
     )
     .addOption(
       new Option('--local-workers <n>', 'workers to run inside the server (builds on this machine)')
@@ -152,17 +153,17 @@ export function registerServeCommand(program: Command): void {
     .addOption(
       new Option('--evaluations <n>', 'evaluations run at once')
         .default(2)
-        .argParser(integerOption('--evaluations')),
+        .argParser(integerOption('--evaluations', { min: 1 })),
     )
     .addOption(
       new Option('--eval-timeout <seconds>', 'wall-clock limit of one evaluation')
         .default(300)
-        .argParser(integerOption('--eval-timeout')),
+        .argParser(integerOption('--eval-timeout', { min: 1 })),
     )
     .addOption(
       new Option('--eval-memory <MiB>', "memory (address space) of one evaluation's programs")
         .default(2048)
-        .argParser(integerOption('--eval-memory')),
+        .argParser(integerOption('--eval-memory', { min: 1 })),
     )
     .option('--demo', 'create and follow the demo jobset (ops/demo/) in the data directory')
     .action(serve);

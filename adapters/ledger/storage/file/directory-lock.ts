@@ -8,6 +8,11 @@ import { join } from 'node:path';
 
 export const lockFileName = 'lock';
 
+/** The directory's lock is held by a running process, or could not be taken. */
+export class DirectoryLockedError extends Error {
+  readonly code = 'TALLY_LEDGER_IN_USE';
+}
+
 /** Takes the lock of `directory`; the returned function releases it. Throws if a live process holds it. */
 export function lockDirectory(directory: string): () => void {
   const path = join(directory, lockFileName);
@@ -19,7 +24,10 @@ export function lockDirectory(directory: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number.parseInt(readOwner(path), 10);
       if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
-        throw new Error(`the ledger directory ${directory} is in use by process ${owner} (${path})`);
+        throw new DirectoryLockedError(
+          `the ledger directory ${directory} is in use by process ${owner} (${path}): ` +
+            'wait for it to finish, or stop it, and run this again',
+        );
       }
       removeIfPresent(path);
       continue;
@@ -31,7 +39,9 @@ export function lockDirectory(directory: string): () => void {
     }
     return () => removeIfPresent(path);
   }
-  throw new Error(`could not take the lock ${path}: other processes keep racing for it`);
+  throw new DirectoryLockedError(
+    `could not take the lock ${path}: other processes keep racing for it; stop them and run this again`,
+  );
 }
 
 function readOwner(path: string): string {
