@@ -45,6 +45,31 @@ export class ApiCallError extends Error {
   }
 }
 
+/**
+ * A name or id as one segment of an API path. `.` and `..` name nothing: a URL steps up the path for
+ * them, even percent-encoded (`/api/specs/..` is `/api/`), so they are refused here.
+ */
+export function pathSegment(value: string): string {
+  if (value === '.' || value === '..')
+    throw new ApiCallError(
+      'TALLY_CLI_INVALID_NAME',
+      `${value} names nothing: give a name or id as listed by the API`,
+    );
+  return encodeURIComponent(value);
+}
+
+/** `--api` as a base URL that paths are resolved under (a server behind a path prefix keeps it). */
+function apiBase(api: string): URL {
+  try {
+    return new URL(api.endsWith('/') ? api : `${api}/`);
+  } catch {
+    throw new ApiCallError(
+      'TALLY_CLI_INVALID_API_URL',
+      `--api ${api} is not a URL: pass the server's address, such as ${defaultApiUrl}`,
+    );
+  }
+}
+
 /** Calls the API and returns the parsed JSON body; throws an `ApiCallError` for anything but 2xx. */
 export async function callApi<T>(
   options: ApiOptions,
@@ -52,7 +77,7 @@ export async function callApi<T>(
   path: string,
   init: { readonly body?: unknown; readonly headers?: Record<string, string> } = {},
 ): Promise<{ body: T; headers: Headers }> {
-  const url = new URL(path, options.api.endsWith('/') ? options.api : `${options.api}/`);
+  const url = new URL(path.replace(/^\//, ''), apiBase(options.api));
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
@@ -86,6 +111,13 @@ export async function callApi<T>(
     throw new ApiCallError(
       code,
       `${method} ${url.pathname} refused (HTTP ${response.status}): ${problem.detail ?? (text || response.statusText)}${issues}${hint}`,
+      response.status,
+    );
+  }
+  if (text !== '' && parsed === undefined) {
+    throw new ApiCallError(
+      'TALLY_CLI_NOT_TALLY',
+      `${method} ${url.pathname} answered with a body that is not JSON: is --api pointing at a Tally server?`,
       response.status,
     );
   }

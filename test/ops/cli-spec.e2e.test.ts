@@ -76,10 +76,7 @@ test(
 
       const history = await tally(['history', 'spec', 'demo', '--api', api, '--json']);
       assert.is(history.code, 0, history.stderr);
-      const events = history.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as { type: string; metadata: { actor: string } });
+      const events = JSON.parse(history.stdout) as { type: string; metadata: { actor: string } }[];
       assert.equal(
         events.map((event) => [event.type, event.metadata.actor]),
         [
@@ -154,10 +151,7 @@ test(
       assert.match(unknown.stderr, /TALLY_SPEC_NOT_FOUND/);
 
       const history = await tally(['history', 'spec', 'demo', '--api', api, '--json']);
-      const events = history.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as { type: string; data: { changed?: string[] } });
+      const events = JSON.parse(history.stdout) as { type: string; data: { changed?: string[] } }[];
       assert.equal(
         events.map((event) => [event.type, event.data.changed ?? []]),
         [

@@ -31,7 +31,13 @@ export function openHookSecrets(dataDir: string): HookSecrets {
     async create(spec) {
       const secrets = await readAll();
       const secret = randomBytes(32).toString('hex');
-      secrets[spec] = secret;
+      // Defined, not assigned: whatever the name, it is a member of its own, never the prototype.
+      Object.defineProperty(secrets, spec, {
+        value: secret,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       await mkdir(dataDir, { recursive: true });
       const temp = `${file}.tmp`;
       await writeFile(temp, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

@@ -4,7 +4,7 @@
  * own evaluation, so none is asked for twice).
  */
 import type { Command } from 'commander';
-import { type ApiOptions, addApiOptions, callApi, print } from '../api-client.ts';
+import { type ApiOptions, addApiOptions, callApi, pathSegment, print } from '../api-client.ts';
 
 interface PollAnswer {
   readonly detected: readonly string[];
@@ -13,7 +13,7 @@ interface PollAnswer {
 }
 
 async function evaluate(spec: string, options: ApiOptions & { readonly poll?: boolean }): Promise<void> {
-  const name = encodeURIComponent(spec);
+  const name = pathSegment(spec);
   if (options.poll) {
     const { body } = await callApi<PollAnswer>(options, 'POST', `/api/specs/${name}/poll`);
     if (body.evaluations.length > 0 || body.failed.length > 0) {

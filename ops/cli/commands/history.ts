@@ -3,7 +3,7 @@
  * `GET /api/history/:category/:id`, every page; `--json` prints one event per line as JSON.
  */
 import type { Command } from 'commander';
-import { type ApiOptions, addApiOptions, callApi } from '../api-client.ts';
+import { type ApiOptions, addApiOptions, callApi, pathSegment } from '../api-client.ts';
 import { exitQuietlyWhenStdoutCloses, writeLine } from '../output.ts';
 
 interface EventView {
@@ -32,17 +32,24 @@ function line(event: EventView): string {
 
 async function history(category: string, id: string, options: ApiOptions): Promise<void> {
   exitQuietlyWhenStdoutCloses();
-  const base = `/api/history/${encodeURIComponent(category)}/${encodeURIComponent(id)}?limit=1000`;
+  const base = `/api/history/${pathSegment(category)}/${pathSegment(id)}?limit=1000`;
   let from: number | null = 0;
+  // With --json, one JSON array written as the pages arrive: a long history never waits in memory.
+  let written = 0;
   while (from !== null) {
     const { body }: { body: HistoryPage } = await callApi<HistoryPage>(
       options,
       'GET',
       `${base}&from=${from}`,
     );
-    for (const event of body.events) await writeLine(options.json ? JSON.stringify(event) : line(event));
+    for (const event of body.events) {
+      if (options.json) await writeLine(`${written === 0 ? '[' : ','}${JSON.stringify(event)}`);
+      else await writeLine(line(event));
+      written += 1;
+    }
     from = body.next;
   }
+  if (options.json) await writeLine(written === 0 ? '[]' : ']');
 }
 
 export function registerHistoryCommand(program: Command): void {

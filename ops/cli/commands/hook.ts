@@ -4,12 +4,20 @@
  */
 import type { Command } from 'commander';
 import { openHookSecrets } from '../../../api/routes/hooks/secrets.ts';
+import { namePattern } from '../../../domain/specification/validate.ts';
+import { CliError } from '../cli-error.ts';
 import { dataOption, resolveDataDir } from '../options.ts';
 
 async function secret(
   spec: string,
   options: { readonly data?: string; readonly api: string },
 ): Promise<void> {
+  if (!namePattern.test(spec)) {
+    throw new CliError(
+      'TALLY_CLI_INVALID_OPTION',
+      `${JSON.stringify(spec)} is not a specification name: use the name \`tally spec list\` shows`,
+    );
+  }
   const dataDir = resolveDataDir(options.data);
   const value = await openHookSecrets(dataDir).create(spec);
   console.log(value);

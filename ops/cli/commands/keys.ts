@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { access, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { CliError } from '../cli-error.ts';
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -15,7 +16,21 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/**
+ * A key name as Nix writes it before the `:` of a key (`cache.example.org-1`), which also names the two
+ * files: no `/` that would put them outside --dir, no `:` that would end the name early.
+ */
+const keyNamePattern = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
+
 async function generate(name: string, options: { readonly dir: string }): Promise<void> {
+  if (!keyNamePattern.test(name)) {
+    throw new CliError(
+      'TALLY_CLI_INVALID_OPTION',
+      `${JSON.stringify(name)} is not a key name: use letters, digits, '.', '_', '+' and '-', starting with a letter or digit (such as cache.example.org-1)`,
+    );
+  }
+  if (!(await exists(options.dir)))
+    throw new CliError('TALLY_CLI_INVALID_OPTION', `--dir ${options.dir} does not exist: create it first`);
   // The key code loads only for this command.
   const { StoreError } = await import('../../../adapters/store/errors.ts');
   const { printPublicKey, printSecretKey, secretKeyFromSeed } = await import(

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { revisionOfIfMatch } from '../../../api/commands/if-match.ts';
-import { type ApiOptions, addApiOptions, callApi, print } from '../api-client.ts';
+import { type ApiOptions, addApiOptions, callApi, pathSegment, print } from '../api-client.ts';
 import { CliError } from '../cli-error.ts';
 import { integerOption } from '../options.ts';
 
@@ -70,13 +70,13 @@ async function add(file: string, options: ApiOptions): Promise<void> {
 
 async function update(name: string, file: string, options: ApiOptions & { ifMatch?: number }): Promise<void> {
   const spec = await readSpecFile(file);
-  const path = `/api/specs/${encodeURIComponent(name)}`;
+  const path = `/api/specs/${pathSegment(name)}`;
   const { body } = await callApi<CommandResult>(options, 'PUT', path, { body: spec, ...ifMatch(options) });
   print(options, body, () => written(`updated ${name}`, body));
 }
 
 async function remove(name: string, options: ApiOptions & { ifMatch?: number }): Promise<void> {
-  const path = `/api/specs/${encodeURIComponent(name)}`;
+  const path = `/api/specs/${pathSegment(name)}`;
   const { body } = await callApi<CommandResult>(options, 'DELETE', path, ifMatch(options));
   print(options, body, () => written(`removed ${name}`, body));
 }
@@ -101,7 +101,7 @@ async function show(name: string, options: ApiOptions): Promise<void> {
   const { body } = await callApi<{ spec: SpecView; jobs: unknown[] }>(
     options,
     'GET',
-    `/api/specs/${encodeURIComponent(name)}`,
+    `/api/specs/${pathSegment(name)}`,
   );
   print(options, body, () =>
     [

@@ -1,0 +1,114 @@
+/**
+ * Mistakes a user makes on the command line, each answered by the real executable with one line that
+ * carries a code and says what to do, exit 1 — never a stack trace — and nothing written where it
+ * should not be.
+ */
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { tally } from '../helpers/tally-process.ts';
+import { tempDir, withTimeout } from '../helpers/uvu.ts';
+
+const test = suite('bad input on the command line');
+
+/** The run failed the way a user's mistake should: exit 1, one coded line, no stack. */
+function refused(run: { code: number | null; stderr: string }, code: string, hint: RegExp) {
+  assert.is(run.code, 1, run.stderr);
+  assert.match(run.stderr, new RegExp(`\\[${code}\\]`));
+  assert.match(run.stderr, hint);
+  assert.not.match(run.stderr, /unexpected failure| {4}at /);
+}
+
+test(
+  'refuses key names that leave --dir, and a --dir that does not exist',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-keys-');
+    try {
+      const inside = join(dir.path, 'keys');
+      const escaping = await tally(['keys', 'generate', '../evil', '--dir', dir.path]);
+      refused(escaping, 'TALLY_CLI_INVALID_OPTION', /not a key name/);
+      assert.not.ok(existsSync(join(dir.path, '..', 'evil.secret')));
+      refused(
+        await tally(['keys', 'generate', 'cache-1', '--dir', inside]),
+        'TALLY_CLI_INVALID_OPTION',
+        /create it first/,
+      );
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'refuses a webhook secret for a name no specification can have, storing nothing',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-hook-');
+    try {
+      for (const name of ['../x y', '__proto__']) {
+        const run = await tally(['hook', 'secret', name, '--data', dir.path]);
+        refused(run, 'TALLY_CLI_INVALID_OPTION', /not a specification name/);
+      }
+      assert.not.ok(existsSync(join(dir.path, 'hook-secrets.json')));
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'replay of a data directory that holds no ledger says so, and makes none',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-noledger-');
+    try {
+      const typo = join(dir.path, 'typo');
+      refused(await tally(['replay', '--data', typo]), 'TALLY_CLI_NO_LEDGER', /check --data/);
+      assert.not.ok(existsSync(typo));
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'refuses a port out of range and zero evaluations at once',
+  withTimeout(30_000, async () => {
+    const port = await tally(['serve', '--port', '70000']);
+    assert.is(port.code, 1);
+    assert.match(port.stderr, /--port must be a whole number from 0 to 65535/);
+    const evaluations = await tally(['serve', '--evaluations', '0']);
+    assert.is(evaluations.code, 1);
+    assert.match(evaluations.stderr, /--evaluations must be a whole number 1 or more/);
+  }),
+);
+
+test(
+  'answers an --api that is not a URL, or not a Tally server, and a name that is a path step',
+  withTimeout(30_000, async () => {
+    refused(await tally(['spec', 'list', '--api', 'notaurl']), 'TALLY_CLI_INVALID_API_URL', /is not a URL/);
+    const paths: string[] = [];
+    const other = createServer((request, response) => {
+      paths.push(request.url ?? '');
+      response.setHeader('content-type', 'text/plain');
+      response.end('hello from something else');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+      refused(await tally(['spec', 'list', '--api', base]), 'TALLY_CLI_NOT_TALLY', /not JSON/);
+      // A server behind a path prefix keeps it.
+      await tally(['spec', 'list', '--api', `${base}/prefix/`]);
+      assert.is(paths.at(-1), '/prefix/api/specs');
+      // `..` names nothing, and a URL would step up the path for it: refused before any request.
+      const before = paths.length;
+      refused(await tally(['spec', 'show', '..', '--api', base]), 'TALLY_CLI_INVALID_NAME', /names nothing/);
+      assert.is(paths.length, before);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  }),
+);
+
+test.run();
