@@ -8,11 +8,14 @@ import type { Issue } from './schema.ts';
 /** Every rule violation, with its HTTP status and the advice appended to its message. */
 export const domainErrors = {
   /** A specification that fails validation; `details` lists each field's problem. */
-  TALLY_SPEC_INVALID: { status: 422, next: 'Fix the fields listed in details and send it again.' },
+  TALLY_SPEC_INVALID: { status: 422, next: 'Fix each field listed with it and send it again.' },
   /** Registering a name that is already registered (active or not). */
   TALLY_SPEC_ALREADY_EXISTS: { status: 409, next: 'Update it instead, or remove it first.' },
   /** A command for a specification that was never registered or was removed. */
-  TALLY_SPEC_NOT_FOUND: { status: 404, next: 'Register the specification first.' },
+  TALLY_SPEC_NOT_FOUND: {
+    status: 404,
+    next: 'Check the name (`tally spec list` lists them), or register it first.',
+  },
   /** Updating a specification under another name than its stream's. */
   TALLY_SPEC_RENAME: { status: 422, next: 'Register a new specification and remove the old one.' },
   /** A checkout for another specification than the stream's, or with a bad commit. */
@@ -22,7 +25,10 @@ export const domainErrors = {
   /** An evaluation request without checkouts, or a chunk without jobs. */
   TALLY_EVALUATION_INVALID: { status: 422, next: 'Send at least one checkout (and one job per chunk).' },
   /** A command for an evaluation that was never requested. */
-  TALLY_EVALUATION_NOT_FOUND: { status: 404, next: 'Request the evaluation first.' },
+  TALLY_EVALUATION_NOT_FOUND: {
+    status: 404,
+    next: "Check the id: a specification's evaluations are listed at /api/specs/NAME/evaluations.",
+  },
   /** A command that needs a running evaluation for one that has not started. */
   TALLY_EVALUATION_NOT_STARTED: { status: 409, next: 'Start the evaluation first.' },
   /** Starting an evaluation twice. */
@@ -38,7 +44,7 @@ export const domainErrors = {
   /** One job whose JSON alone is larger than an event may be. */
   TALLY_EVALUATION_JOB_TOO_LARGE: { status: 422, next: 'Fail the evaluation as output-too-large.' },
   /** A command for a build that was never queued. */
-  TALLY_BUILD_NOT_FOUND: { status: 404, next: 'Queue the build first.' },
+  TALLY_BUILD_NOT_FOUND: { status: 404, next: 'Check the id: /api/builds lists the builds.' },
   /** A command for a build that has succeeded, failed, been cancelled or substituted. */
   TALLY_BUILD_ALREADY_FINISHED: { status: 409, next: 'Restart the build to run it again.' },
   /** Dispatching or substituting a build that is not waiting in the queue. */
@@ -52,7 +58,7 @@ export const domainErrors = {
   /** Reusing an attempt id, or a command naming an attempt the build never had. */
   TALLY_BUILD_ATTEMPT_INVALID: { status: 409, next: 'Use the attempt id the dispatcher assigned.' },
   /** A command for a worker that was never registered or was removed. */
-  TALLY_WORKER_NOT_FOUND: { status: 404, next: 'Register the worker first.' },
+  TALLY_WORKER_NOT_FOUND: { status: 404, next: 'Check the name: /api/workers lists the workers.' },
   /** Marking a worker lost or disconnected when it is not connected. */
   TALLY_WORKER_NOT_CONNECTED: { status: 409, next: 'Nothing to do: it is already offline.' },
   /** A worker registration with no system, no cores or a bad version. */

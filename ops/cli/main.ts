@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerCommands } from './commands/index.ts';
 import { reportFailure } from './failure.ts';
+import { exitQuietlyWhenStdoutCloses } from './output.ts';
 import { packageVersion } from './version.ts';
 
 const program = new Command('tally')
@@ -14,6 +15,8 @@ const program = new Command('tally')
   .configureHelp({ showGlobalOptions: true });
 
 registerCommands(program);
+// `tally … | head`: every command ends quietly when its reader goes, as Unix tools do.
+exitQuietlyWhenStdoutCloses();
 
 try {
   await program.parseAsync(process.argv);

@@ -2,16 +2,19 @@
  * `tally eval-jobs DIR`: evaluates a checkout with the native or the nix evaluator and prints its
  * jobs (name, system, .drv path, outputs), or why the evaluation failed, with its log, and exit 1.
  */
+import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { EvaluationResult } from '../../../adapters/evaluators/evaluator.ts';
 import { defaultJobsetFile } from '../../../adapters/evaluators/native/jobset-file.ts';
+import { CliError } from '../cli-error.ts';
+import { integerOption } from '../options.ts';
 
 interface EvalJobsOptions {
   readonly evaluator: 'native' | 'nix';
   readonly entry?: string;
   readonly storeDir: string;
   readonly system?: string[];
-  readonly timeout: string;
+  readonly timeout: number;
   readonly json?: boolean;
 }
 
@@ -34,13 +37,15 @@ function print(result: Extract<EvaluationResult, { ok: true }>, json: boolean): 
 }
 
 async function evalJobs(dir: string, options: EvalJobsOptions): Promise<void> {
+  // Spawned in a missing directory, the evaluator would fail as if node itself were missing.
+  if (!existsSync(dir))
+    throw new CliError('TALLY_CLI_INVALID_OPTION', `${dir} does not exist: give the checkout's directory`);
   // The evaluators (and the derivation code under them) load only for this command.
   const { defaultEvaluationLimits } = await import('../../../adapters/evaluators/evaluator.ts');
   const evaluator =
     options.evaluator === 'nix'
       ? (await import('../../../adapters/evaluators/nix/nix-evaluator.ts')).createNixEvaluator()
       : (await import('../../../adapters/evaluators/native/native-evaluator.ts')).createNativeEvaluator();
-  const timeoutMs = Number(options.timeout) * 1000;
   const result = await evaluator.evaluate({
     checkoutDir: dir,
     entry: options.entry ?? (options.evaluator === 'nix' ? 'release.nix' : defaultJobsetFile),
@@ -48,7 +53,7 @@ async function evalJobs(dir: string, options: EvalJobsOptions): Promise<void> {
     systems: options.system ?? [],
     limits: {
       ...defaultEvaluationLimits,
-      timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : defaultEvaluationLimits.timeoutMs,
+      timeoutMs: options.timeout * 1000,
     },
   });
   if (result.ok) return print(result, options.json ?? false);
@@ -70,7 +75,12 @@ export function registerEvalJobsCommand(program: Command): void {
     .option('--entry <file>', `the file to evaluate (default: ${defaultJobsetFile}, or release.nix for nix)`)
     .option('--store-dir <dir>', 'the store directory paths are computed for', '/nix/store')
     .option('--system <system...>', 'keep only the jobs of these systems')
-    .option('--timeout <seconds>', 'stop the evaluation after this many seconds', '300')
+    .option(
+      '--timeout <seconds>',
+      'stop the evaluation after this many seconds',
+      integerOption('--timeout', { min: 1 }),
+      300,
+    )
     .option('--json', 'print the jobs as JSON')
     .action(evalJobs);
 }

@@ -6,7 +6,7 @@ import type { SubscriptionFilter, SubscriptionStart } from '../../../adapters/ev
 import { CliError } from '../cli-error.ts';
 import { withEventStore } from '../connect.ts';
 import { addEventStoreOptions, type EventStoreOptions } from '../options.ts';
-import { eventLine, exitQuietlyWhenStdoutCloses, writeLine } from '../output.ts';
+import { eventLine, writeLine } from '../output.ts';
 
 interface TailOptions extends EventStoreOptions {
   readonly from: string;
@@ -41,7 +41,6 @@ export function tailStart(from: string): SubscriptionStart {
 async function tail(options: TailOptions): Promise<void> {
   const filter = tailFilter(options);
   const from = tailStart(options.from);
-  exitQuietlyWhenStdoutCloses();
   await withEventStore(options, async (store) => {
     const subscription = store.subscribeToAll({ from, ...(filter ? { filter } : {}) });
     const stop = () => void subscription.cancel();

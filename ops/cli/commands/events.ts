@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { withEventStore } from '../connect.ts';
 import { addEventStoreOptions, type EventStoreOptions, integerOption } from '../options.ts';
-import { eventLine, exitQuietlyWhenStdoutCloses, writeLine } from '../output.ts';
+import { eventLine, writeLine } from '../output.ts';
 import { registerEventsStatsCommand } from './events-stats.ts';
 import { registerEventsTailCommand } from './events-tail.ts';
 
@@ -16,7 +16,6 @@ interface ShowOptions extends EventStoreOptions {
 }
 
 async function show(stream: string, options: ShowOptions): Promise<void> {
-  exitQuietlyWhenStdoutCloses();
   await withEventStore(options, async (store) => {
     let count = 0;
     const events = store.readStream(stream, {
@@ -27,7 +26,13 @@ async function show(stream: string, options: ShowOptions): Promise<void> {
       await writeLine(eventLine(event, options.json === true));
       count += 1;
     }
-    if (count === 0) console.error(`tally: stream ${stream} has no events`);
+    if (count === 0) {
+      // As `tally history` answers an aggregate with no events: a failure, so scripts notice the typo.
+      console.error(
+        `tally: stream ${stream} has no events: check its name (\`tally events stats\` counts the events by category)`,
+      );
+      process.exitCode = 1;
+    }
   });
 }
 

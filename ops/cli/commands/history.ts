@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { type ApiOptions, addApiOptions, callApi, pathSegment } from '../api-client.ts';
-import { exitQuietlyWhenStdoutCloses, writeLine } from '../output.ts';
+import { writeLine } from '../output.ts';
 
 interface EventView {
   readonly stream: string;
@@ -31,7 +31,6 @@ function line(event: EventView): string {
 }
 
 async function history(category: string, id: string, options: ApiOptions): Promise<void> {
-  exitQuietlyWhenStdoutCloses();
   const base = `/api/history/${pathSegment(category)}/${pathSegment(id)}?limit=1000`;
   let from: number | null = 0;
   // With --json, one JSON array written as the pages arrive: a long history never waits in memory.

@@ -4,13 +4,11 @@
  */
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { exitQuietlyWhenStdoutCloses } from '../output.ts';
 
 // The NAR code loads only for these commands.
 const narCode = () => import('../../../adapters/store/nar-fs.ts');
 
 async function dump(path: string): Promise<void> {
-  exitQuietlyWhenStdoutCloses();
   const { dumpPath } = await narCode();
   for await (const chunk of dumpPath(path)) {
     if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
