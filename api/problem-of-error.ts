@@ -115,6 +115,7 @@ function titleOf(code: string): string {
 /** What to send instead, for fields whose schema's own message (a regular expression) does not say it. */
 const validationHints: Readonly<Record<string, string>> = {
   'headers.if-match': ifMatchHint,
+  body: 'send a JSON object, with content-type application/json',
 };
 
 function fromValidation(error: FastifyError): ProblemOfError {
@@ -148,7 +149,10 @@ function fromFastifyClientError(error: FastifyError, status: number): ProblemOfE
     return { ...fromApiError(new ApiError('TALLY_API_INVALID_REQUEST', detail, 'params')), status };
   }
   if (status === 413) return fromApiError(new ApiError('TALLY_API_BODY_TOO_LARGE', error.message));
-  if (status === 415) return fromApiError(new ApiError('TALLY_API_UNSUPPORTED_MEDIA_TYPE', error.message));
+  if (status === 415) {
+    const detail = `${error.message}: send the body as JSON, with content-type application/json`;
+    return fromApiError(new ApiError('TALLY_API_UNSUPPORTED_MEDIA_TYPE', detail));
+  }
   if (status === 404) return fromApiError(new ApiError('TALLY_API_NOT_FOUND', error.message));
   return { ...fromApiError(new ApiError('TALLY_API_INVALID_REQUEST', error.message)), status };
 }

@@ -26,9 +26,19 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   return reply.status(problem.status).type(problemContentType).send(body);
 }
 
+/** A body too large says how large a body may be: only the request's route knows its limit. */
+function withBodyLimit(problem: ProblemOfError, request: FastifyRequest): ProblemOfError {
+  if (problem.code !== 'TALLY_API_BODY_TOO_LARGE') return problem;
+  const limit = request.routeOptions.bodyLimit;
+  return {
+    ...problem,
+    detail: `the request body is larger than ${limit} bytes, the most this route accepts`,
+  };
+}
+
 async function errors(fastify: FastifyInstance): Promise<void> {
   fastify.setErrorHandler((error, request, reply) => {
-    const problem = problemOfError(error);
+    const problem = withBodyLimit(problemOfError(error), request);
     if (problem.internal) {
       request.log.error({ err: error, code: problem.code }, 'request failed');
     } else {

@@ -1,8 +1,9 @@
 /**
- * Refuses a query-string number that is not finite. Ajv coerces `?cursor=1e400` (or `Infinity`) to
- * `Infinity`, and `integer`, `minimum` and `maximum` all let it through (they only check finite numbers),
- * so `/api/builds?cursor=1e400` answered as if no cursor had been given. Only routes whose query string
- * declares a number get the check, after validation has coerced it.
+ * Refuses a query-string number not written as plain decimal digits. Ajv coerces whatever `Number()`
+ * reads: `?cursor=1e400` (or `Infinity`) becomes `Infinity`, which `integer`, `minimum` and `maximum`
+ * all let through (they only check finite numbers), so `/api/builds?cursor=1e400` answered as if no
+ * cursor had been given; `?limit=0x10`, `?limit=+5` and `?cursor=1e3` were read as 16, 5 and 1000.
+ * Only routes whose query string declares a number get the check, after validation.
  */
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -10,12 +11,15 @@ import { ApiError } from '../problem.ts';
 
 type Properties = Readonly<Record<string, { readonly type?: unknown }>>;
 
-/** The names of the query string's number and integer properties. */
-function numbersOf(querystring: unknown): string[] {
+/** How each kind of number must be written. */
+const forms = { integer: /^-?\d{1,16}$/, number: /^-?\d{1,16}(?:\.\d{1,16})?$/ } as const;
+
+/** The query string's number and integer properties, each with the form it must be written in. */
+function numbersOf(querystring: unknown): [string, RegExp][] {
   const properties = (querystring as { properties?: Properties } | undefined)?.properties ?? {};
-  return Object.keys(properties).filter((name) => {
+  return Object.keys(properties).flatMap((name): [string, RegExp][] => {
     const type = properties[name]?.type;
-    return type === 'integer' || type === 'number';
+    return type === 'integer' || type === 'number' ? [[name, forms[type]]] : [];
   });
 }
 
@@ -26,13 +30,17 @@ async function finiteQuery(fastify: FastifyInstance): Promise<void> {
     // A callback hook rather than an async one: no promise per request on the busiest read routes.
     const check: preHandlerHookHandler = (request, _reply, done) => {
       const query = request.query as Readonly<Record<string, unknown>>;
-      for (const name of names) {
-        const value = query[name];
-        if (typeof value === 'number' && !Number.isFinite(value))
+      let raw: URLSearchParams | undefined;
+      for (const [name, form] of names) {
+        if (typeof query[name] !== 'number') continue;
+        raw ??= new URLSearchParams(request.raw.url?.split('?')[1] ?? '');
+        const written = raw.get(name);
+        // Absent, the number is the schema's default.
+        if (written !== null && !form.test(written))
           return done(
             new ApiError(
               'TALLY_API_INVALID_REQUEST',
-              `querystring.${name} must be a finite number: give a whole number within the bounds ${route.url} documents at /api/docs`,
+              `querystring.${name} must be written in decimal digits: give a number within the bounds ${route.url} documents at /api/docs`,
               `querystring.${name}`,
             ),
           );

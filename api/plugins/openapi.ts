@@ -11,6 +11,51 @@ export interface OpenApiOptions {
   readonly version: string;
 }
 
+interface MediaTypes {
+  [mediaType: string]: { schema?: unknown };
+}
+interface Operation {
+  requestBody?: unknown;
+  responses?: Record<string, { description?: string; content?: MediaTypes }>;
+}
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, Operation>>;
+}
+
+/** What Fastify itself answers any route that reads a body, before the route's own schema applies. */
+const bodyRefusals: Readonly<Record<string, string>> = {
+  '413': 'The body is larger than the server accepts',
+  '415': 'The body is not application/json',
+};
+
+/**
+ * The generated document as the server answers: a refusal's body is `application/problem+json`
+ * whatever the route's success type (the generator files each status under the route's own type), and
+ * every route with a body can be refused for its size or content type.
+ */
+function describeProblems(document: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      const responses = operation.responses ?? {};
+      let problemSchema: unknown;
+      for (const [status, response] of Object.entries(responses)) {
+        if (Number(status) < 400 || !response.content) continue;
+        const schema = Object.values(response.content)[0]?.schema;
+        problemSchema ??= schema;
+        response.content = { 'application/problem+json': { schema } };
+      }
+      if (operation.requestBody === undefined || problemSchema === undefined) continue;
+      for (const [status, description] of Object.entries(bodyRefusals)) {
+        responses[status] ??= {
+          description,
+          content: { 'application/problem+json': { schema: problemSchema } },
+        };
+      }
+    }
+  }
+  return document;
+}
+
 async function openapi(fastify: FastifyInstance, options: OpenApiOptions): Promise<void> {
   await fastify.register(swagger, {
     openapi: {
@@ -25,6 +70,8 @@ async function openapi(fastify: FastifyInstance, options: OpenApiOptions): Promi
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [],
     },
+    transformObject: (documents) =>
+      describeProblems(('openapiObject' in documents ? documents.openapiObject : {}) as OpenApiDocument),
   });
   await fastify.register(swaggerUi, { routePrefix: '/api/docs' });
   fastify.get('/api/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());

@@ -7,6 +7,8 @@
 export type CliErrorCode =
   /** No ledger runs for the data directory, and no --eventstore was given. */
   | 'TALLY_CLI_NO_LEDGER'
+  /** The data directory holds no store (no server ever ran on it). */
+  | 'TALLY_CLI_NO_STORE'
   /** `tally ledger serve` found another ledger already running for the data directory. */
   | 'TALLY_CLI_LEDGER_RUNNING'
   /** Options that do not go together or do not parse. */

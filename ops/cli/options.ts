@@ -2,6 +2,7 @@
  * Options shared by the commands that use the data directory or an event store: where the data
  * directory is, where the local ledger announces itself, and which event store URL a command reads.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -78,6 +79,20 @@ export async function resolveEventStoreUrl(options: EventStoreOptions): Promise<
     `no ledger is running for ${dataDir}: start one with \`tally ledger serve --data ${dataDir}\` (or \`tally serve\`), ` +
       'or pass --eventstore esdb://HOST:PORT?tls=false',
   );
+}
+
+/**
+ * The store's state directory in `dataDir`, which a server made: a mistyped --data must not pass for
+ * an empty store, nor leave a new one behind.
+ */
+export function existingStoreState(dataDir: string): string {
+  const stateDir = join(dataDir, 'store');
+  if (!existsSync(stateDir))
+    throw new CliError(
+      'TALLY_CLI_NO_STORE',
+      `${dataDir} holds no store: check --data (or TALLY_DATA); a store is made by the first \`tally serve\``,
+    );
+  return stateDir;
 }
 
 /** Adds `--eventstore` and `--data` to a command that reads events. */

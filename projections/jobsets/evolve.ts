@@ -25,6 +25,7 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
         active: spec.active,
         registeredAt: at,
         updatedAt: at,
+        revision: projected.revision,
         channels: {},
       };
       return {
@@ -38,6 +39,7 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
         ...doc,
         definition: event.data.spec,
         updatedAt: at,
+        revision: projected.revision,
       }));
     case 'SpecificationDeactivated':
     case 'SpecificationActivated':
@@ -45,6 +47,7 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
         ...doc,
         active: event.type === 'SpecificationActivated',
         updatedAt: at,
+        revision: projected.revision,
       }));
     case 'SpecificationRemoved': {
       if (!own(state.specs, event.data.name)) return state;

@@ -39,7 +39,8 @@ const handled = new Set<string>([
 /** Specifications with their channels, last evaluation, job counts and weather. */
 export const jobsetsProjection: Projection<JobsetsState, TallyEvent> = {
   name: 'jobsets',
-  version: 4,
+  // 5: each specification keeps its stream's revision.
+  version: 5,
   canHandle: (type) => handled.has(type),
   initialState: initialJobsetsState,
   evolve: evolveJobsets,

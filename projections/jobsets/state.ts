@@ -52,6 +52,11 @@ export interface SpecDoc {
   readonly active: boolean;
   readonly registeredAt: IsoTime;
   readonly updatedAt: IsoTime;
+  /**
+   * The revision of the specification's stream at its last change: what `If-Match` names to change it
+   * only if nobody else has since (served as the ETag of `GET /api/specs/:name`).
+   */
+  readonly revision: number;
   readonly channels: Readonly<Record<string, ChannelDoc>>;
 }
 

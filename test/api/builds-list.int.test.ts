@@ -157,9 +157,11 @@ test(
   'refuses absurd cursors and page sizes with 400 naming the field',
   withTimeout(10_000, async ({ api }) => {
     const absurd = ['0', '-1', 'abc', '2.5', '1e400', 'Infinity', '99999999999999999999', ''];
+    // Numbers in range, written in forms other than decimal digits, are refused too.
+    const oddForms = ['0x10', '%2B5', '1e3', '5.0'];
     for (const [name, value] of [
-      ...absurd.map((value) => ['cursor', value] as const),
-      ...['0', '-5', '1e400', '1001'].map((value) => ['limit', value] as const),
+      ...[...absurd, ...oddForms].map((value) => ['cursor', value] as const),
+      ...['0', '-5', '1e400', '1001', ...oddForms].map((value) => ['limit', value] as const),
     ]) {
       const { status, type, body } = await get(api, `/api/builds?${name}=${value}`);
       assert.is(status, 400, `${name}=${value}: ${JSON.stringify(body).slice(0, 200)}`);

@@ -103,6 +103,7 @@ test(
     });
     assert.is(large.statusCode, 413);
     assert.is(large.json().code, 'TALLY_API_BODY_TOO_LARGE');
+    assert.match(large.json().detail, /larger than 1024 bytes/);
     const xml = await api.app.inject({
       method: 'POST',
       url: '/test/echo',
@@ -111,6 +112,15 @@ test(
     });
     assert.is(xml.statusCode, 415);
     assert.is(xml.json().code, 'TALLY_API_UNSUPPORTED_MEDIA_TYPE');
+    assert.match(xml.json().detail, /application\/json/);
+    const text = await api.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      payload: 'name=web',
+    });
+    assert.is(text.statusCode, 400);
+    assert.match(text.json().detail, /send a JSON object, with content-type application\/json/);
   }),
 );
 

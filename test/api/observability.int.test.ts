@@ -53,9 +53,18 @@ docs(
     assert.match(spec.openapi, /^3\./);
     const history = spec.paths['/api/history/{category}/{id}'].get;
     assert.ok(history.responses['200'].content['application/json'].schema.properties.events);
+    // Refusals are documented as they are sent: problem+json, whatever the route's own type.
     for (const status of ['400', '404', '410', '500']) {
-      assert.ok(history.responses[status].content['application/json'].schema.properties.code, status);
+      assert.ok(history.responses[status].content['application/problem+json'].schema.properties.code, status);
     }
+    const feedRefusal = spec.paths['/api/events'].get.responses['503'].content;
+    assert.equal(Object.keys(feedRefusal), ['application/problem+json']);
+    assert.ok(spec.paths['/api/builds/{id}/log'].get.responses['200'].content['text/plain']);
+    // Any route that reads a body can be refused for its size or its content type.
+    const register = spec.paths['/api/specs'].post.responses;
+    for (const status of ['413', '415'])
+      assert.ok(register[status].content['application/problem+json'], status);
+    assert.not.ok(spec.paths['/api/specs'].get.responses['413'], 'a read has no body to refuse');
     const parameters = history.parameters.map((parameter: Json) => `${parameter.in}.${parameter.name}`);
     for (const name of ['path.category', 'path.id', 'query.from', 'query.limit', 'query.direction']) {
       assert.ok(parameters.includes(name), name);

@@ -111,4 +111,53 @@ test(
   }),
 );
 
+test(
+  'store verify and gc of a data directory that holds no store say so, and make none',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-nostore-');
+    try {
+      const typo = join(dir.path, 'typo');
+      refused(await tally(['store', 'verify', '--data', typo]), 'TALLY_CLI_NO_STORE', /check --data/);
+      refused(await tally(['gc', '--dry-run', '--data', typo]), 'TALLY_CLI_NO_STORE', /check --data/);
+      assert.not.ok(existsSync(typo));
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'a start on a port already in use fails with a code, and keeps no token it never printed',
+  withTimeout(60_000, async () => {
+    const dir = await tempDir('tally-busy-');
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((busy.address() as AddressInfo).port);
+      const run = await tally([
+        'serve',
+        '--data',
+        dir.path,
+        '--port',
+        port,
+        '--ledger-port',
+        '0',
+        '--local-workers',
+        '0',
+      ]);
+      refused(
+        run,
+        'TALLY_SERVE_PORT_IN_USE',
+        /already in use: stop what listens there, or choose another --port/,
+      );
+      const tokens = await tally(['token', 'list', '--data', dir.path]);
+      assert.is(tokens.code, 0, tokens.stderr);
+      assert.not.match(tokens.stdout, /admin/, 'the next start makes and prints the first token');
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+      await dir.cleanup();
+    }
+  }),
+);
+
 test.run();

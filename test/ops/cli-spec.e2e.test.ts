@@ -132,6 +132,12 @@ test(
       assert.is(again.code, 0, again.stderr);
       assert.match(again.stdout, /updated demo: nothing to change \(spec-demo stays at revision 1\)/);
 
+      // The revision to send is the one `spec show` prints, which is the ETag of the API's answer.
+      const human = await tally(['spec', 'show', 'demo', '--api', api]);
+      assert.match(human.stdout, /^revision 1 \(to change it only if nobody has since: --if-match 1\)$/m);
+      const etagOfRead = (await fetch(`${api}/api/specs/demo`)).headers.get('etag');
+      assert.is(etagOfRead, '"1"');
+
       const stale = await tally(['spec', 'update', 'demo', file, '--if-match', '0', '--api', api], env);
       assert.is(stale.code, 1);
       assert.match(stale.stderr, /TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION/);

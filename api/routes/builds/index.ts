@@ -30,8 +30,9 @@ const followLogSchema = {
   ...buildLogSchema,
   querystring: Type.Object({
     ...buildLogSchema.querystring.properties,
+    // An enum rather than a union of constants: a refusal then lists the values allowed.
     follow: Type.Optional(
-      Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')]),
+      Type.Unsafe<'1' | 'true' | '0' | 'false'>({ type: 'string', enum: ['1', 'true', '0', 'false'] }),
     ),
   }),
 };
@@ -81,7 +82,13 @@ const builds: FastifyPluginAsyncTypebox<{ readonly logs?: BuildLogSource | undef
     if (!build) throw notFound(id);
     const number = request.query.attempt ?? build.attempts.length;
     const attempt = build.attempts.find((candidate) => candidate.number === number);
-    if (!attempt) throw new ApiError('TALLY_API_LOG_NOT_STORED', `build ${id} has no attempt ${number}`);
+    if (!attempt) {
+      const why =
+        build.attempts.length === 0
+          ? 'has not been attempted yet: its log appears once a worker starts it'
+          : `has no attempt ${number}: its attempts are 1 to ${build.attempts.length}`;
+      throw new ApiError('TALLY_API_LOG_NOT_STORED', `build ${id} ${why}`);
+    }
     const follow = request.query.follow === '1' || request.query.follow === 'true';
     const log = await options.logs?.readLog(build.drvPath, number, { follow });
     if (!log) {

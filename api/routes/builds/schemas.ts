@@ -101,6 +101,7 @@ export const getBuildSchema = {
 export const buildLogSchema = {
   summary: "An attempt's build log (the last attempt by default)",
   tags: ['builds'],
+  produces: ['text/plain'],
   params: BuildParams,
   querystring: Type.Object({
     attempt: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),

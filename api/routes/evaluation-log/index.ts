@@ -7,6 +7,7 @@ import { ApiError, problemResponses } from '../../problem.ts';
 const evaluationLogSchema = {
   summary: "An evaluation's log (kept for failed evaluations)",
   tags: ['evaluations'],
+  produces: ['text/plain'],
   params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
   response: {
     200: Type.String({ description: 'The log, as text' }),

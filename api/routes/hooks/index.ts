@@ -39,6 +39,7 @@ const pollIfMatch = 'a poll records what the forge holds now, not a change made 
 const pollSchema = {
   summary: 'Poll a specification now and answer what was found',
   tags: ['specs'],
+  security: [{ bearer: [] }],
   params: SpecName,
   headers: ifMatchRefused(pollIfMatch),
   response: {

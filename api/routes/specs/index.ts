@@ -22,6 +22,8 @@ const specs: FastifyPluginAsyncTypebox = async (fastify) => {
     reply.header(positionHeader, position);
     const spec = getSpec(state, name);
     if (!spec) throw new DomainError('TALLY_SPEC_NOT_FOUND', `no specification ${name}`);
+    // The revision as an entity tag: a client sends it back as If-Match to change this specification.
+    reply.header('etag', `"${spec.revision}"`);
     return { spec, jobs: jobWeather(state, name) ?? [] };
   });
 

@@ -10,6 +10,9 @@ export const SpecView = openObject({
   active: Type.Boolean(),
   registeredAt: Type.String(),
   updatedAt: Type.String(),
+  revision: Type.Integer({
+    description: "The specification stream's revision: send it as If-Match to change it",
+  }),
   channels: Type.Record(Type.String(), openObject({})),
   lastEvaluation: Type.Optional(openObject({ id: Type.String(), status: Type.String() })),
   latestEvaluation: Type.Optional(

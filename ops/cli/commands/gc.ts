@@ -8,7 +8,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { GcProgress } from '../../../adapters/gc/collect.ts';
 import { formatSize, parseSize } from '../../../adapters/gc/size.ts';
 import { withEventStore } from '../connect.ts';
-import { dataOption, resolveDataDir } from '../options.ts';
+import { dataOption, existingStoreState, resolveDataDir } from '../options.ts';
 import { resolveStoreDir } from './store.ts';
 
 interface GcOptions {
@@ -49,11 +49,13 @@ async function gc(options: GcOptions): Promise<void> {
       import('../../../adapters/store/file-store.ts'),
     ]);
   const dataDir = resolveDataDir(options.data);
-  const stateDir = join(dataDir, 'store');
-  const store = await openFileStore({ storeDir: resolveStoreDir(options, dataDir), stateDir });
-  const summary = await withEventStore(options, (events) =>
+  const stateDir = existingStoreState(dataDir);
+  const summary = await withEventStore(options, async (events) =>
     collectGarbage({
-      store: createFileStoreGc(store, stateDir),
+      store: createFileStoreGc(
+        await openFileStore({ storeDir: resolveStoreDir(options, dataDir), stateDir }),
+        stateDir,
+      ),
       events,
       rootSource: createEventStoreRootSource(events, { minKeepEvaluations: options.keepEvaluations }),
       gcDir: join(dataDir, 'gc'),

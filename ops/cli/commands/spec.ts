@@ -23,6 +23,7 @@ interface SpecView {
   readonly definition: Record<string, unknown>;
   readonly registeredAt: string;
   readonly updatedAt: string;
+  readonly revision: number;
   readonly lastEvaluation?: { readonly id: string; readonly status: string };
 }
 
@@ -107,6 +108,7 @@ async function show(name: string, options: ApiOptions): Promise<void> {
     [
       summary(body.spec),
       `registered ${body.spec.registeredAt}, updated ${body.spec.updatedAt}, ${body.jobs.length} jobs`,
+      `revision ${body.spec.revision} (to change it only if nobody has since: --if-match ${body.spec.revision})`,
       JSON.stringify(body.spec.definition, null, 2),
     ].join('\n'),
   );

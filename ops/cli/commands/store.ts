@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
-import { dataOption, resolveDataDir } from '../options.ts';
+import { dataOption, existingStoreState, resolveDataDir } from '../options.ts';
 
 interface StoreOptions {
   readonly data?: string;
@@ -26,7 +26,7 @@ async function verify(options: StoreOptions): Promise<void> {
   const dataDir = resolveDataDir(options.data);
   const store = await openFileStore({
     storeDir: resolveStoreDir(options, dataDir),
-    stateDir: join(dataDir, 'store'),
+    stateDir: existingStoreState(dataDir),
   });
   const bar = new SingleBar(
     { stream: process.stderr, format: 'verifying {bar} {value}/{total} paths' },
