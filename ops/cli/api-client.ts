@@ -4,20 +4,28 @@
  * back as the server's problem (code and detail) with a hint of what to do next.
  */
 import { type Command, Option } from 'commander';
+import { dataOption, readLedgerEndpoint, resolveDataDir, serverEndpointPath } from './options.ts';
 
 export const defaultApiUrl = 'http://127.0.0.1:8080';
 
 /** The options every API-backed command takes. */
 export interface ApiOptions {
-  readonly api: string;
+  readonly api?: string;
+  readonly data?: string;
   readonly token?: string;
   readonly json?: boolean;
 }
 
-/** Adds `--api`, `--token` and `--json` to a command. */
+/** Adds `--api`, `--data`, `--token` and `--json` to a command. */
 export function addApiOptions(command: Command): Command {
   return command
-    .addOption(new Option('--api <url>', 'the Tally server').default(defaultApiUrl).env('TALLY_API'))
+    .addOption(
+      new Option(
+        '--api <url>',
+        `the Tally server (default: the one serving --data, else ${defaultApiUrl})`,
+      ).env('TALLY_API'),
+    )
+    .addOption(dataOption())
     .addOption(
       new Option('--token <token>', 'bearer token for writes (default: $TALLY_TOKEN)').env('TALLY_TOKEN'),
     )
@@ -70,6 +78,16 @@ function apiBase(api: string): URL {
   }
 }
 
+/**
+ * The server the options name: `--api` (or TALLY_API), else the server running for the data directory
+ * (`--data` or TALLY_DATA, as `tally serve` announced it), else the default address.
+ */
+export async function apiUrlOf(options: ApiOptions): Promise<string> {
+  if (options.api) return options.api;
+  const dataDir = resolveDataDir(options.data);
+  return (await readLedgerEndpoint(dataDir, serverEndpointPath(dataDir)))?.url ?? defaultApiUrl;
+}
+
 /** Calls the API and returns the parsed JSON body; throws an `ApiCallError` for anything but 2xx. */
 export async function callApi<T>(
   options: ApiOptions,
@@ -77,7 +95,8 @@ export async function callApi<T>(
   path: string,
   init: { readonly body?: unknown; readonly headers?: Record<string, string> } = {},
 ): Promise<{ body: T; headers: Headers }> {
-  const url = new URL(path.replace(/^\//, ''), apiBase(options.api));
+  const api = await apiUrlOf(options);
+  const url = new URL(path.replace(/^\//, ''), apiBase(api));
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
@@ -92,7 +111,7 @@ export async function callApi<T>(
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? String(error);
     throw new ApiCallError(
       'TALLY_CLI_API_UNREACHABLE',
-      `no Tally server answers at ${options.api} (${cause}): start one with \`tally serve\`, or pass --api URL`,
+      `no Tally server answers at ${api} (${cause}): start one with \`tally serve\`, or pass --api URL`,
     );
   }
   const text = await response.text();

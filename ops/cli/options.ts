@@ -23,14 +23,23 @@ export interface LedgerEndpoint {
 }
 
 export const ledgerEndpointPath = (dataDir: string): string => join(dataDir, 'ledger.json');
+/** Where a running `tally serve` announces its API, so that `--data` finds it for the API's commands. */
+export const serverEndpointPath = (dataDir: string): string => join(dataDir, 'server.json');
 
-export async function writeLedgerEndpoint(dataDir: string, endpoint: LedgerEndpoint): Promise<void> {
+export async function writeLedgerEndpoint(
+  dataDir: string,
+  endpoint: LedgerEndpoint,
+  path = ledgerEndpointPath(dataDir),
+): Promise<void> {
   await mkdir(dataDir, { recursive: true });
-  await writeFile(ledgerEndpointPath(dataDir), `${JSON.stringify(endpoint)}\n`);
+  await writeFile(path, `${JSON.stringify(endpoint)}\n`);
 }
 
-export async function removeLedgerEndpoint(dataDir: string): Promise<void> {
-  await rm(ledgerEndpointPath(dataDir), { force: true });
+export async function removeLedgerEndpoint(
+  dataDir: string,
+  path = ledgerEndpointPath(dataDir),
+): Promise<void> {
+  await rm(path, { force: true });
 }
 
 function isAlive(pid: number): boolean {
@@ -47,10 +56,13 @@ function isAlive(pid: number): boolean {
  * The endpoint of the ledger running for `dataDir`; `undefined` when none is announced, the file does
  * not parse, or the process that wrote it is gone (a ledger killed without a clean stop).
  */
-export async function readLedgerEndpoint(dataDir: string): Promise<LedgerEndpoint | undefined> {
+export async function readLedgerEndpoint(
+  dataDir: string,
+  path = ledgerEndpointPath(dataDir),
+): Promise<LedgerEndpoint | undefined> {
   let text: string;
   try {
-    text = await readFile(ledgerEndpointPath(dataDir), 'utf8');
+    text = await readFile(path, 'utf8');
   } catch {
     return undefined;
   }

@@ -42,7 +42,7 @@ import { allProjections } from '../../projections/catalogue.ts';
 import type { PipelineState } from '../../projections/pipeline/index.ts';
 import { createProjectionRunner, type ProjectionRunner } from '../../projections/runtime/runner.ts';
 import type { SnapshotStore } from '../../projections/runtime/snapshot-store.ts';
-import { removeLedgerEndpoint, writeLedgerEndpoint } from '../cli/options.ts';
+import { removeLedgerEndpoint, serverEndpointPath, writeLedgerEndpoint } from '../cli/options.ts';
 import { seedDemo } from './demo.ts';
 import { loadOrCreateFarmKey } from './farm-key.ts';
 
@@ -159,6 +159,10 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const apiUrl = `http://${options.host}:${port}`;
+    // Announced like the ledger, so that `tally spec list --data DIR` finds this server.
+    const announcement = serverEndpointPath(dataDir);
+    await writeLedgerEndpoint(dataDir, { url: apiUrl, pid: process.pid }, announcement);
+    stops.push(() => removeLedgerEndpoint(dataDir, announcement));
     logger.info({ eventstore: eventstoreUrl, api: apiUrl, dataDir }, 'tally server started');
     return {
       eventstoreUrl,

@@ -62,6 +62,10 @@ test(
         JSON.parse(listed.stdout).map((entry: { name: string }) => entry.name),
         ['demo'],
       );
+      // Without --api, the server serving --data is found (it listens on a port of its own choosing).
+      const byData = await tally(['spec', 'list', '--data', dir.path, '--json']);
+      assert.is(byData.code, 0, byData.stderr);
+      assert.equal(byData.stdout, listed.stdout);
       const shown = await tally(['spec', 'show', 'demo', '--api', api]);
       assert.is(shown.code, 0, shown.stderr);
       assert.match(shown.stdout, /demo\tactive/);

@@ -4,7 +4,7 @@
  * own evaluation, so none is asked for twice).
  */
 import type { Command } from 'commander';
-import { type ApiOptions, addApiOptions, callApi, pathSegment, print } from '../api-client.ts';
+import { type ApiOptions, addApiOptions, apiUrlOf, callApi, pathSegment, print } from '../api-client.ts';
 
 interface PollAnswer {
   readonly detected: readonly string[];
@@ -14,6 +14,7 @@ interface PollAnswer {
 
 async function evaluate(spec: string, options: ApiOptions & { readonly poll?: boolean }): Promise<void> {
   const name = pathSegment(spec);
+  const api = await apiUrlOf(options);
   if (options.poll) {
     const { body } = await callApi<PollAnswer>(options, 'POST', `/api/specs/${name}/poll`);
     if (body.evaluations.length > 0 || body.failed.length > 0) {
@@ -23,7 +24,7 @@ async function evaluate(spec: string, options: ApiOptions & { readonly poll?: bo
             (id) => `new commits (${body.detected.join(', ')}): evaluation ${id} requested`,
           ),
           ...body.failed.map((f) => `channel ${f.channel} could not be polled (${f.reason}): ${f.message}`),
-          ...body.evaluations.map((id) => `follow it: ${options.api}/api/evaluations/${id}`),
+          ...body.evaluations.map((id) => `follow it: ${api}/api/evaluations/${id}`),
         ].join('\n'),
       );
       return;
@@ -33,7 +34,7 @@ async function evaluate(spec: string, options: ApiOptions & { readonly poll?: bo
   print(options, body, () =>
     [
       `evaluation ${body.evaluationId} of ${spec} requested`,
-      `follow it: ${options.api}/api/evaluations/${body.evaluationId}`,
+      `follow it: ${api}/api/evaluations/${body.evaluationId}`,
     ].join('\n'),
   );
 }
