@@ -135,7 +135,10 @@ export function openTokenStore(dataDir: string, now: () => Date = () => new Date
     revokeToken: (name) =>
       change(async (tokens) => {
         if (!tokens.some((t) => t.name === name)) {
-          throw new TokenStoreError('TALLY_AUTH_TOKEN_NOT_FOUND', `${name} has no token`);
+          throw new TokenStoreError(
+            'TALLY_AUTH_TOKEN_NOT_FOUND',
+            `user:${name} has no token: \`tally token list\` shows who has one`,
+          );
         }
         await save(tokens.filter((t) => t.name !== name));
       }),

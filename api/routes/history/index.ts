@@ -28,7 +28,12 @@ const history: FastifyPluginAsyncTypebox = async (fastify) => {
       events.push(event);
     }
     if (events.length === 0 && !(await streamExists(fastify.eventStore, stream))) {
-      throw new ApiError('TALLY_API_STREAM_NOT_FOUND', `${stream} has no events`);
+      const key =
+        category === 'build' ? "its derivation's hash part (32 characters)" : 'its id as the API lists it';
+      throw new ApiError(
+        'TALLY_API_STREAM_NOT_FOUND',
+        `${stream} has no events: name the aggregate by ${key}`,
+      );
     }
     const next = events.length > limit ? events[limit]!.revision : null;
     const page: HistoryPage = { stream, direction, events: events.slice(0, limit).map(eventView), next };
