@@ -73,7 +73,7 @@ test(
 );
 
 test(
-  'refuses a port out of range and zero evaluations at once',
+  'refuses a port out of range, zero evaluations and a pattern that does not compile at once',
   withTimeout(30_000, async () => {
     const port = await tally(['serve', '--port', '70000']);
     assert.is(port.code, 1);
@@ -81,6 +81,9 @@ test(
     const evaluations = await tally(['serve', '--evaluations', '0']);
     assert.is(evaluations.code, 1);
     assert.match(evaluations.stderr, /--evaluations must be a whole number 1 or more/);
+    const regex = await tally(['events', 'tail', '--type-regex', '(']);
+    assert.is(regex.code, 1);
+    assert.match(regex.stderr, /--type-regex \( is not a regular expression/);
   }),
 );
 

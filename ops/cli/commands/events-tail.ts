@@ -1,7 +1,7 @@
 /**
  * `tally events tail`: follows `$all` live, optionally filtered, until Ctrl-C.
  */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { SubscriptionFilter, SubscriptionStart } from '../../../adapters/eventstore/event-store.ts';
 import { CliError } from '../cli-error.ts';
 import { withEventStore } from '../connect.ts';
@@ -17,6 +17,18 @@ interface TailOptions extends EventStoreOptions {
 }
 
 /** The one server-side filter the options ask for (the store filters on one thing at a time). */
+/** A pattern checked here: the store would refuse it only after connecting, in its own words. */
+function regexOption(value: string): string {
+  try {
+    new RegExp(value);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `--type-regex ${value} is not a regular expression (${(error as Error).message}).`,
+    );
+  }
+  return value;
+}
+
 export function tailFilter(options: Pick<TailOptions, 'streamPrefix' | 'typePrefix' | 'typeRegex'>) {
   const filters: SubscriptionFilter[] = [];
   if (options.streamPrefix) filters.push({ streamPrefixes: options.streamPrefix });
@@ -65,7 +77,7 @@ export function registerEventsTailCommand(events: Command): void {
       .option('--from <where>', 'start, end, or a position (exclusive) to resume from', 'end')
       .option('--stream-prefix <prefix>', 'only streams whose name starts with prefix (repeatable)', collect)
       .option('--type-prefix <prefix>', 'only event types that start with prefix (repeatable)', collect)
-      .option('--type-regex <regex>', 'only event types matching this regular expression')
+      .option('--type-regex <regex>', 'only event types matching this regular expression', regexOption)
       .option('--json', 'one JSON object per line'),
   ).action(tail);
 }
