@@ -9,6 +9,7 @@
  */
 import { envelop } from '../../domain/envelope.ts';
 import type { TallyEvent } from '../../domain/events.ts';
+import { assertReadable } from '../../domain/readable.ts';
 import { type Decider, fold } from '../../domain/shared/decider.ts';
 import type { Actor, Cause } from '../../domain/shared/metadata.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
@@ -91,6 +92,7 @@ export async function handleCommand<C, E extends TallyEvent, S>(
     const state = known ? (known.state as S) : fold(decider, history);
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, revision };
+    assertReadable(events, streamId);
     // The scope holds the revision decided on, so a decision made again on a newer state gets new ids.
     const envelopes = envelop(events, { ...context, scope: `${streamId}@${revision}` });
     const expected: ExpectedRevision = revision < 0 ? 'no_stream' : revision;

@@ -7,6 +7,8 @@ import type { Issue } from './schema.ts';
 
 /** Every rule violation, with its HTTP status and the advice appended to its message. */
 export const domainErrors = {
+  /** An event a command would make that breaks its own schema (a field from a worker or forge, say). */
+  TALLY_EVENT_INVALID: { status: 422, next: 'Correct the fields listed with it and send the command again.' },
   /** A specification that fails validation; `details` lists each field's problem. */
   TALLY_SPEC_INVALID: { status: 422, next: 'Fix each field listed with it and send it again.' },
   /** Registering a name that is already registered (active or not). */

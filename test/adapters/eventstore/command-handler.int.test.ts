@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
+import { type BuildCommand, buildDecider } from '../../../domain/build/index.ts';
 import { type Specification, specificationDecider } from '../../../domain/specification/index.ts';
 import { startTestLedger, type TestLedger } from '../../helpers/ledger.ts';
 import { collect, rejects, withTimeout } from '../../helpers/uvu.ts';
@@ -75,6 +76,50 @@ test(
       (e) => (e as { code?: string }).code === 'TALLY_SPEC_ALREADY_EXISTS',
     );
     assert.is((await collect(store.readStream('spec-demo'))).length, 1);
+  }),
+);
+
+test(
+  'refuses a decided event its schema rejects, so the stream stays readable and the build can go on',
+  withTimeout(5000, async ({ store }) => {
+    const drvPath = '/nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello.drv';
+    const stream = 'build-0123456789abcdfghijklmnpqrsvwxyz';
+    const command = <T>(fields: T) => ({ ...fields, drvPath, at, actor: 'worker:w1' as const });
+    const handle = (fields: Record<string, unknown>, id: string) =>
+      handleCommand(
+        store,
+        buildDecider,
+        stream,
+        command(fields) as unknown as BuildCommand,
+        context(id),
+        options,
+      );
+    await handle(
+      { type: 'QueueBuild', system: 'x86_64-linux', priority: 0, wantedBy: [], dependencies: [] },
+      'q',
+    );
+    await handle(
+      { type: 'DispatchBuild', attemptId: 'a1', worker: { name: 'w1', systems: ['x86_64-linux'] } },
+      'd',
+    );
+    // A worker reporting success with no outputs: the decider takes it, the event's schema does not.
+    await rejects(
+      handle(
+        { type: 'SucceedBuild', attemptId: 'a1', outputs: [], timings: { startedAt: at, finishedAt: at } },
+        's',
+      ),
+      (error) => (error as { code?: string }).code === 'TALLY_EVENT_INVALID',
+    );
+    assert.is((await collect(store.readStream(stream))).length, 2, 'nothing recorded');
+    const failed = await handle(
+      { type: 'FailBuild', attemptId: 'a1', reason: { kind: 'exit-code', exitCode: 2 } },
+      'f',
+    );
+    assert.equal(
+      failed.events.map((event) => event.type),
+      ['BuildFailed'],
+      'the stream still reads, and the attempt can still end',
+    );
   }),
 );
 
