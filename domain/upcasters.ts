@@ -43,7 +43,8 @@ const buildFailedV1: Schema<BuildFailedV1> = object<BuildFailedV1>({
 
 function reasonFromV1({ exitCode, signal, message }: BuildFailedV1): FailureReason {
   if (signal !== null) return { kind: 'signal', signal };
-  if (exitCode !== null && exitCode !== 0) return { kind: 'exit-code', exitCode };
+  // An exit status is 1 to 255; anything else (a -1 from a builder that never ran) was no exit status.
+  if (exitCode !== null && exitCode >= 1 && exitCode <= 255) return { kind: 'exit-code', exitCode };
   // Schema 1 had no other way to say why: timeouts and lost workers only showed in the message.
   if (/timed out|timeout/i.test(message)) return { kind: 'timed-out' };
   if (/silent/i.test(message)) return { kind: 'silent-too-long' };

@@ -7,10 +7,16 @@ import { eventRegistry, type TallyEvent } from '../../domain/events.ts';
 import { type ParsedEvent, parseEvent } from '../../domain/parse-event.ts';
 import type { RecordedEvent } from './event-store.ts';
 
-/** Schema version 1 for events stored without one (written by another program). */
-function schemaVersionOf(recorded: { readonly metadata: Readonly<Record<string, unknown>> }): number {
+/**
+ * Schema version 1 for events stored without one (written by another program); `undefined` for a
+ * version that is there but no positive integer, which is refused rather than guessed.
+ */
+function schemaVersionOf(recorded: {
+  readonly metadata: Readonly<Record<string, unknown>>;
+}): number | undefined {
   const version = recorded.metadata.schemaVersion;
-  return typeof version === 'number' && Number.isInteger(version) && version > 0 ? version : 1;
+  if (version === undefined) return 1;
+  return typeof version === 'number' && Number.isInteger(version) && version > 0 ? version : undefined;
 }
 
 /** The typed event, or why it cannot be read (never throws). */
@@ -29,7 +35,17 @@ export function decodeRecorded(recorded: {
       issues: [],
     };
   }
-  return parseEvent(recorded.type, recorded.data, schemaVersionOf(recorded));
+  const version = schemaVersionOf(recorded);
+  if (version === undefined) {
+    return {
+      ok: false,
+      reason: 'unsupported-version',
+      type: recorded.type,
+      detail: `metadata.schemaVersion ${JSON.stringify(recorded.metadata.schemaVersion)} is not a positive integer`,
+      issues: [],
+    };
+  }
+  return parseEvent(recorded.type, recorded.data, version);
 }
 
 /**

@@ -104,8 +104,10 @@ function dispatch(command: DispatchBuild, state: BuildState): BuildEvent[] {
 }
 
 function start(command: StartBuild, state: BuildState): BuildEvent[] {
+  // A late start of an attempt that is no longer current is recorded, even once the build finished.
+  const recorded = known(state, command.drvPath);
+  if (!isCurrent(recorded, command.attemptId)) return ignored(recorded, command.attemptId, 'started');
   const build = live(state, command.drvPath);
-  if (!isCurrent(build, command.attemptId)) return ignored(build, command.attemptId, 'started');
   if (build.status === 'building') return [];
   return [
     {
@@ -137,7 +139,13 @@ function fail(command: FailBuild, state: BuildState): BuildEvent[] {
   const { drvPath, attemptId, reason, message } = command;
   const said = message === undefined ? {} : { message };
   if (attemptId === undefined) {
-    live(state, drvPath);
+    // Only a build no attempt runs for may fail without one: a running attempt ends with its own result.
+    const build = live(state, drvPath);
+    if (build.status !== 'queued')
+      throw new DomainError(
+        'TALLY_BUILD_NOT_QUEUED',
+        `The build of ${drvPath} is ${build.status}: fail its attempt ${build.current?.attemptId ?? ''} instead`,
+      );
     return [{ type: 'BuildFailed', data: { drvPath, reason, ...said } }];
   }
   const build = known(state, drvPath);

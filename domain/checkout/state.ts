@@ -42,7 +42,9 @@ export function evolveCheckout(state: CheckoutState, event: CheckoutEvent): Chec
     case 'CheckoutDetected': {
       const { spec, channel, branch, commit, patchSeries } = event.data;
       return produce(watching(state, spec), (draft) => {
-        if (patchSeries) draft.patchSeries[patchSeries.id] = commit;
+        // A literal with a computed key makes an own member whatever the id: an assignment to
+        // `__proto__` would set the record's prototype instead.
+        if (patchSeries) draft.patchSeries = { ...draft.patchSeries, [patchSeries.id]: commit };
         else draft.heads[channel] = { ...own(draft.heads, channel), [branch]: commit };
         delete draft.failing[channel];
       });

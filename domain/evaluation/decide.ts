@@ -82,10 +82,20 @@ function addJobs(command: AddEvaluationJobs, state: EvaluationState): Evaluation
       `Evaluation ${evaluationId} expects chunk ${current.nextChunk}, not ${chunk}`,
     );
   if (jobs.length === 0) throw new DomainError('TALLY_EVALUATION_INVALID', `Chunk ${chunk} has no jobs`);
+  const seen = new Set(current.jobNames);
+  for (const job of jobs) {
+    if (seen.has(job.name))
+      throw new DomainError(
+        'TALLY_EVALUATION_INVALID',
+        `Evaluation ${evaluationId} has two jobs named ${job.name}`,
+      );
+    seen.add(job.name);
+  }
   const data = { evaluationId, chunk, jobs };
   if (chunkBytes(data) > defaultChunkBytes)
     throw new DomainError(
-      'TALLY_EVALUATION_CHUNK_TOO_LARGE',
+      // One job alone over the budget cannot be split into chunks.
+      jobs.length === 1 ? 'TALLY_EVALUATION_JOB_TOO_LARGE' : 'TALLY_EVALUATION_CHUNK_TOO_LARGE',
       `Chunk ${chunk} is over ${defaultChunkBytes} bytes`,
     );
   return [{ type: 'EvaluationJobsAdded', data }];

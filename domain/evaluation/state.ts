@@ -21,6 +21,8 @@ export type EvaluationState =
       /** The chunk number the next `EvaluationJobsAdded` must carry. */
       readonly nextChunk: number;
       readonly jobCount: number;
+      /** The names of the jobs recorded so far: a name is one job of the evaluation. */
+      readonly jobNames: ReadonlySet<string>;
     })
   | (Known & { readonly status: 'completed'; readonly jobCount: number })
   | (Known & { readonly status: 'failed'; readonly reason: EvaluationFailureReason })
@@ -34,10 +36,22 @@ export function evolveEvaluation(state: EvaluationState, event: EvaluationEvent)
       return { status: 'requested', evaluationId: event.data.evaluationId, spec: event.data.spec };
     case 'EvaluationStarted':
       if (state.status !== 'requested') return state;
-      return { ...state, status: 'running', startedAt: event.data.startedAt, nextChunk: 0, jobCount: 0 };
+      return {
+        ...state,
+        status: 'running',
+        startedAt: event.data.startedAt,
+        nextChunk: 0,
+        jobCount: 0,
+        jobNames: new Set(),
+      };
     case 'EvaluationJobsAdded':
       if (state.status !== 'running') return state;
-      return { ...state, nextChunk: event.data.chunk + 1, jobCount: state.jobCount + event.data.jobs.length };
+      return {
+        ...state,
+        nextChunk: event.data.chunk + 1,
+        jobCount: state.jobCount + event.data.jobs.length,
+        jobNames: new Set([...state.jobNames, ...event.data.jobs.map((job) => job.name)]),
+      };
     case 'EvaluationCompleted':
       if (state.status === 'none') return state;
       return {

@@ -25,7 +25,10 @@ export const domainErrors = {
   /** Requesting an evaluation under an id already used. */
   TALLY_EVALUATION_ALREADY_EXISTS: { status: 409, next: 'Use a new evaluation id.' },
   /** An evaluation request without checkouts, or a chunk without jobs. */
-  TALLY_EVALUATION_INVALID: { status: 422, next: 'Send at least one checkout (and one job per chunk).' },
+  TALLY_EVALUATION_INVALID: {
+    status: 422,
+    next: 'Send at least one checkout, and in each chunk at least one job, each named once in the evaluation.',
+  },
   /** A command for an evaluation that was never requested. */
   TALLY_EVALUATION_NOT_FOUND: {
     status: 404,

@@ -23,14 +23,16 @@ function valid(spec: Specification): Specification {
   if (!checked.ok)
     throw new DomainError(
       'TALLY_SPEC_INVALID',
-      `Specification ${JSON.stringify(spec.name)} is invalid`,
+      // Whatever the caller sent: it may not even be an object.
+      `Specification ${JSON.stringify((spec as Partial<Specification> | null)?.name ?? null)} is invalid`,
       checked.issues,
     );
   return checked.value;
 }
 
+/** The stream's specification, which must be the one the command names (a stream holds one). */
 function registered(state: SpecificationState, name: string): Registered {
-  if (state.status === 'active' || state.status === 'inactive') return state;
+  if ((state.status === 'active' || state.status === 'inactive') && state.spec.name === name) return state;
   throw new DomainError('TALLY_SPEC_NOT_FOUND', `No specification is registered as ${JSON.stringify(name)}`);
 }
 
@@ -45,13 +47,15 @@ function register(command: RegisterSpecification, state: SpecificationState): Sp
 }
 
 function update(command: UpdateSpecification, state: SpecificationState): SpecificationEvent[] {
-  const current = registered(state, command.spec.name);
-  if (command.spec.name !== current.spec.name)
+  const checked = valid(command.spec);
+  if (state.status !== 'active' && state.status !== 'inactive') registered(state, checked.name);
+  const current = state as Registered;
+  if (checked.name !== current.spec.name)
     throw new DomainError(
       'TALLY_SPEC_RENAME',
       `Specification ${JSON.stringify(current.spec.name)} cannot be renamed`,
     );
-  const spec = { ...valid(command.spec), active: current.spec.active };
+  const spec = { ...checked, active: current.spec.active };
   const changed = changedFields(current.spec, spec);
   return changed.length === 0 ? [] : [{ type: 'SpecificationUpdated', data: { spec, changed } }];
 }

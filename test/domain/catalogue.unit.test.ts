@@ -152,6 +152,12 @@ upcasting('turn a schema 1 BuildFailed (exit code, signal, message) into the rea
     'lost contact with the builder',
   ])
     assert.equal(read(v1(null, null, message)).reason, { kind: 'worker-lost' }, message);
+  // Statuses no process exits with were no exit status: the message is all there is.
+  for (const exitCode of [-1, 256])
+    assert.equal(read(v1(exitCode, null, 'the builder could not be run')).reason, {
+      kind: 'infrastructure',
+      detail: 'the builder could not be run',
+    });
   assert.equal(read({ drvPath, exitCode: null, signal: null, message: 'disk full' }), {
     drvPath,
     reason: { kind: 'infrastructure', detail: 'disk full' },

@@ -124,9 +124,12 @@ dispatching('never dispatches or starts a finished build', () => {
     given([queued, dispatched('a1'), end])
       .when({ ...dispatch, attemptId: 'a2' })
       .thenThrows('TALLY_BUILD_ALREADY_FINISHED');
+    // A late start of its last attempt is recorded as stale, like a late result, and changes nothing.
     given([queued, dispatched('a1'), end])
       .when({ ...base, type: 'StartBuild', attemptId: 'a1' })
-      .thenThrows('TALLY_BUILD_ALREADY_FINISHED');
+      .then([ignored('a1', 'stale-attempt', 'started')]);
+    const finished = given([queued, dispatched('a1'), end]).state;
+    assert.is(buildDecider.evolve(finished, ignored('a1', 'stale-attempt', 'started')), finished);
   }
 });
 
@@ -253,6 +256,13 @@ people('fails a queued build whose dependency failed, once', () => {
   };
   given([queued]).when(depFail).then([depFailed]);
   given([queued, depFailed]).when(depFail).thenThrows('TALLY_BUILD_ALREADY_FINISHED');
+  // An attempt running holds the build: it ends with its own result, not with one sent past it.
+  given([queued, dispatched('a1')])
+    .when(depFail)
+    .thenThrows('TALLY_BUILD_NOT_QUEUED');
+  given([queued, dispatched('a1'), started('a1')])
+    .when(depFail)
+    .thenThrows('TALLY_BUILD_NOT_QUEUED');
 });
 
 queueing.run();

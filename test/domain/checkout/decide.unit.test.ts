@@ -64,6 +64,23 @@ checkouts('records a patch series on a known commit once', () => {
   given([detected, withSeries])
     .when({ ...detect, patchSeries })
     .thenNothing();
+  // Ids and branch names that are also inherited members are remembered like any other.
+  for (const id of ['__proto__', 'constructor']) {
+    const odd = { ...patchSeries, id };
+    const recorded = {
+      type: 'CheckoutDetected',
+      data: { ...detected.data, patchSeries: odd },
+    } as CheckoutEvent;
+    given([detected])
+      .when({ ...detect, patchSeries: odd })
+      .then([recorded]);
+    given([detected, recorded])
+      .when({ ...detect, patchSeries: odd })
+      .thenNothing();
+  }
+  given([detected])
+    .when({ ...detect, type: 'DeleteBranch', branch: 'toString' } as never)
+    .thenNothing();
 });
 
 checkouts('refuses bad commits and checkouts of another specification', () => {

@@ -91,6 +91,22 @@ life('records jobs chunk after chunk while it runs', () => {
   given([requested, started])
     .when({ ...add, jobs: huge })
     .thenThrows('TALLY_EVALUATION_CHUNK_TOO_LARGE');
+  // One job alone over the budget: no split helps, and the code says so.
+  given([requested, started])
+    .when({ ...add, jobs: [{ ...job, name: 'x'.repeat(1_100_000) }] })
+    .thenThrows('TALLY_EVALUATION_JOB_TOO_LARGE');
+  // A name is one job: twice in a chunk, or again in a later chunk, is refused.
+  given([requested, started])
+    .when({ ...add, jobs: [job, { ...job, drvPath: `${job.drvPath}x` }] })
+    .thenThrows('TALLY_EVALUATION_INVALID');
+  given([requested, started, chunk0])
+    .when({ ...add, chunk: 1, jobs: [job] })
+    .thenThrows('TALLY_EVALUATION_INVALID');
+  given([requested, started, chunk0])
+    .when({ ...add, chunk: 1, jobs: [{ ...job, name: 'other' }] })
+    .then([
+      { type: 'EvaluationJobsAdded', data: { ...chunk0.data, chunk: 1, jobs: [{ ...job, name: 'other' }] } },
+    ]);
 });
 
 life('completes with its duration when every job is recorded', () => {

@@ -89,6 +89,18 @@ lifeCycle('is deactivated and activated by someone, idempotently', () => {
   assert.is(given([registered, paused]).state.status, 'inactive');
 });
 
+lifeCycle('refuses a definition that is not even an object, and a name that is not its stream', () => {
+  const nothing = null as unknown as typeof spec;
+  given([])
+    .when({ type: 'RegisterSpecification', spec: nothing, at, actor })
+    .thenThrows('TALLY_SPEC_INVALID');
+  given([registered])
+    .when({ type: 'UpdateSpecification', spec: nothing, at, actor })
+    .thenThrows('TALLY_SPEC_INVALID');
+  for (const type of ['DeactivateSpecification', 'ActivateSpecification', 'RemoveSpecification'] as const)
+    given([registered]).when({ type, name: 'other', at, actor }).thenThrows('TALLY_SPEC_NOT_FOUND');
+});
+
 lifeCycle('once removed, is gone but may be registered again as new', () => {
   given([registered]).when({ type: 'RemoveSpecification', name: spec.name, at, actor }).then([removed]);
   given([registered, removed])
