@@ -39,14 +39,18 @@ interface Kept {
   readonly state: unknown;
 }
 
-/** `source` read from just after `after`, ending (and saying so) once `limit` events were read. */
-function boundedSource(source: Pick<EventSource, 'readAll'>, after: number, limit: number) {
+/**
+ * `source` read from just after `after` up to `upTo`, ending (and saying so) once `limit` events were
+ * read with more still to go: a replay that needs exactly `limit` is complete, not cut.
+ */
+function boundedSource(source: Pick<EventSource, 'readAll'>, after: number, upTo: number, limit: number) {
   const read = { events: 0, cut: false };
   const bounded: Pick<EventSource, 'readAll'> = {
     async *readAll() {
       const from = after < 0 ? {} : { fromPosition: after };
       for await (const event of source.readAll({ direction: 'forwards', ...from })) {
         if (event.position <= after) continue;
+        if (event.position > upTo) return;
         if (read.events === limit) {
           read.cut = true;
           return;
@@ -93,7 +97,7 @@ export function createTimeTravel<E extends { readonly type: string }>(
       keep(from);
       return { state: from.state, position: at };
     }
-    const { bounded, read } = boundedSource(source, from.position, maxEvents);
+    const { bounded, read } = boundedSource(source, from.position, at, maxEvents);
     // The projection as it stands at `from`: the replay folds only what came after.
     const resumed = { ...projection, initialState: from.state };
     const result = await replayProjections(bounded, [resumed], decode, { upTo: at });

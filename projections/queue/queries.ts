@@ -194,8 +194,9 @@ export function listQueue(state: QueueState, options: ListQueueOptions): QueuePa
   let last: Position | undefined;
   for (const priority of [...priorities].sort((a, b) => b - a)) {
     if (after && priority > after.priority) continue;
+    // The ready lane holds deferred builds too (waiting out a back-off): not runnable, but listed then.
     const candidates = [
-      ...(options.runnable === false ? [] : laneEntries(lanes.ready[priority], priority)),
+      ...laneEntries(lanes.ready[priority], priority),
       ...laneEntries(lanes.blocked[priority], priority),
     ].sort(byAge);
     for (const position of candidates) {

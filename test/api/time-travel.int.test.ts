@@ -75,6 +75,18 @@ test(
 );
 
 test(
+  'answers a replay that needs exactly the bound at once, and one that needs the bound again from there',
+  withTimeout(20_000, async ({ api, positions }) => {
+    // The jobsets read model: no other test here travels in it, so no state of it is kept yet.
+    const exactly = await get(api, `/api/specs?at=${positions[maxEvents - 1]}`);
+    assert.is(exactly.status, 200, JSON.stringify(exactly.body));
+    const again = await get(api, `/api/specs?at=${positions[2 * maxEvents - 1]}`);
+    assert.is(again.status, 200, JSON.stringify(again.body));
+    assert.is(again.headers['x-tally-position'], String(positions[2 * maxEvents - 1]));
+  }),
+);
+
+test(
   'answers a position near one answered before within the bound',
   withTimeout(20_000, async ({ api, positions, queuedAt }) => {
     assert.ok(

@@ -22,9 +22,12 @@ const queue: FastifyPluginAsyncTypebox = async (fastify) => {
       );
     const { state, position } = await fastify.readModel<QueueState>(queueProjection, at);
     reply.header(positionHeader, position);
-    const summary = queueSummary(state);
+    // Live, a back-off ends by the clock, even while no event arrives; as of a position, by its events.
+    const now = at === undefined ? { now: Date.now() } : {};
+    const summary = queueSummary(state, now);
     if (system === undefined) return summary;
     const page = listQueue(state, {
+      ...now,
       system,
       limit,
       ...(runnable === undefined ? {} : { runnable }),

@@ -133,6 +133,14 @@ test('a requeued build keeps its place but is deferred until notBefore', () => {
     notBefore: at(10),
     waitingOn: [],
   });
+  // Not runnable yet: listed among the builds that cannot run now.
+  state.then(
+    (s) =>
+      listQueue(s, { system: 'x86_64-linux', limit: 10, runnable: false, now: at(5) }).items.map(
+        (i) => i.drvPath,
+      ),
+    [libc],
+  );
   state.then(
     (s) => queueSummary(s, { now: at(5) }).lanes,
     [{ system: 'x86_64-linux', priority: 5, runnable: 1, deferred: 1, blocked: 0 }],
