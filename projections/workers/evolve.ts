@@ -1,7 +1,9 @@
 /**
  * Folding worker and build events into the workers read model. Worker events change the worker
  * itself; build events move attempts in and out of the worker running them, and a finished attempt
- * that had started adds its interval to the worker's ring.
+ * that had started adds its interval to the worker's ring. `lastContact` moves only on what the
+ * worker itself said (it registered, connected or left; it started, logged or ended an attempt): a
+ * dispatch, a drain or a loss noticed by the farm is not word from the worker.
  *
  * Plain spreads rather than immer: each change is one or two levels deep and on the hot path of replay.
  */
@@ -44,18 +46,29 @@ function evolveWorker(state: WorkersState, event: WorkerEvent, at: number): Work
       return withWorker(state, { ...seen, connection: 'connected' });
     case 'WorkerDisconnected':
       return withWorker(state, { ...seen, connection: 'disconnected' });
-    case 'WorkerLost':
-      return withWorker(state, { ...seen, connection: 'lost' });
+    case 'WorkerLost': {
+      // Its attempts are given up: each ends when the worker was last heard from, not when the farm
+      // later requeues it.
+      const lastSeen = Date.parse(event.data.lastSeenAt);
+      const heard = Number.isFinite(lastSeen)
+        ? Math.max(existing.lastContact, lastSeen)
+        : existing.lastContact;
+      let next = state;
+      for (const drvPath of Object.keys(existing.current))
+        next = endAttempt(next, getIn(next.workers, existing.name)!, drvPath, Math.min(heard, at));
+      const worker = getIn(next.workers, existing.name)!;
+      return withWorker(next, { ...worker, connection: 'lost', lastContact: heard });
+    }
     case 'WorkerDrained':
-      return withWorker(state, { ...seen, drained: true });
+      return withWorker(state, { ...existing, drained: true });
     case 'WorkerResumed':
-      return withWorker(state, { ...seen, drained: false });
+      return withWorker(state, { ...existing, drained: false });
     case 'WorkerRemoved': {
       let running = state.running;
       for (const drvPath of Object.keys(existing.current)) running = deleteIn(running, drvPath);
       return withWorker(
         { ...state, running },
-        { ...seen, removed: true, connection: 'disconnected', current: {} },
+        { ...existing, removed: true, connection: 'disconnected', current: {} },
       );
     }
     default:
@@ -63,13 +76,16 @@ function evolveWorker(state: WorkersState, event: WorkerEvent, at: number): Work
   }
 }
 
-/** Ends the worker's attempt of `drvPath`, keeping its interval when it had started. */
+/**
+ * Ends the worker's attempt of `drvPath`, keeping its interval when it had started. `heardAt` is when
+ * the worker said so itself (its result), absent when the farm ended the attempt.
+ */
 function endAttempt(
   state: WorkersState,
   worker: WorkerRecord,
   drvPath: string,
   end: number,
-  at: number,
+  heardAt?: number,
   reportedStart?: number,
 ): WorkersState {
   const attempt = worker.current[drvPath];
@@ -83,7 +99,7 @@ function endAttempt(
       : worker.recent.length >= recentCapacity
         ? [...worker.recent.slice(worker.recent.length - recentCapacity + 1), interval]
         : [...worker.recent, interval];
-  const lastContact = Math.max(worker.lastContact, at);
+  const lastContact = heardAt === undefined ? worker.lastContact : Math.max(worker.lastContact, heardAt);
   return withWorker(
     { ...state, running: deleteIn(state.running, drvPath) },
     { ...worker, current, recent, lastContact },
@@ -97,7 +113,7 @@ function evolveBuild(state: WorkersState, event: BuildEvent, at: number): Worker
     if (!worker || worker.removed) return state;
     // A build has one current attempt: a dispatch replaces any the farm did not close.
     const previous = getIn(state.running, drvPath);
-    const cleared = previous === undefined ? state : closeRunning(state, previous, drvPath, at, at);
+    const cleared = previous === undefined ? state : closeRunning(state, previous, drvPath, at);
     const fresh = getIn(cleared.workers, worker.name)!;
     const attempt = {
       drvPath,
@@ -107,11 +123,7 @@ function evolveBuild(state: WorkersState, event: BuildEvent, at: number): Worker
     };
     return withWorker(
       { ...cleared, running: setIn(cleared.running, drvPath, worker.name) },
-      {
-        ...fresh,
-        current: { ...fresh.current, [drvPath]: attempt },
-        lastContact: Math.max(fresh.lastContact, at),
-      },
+      { ...fresh, current: { ...fresh.current, [drvPath]: attempt } },
     );
   }
   const name = getIn(state.running, drvPath);
@@ -138,11 +150,14 @@ function evolveBuild(state: WorkersState, event: BuildEvent, at: number): Worker
       return endAttempt(state, worker, drvPath, Date.parse(finishedAt), at, Date.parse(startedAt));
     }
     case 'BuildFailed':
+      // With its attempt, the worker's own result; without, the farm's (a dependency failed).
+      if (!ofAttempt(event.data.attemptId)) return state;
+      return endAttempt(state, worker, drvPath, at, event.data.attemptId === undefined ? undefined : at);
     case 'BuildRequeued':
-      return ofAttempt(event.data.attemptId) ? endAttempt(state, worker, drvPath, at, at) : state;
+      return ofAttempt(event.data.attemptId) ? endAttempt(state, worker, drvPath, at) : state;
     case 'BuildCancelled':
     case 'BuildSubstituted':
-      return endAttempt(state, worker, drvPath, at, at);
+      return endAttempt(state, worker, drvPath, at);
     case 'BuildResultIgnored':
     case 'BuildLogStored':
       if (event.data.attemptId !== attempt.attemptId) return state;
@@ -156,10 +171,10 @@ function evolveBuild(state: WorkersState, event: BuildEvent, at: number): Worker
   }
 }
 
-function closeRunning(state: WorkersState, name: string, drvPath: string, end: number, at: number) {
+function closeRunning(state: WorkersState, name: string, drvPath: string, end: number) {
   const worker = getIn(state.workers, name);
   return worker
-    ? endAttempt(state, worker, drvPath, end, at)
+    ? endAttempt(state, worker, drvPath, end)
     : { ...state, running: deleteIn(state.running, drvPath) };
 }
 

@@ -33,7 +33,8 @@ const handled = new Set<string>([
 
 export const workersProjection: Projection<WorkersState, WorkerEvent | BuildEvent> = {
   name: 'workers',
-  version: 2,
+  // 3: a lost worker's attempts end when it was last heard from; contact is only the worker's word.
+  version: 3,
   canHandle: (type) => handled.has(type),
   initialState: initialWorkersState,
   evolve: evolveWorkers,

@@ -85,11 +85,27 @@ test('shows the attempts a worker runs now, and drops each when it ends however 
     when(6, succeeded(hello, { startedAt: at(4), finishedAt: at(6) })),
     when(7, failed(zlib)),
     when(8, cancelled(curl)),
-  ]).then((s) => [getWorker(s, 'w1')?.current, getWorker(s, 'w1')?.lastContact], [[], at(8)]);
-  given([...running, when(6, lost()), when(7, requeued(hello, at(9)))]).then(
-    (s) => getWorker(s, 'w1')?.current.map((a) => a.drvPath),
-    [zlib, curl],
-    'a lost worker keeps its attempts until the dispatcher requeues them',
+  ]).then(
+    (s) => [getWorker(s, 'w1')?.current, getWorker(s, 'w1')?.lastContact],
+    [[], at(7)],
+    "the last word from the worker is its failure: a user's cancel is not contact",
+  );
+  const lostAt5 = { type: 'WorkerLost', data: { name: 'w1', lastSeenAt: at(5) } } as const;
+  const whenLost = given([...running, when(9, lostAt5)]);
+  whenLost.then(
+    (s) => getWorker(s, 'w1')?.current,
+    [],
+    "a lost worker's attempts are given up at once, before the dispatcher requeues them",
+  );
+  whenLost.then(
+    (s) => [getWorker(s, 'w1')?.lastContact, getWorker(s, 'w1')?.connection],
+    [at(5), 'lost'],
+    'last contact is when it was last heard from, not when the loss was noticed',
+  );
+  given([...running, when(9, lostAt5), when(40, requeued(hello, at(41)))]).then(
+    (s) => getWorker(s, 'w1')?.lastContact,
+    at(5),
+    "the dispatcher's requeue is not word from the worker either",
   );
   given([...running, when(6, removed())]).then((s) => getWorker(s, 'w1')?.current, []);
 });
