@@ -9,6 +9,7 @@ import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
 import { own } from '../../domain/shared/own.ts';
 import { epochMs, type IsoTime } from '../../domain/shared/time.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
+import type { SpecificationRemoved } from '../../domain/specification/events.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { appended } from '../shared/exact-arrays.ts';
 import { factText } from '../shared/fact-time.ts';
@@ -27,10 +28,19 @@ import {
 
 export function evolveEvaluations(
   state: EvaluationsState,
-  projected: ProjectedEvent<EvaluationEvent | BuildEvent>,
+  projected: ProjectedEvent<EvaluationEvent | BuildEvent | SpecificationRemoved>,
 ): EvaluationsState {
   const { event } = projected;
   switch (event.type) {
+    case 'SpecificationRemoved': {
+      // A name registered again is a new specification: the list starts afresh. The old evaluations
+      // stay, each under its own id.
+      const name = event.data.name;
+      if (!own(state.bySpec, name)) return state;
+      const bySpec: Record<string, readonly string[]> = {};
+      for (const spec of Object.keys(state.bySpec)) if (spec !== name) bySpec[spec] = state.bySpec[spec]!;
+      return { ...state, bySpec };
+    }
     case 'EvaluationRequested': {
       const { evaluationId: id, spec, trigger, checkouts } = event.data;
       if (getIn(state.evaluations, id)) return state;

@@ -11,6 +11,7 @@ export type * from './queries.ts';
 export type * from './state.ts';
 
 const handled = new Set<string>([
+  'SpecificationRemoved',
   'EvaluationRequested',
   'EvaluationStarted',
   'EvaluationJobsAdded',
@@ -31,7 +32,8 @@ const handled = new Set<string>([
 /** Evaluations per specification, with their jobs' build statuses. */
 export const evaluationsProjection: Projection<EvaluationsState, TallyEvent> = {
   name: 'evaluations',
-  version: 5,
+  // 6: a removed specification's list of evaluations is dropped.
+  version: 6,
   repeatsStrings: true,
   canHandle: (type) => handled.has(type),
   initialState: initialEvaluationsState,

@@ -92,6 +92,24 @@ test('a job whose derivation was built before its evaluation starts with that st
   );
 });
 
+test('starts a removed and registered again specification with no evaluations, keeping the old by id', () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix');
+  const old = farm.evaluate('guix', [job('hello')]);
+  farm.removeSpec('guix');
+  farm.registerSpec('guix');
+  const { state } = given(projection, farm.events);
+  assert.equal(queries.listEvaluations(state, 'guix', { limit: 10 }).evaluations, []);
+  assert.is(queries.latestJob(state, 'guix', 'hello.x86_64-linux'), undefined);
+  assert.is(queries.getEvaluation(state, old)?.status, 'completed');
+  const fresh = farm.evaluate('guix', [job('hello')]);
+  const after = given(projection, farm.events).state;
+  assert.equal(
+    queries.listEvaluations(after, 'guix', { limit: 10 }).evaluations.map((evaluation) => evaluation.id),
+    [fresh],
+  );
+});
+
 test('lists a specification evaluations newest first, page by page', () => {
   const farm = new FarmHistory();
   farm.registerSpec('guix');
