@@ -135,7 +135,7 @@ function evolveBuild(draft: Draft, event: BuildEvent, at: number): boolean {
       const tracked =
         build.enteredAt === undefined
           ? trackedBuild(specs, build.live)
-          : waitingBuild(specs, build.enteredAt);
+          : waitingBuild(specs, build.enteredAt, build.live);
       draft.builds = setIn(draft.builds, drvPath, tracked);
       return true;
     }
@@ -171,7 +171,19 @@ function evolveBuild(draft: Draft, event: BuildEvent, at: number): boolean {
     case 'BuildRequeued':
       reenter(draft, drvPath, build, at);
       return true;
-    case 'BuildDispatched':
+    case 'BuildDispatched': {
+      // Out of the queue, to a worker; the wait is measured when it starts.
+      if (!build.live) return false;
+      draft.builds = setIn(
+        draft.builds,
+        drvPath,
+        build.enteredAt === undefined
+          ? trackedBuild(build.specs, false)
+          : waitingBuild(build.specs, build.enteredAt, false),
+      );
+      setQueueLength(draft, draft.queueLength - 1, at);
+      return true;
+    }
     case 'BuildLogStored':
     case 'BuildResultIgnored':
       return false;

@@ -17,6 +17,7 @@ export type { MetricsState, Outcome } from './state.ts';
 const handled = new Set<string>([
   'BuildQueued',
   'BuildWanted',
+  'BuildDispatched',
   'BuildStarted',
   'BuildSucceeded',
   'BuildSubstituted',
@@ -29,7 +30,8 @@ const handled = new Set<string>([
 
 export const metricsProjection: Projection<MetricsState, BuildEvent | EvaluationEvent> = {
   name: 'metrics',
-  version: 3,
+  // 4: the queue length counts the builds waiting, as the queue does: a dispatch takes one out.
+  version: 4,
   canHandle: (type) => handled.has(type),
   initialState: initialMetricsState,
   evolve: evolveMetrics,

@@ -44,7 +44,9 @@ export function prometheusFamilies(state: MetricsState, options: { readonly now?
     { labels: { quantile: '0.99' }, value: seconds(p.p99) },
   ];
   return [
-    family('tally_queue_length', 'Builds queued and not finished.', [{ value: state.queueLength }]),
+    family('tally_queue_length', 'Builds waiting in the queue (not yet dispatched to a worker).', [
+      { value: state.queueLength },
+    ]),
     family(
       'tally_builds_total',
       'Builds finished since the first event, by outcome.',

@@ -73,7 +73,7 @@ export interface HourBucket {
 export interface TrackedBuild {
   /** The specifications whose jobs want it. */
   readonly specs: readonly string[];
-  /** Queued and not finished: it counts in the queue length. */
+  /** Waiting in the queue (queued, restarted or requeued, and not yet dispatched): it counts in the queue length. */
   readonly live: boolean;
   /** When it last entered the queue and has not started since, epoch ms. */
   readonly enteredAt?: number;
@@ -84,7 +84,7 @@ export interface MetricsState {
   readonly days: readonly DayBucket[];
   /** Oldest first, at most `hourCapacity`; hours without events are absent. */
   readonly hours: readonly HourBucket[];
-  /** Builds queued (or restarted) and not finished. */
+  /** Builds waiting in the queue, as `/api/queue` lists them: not yet dispatched to a worker. */
   readonly queueLength: number;
   readonly totals: {
     readonly finished: OutcomeCounts;

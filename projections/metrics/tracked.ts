@@ -21,7 +21,10 @@ export function trackedBuild(specs: readonly string[], live: boolean): TrackedBu
   return build;
 }
 
-/** The record of a build that entered the queue at `enteredAt` (epoch ms) and has not started. */
-export function waitingBuild(specs: readonly string[], enteredAt: number): TrackedBuild {
-  return { specs, live: true, enteredAt };
+/**
+ * The record of a build that entered the queue at `enteredAt` (epoch ms) and has not started: still
+ * waiting (`live`), or dispatched and not yet started.
+ */
+export function waitingBuild(specs: readonly string[], enteredAt: number, live = true): TrackedBuild {
+  return { specs, live, enteredAt };
 }
