@@ -132,7 +132,9 @@ function fromValidation(error: FastifyError): ProblemOfError {
   const field = [error.validationContext, inner].filter(Boolean).join('.');
   const allowed = Array.isArray(params.allowedValues) ? ` (${params.allowedValues.join(', ')})` : '';
   const message = first?.message ?? 'is invalid';
-  const hint = validationHints[field] ? `: ${validationHints[field]}` : '';
+  // The body's hint is for a body that is not an object at all, not for an object breaking a rule.
+  const hinted = field === 'body' && first?.keyword !== 'type' ? undefined : validationHints[field];
+  const hint = hinted ? `: ${hinted}` : '';
   const detail = field ? `${field} ${message}${allowed}${hint}` : `${error.message}${allowed}`;
   return { ...fromApiError(new ApiError('TALLY_API_INVALID_REQUEST', detail, field || undefined)) };
 }

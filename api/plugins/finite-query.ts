@@ -12,7 +12,8 @@ import { ApiError } from '../problem.ts';
 type Properties = Readonly<Record<string, { readonly type?: unknown }>>;
 
 /** How each kind of number must be written. */
-const forms = { integer: /^-?\d{1,16}$/, number: /^-?\d{1,16}(?:\.\d{1,16})?$/ } as const;
+/** Up to 15 digits: every such number is exact in a JavaScript number. */
+const forms = { integer: /^-?\d{1,15}$/, number: /^-?\d{1,15}(?:\.\d{1,15})?$/ } as const;
 
 /** The query string's number and integer properties, each with the form it must be written in. */
 function numbersOf(querystring: unknown): [string, RegExp][] {

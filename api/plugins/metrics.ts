@@ -97,8 +97,8 @@ function readModelMetrics(registry: Registry, runner: ProjectionRunner): void {
 
 /**
  * Builds waiting for a worker by system and state, read from the queue read model at each scrape (its
- * lanes know their sizes, so a scrape costs the number of lanes, not of builds). `tally_queue_length`
- * stays beside it: it also counts the builds that are running.
+ * lanes know their sizes, so a scrape costs the number of lanes, not of builds). `tally_queue_length`,
+ * from the metrics read model, is their sum; its hourly history is in `/api/metrics`.
  */
 function queueMetrics(registry: Registry, runner: ProjectionRunner): void {
   new Gauge({

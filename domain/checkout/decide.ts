@@ -14,7 +14,7 @@ import type {
   RecordPollSuccess,
 } from './commands.ts';
 import type { CheckoutEvent } from './events.ts';
-import type { CheckoutState } from './state.ts';
+import { type CheckoutState, headOf } from './state.ts';
 
 function checkSpec(command: CheckoutCommand, state: CheckoutState): void {
   if (state.status === 'watching' && state.spec !== command.spec)
@@ -32,9 +32,7 @@ function detect(command: DetectCheckout, state: CheckoutState): CheckoutEvent[] 
       `Commit ${JSON.stringify(commit)} at ${commitTime} is not valid`,
     );
   if (state.status === 'watching') {
-    const known = patchSeries
-      ? own(state.patchSeries, patchSeries.id)
-      : own(own(state.heads, channel) ?? {}, branch);
+    const known = patchSeries ? own(state.patchSeries, patchSeries.id) : headOf(state, channel, branch);
     if (known === commit) return [];
   }
   const series = patchSeries ? { patchSeries } : {};
@@ -48,7 +46,7 @@ function detect(command: DetectCheckout, state: CheckoutState): CheckoutEvent[] 
 
 function deleteBranch(command: DeleteBranch, state: CheckoutState): CheckoutEvent[] {
   const { spec, channel, branch } = command;
-  if (state.status !== 'watching' || own(own(state.heads, channel) ?? {}, branch) === undefined) return [];
+  if (headOf(state, channel, branch) === undefined) return [];
   return [{ type: 'BranchDeleted', data: { spec, channel, branch } }];
 }
 

@@ -31,6 +31,12 @@ type Watching = Extract<CheckoutState, { status: 'watching' }>;
 
 export const initialCheckoutState: CheckoutState = { status: 'empty' };
 
+/** The commit last detected on a channel's branch, if any (names are read as own keys: see `own`). */
+export function headOf(state: CheckoutState, channel: string, branch: string): string | undefined {
+  if (state.status !== 'watching') return undefined;
+  return own(own(state.heads, channel) ?? {}, branch);
+}
+
 function watching(state: CheckoutState, spec: string): Watching {
   return state.status === 'watching'
     ? state
@@ -51,8 +57,7 @@ export function evolveCheckout(state: CheckoutState, event: CheckoutEvent): Chec
     }
     case 'BranchDeleted': {
       const { channel, branch } = event.data;
-      if (state.status !== 'watching' || own(own(state.heads, channel) ?? {}, branch) === undefined)
-        return state;
+      if (state.status !== 'watching' || headOf(state, channel, branch) === undefined) return state;
       return produce(state, (draft) => {
         delete draft.heads[channel]?.[branch];
       });

@@ -82,7 +82,9 @@ function addJobs(command: AddEvaluationJobs, state: EvaluationState): Evaluation
       `Evaluation ${evaluationId} expects chunk ${current.nextChunk}, not ${chunk}`,
     );
   if (jobs.length === 0) throw new DomainError('TALLY_EVALUATION_INVALID', `Chunk ${chunk} has no jobs`);
-  const seen = new Set(current.jobNames);
+  // Within the chunk: across chunks, the state would have to carry every name, and each command on
+  // the stream folds it again. The evaluation runner checks the whole list before the first chunk.
+  const seen = new Set<string>();
   for (const job of jobs) {
     if (seen.has(job.name))
       throw new DomainError(

@@ -21,8 +21,6 @@ export type EvaluationState =
       /** The chunk number the next `EvaluationJobsAdded` must carry. */
       readonly nextChunk: number;
       readonly jobCount: number;
-      /** The names of the jobs recorded so far: a name is one job of the evaluation. */
-      readonly jobNames: ReadonlySet<string>;
     })
   | (Known & { readonly status: 'completed'; readonly jobCount: number })
   | (Known & { readonly status: 'failed'; readonly reason: EvaluationFailureReason })
@@ -42,7 +40,6 @@ export function evolveEvaluation(state: EvaluationState, event: EvaluationEvent)
         startedAt: event.data.startedAt,
         nextChunk: 0,
         jobCount: 0,
-        jobNames: new Set(),
       };
     case 'EvaluationJobsAdded':
       if (state.status !== 'running') return state;
@@ -50,7 +47,6 @@ export function evolveEvaluation(state: EvaluationState, event: EvaluationEvent)
         ...state,
         nextChunk: event.data.chunk + 1,
         jobCount: state.jobCount + event.data.jobs.length,
-        jobNames: new Set([...state.jobNames, ...event.data.jobs.map((job) => job.name)]),
       };
     case 'EvaluationCompleted':
       if (state.status === 'none') return state;

@@ -161,7 +161,11 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     const apiUrl = `http://${options.host}:${port}`;
     // Announced like the ledger, so that `tally spec list --data DIR` finds this server.
     const announcement = serverEndpointPath(dataDir);
-    await writeLedgerEndpoint(dataDir, { url: apiUrl, pid: process.pid }, announcement);
+    await writeLedgerEndpoint(
+      dataDir,
+      { url: reachableUrl(options.host, port), pid: process.pid },
+      announcement,
+    );
     stops.push(() => removeLedgerEndpoint(dataDir, announcement));
     logger.info({ eventstore: eventstoreUrl, api: apiUrl, dataDir }, 'tally server started');
     return {
@@ -180,6 +184,15 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
       .catch((again) => logger.error({ err: again }, 'taking back the unprinted first token failed'));
     throw listenProblem(error, options) ?? error;
   }
+}
+
+/**
+ * The address a command on this machine reaches the API at: a wildcard host (every interface) is
+ * reached through loopback, and an IPv6 address goes in brackets.
+ */
+function reachableUrl(host: string, port: number): string {
+  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
 }
 
 /** A port the server cannot listen on, as an error that says which and what to do. */

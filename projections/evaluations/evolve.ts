@@ -35,10 +35,8 @@ export function evolveEvaluations(
     case 'SpecificationRemoved': {
       // A name registered again is a new specification: the list starts afresh. The old evaluations
       // stay, each under its own id.
-      const name = event.data.name;
-      if (!own(state.bySpec, name)) return state;
-      const bySpec: Record<string, readonly string[]> = {};
-      for (const spec of Object.keys(state.bySpec)) if (spec !== name) bySpec[spec] = state.bySpec[spec]!;
+      if (!own(state.bySpec, event.data.name)) return state;
+      const { [event.data.name]: _removed, ...bySpec } = state.bySpec;
       return { ...state, bySpec };
     }
     case 'EvaluationRequested': {

@@ -221,7 +221,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
             const applied = foldEvent(slots, message.event, decode, skipped, (event, reason) =>
               logger.warn(
                 { position: event.position, stream: event.streamId, type: event.type, reason },
-                'skipped an event the domain cannot read',
+                'skipped an event: the domain cannot read it, or a projection failed on it',
               ),
             );
             if (applied) notify(applied);

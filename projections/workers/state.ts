@@ -33,7 +33,10 @@ export interface WorkerRecord {
   readonly removed: boolean;
   /** drvPath → attempt; a handful at most (one per build slot). */
   readonly current: Readonly<Record<string, CurrentAttempt>>;
-  /** The time of the last event about the worker (its own or of its attempts), epoch ms. */
+  /**
+   * When the farm last heard from the worker itself (it registered, connected or left; it started,
+   * logged or ended an attempt; or, once lost, when it was last seen), epoch ms.
+   */
   readonly lastContact: number;
   /** Finished attempt intervals `[start, end]` (epoch ms), oldest first, at most `recentCapacity`. */
   readonly recent: readonly (readonly [number, number])[];

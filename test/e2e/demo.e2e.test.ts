@@ -127,7 +127,7 @@ test(
           method: 'POST',
           headers: { authorization: `Bearer ${farm.token}` },
         });
-        assert.ok(poll.status < 300);
+        assert.ok(poll.status < 300, `${poll.status} ${await poll.clone().text()}`);
         await again.events.caughtUp();
       } finally {
         assert.is(await again.stop(), 0, again.stderr());

@@ -216,6 +216,27 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     if (command) await send(attempt.drvPath, command, actor, causeId);
   }
 
+  /**
+   * A worker's result that breaks its event's schema (a success with no outputs, an exit status of 0)
+   * cannot be recorded: the attempt fails as rejected instead, so the build does not stay dispatched
+   * with nobody left to end it.
+   */
+  async function rejectReport(attempt: Attempt, reported: string, why: string, actor: Actor): Promise<void> {
+    logger.warn(
+      { drvPath: attempt.drvPath, attemptId: attempt.attemptId, reported, why },
+      'a worker reported a result that cannot be recorded; failing its attempt',
+    );
+    const command = {
+      type: 'FailBuild',
+      drvPath: attempt.drvPath,
+      attemptId: attempt.attemptId,
+      reason: { kind: 'output-rejected', detail: `the worker's ${reported} could not be recorded: ${why}` },
+      actor,
+      at: new Date(now()).toISOString(),
+    } as const;
+    await send(attempt.drvPath, command, actor, `rejected:${attempt.attemptId}`);
+  }
+
   function report(worker: string): WorkerReports {
     const actor: Actor = `worker:${worker}`;
     const at = () => new Date(now()).toISOString();
@@ -275,7 +296,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
             at: at(),
             notBefore: new Date(now() + backoffMs(record?.retries ?? 0, options.backoffBaseMs)).toISOString(),
           });
-          if (command) await send(attempt.drvPath, command, command.actor, `finished:${attemptId}`);
+          if (!command) return;
+          const sent = await send(attempt.drvPath, command, command.actor, `finished:${attemptId}`);
+          if (!sent.ok && sent.refusal.code === 'TALLY_EVENT_INVALID')
+            await rejectReport(attempt, command.type, sent.refusal.message, actor);
         });
         void pump();
       },

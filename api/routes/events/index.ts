@@ -50,15 +50,16 @@ const events: FastifyPluginAsyncTypebox<EventsRouteOptions> = async (fastify, op
 
   fastify.get('/api/events', { schema: feedSchema }, async (request, reply) => {
     const filter = feedFilter(request.query);
+    const from = startOf(request.headers['last-event-id'], request.query.from);
+    // Before the bound is checked: between that check and the count below nothing may wait.
+    if (typeof from === 'number')
+      await refuseBeyondHead(from, request.headers['last-event-id'] !== undefined);
     if (clients >= maxClients) {
       throw new ApiError(
         'TALLY_API_TOO_MANY_CLIENTS',
         `${maxClients} clients already follow the live feed; retry shortly`,
       );
     }
-    const from = startOf(request.headers['last-event-id'], request.query.from);
-    if (typeof from === 'number')
-      await refuseBeyondHead(from, request.headers['last-event-id'] !== undefined);
     // HEAD asks for the headers alone: a feed opened for it would have nobody to notice it end.
     if (request.method === 'HEAD') return asEventStream(reply).send();
     clients += 1;

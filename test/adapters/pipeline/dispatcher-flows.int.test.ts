@@ -151,6 +151,29 @@ test(
 );
 
 test(
+  'fails an attempt as rejected when its worker reports a result the build cannot record',
+  withTimeout(15_000, async ({ farm }) => {
+    await farm.registerSpec(specNamed('odd'));
+    const empty = drv('empty-1.0');
+    await queue(farm, empty, 'odd');
+    const worker = new ScriptedWorker('w1');
+    await farm.dispatcher.addWorker('w1', worker.connect);
+    const assignment = await worker.assignment(0);
+    // A success with no outputs: no BuildSucceeded can say it, and the build must not stay dispatched.
+    worker.finish(assignment.attemptId, { ok: true, outputs: [] });
+    await farm.until(() => farm.build(empty)?.status === 'failed', 'the build failed');
+    await farm.coordinator.idle();
+    assert.equal(typesOf(await farm.buildEvents(empty)), ['BuildQueued', 'BuildDispatched', 'BuildFailed']);
+    const failure = farm.build(empty)?.failure;
+    assert.is(failure?.kind, 'output-rejected');
+    assert.match(
+      failure?.kind === 'output-rejected' ? failure.detail : '',
+      /SucceedBuild could not be recorded/,
+    );
+  }),
+);
+
+test(
   'records and ignores a late result of an attempt that was requeued, leaving the build as it was',
   withTimeout(15_000, async ({ farm }) => {
     await farm.registerSpec(specNamed('late', { retries: 1 }));
