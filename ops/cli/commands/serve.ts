@@ -55,6 +55,11 @@ async function serve(options: ServeOptions): Promise<void> {
     }
   }
   const logger = pino({ base: { pid: process.pid } });
+  // Listening for the stop signals from the start: until a listener exists, a signal kills the process
+  // outright, and one sent just after the server said it started would catch it before this command
+  // listened. A stop asked for while starting is carried out once started; a second one stops at once.
+  const stopping = nextStopSignal();
+  void stopping.then(() => nextStopSignal().then(() => process.exit(1)));
   // Loaded here, not at the top: the server is most of the code, and every other command would load it.
   const { startTally } = await import('../../server/start-tally.ts');
   const server = await startTally({
@@ -75,7 +80,6 @@ async function serve(options: ServeOptions): Promise<void> {
     version: packageVersion(),
     ...(options.eventstore ? { eventstore: options.eventstore } : {}),
   });
-  const stopping = nextStopSignal();
   const token = server.firstToken
     ? `  admin token: ${server.firstToken}   (shown once; writes need it as a bearer token)\n`
     : '';
@@ -100,8 +104,6 @@ async function serve(options: ServeOptions): Promise<void> {
     }),
   ]);
   logger.info({ signal }, 'stopping');
-  // A second signal while stopping means "now".
-  void nextStopSignal().then(() => process.exit(1));
   await server.stop();
 }
 
