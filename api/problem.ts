@@ -11,6 +11,8 @@ export const apiErrors = {
   TALLY_API_INVALID_REQUEST: { status: 400, title: 'Invalid request' },
   /** No route answers this method and path. */
   TALLY_API_NOT_FOUND: { status: 404, title: 'Not found' },
+  /** The path has routes, but none for this method (the `Allow` header lists those there are). */
+  TALLY_API_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   /** The aggregate's stream has no events. */
   TALLY_API_STREAM_NOT_FOUND: { status: 404, title: 'Stream not found' },
   /** The request body is larger than the server accepts. */

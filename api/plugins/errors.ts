@@ -36,6 +36,9 @@ function withBodyLimit(problem: ProblemOfError, request: FastifyRequest): Proble
   };
 }
 
+/** The methods a route may be declared for, in the order `Allow` lists them. */
+const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
 async function errors(fastify: FastifyInstance): Promise<void> {
   fastify.setErrorHandler((error, request, reply) => {
     const problem = withBodyLimit(problemOfError(error), request);
@@ -47,14 +50,26 @@ async function errors(fastify: FastifyInstance): Promise<void> {
     return sendProblem(request, reply, problem);
   });
 
-  fastify.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, {
+  fastify.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0]!;
+    // A path that exists under other methods is a 405 naming them, not a 404 (RFC 9110, 15.5.6).
+    const allowed = methods.filter((method) => fastify.findRoute({ method, url: path }) !== null);
+    // A route of this very method that answered "not found" itself (`callNotFound`) stays a 404.
+    if (allowed.length > 0 && !allowed.includes(request.method as (typeof methods)[number]))
+      return sendProblem(request, reply, {
+        status: 405,
+        code: 'TALLY_API_METHOD_NOT_ALLOWED',
+        title: 'Method not allowed',
+        detail: `${path} answers ${allowed.join(', ')}, not ${request.method}`,
+        headers: { allow: allowed.join(', ') },
+      });
+    return sendProblem(request, reply, {
       status: 404,
       code: 'TALLY_API_NOT_FOUND',
       title: 'Not found',
-      detail: `no route for ${request.method} ${request.url.split('?', 1)[0]}`,
-    }),
-  );
+      detail: `no route for ${request.method} ${path}`,
+    });
+  });
 }
 
 export default fp(errors, { name: 'tally-errors', fastify: '5.x' });

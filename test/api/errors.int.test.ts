@@ -136,6 +136,28 @@ test(
 );
 
 test(
+  'answers a method a path does not take with 405, naming the ones it does in Allow',
+  withTimeout(10_000, async ({ api }) => {
+    for (const [method, url, allow] of [
+      ['OPTIONS', '/api/specs', 'GET, HEAD, POST'],
+      ['GET', '/api/specs/alpha/activate', 'POST'],
+      ['PATCH', '/api/builds/1', 'GET, HEAD'],
+    ] as const) {
+      // With a token: a method that writes is refused without one before any route is looked for.
+      const response = await api.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${api.token}` },
+      });
+      assert.is(response.statusCode, 405, `${method} ${url}`);
+      isProblem(response.headers);
+      assert.is(response.json().code, 'TALLY_API_METHOD_NOT_ALLOWED');
+      assert.is(response.headers.allow, allow, `${method} ${url}`);
+    }
+  }),
+);
+
+test(
   'answers an unexpected error with 500 that carries the request id and nothing of the error',
   withTimeout(10_000, async ({ api, logs }) => {
     const response = await api.app.inject({ url: '/test/boom' });
