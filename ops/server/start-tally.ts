@@ -45,6 +45,7 @@ import type { SnapshotStore } from '../../projections/runtime/snapshot-store.ts'
 import { removeLedgerEndpoint, serverEndpointPath, writeLedgerEndpoint } from '../cli/options.ts';
 import { seedDemo } from './demo.ts';
 import { loadOrCreateFarmKey } from './farm-key.ts';
+import { listenProblem, reachableUrl } from './listen-address.ts';
 
 export interface TallyServerOptions {
   /** The data directory: the ledger's log, snapshots, the store, tokens, keys. */
@@ -182,42 +183,9 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     await unprinted?.tokens
       .revokeToken(unprinted.name)
       .catch((again) => logger.error({ err: again }, 'taking back the unprinted first token failed'));
-    throw listenProblem(error, options) ?? error;
+    throw listenProblem(error, options.host, options.port) ?? error;
   }
 }
-
-/**
- * The address a command on this machine reaches the API at: a wildcard host (every interface) is
- * reached through loopback, and an IPv6 address goes in brackets.
- */
-function reachableUrl(host: string, port: number): string {
-  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
-}
-
-/** A port the server cannot listen on, as an error that says which and what to do. */
-function listenProblem(error: unknown, options: TallyServerOptions): Error | undefined {
-  const code = (error as NodeJS.ErrnoException)?.code;
-  const where = `${options.host}:${options.port}`;
-  if (code === 'EADDRINUSE')
-    return coded(
-      'TALLY_SERVE_PORT_IN_USE',
-      `${where} is already in use: stop what listens there, or choose another --port`,
-    );
-  if (code === 'EACCES')
-    return coded(
-      'TALLY_SERVE_PORT_DENIED',
-      `listening on ${where} is not allowed: choose a --port above 1023`,
-    );
-  if (code === 'EADDRNOTAVAIL')
-    return coded(
-      'TALLY_SERVE_HOST_UNAVAILABLE',
-      `${options.host} is not an address of this machine: check --host`,
-    );
-  return undefined;
-}
-
-const coded = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 async function startEventStore(
   options: TallyServerOptions,
