@@ -67,39 +67,22 @@ const specCommands: FastifyPluginAsyncTypebox = async (fastify) => {
     return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command);
   });
 
-  fastify.post(
-    '/api/specs/:name/activate',
-    { schema: toggleSpecSchema('Resume polling and scheduling a specification') },
-    async (request, reply) => {
-      const { name } = request.params;
-      const why = request.body?.why === undefined ? {} : { why: request.body.why };
-      const command = {
-        type: 'ActivateSpecification',
-        name,
-        ...why,
-        actor: actorOf(request),
-        at: at(),
-      } as const;
-      return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command);
-    },
-  );
-
-  fastify.post(
-    '/api/specs/:name/deactivate',
-    { schema: toggleSpecSchema('Stop polling and scheduling a specification') },
-    async (request, reply) => {
-      const { name } = request.params;
-      const why = request.body?.why === undefined ? {} : { why: request.body.why };
-      const command = {
-        type: 'DeactivateSpecification',
-        name,
-        ...why,
-        actor: actorOf(request),
-        at: at(),
-      } as const;
-      return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command);
-    },
-  );
+  // Activation and deactivation differ only in the command they send.
+  for (const [path, type, summary] of [
+    ['activate', 'ActivateSpecification', 'Resume polling and scheduling a specification'],
+    ['deactivate', 'DeactivateSpecification', 'Stop polling and scheduling a specification'],
+  ] as const) {
+    fastify.post(
+      `/api/specs/:name/${path}`,
+      { schema: toggleSpecSchema(summary) },
+      async (request, reply) => {
+        const { name } = request.params;
+        const why = request.body?.why === undefined ? {} : { why: request.body.why };
+        const command = { type, name, ...why, actor: actorOf(request), at: at() };
+        return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command);
+      },
+    );
+  }
 
   fastify.post('/api/specs/:name/evaluate', { schema: evaluateSpecSchema }, async (request, reply) => {
     refuseIfMatch(request, evaluateIfMatch);
