@@ -36,3 +36,12 @@ export type ReplayThreadMessage =
       readonly savedMs: number;
     }
   | { readonly kind: 'failed'; readonly code?: string; readonly message: string };
+
+/** What the layout thread is given: the ledger directory, whose lock the calling thread holds. */
+export interface LayoutThreadData {
+  readonly ledgerDirectory: string;
+}
+
+export type LayoutThreadMessage =
+  | { readonly kind: 'laid-out'; readonly head: number; readonly layout: LogLayout }
+  | { readonly kind: 'failed'; readonly code?: string; readonly message: string };

@@ -3,16 +3,21 @@
  * among threads (balanced by weight), each thread reads the whole log itself and folds its own
  * projections, and only their state hashes come back. A projection needs every event in order, so it
  * cannot be split; several can run side by side. This process holds the ledger directory's lock while
- * the replayer is open, as a single reader would, so no server can start on the files meanwhile; it
- * indexes the log once and shares where each record lies with the threads, which read the files
- * without building an index of their own.
+ * the replayer is open, as a single reader would, so no server can start on the files meanwhile; a
+ * short-lived thread indexes the log once and shares where each record lies with the replay threads,
+ * which read the files without building an index of their own.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { openDirectLedgerReader } from '../ledger/direct-reader.ts';
 import { lockDirectory } from '../ledger/storage/file/directory-lock.ts';
 import type { LogLayout } from '../ledger/storage/file/index.ts';
-import type { ReplayThreadData, ReplayThreadMessage, SkippedAt } from './messages.ts';
+import type {
+  LayoutThreadData,
+  LayoutThreadMessage,
+  ReplayThreadData,
+  ReplayThreadMessage,
+  SkippedAt,
+} from './messages.ts';
 import { partitionByWeight } from './partition.ts';
 
 export interface ThreadedReplayOptions {
@@ -71,6 +76,7 @@ export interface SkippedEvents {
 export const firstSkippedKept = 100;
 
 const entry = new URL('./replay-thread-entry.js', import.meta.url);
+const layoutEntry = new URL('./layout-thread-entry.js', import.meta.url);
 
 type Done = Extract<ReplayThreadMessage, { kind: 'done' }>;
 
@@ -116,26 +122,46 @@ export interface ThreadedReplayer {
 
 export async function openThreadedReplayer(ledgerDirectory: string): Promise<ThreadedReplayer> {
   const release = lockDirectory(ledgerDirectory);
-  let head: number;
-  let layout: LogLayout;
+  let laidOut: LaidOut;
   try {
-    // Opened once here, with the lock: a torn tail is cut and the index built once for every thread.
-    const reader = await openDirectLedgerReader({ directory: ledgerDirectory, lockHeldByCaller: true });
-    try {
-      head = reader.headPosition();
-      layout = reader.layout();
-    } finally {
-      await reader.close();
-    }
+    laidOut = await layOutInThread(ledgerDirectory);
   } catch (error) {
     release();
     throw error;
   }
+  const { head, layout } = laidOut;
   return {
     headPosition: () => head,
     replay: (options) => replayInThreads(layout, options),
     close: async () => release(),
   };
+}
+
+type LaidOut = Extract<LayoutThreadMessage, { kind: 'laid-out' }>;
+
+/**
+ * Opens the log once, in a thread of its own, for the layout every replay thread reads by. Opening
+ * builds the whole index (every stream's records), about 150 MB at 1.76 million events of which the
+ * replay needs only the positions and lengths; built here, it would stay in this thread's heap until
+ * some collection, which an idle thread may not run before the replay threads reach their peak. A
+ * thread's heap goes when the thread ends.
+ */
+function layOutInThread(ledgerDirectory: string): Promise<LaidOut> {
+  const worker = new Worker(layoutEntry, { workerData: { ledgerDirectory } satisfies LayoutThreadData });
+  return new Promise<LaidOut>((resolve, reject) => {
+    worker.once('message', (message: LayoutThreadMessage) => {
+      if (message.kind === 'laid-out') resolve(message);
+      else reject(Object.assign(new Error(message.message), { code: message.code }));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      reject(
+        Object.assign(new Error(`the thread laying out the ledger's log ended early (exit code ${code})`), {
+          code: 'TALLY_REPLAY_THREAD',
+        }),
+      ),
+    );
+  });
 }
 
 async function replayInThreads(

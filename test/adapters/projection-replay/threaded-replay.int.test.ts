@@ -1,8 +1,11 @@
 /**
  * The threaded replay of `tally replay` against a real ledger's files: the same hashes as a replay in
  * one thread, to the head and to an earlier position; an event no projection can read counted once
- * however many threads met it; the directory locked while the replayer is open.
+ * however many threads met it; the directory locked while the replayer is open, and let go when the
+ * log cannot be opened.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import pino from 'pino';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -147,6 +150,26 @@ test(
       } finally {
         await replayer.close();
       }
+      const ledger = await startLedger({ directory: dir.path, port: 0, logger: quiet });
+      await ledger.close();
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'a log it cannot open is refused with the reason, and the directory is let go',
+  withTimeout(60_000, async () => {
+    const dir = await tempDir('tally-threaded-replay-unreadable-');
+    try {
+      await farmLedger(dir.path);
+      const format = join(dir.path, 'format.json');
+      const kept = await readFile(format);
+      await writeFile(format, '{"segmentSize": ');
+      // Opened in a thread of its own: what it found must still reach the caller.
+      await rejects(openThreadedReplayer(dir.path), /is not a Tally ledger format file/);
+      await writeFile(format, kept);
       const ledger = await startLedger({ directory: dir.path, port: 0, logger: quiet });
       await ledger.close();
     } finally {

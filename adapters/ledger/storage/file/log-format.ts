@@ -35,9 +35,11 @@ export function settleSegmentSize(directory: string, requested: number | undefin
     syncDirectorySync(directory);
     return requested ?? defaultSegmentSize;
   }
-  const recorded = (JSON.parse(text) as { format?: string; segmentSize?: number }) ?? {};
-  if (recorded.format !== formatName || !Number.isInteger(recorded.segmentSize)) {
-    throw new Error(`${path} is not a Tally ledger format file`);
+  const recorded = parsedFormat(text);
+  if (recorded?.format !== formatName || !Number.isInteger(recorded.segmentSize)) {
+    throw new Error(
+      `${path} is not a Tally ledger format file: is --data the right directory? If it is, restore the file from a backup`,
+    );
   }
   if (requested !== undefined && recorded.segmentSize !== requested) {
     logger?.warn(
@@ -46,4 +48,13 @@ export function settleSegmentSize(directory: string, requested: number | undefin
     );
   }
   return recorded.segmentSize!;
+}
+
+/** The format file's fields, or `undefined` when its text is not JSON. */
+function parsedFormat(text: string): { format?: string; segmentSize?: number } | undefined {
+  try {
+    return (JSON.parse(text) as { format?: string; segmentSize?: number } | null) ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
