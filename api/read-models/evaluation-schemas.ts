@@ -2,7 +2,8 @@
 import { Type } from 'typebox';
 import { list, openObject } from './schemas.ts';
 
-export const jobStatuses = [
+/** A build's statuses. */
+const buildStatuses = [
   'queued',
   'dispatched',
   'building',
@@ -11,6 +12,11 @@ export const jobStatuses = [
   'cancelled',
   'substituted',
 ] as const;
+
+/** A job's: its build's, or `unscheduled` while its derivation has no build. */
+export const jobStatuses = ['unscheduled', ...buildStatuses] as const;
+
+export const BuildStatus = Type.Enum([...buildStatuses]);
 
 export const JobStatus = Type.Enum([...jobStatuses]);
 

@@ -68,6 +68,7 @@ export function outcomeOf(status: JobBuildStatus): Outcome {
     case 'failed':
     case 'cancelled':
       return 'failure';
+    case 'unscheduled':
     case 'queued':
     case 'dispatched':
     case 'building':

@@ -132,7 +132,7 @@ function addJobs(
     const known = getIn(drvs, drvPath);
     const drv: DrvDoc = known
       ? { status: known.status, path: known.path, wanters: appended(known.wanters, wanter) }
-      : { status: 'queued', path: drvPath, wanters: [wanter] };
+      : { status: 'unscheduled', path: drvPath, wanters: [wanter] };
     drvs = setIn(drvs, drvPath, drv);
     added.push(interned(name), drv.path);
     counts[drv.status] += 1;

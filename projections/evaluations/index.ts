@@ -32,8 +32,9 @@ const handled = new Set<string>([
 /** Evaluations per specification, with their jobs' build statuses. */
 export const evaluationsProjection: Projection<EvaluationsState, TallyEvent> = {
   name: 'evaluations',
-  // 6: a removed specification's list of evaluations is dropped.
-  version: 6,
+  // 6: a removed specification's list of evaluations is dropped. 7: a job with no build recorded is
+  // `unscheduled`, not `queued`.
+  version: 7,
   repeatsStrings: true,
   canHandle: (type) => handled.has(type),
   initialState: initialEvaluationsState,

@@ -74,9 +74,9 @@ export interface EvaluationJob {
   readonly status: JobBuildStatus;
 }
 
-/** The build status of a derivation as far as evaluations know (`queued` before any build event). */
+/** The build status of a derivation as far as evaluations know (`unscheduled` before any build event). */
 export function drvStatus(state: EvaluationsState, drvPath: string): JobBuildStatus {
-  return getIn(state.drvs, drvPath)?.status ?? 'queued';
+  return getIn(state.drvs, drvPath)?.status ?? 'unscheduled';
 }
 
 export interface JobPage {

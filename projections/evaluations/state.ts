@@ -13,10 +13,12 @@ import type { JobList } from './job-list.ts';
 export type EvaluationStatus = 'requested' | 'started' | 'completed' | 'failed' | 'aborted';
 
 /**
- * The build status of a job: its derivation's build. `queued` also covers a job whose build the
- * scheduler has not queued yet.
+ * The build status of a job: its derivation's build. `unscheduled` while no build of the derivation is
+ * recorded: the scheduler queues builds once an evaluation completes, so a job of an evaluation still
+ * running, or of one that failed or was aborted, has none (unless another evaluation's job shares it).
  */
 export type JobBuildStatus =
+  | 'unscheduled'
   | 'queued'
   | 'dispatched'
   | 'building'
@@ -26,6 +28,7 @@ export type JobBuildStatus =
   | 'substituted';
 
 export const jobBuildStatuses: readonly JobBuildStatus[] = [
+  'unscheduled',
   'queued',
   'dispatched',
   'building',
@@ -39,6 +42,7 @@ export const jobBuildStatuses: readonly JobBuildStatus[] = [
 export type JobCounts = Readonly<Record<JobBuildStatus, number>>;
 
 export const noJobs: JobCounts = {
+  unscheduled: 0,
   queued: 0,
   dispatched: 0,
   building: 0,

@@ -33,7 +33,7 @@ export interface SpecView extends SpecDoc {
 }
 
 function statusOf(state: JobsetsState, drvPath: string): JobBuildStatus {
-  return getIn(state.results, drvPath) ?? 'queued';
+  return getIn(state.results, drvPath) ?? 'unscheduled';
 }
 
 function countsOf(state: JobsetsState, latest: CompletedJobs): JobCounts {

@@ -1,7 +1,7 @@
 /** Schemas of `GET /api/builds`, `/api/builds/:id` and `/api/builds/:id/log`. */
 import { Type } from 'typebox';
 import { problemResponses } from '../../problem.ts';
-import { JobStatus, SpecName } from '../../read-models/evaluation-schemas.ts';
+import { BuildStatus, SpecName } from '../../read-models/evaluation-schemas.ts';
 import { At, limitOf, list, openObject } from '../../read-models/schemas.ts';
 
 const Attempt = openObject({
@@ -22,7 +22,7 @@ const buildFields = {
   hash: Type.String(),
   drvPath: Type.String(),
   system: Type.String(),
-  status: JobStatus,
+  status: BuildStatus,
   priority: Type.Number(),
   queuedAt: Type.String(),
   finishedAt: Type.Optional(Type.String()),
@@ -72,7 +72,7 @@ export const searchBuildsSchema = {
   querystring: Type.Object({
     job: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     system: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    status: Type.Optional(JobStatus),
+    status: Type.Optional(BuildStatus),
     spec: Type.Optional(SpecName),
     limit: limitOf(1000, 50),
     cursor: Type.Optional(

@@ -27,7 +27,7 @@ test('follows an evaluation from request to completion with its checkouts and ti
   assert.ok(evaluation.requestedAt < evaluation.startedAt! && evaluation.startedAt! < evaluation.finishedAt!);
   assert.is(evaluation.durationMs, 22_000);
   assert.is(evaluation.jobCount, 2);
-  assert.equal(evaluation.counts, { ...noJobs, queued: 2 });
+  assert.equal(evaluation.counts, { ...noJobs, unscheduled: 2 }, 'no build is queued before the scheduler runs');
   assert.not.ok('jobs' in evaluation, 'summaries leave the jobs out');
 });
 
@@ -47,6 +47,28 @@ test('failed and aborted evaluations keep how they ended', () => {
   const a = queries.getEvaluation(state, aborted)!;
   assert.equal(a.end, { kind: 'aborted', by: 'user:alice', why: 'shutdown' });
   assert.is(a.durationMs, undefined, 'never started');
+});
+
+test('the jobs of an evaluation that failed are unscheduled, unless another evaluation builds them', () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix');
+  farm.registerSpec('guix-staging');
+  const failed = farm.requestEvaluation('guix');
+  farm.startEvaluation(failed);
+  farm.addJobs(failed, [job('hello'), job('gcc')]);
+  farm.failEvaluation(failed, 'timed-out');
+  let state = given(projection, farm.events).state;
+  assert.equal(queries.getEvaluation(state, failed)?.counts, { ...noJobs, unscheduled: 2 });
+  assert.equal(
+    queries.evaluationJobs(state, failed, { status: 'unscheduled' })?.jobs.map((each) => each.name),
+    ['gcc.x86_64-linux', 'hello.x86_64-linux'],
+  );
+  assert.equal(queries.evaluationJobs(state, failed, { status: 'queued' })?.jobs, []);
+
+  // The same derivation wanted by a completed evaluation: its build is the failed one's job's too.
+  farm.scheduleBuilds(farm.evaluate('guix-staging', [job('hello')]));
+  state = given(projection, farm.events).state;
+  assert.equal(queries.getEvaluation(state, failed)?.counts, { ...noJobs, unscheduled: 1, queued: 1 });
 });
 
 test('counts jobs by build status as builds progress, including a restart', () => {
@@ -172,7 +194,7 @@ test('the latest job is the one of the newest completed evaluation that has it',
   assert.equal(queries.latestJob(state, 'guix', 'hello.x86_64-linux'), {
     name: 'hello.x86_64-linux',
     drvPath: drv('hello-2'),
-    status: 'queued',
+    status: 'unscheduled',
     evaluationId: second,
     evaluationStatus: 'completed',
   });
