@@ -154,7 +154,7 @@ test(
 );
 
 test(
-  'refuses absurd cursors and page sizes with 400 naming the field',
+  'refuses absurd cursors, page sizes and statuses with 400 naming the field',
   withTimeout(10_000, async ({ api }) => {
     const absurd = ['0', '-1', 'abc', '2.5', '1e400', 'Infinity', '99999999999999999999', ''];
     // Numbers in range, written in forms other than decimal digits, are refused too.
@@ -162,6 +162,8 @@ test(
     for (const [name, value] of [
       ...[...absurd, ...oddForms].map((value) => ['cursor', value] as const),
       ...['0', '-5', '1e400', '1001', ...oddForms].map((value) => ['limit', value] as const),
+      // A job's status that no build has: a build is recorded once it is queued.
+      ...['unscheduled', 'bogus'].map((value) => ['status', value] as const),
     ]) {
       const { status, type, body } = await get(api, `/api/builds?${name}=${value}`);
       assert.is(status, 400, `${name}=${value}: ${JSON.stringify(body).slice(0, 200)}`);
