@@ -27,7 +27,11 @@ test('follows an evaluation from request to completion with its checkouts and ti
   assert.ok(evaluation.requestedAt < evaluation.startedAt! && evaluation.startedAt! < evaluation.finishedAt!);
   assert.is(evaluation.durationMs, 22_000);
   assert.is(evaluation.jobCount, 2);
-  assert.equal(evaluation.counts, { ...noJobs, unscheduled: 2 }, 'no build is queued before the scheduler runs');
+  assert.equal(
+    evaluation.counts,
+    { ...noJobs, unscheduled: 2 },
+    'no build is queued before the scheduler runs',
+  );
   assert.not.ok('jobs' in evaluation, 'summaries leave the jobs out');
 });
 
