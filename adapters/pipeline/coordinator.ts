@@ -115,6 +115,9 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       if (pending) schedule(event.data.evaluationId, pending.spec, cause);
     } else if (event.type.startsWith('Build')) {
       options.dispatcher.onBuildEvent(projected as ProjectedEvent<BuildEvent>);
+    } else if (event.type === 'WorkerResumed' || event.type === 'WorkerRegistered') {
+      // The worker may take work again (resumed, or registered anew after it was removed).
+      options.dispatcher.wake();
     }
   }
 

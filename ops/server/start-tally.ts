@@ -42,6 +42,7 @@ import { allProjections } from '../../projections/catalogue.ts';
 import type { PipelineState } from '../../projections/pipeline/index.ts';
 import { createProjectionRunner, type ProjectionRunner } from '../../projections/runtime/runner.ts';
 import type { SnapshotStore } from '../../projections/runtime/snapshot-store.ts';
+import type { WorkersState } from '../../projections/workers/index.ts';
 import { removeLedgerEndpoint, serverEndpointPath, writeLedgerEndpoint } from '../cli/options.ts';
 import { seedDemo } from './demo.ts';
 import { loadOrCreateFarmKey } from './farm-key.ts';
@@ -228,7 +229,12 @@ async function startPipeline(
   const { dataDir } = options;
   const logger = options.logger;
   const state = () => projections.state<PipelineState>('pipeline');
-  const dispatcher = createDispatcher({ events, state, logger: logger.child({ component: 'dispatcher' }) });
+  const dispatcher = createDispatcher({
+    events,
+    state,
+    workers: () => projections.state<WorkersState>('workers'),
+    logger: logger.child({ component: 'dispatcher' }),
+  });
   stops.push(() => dispatcher.stop());
   const evaluations = createEvaluationRunner({
     eventStore: events,

@@ -4,8 +4,8 @@
  * build events. Each dispatch is an attempt with a fresh id; the build stream refuses a second
  * dispatch and records as ignored the results of attempts that are no longer current, so a late or
  * duplicated report changes nothing. Specifications of one priority share the workers by their
- * recent use (see `fair-share.ts`). Decisions are made one at a time (a promise chain), never in
- * parallel.
+ * recent use (see `fair-share.ts`). A worker an operator drained or removed gets no new work and
+ * finishes what it runs. Decisions are made one at a time (a promise chain), never in parallel.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -18,6 +18,7 @@ import { workerDecider } from '../../../domain/worker/index.ts';
 import type { PipelineBuild, PipelineState } from '../../../projections/pipeline/index.ts';
 import type { ProjectedEvent } from '../../../projections/runtime/projection.ts';
 import { entriesOf, getIn } from '../../../projections/shared/persistent-map.ts';
+import type { WorkersState } from '../../../projections/workers/index.ts';
 import type { EventStore } from '../../eventstore/event-store.ts';
 import type { AttemptOutcome, WorkerLink, WorkerReports } from '../../workers/worker-link.ts';
 import { issue, processCause } from '../issue.ts';
@@ -33,6 +34,11 @@ import { resultCommand } from './result-command.ts';
 export interface DispatcherOptions {
   readonly events: EventStore;
   readonly state: () => PipelineState;
+  /**
+   * The workers read model, for who takes work: a worker drained there (`POST
+   * /api/workers/:name/drain`) or removed gets none until it is resumed or registers again.
+   */
+  readonly workers: () => WorkersState;
   readonly logger: Logger;
   readonly now?: () => number;
   /** First retry delay after a transient failure; doubles each time. */
@@ -60,6 +66,8 @@ export interface Dispatcher {
   resume(): Promise<void>;
   /** Folds a live build event into the run queue and reacts to it. */
   onBuildEvent(event: ProjectedEvent<BuildEvent>): void;
+  /** Gives work to free slots again: a worker event may have let one take work (resumed, registered). */
+  wake(): void;
   /** Attempts running now, by worker. */
   running(): ReadonlyMap<string, number>;
   /** Settles in-flight decisions, disconnects every worker. */
@@ -179,11 +187,21 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     deferredTimer.unref();
   }
 
+  /**
+   * False while an operator has the worker drained or removed. A worker the read model has not seen yet
+   * (its registration still being folded in) is new, so it takes work.
+   */
+  const takesWork = (name: string) => {
+    const record = getIn(options.workers().workers, name);
+    return record === undefined || (!record.drained && !record.removed);
+  };
+
   /** Gives work to every free slot, as long as there is runnable work. */
   const pump = () =>
     serially(async () => {
       if (stopped) return;
       for (const connected of workers.values()) {
+        if (!takesWork(connected.link.capabilities.name)) continue;
         while (!stopped && connected.running.size < connected.link.capabilities.maxJobs) {
           if (!(await dispatchOne(connected))) break;
         }
@@ -352,6 +370,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     onBuildEvent(projected) {
       void serially(() => reactToBuildEvent(reactions, projected));
+      void pump();
+    },
+    wake() {
       void pump();
     },
     running: () => new Map([...workers].map(([name, connected]) => [name, connected.running.size])),

@@ -28,6 +28,7 @@ import { specificationDecider } from '../../../domain/specification/index.ts';
 import { allProjections } from '../../../projections/catalogue.ts';
 import type { PipelineState } from '../../../projections/pipeline/index.ts';
 import { createProjectionRunner } from '../../../projections/runtime/runner.ts';
+import type { WorkersState } from '../../../projections/workers/index.ts';
 import type { BenchContext } from '../harness/types.ts';
 import type { PipelineRow } from './row.ts';
 
@@ -200,7 +201,8 @@ export const evaluationQueued: PipelineRow = {
     bench.defer(() => projections.stop());
     const store = await openFileStore({ storeDir, stateDir: join(dir, 'state') });
     const state = () => projections.state<PipelineState>('pipeline');
-    const dispatcher = createDispatcher({ events, state, logger });
+    const workers = () => projections.state<WorkersState>('workers');
+    const dispatcher = createDispatcher({ events, state, workers, logger });
     const coordinator = createCoordinator({
       events,
       projections,

@@ -2,12 +2,17 @@
  * The dispatcher's flows on a real ledger, with the real projection runner and coordinator feeding it
  * and a scripted worker reporting what each test says: transient failures retried with backoff under
  * new attempt ids until the specification's retries run out, build failures never retried, late
- * results fenced by their attempt id, fair shares between specifications, and cancels.
+ * results fenced by their attempt id, fair shares between specifications, cancels, and workers an
+ * operator drained or removed.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
 import type { RecordedEvent } from '../../../adapters/eventstore/event-store.ts';
 import type { Assignment } from '../../../adapters/workers/worker-link.ts';
+import { streams } from '../../../domain/shared/streams.ts';
+import type { WorkerCommand } from '../../../domain/worker/commands.ts';
+import { workerDecider } from '../../../domain/worker/index.ts';
 import { withTimeout } from '../../helpers/uvu.ts';
 import { drv } from '../../projections/fixtures/farm-history.ts';
 import { type PipelineFixture, specNamed, startPipelineFixture } from './pipeline-fixture.ts';
@@ -40,6 +45,25 @@ async function queue(farm: PipelineFixture, drvPath: string, spec: string, prior
     at: new Date().toISOString(),
   });
 }
+
+/** Sends an operator's command to a worker's stream and waits until the projections have it. */
+async function operate(
+  farm: PipelineFixture,
+  type: 'DrainWorker' | 'ResumeWorker' | 'RemoveWorker',
+  name: string,
+) {
+  const at = new Date().toISOString();
+  const command = { type, name, actor: 'user:test', at } as WorkerCommand;
+  const handled = await handleCommand(events(farm), workerDecider, streams.worker(name), command, {
+    cause: { kind: 'command', id: `${type}:${name}:${at}` },
+    actor: 'user:test',
+    at,
+  });
+  if (handled.position !== undefined) await farm.projections.waitFor(handled.position, 10_000);
+  await farm.dispatcher.settled();
+}
+
+const events = (farm: PipelineFixture) => farm.events;
 
 const typesOf = (events: readonly RecordedEvent[]) => events.map((event) => event.type);
 const dataOf = (event: RecordedEvent | undefined) => (event?.data ?? {}) as Record<string, unknown>;
@@ -305,6 +329,36 @@ test(
     ]);
     assert.is(farm.build(running)?.status, 'cancelled');
     assert.is(farm.build(waiting)?.status, 'cancelled');
+  }),
+);
+
+test(
+  'a drained worker gets no new work until it is resumed, a removed one none at all',
+  withTimeout(20_000, async ({ farm }) => {
+    await farm.registerSpec(specNamed('upkeep'));
+    const worker = new ScriptedWorker('w1');
+    await farm.dispatcher.addWorker('w1', worker.connect);
+    await operate(farm, 'DrainWorker', 'w1');
+
+    const first = drv('first-1.0');
+    await queue(farm, first, 'upkeep');
+    await farm.until(() => farm.build(first)?.status === 'queued', 'the first build queued');
+    await farm.dispatcher.settled();
+    assert.is(worker.assignments.length, 0, 'a drained worker is given nothing');
+
+    await operate(farm, 'ResumeWorker', 'w1');
+    const resumed = await worker.assignment(0);
+    assert.is(resumed.drvPath, first, 'resumed, it takes the build that waited');
+    worker.succeed(resumed);
+    await farm.until(() => farm.build(first)?.status === 'succeeded', 'the first build succeeded');
+
+    await operate(farm, 'RemoveWorker', 'w1');
+    const second = drv('second-1.0');
+    await queue(farm, second, 'upkeep');
+    await farm.until(() => farm.build(second)?.status === 'queued', 'the second build queued');
+    await farm.dispatcher.settled();
+    assert.is(worker.assignments.length, 1, 'a removed worker is given nothing');
+    assert.is(farm.build(second)?.status, 'queued', 'the build waits for a worker that takes work');
   }),
 );
 

@@ -27,6 +27,7 @@ import type { PipelineBuild, PipelineState } from '../../../projections/pipeline
 import { createProjectionRunner, type ProjectionRunner } from '../../../projections/runtime/runner.ts';
 import { createMemorySnapshotStore } from '../../../projections/runtime/snapshot-store.ts';
 import { getIn } from '../../../projections/shared/persistent-map.ts';
+import type { WorkersState } from '../../../projections/workers/index.ts';
 import { startTestLedger, type TestLedger } from '../../helpers/ledger.ts';
 import { collect } from '../../helpers/uvu.ts';
 
@@ -92,6 +93,7 @@ export async function startPipelineFixture(options: PipelineFixtureOptions = {})
   const dispatcher = createDispatcher({
     events,
     state,
+    workers: () => projections.state<WorkersState>('workers'),
     logger: quietLogger,
     ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
   });
