@@ -1,4 +1,4 @@
-/** Schemas of `POST /api/workers/:name/drain` and `DELETE /api/workers/:name`. */
+/** Schemas of `POST /api/workers/:name/drain|resume` and `DELETE /api/workers/:name`. */
 import { Type } from 'typebox';
 import { CommandResult, IfMatchHeaders } from '../../commands/schemas.ts';
 import { problemResponses } from '../../problem.ts';
@@ -17,4 +17,5 @@ const workerCommandSchema = (summary: string) => ({
 });
 
 export const drainWorkerSchema = workerCommandSchema('Give a worker no new work (its running builds finish)');
+export const resumeWorkerSchema = workerCommandSchema('Give a drained worker work again');
 export const removeWorkerSchema = workerCommandSchema('Forget a worker');
