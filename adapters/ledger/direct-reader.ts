@@ -88,7 +88,7 @@ export async function openDirectLedgerReader(options: {
 
 /**
  * The log another thread of this process laid out (`LockedLedgerReader.layout`), read without a lock,
- * an index or any write: valid while that thread holds the lock, which keeps appends away.
+ * an index or any write: valid while the process holds the directory's lock, which keeps appends away.
  */
 export async function readLaidOutLog(layout: LogLayout): Promise<DirectLedgerReader> {
   const { openLogScanner, scanChunkSize } = await import('./storage/file/index.ts');

@@ -1,6 +1,7 @@
 /**
- * Inside the layout thread: opens the ledger's files (cutting a torn tail, as a ledger would), posts
- * where every record lies and the head, and ends. The calling thread holds the directory's lock.
+ * Inside the layout thread: opens the ledger's files (cutting a torn tail, as a ledger would), closes
+ * them again, posts where every record lies and the head, and ends. The calling thread holds the
+ * directory's lock.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDirectLedgerReader } from '../ledger/direct-reader.ts';
@@ -12,12 +13,16 @@ const post = (message: LayoutThreadMessage) => port.postMessage(message);
 
 try {
   const reader = await openDirectLedgerReader({ directory: ledgerDirectory, lockHeldByCaller: true });
+  let laidOut: Extract<LayoutThreadMessage, { kind: 'laid-out' }>;
   try {
-    // The layout's arrays live in shared memory: posting them hands them over without a copy.
-    post({ kind: 'laid-out', head: reader.headPosition(), layout: reader.layout() });
+    // The layout's arrays live in shared memory: they outlive the reader, and posting them hands
+    // them over without a copy.
+    laidOut = { kind: 'laid-out', head: reader.headPosition(), layout: reader.layout() };
   } finally {
+    // Closing may write the index's snapshot into the directory: done before the replay begins.
     await reader.close();
   }
+  post(laidOut);
 } catch (error) {
   post({ kind: 'failed', code: (error as { code?: string }).code, message: (error as Error).message });
 }

@@ -144,23 +144,26 @@ type LaidOut = Extract<LayoutThreadMessage, { kind: 'laid-out' }>;
  * builds the whole index (every stream's records), about 150 MB at 1.76 million events of which the
  * replay needs only the positions and lengths; built here, it would stay in this thread's heap until
  * some collection, which an idle thread may not run before the replay threads reach their peak. A
- * thread's heap goes when the thread ends.
+ * thread's heap goes when the thread ends, so the layout is taken once the thread has ended.
  */
 function layOutInThread(ledgerDirectory: string): Promise<LaidOut> {
   const worker = new Worker(layoutEntry, { workerData: { ledgerDirectory } satisfies LayoutThreadData });
   return new Promise<LaidOut>((resolve, reject) => {
+    let laidOut: LaidOut | undefined;
     worker.once('message', (message: LayoutThreadMessage) => {
-      if (message.kind === 'laid-out') resolve(message);
+      if (message.kind === 'laid-out') laidOut = message;
       else reject(Object.assign(new Error(message.message), { code: message.code }));
     });
     worker.once('error', reject);
-    worker.once('exit', (code) =>
-      reject(
-        Object.assign(new Error(`the thread laying out the ledger's log ended early (exit code ${code})`), {
-          code: 'TALLY_REPLAY_THREAD',
-        }),
-      ),
-    );
+    worker.once('exit', (code) => {
+      if (laidOut && code === 0) resolve(laidOut);
+      else
+        reject(
+          Object.assign(new Error(`the thread laying out the ledger's log ended early (exit code ${code})`), {
+            code: 'TALLY_REPLAY_THREAD',
+          }),
+        );
+    });
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Commands to a worker stream, from the dispatcher (hello, goodbye, loss) and people (drain, remove).
+ * Commands to a worker stream, from the dispatcher (hello, goodbye, loss) and people (drain, resume, remove).
  */
 import type { Actor } from '../shared/metadata.ts';
 import type { IsoTime } from '../shared/time.ts';

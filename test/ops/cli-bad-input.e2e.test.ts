@@ -4,6 +4,7 @@
  * should not be.
  */
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -52,6 +53,24 @@ test(
         refused(run, 'TALLY_CLI_INVALID_OPTION', /not a specification name/);
       }
       assert.not.ok(existsSync(join(dir.path, 'hook-secrets.json')));
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  "replay of a ledger whose format file is not a ledger's names the file and what to check",
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-badformat-');
+    try {
+      await mkdir(join(dir.path, 'ledger'));
+      await writeFile(join(dir.path, 'ledger', 'format.json'), '{"segmentSize": ');
+      refused(
+        await tally(['replay', '--data', dir.path, '--no-save']),
+        'TALLY_LEDGER_FORMAT',
+        /format\.json is not a Tally ledger format file: is --data the right directory/,
+      );
     } finally {
       await dir.cleanup();
     }

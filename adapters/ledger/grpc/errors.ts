@@ -90,6 +90,8 @@ function storageStatus(code: LedgerStorageErrorCode): status {
       return status.DATA_LOSS;
     case 'TALLY_LEDGER_CLOSED':
       return status.UNAVAILABLE;
+    case 'TALLY_LEDGER_FORMAT':
+      return status.FAILED_PRECONDITION;
     default:
       return unreachable(code);
   }

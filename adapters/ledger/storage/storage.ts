@@ -80,7 +80,9 @@ export type LedgerStorageErrorCode =
   /** A record inside the log (not a torn tail) failed its checksum: the data directory is damaged. */
   | 'TALLY_LEDGER_CORRUPT'
   /** The storage was used after `close()`. */
-  | 'TALLY_LEDGER_CLOSED';
+  | 'TALLY_LEDGER_CLOSED'
+  /** The directory's `format.json` is not a ledger's: not the ledger's directory, or a damaged file. */
+  | 'TALLY_LEDGER_FORMAT';
 
 export class LedgerStorageError extends Error {
   constructor(

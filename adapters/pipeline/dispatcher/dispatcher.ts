@@ -191,8 +191,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
    * False while an operator has the worker drained or removed. A worker the read model has not seen yet
    * (its registration still being folded in) is new, so it takes work.
    */
-  const takesWork = (name: string) => {
-    const record = getIn(options.workers().workers, name);
+  const takesWork = (known: WorkersState, name: string) => {
+    const record = getIn(known.workers, name);
     return record === undefined || (!record.drained && !record.removed);
   };
 
@@ -200,8 +200,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const pump = () =>
     serially(async () => {
       if (stopped) return;
+      // Read once: each read hands the state out, and the next fold then copies what it changes.
+      const known = options.workers();
       for (const connected of workers.values()) {
-        if (!takesWork(connected.link.capabilities.name)) continue;
+        if (!takesWork(known, connected.link.capabilities.name)) continue;
         while (!stopped && connected.running.size < connected.link.capabilities.maxJobs) {
           if (!(await dispatchOne(connected))) break;
         }

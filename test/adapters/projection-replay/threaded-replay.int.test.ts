@@ -168,7 +168,11 @@ test(
       const kept = await readFile(format);
       await writeFile(format, '{"segmentSize": ');
       // Opened in a thread of its own: what it found must still reach the caller.
-      await rejects(openThreadedReplayer(dir.path), /is not a Tally ledger format file/);
+      const refusal = (await rejects(
+        openThreadedReplayer(dir.path),
+        /is not a Tally ledger format file/,
+      )) as { code?: string };
+      assert.is(refusal.code, 'TALLY_LEDGER_FORMAT');
       await writeFile(format, kept);
       const ledger = await startLedger({ directory: dir.path, port: 0, logger: quiet });
       await ledger.close();

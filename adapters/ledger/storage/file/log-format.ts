@@ -5,6 +5,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { LedgerStorageError } from '../storage.ts';
 import { syncDirectorySync } from './sync-directory.ts';
 
 const formatFileName = 'format.json';
@@ -37,7 +38,8 @@ export function settleSegmentSize(directory: string, requested: number | undefin
   }
   const recorded = parsedFormat(text);
   if (recorded?.format !== formatName || !Number.isInteger(recorded.segmentSize)) {
-    throw new Error(
+    throw new LedgerStorageError(
+      'TALLY_LEDGER_FORMAT',
       `${path} is not a Tally ledger format file: is --data the right directory? If it is, restore the file from a backup`,
     );
   }
