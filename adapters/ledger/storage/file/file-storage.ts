@@ -67,7 +67,9 @@ const maxSegmentSize = 2 ** 32 - 1;
  * in use; one that outlives two young-generation collections is kept until a full one, and at 4 MiB
  * almost every buffer did. A `tally replay` of the core benchmark's farm (two threads, only the
  * workers and jobsets read models) peaked at 502–504 MiB RSS with 4 MiB reads and 414–418 MiB with
- * 256 KiB ones, at the same speed.
+ * 256 KiB ones, at the same speed. Of all seven read models, it is lower only with the replay's limit on
+ * heap growth (ops/cli/commands/replay-run.ts): without it, the big buffers' memory was what set off
+ * the full collections, and smaller reads let the heap grow further before one.
  */
 export const scanChunkSize = 256 * 1024;
 
