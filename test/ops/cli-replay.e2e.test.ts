@@ -114,6 +114,21 @@ test(
       assert.match(tampered.stdout, /^queue\s+identical/m);
       assert.match(tampered.stdout, /differs from the live state: workers/);
 
+      // The same verdicts as one JSON object, for scripts: the run fails the same way.
+      const asJson = await tally(['replay', '--verify', '--json', '--data', dir.path]);
+      assert.is(asJson.code, 1, asJson.stderr);
+      const report = JSON.parse(asJson.stdout) as {
+        events: number;
+        ok: boolean;
+        hashes: Record<string, string>;
+        verdicts: Record<string, { kind: string }>;
+      };
+      assert.is(report.ok, false);
+      assert.is(report.verdicts.workers?.kind, 'differs');
+      assert.is(report.verdicts.queue?.kind, 'identical');
+      assert.is(report.events, summary.events);
+      assert.match(report.hashes.queue ?? '', /^[0-9a-f]{64}$/);
+
       // A truncated snapshot cannot vouch for the live state: named, and the run fails.
       const queueFile = join(dir.path, 'projections', 'queue.jsonl');
       const queue = await readFile(queueFile, 'utf8');
@@ -153,6 +168,10 @@ test(
       const hashOnly = await tally(['replay', '--no-save', '--data', dir.path]);
       assert.is(hashOnly.code, 0, hashOnly.stderr);
       assert.match(hashOnly.stdout, /^not saved \(--no-save\)$/m);
+      const hashOnlyJson = JSON.parse(
+        (await tally(['replay', '--no-save', '--json', '--data', dir.path])).stdout,
+      ) as { notSaved?: string; skipped: number };
+      assert.equal([hashOnlyJson.notSaved, hashOnlyJson.skipped], ['--no-save', 1]);
       assert.is(await readFile(workersFile, 'utf8'), tampered, '--no-save left the snapshot alone');
 
       const rebuilt = await tally(['replay', '--data', dir.path]);

@@ -26,6 +26,7 @@ import { hashState } from '../../../projections/runtime/state-hash.ts';
 import { CliError } from '../cli-error.ts';
 import { readLedgerEndpoint, resolveDataDir } from '../options.ts';
 import { writeLine } from '../output.ts';
+import { replayJson } from './replay-json.ts';
 import { type ReplayedHashes, type Verdict, verifyProjections } from './replay-verify.ts';
 import { replayWeights } from './replay-weights.ts';
 
@@ -36,6 +37,8 @@ export interface ReplayOptions {
   /** `--no-save` makes it false. */
   readonly save?: boolean;
   readonly youngGeneration?: number;
+  /** One JSON object on stdout instead of the text lines (`replay-json.ts`). */
+  readonly json?: boolean;
 }
 
 /** A replay's figures and each rebuilt projection's state hash. */
@@ -251,14 +254,20 @@ export async function replay(options: ReplayOptions): Promise<void> {
     const last = await replayer.head();
     const full = await replayWithProgress(replayer, names, last, 'replaying', saveTo);
     const seconds = full.replayMs / 1000;
-    await writeLine(
-      `replayed ${full.events} events into ${names.length} projections in ${seconds.toFixed(1)} s ` +
-        `(${Math.round(full.events / (seconds || 1))} events/s, ${full.skipped} skipped; ${full.how}); ` +
-        // The saving's own share is on the `saved` line below.
-        `states hashed${full.saved ? ' and saved' : ''} in ${(full.hashMs / 1000).toFixed(1)} s`,
-    );
+    if (!options.json)
+      await writeLine(
+        `replayed ${full.events} events into ${names.length} projections in ${seconds.toFixed(1)} s ` +
+          `(${Math.round(full.events / (seconds || 1))} events/s, ${full.skipped} skipped; ${full.how}); ` +
+          // The saving's own share is on the `saved` line below.
+          `states hashed${full.saved ? ' and saved' : ''} in ${(full.hashMs / 1000).toFixed(1)} s`,
+      );
     logSkipped(logger, full);
     if (!options.verify) {
+      const notSaved = options.save === false ? '--no-save' : replayer.cannotSave;
+      if (options.json) {
+        await writeLine(replayJson(full, { kind: 'replayed', ...(notSaved ? { notSaved } : {}) }));
+        return;
+      }
       for (const name of names) await writeLine(`${name.padEnd(12)} ${full.hashes.get(name)!.slice(0, 16)}`);
       if (full.saved)
         await writeLine(
@@ -277,7 +286,6 @@ export async function replay(options: ReplayOptions): Promise<void> {
       (projections, upTo) => replayWithProgress(replayer, projections, upTo, `replaying to ${upTo}`),
       (after, upTo) => replayer.eventsBetween(after, upTo),
     );
-    for (const [name, verdict] of verdicts) await writeLine(verdictLine(name, verdict));
     const named = (kind: Verdict['kind']) =>
       [...verdicts].filter(([, verdict]) => verdict.kind === kind).map(([name]) => name);
     const [differing, unreadable, compared] = [
@@ -285,20 +293,26 @@ export async function replay(options: ReplayOptions): Promise<void> {
       named('unreadable-snapshot'),
       named('identical'),
     ];
+    const ok = differing.length === 0 && unreadable.length === 0 && compared.length > 0;
+    if (!ok) process.exitCode = 1;
+    if (options.json) {
+      await writeLine(replayJson(full, { kind: 'verified', verdicts, ok }));
+      return;
+    }
+    for (const [name, verdict] of verdicts) await writeLine(verdictLine(name, verdict));
     if (differing.length > 0) await writeLine(`differs from the live state: ${differing.join(', ')}`);
     if (unreadable.length > 0)
       await writeLine(
         `cannot be compared, their snapshots are unreadable: ${unreadable.join(', ')} ` +
           '(the next `tally serve` rebuilds them; verify again after it has saved new ones)',
       );
-    if (differing.length > 0 || unreadable.length > 0) process.exitCode = 1;
-    else if (compared.length === 0) {
+    if (differing.length > 0 || unreadable.length > 0) return;
+    if (compared.length === 0)
       await writeLine(
         `nothing was compared: ${snapshotDir} holds no current snapshot; ` +
           'run `tally serve` on this data directory until it saves them, then verify again',
       );
-      process.exitCode = 1;
-    } else await writeLine('every projection with a snapshot is identical to its replay');
+    else await writeLine('every projection with a snapshot is identical to its replay');
   } finally {
     await replayer.close();
   }

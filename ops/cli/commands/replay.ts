@@ -13,6 +13,7 @@ export function registerReplayCommand(program: Command): void {
         'compare each rebuilt state with the snapshot the server saved; exit 1 if any differs',
       )
       .option('--no-save', "only hash the rebuilt states: leave the data directory's snapshots as they are")
+      .option('--json', 'print the run as one JSON object (figures, hashes, verdicts) instead of lines')
       .option(
         '--young-generation <MiB>',
         "each replay thread's young generation (reading the ledger's files): larger is faster and takes more memory",
