@@ -17,19 +17,19 @@ import { streams } from '../../../domain/shared/streams.ts';
 import { workerDecider } from '../../../domain/worker/index.ts';
 import type { PipelineBuild, PipelineState } from '../../../projections/pipeline/index.ts';
 import type { ProjectedEvent } from '../../../projections/runtime/projection.ts';
-import { entriesOf, getIn } from '../../../projections/shared/persistent-map.ts';
+import { getIn } from '../../../projections/shared/persistent-map.ts';
 import type { WorkersState } from '../../../projections/workers/index.ts';
 import type { EventStore } from '../../eventstore/event-store.ts';
 import type { AttemptOutcome, WorkerLink, WorkerReports } from '../../workers/worker-link.ts';
 import { issue, processCause } from '../issue.ts';
 import { limitsFor, retriesLeft } from './build-limits.ts';
-import { queueFromState, type ReactionContext, reactToBuildEvent } from './build-reactions.ts';
-import { failDependents } from './dependents.ts';
+import { type ReactionContext, reactToBuildEvent } from './build-reactions.ts';
 import { EndedAttempts } from './ended-attempts.ts';
 import { createFairShare } from './fair-share.ts';
 import { backoffMs, verdictOf } from './outcome.ts';
 import { registerWorker } from './register-worker.ts';
 import { resultCommand } from './result-command.ts';
+import { resumeFromState } from './resume-from-state.ts';
 
 export interface DispatcherOptions {
   readonly events: EventStore;
@@ -338,35 +338,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     async resume() {
       await serially(async () => {
-        const state = options.state();
-        const orphans: Array<[string, PipelineBuild]> = [];
-        for (const [drvPath, record] of entriesOf(state.builds)) {
-          if (record.status === 'queued') queueFromState(queue, drvPath, record);
-          else if (record.status === 'succeeded' || record.status === 'substituted')
-            queue.markSucceeded(drvPath);
-          else if ((record.status === 'dispatched' || record.status === 'building') && record.attemptId) {
-            if (!attempts.has(record.attemptId)) orphans.push([drvPath, record]);
-          }
-        }
-        // Builds queued behind a failure that happened while nobody reacted fail now.
-        for (const [drvPath, record] of entriesOf(state.builds)) {
-          if (record.status === 'failed' || record.status === 'cancelled')
-            await failDependents(reactions, drvPath);
-        }
-        for (const [drvPath, record] of orphans) {
-          const command = {
-            type: 'RequeueBuild',
-            drvPath,
-            attemptId: record.attemptId!,
-            why: 'coordinator-restart',
-            notBefore: new Date(now()).toISOString(),
-            detail: `attempt ${record.attempts} on ${record.worker} was running when the coordinator stopped`,
-            actor: 'dispatcher',
-            at: new Date(now()).toISOString(),
-          } as const;
-          await send(drvPath, command, 'dispatcher', `resume:${record.attemptId}`);
-        }
-        logger.info({ queued: queue.size(), requeued: orphans.length }, 'dispatcher resumed');
+        const requeued = await resumeFromState(reactions, (attemptId) => attempts.has(attemptId));
+        logger.info({ queued: queue.size(), requeued }, 'dispatcher resumed');
       });
       await pump();
     },
