@@ -5,12 +5,16 @@
  */
 import type { ReplayedHashes, Verdict } from './replay-verify.ts';
 
+/** What any replay measures and rebuilds, however it read the events. */
 export interface ReplayFigures extends ReplayedHashes {
   readonly events: number;
   readonly skipped: number;
+  /** Folding every event in, and hashing (and saving) the states afterwards. */
   readonly replayMs: number;
   readonly hashMs: number;
+  /** Where the rebuilt states were saved as snapshots, and how long that took; absent when not saved. */
   readonly saved?: { readonly directory: string; readonly ms: number };
+  /** How the events were read, for the summary line. */
   readonly how: string;
 }
 

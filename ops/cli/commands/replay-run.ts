@@ -26,8 +26,8 @@ import { hashState } from '../../../projections/runtime/state-hash.ts';
 import { CliError } from '../cli-error.ts';
 import { readLedgerEndpoint, resolveDataDir } from '../options.ts';
 import { writeLine } from '../output.ts';
-import { replayJson } from './replay-json.ts';
-import { type ReplayedHashes, type Verdict, verifyProjections } from './replay-verify.ts';
+import { type ReplayFigures, replayJson } from './replay-json.ts';
+import { type Verdict, verifyProjections } from './replay-verify.ts';
 import { replayWeights } from './replay-weights.ts';
 
 export interface ReplayOptions {
@@ -42,18 +42,9 @@ export interface ReplayOptions {
 }
 
 /** A replay's figures and each rebuilt projection's state hash. */
-interface Replayed extends ReplayedHashes {
-  readonly events: number;
-  readonly skipped: number;
+interface Replayed extends ReplayFigures {
   /** The first skipped events, in `$all` order. */
   readonly firstSkipped: readonly SkippedAt[];
-  /** Folding every event in, and hashing (and saving) the states afterwards. */
-  readonly replayMs: number;
-  readonly hashMs: number;
-  /** Where the rebuilt states were saved as snapshots, and how long that took; absent when not saved. */
-  readonly saved?: { readonly directory: string; readonly ms: number };
-  /** How the events were read, for the summary line. */
-  readonly how: string;
 }
 
 /** Rebuilds projections (by name) up to a position, however the events are reached. */
