@@ -54,7 +54,7 @@ async function operate(
 ) {
   const at = new Date().toISOString();
   const command = { type, name, actor: 'user:test', at } as WorkerCommand;
-  const handled = await handleCommand(events(farm), workerDecider, streams.worker(name), command, {
+  const handled = await handleCommand(farm.events, workerDecider, streams.worker(name), command, {
     cause: { kind: 'command', id: `${type}:${name}:${at}` },
     actor: 'user:test',
     at,
@@ -63,7 +63,12 @@ async function operate(
   await farm.dispatcher.settled();
 }
 
-const events = (farm: PipelineFixture) => farm.events;
+/** Queues a build and waits until the dispatcher has made every decision it leads to. */
+async function queueAndSettle(farm: PipelineFixture, drvPath: string, spec: string): Promise<void> {
+  await queue(farm, drvPath, spec);
+  await farm.until(() => farm.build(drvPath)?.status === 'queued', `${drvPath} queued`);
+  await farm.dispatcher.settled();
+}
 
 const typesOf = (events: readonly RecordedEvent[]) => events.map((event) => event.type);
 const dataOf = (event: RecordedEvent | undefined) => (event?.data ?? {}) as Record<string, unknown>;
@@ -341,9 +346,7 @@ test(
     await operate(farm, 'DrainWorker', 'w1');
 
     const first = drv('first-1.0');
-    await queue(farm, first, 'upkeep');
-    await farm.until(() => farm.build(first)?.status === 'queued', 'the first build queued');
-    await farm.dispatcher.settled();
+    await queueAndSettle(farm, first, 'upkeep');
     assert.is(worker.assignments.length, 0, 'a drained worker is given nothing');
 
     await operate(farm, 'ResumeWorker', 'w1');
@@ -354,9 +357,7 @@ test(
 
     await operate(farm, 'RemoveWorker', 'w1');
     const second = drv('second-1.0');
-    await queue(farm, second, 'upkeep');
-    await farm.until(() => farm.build(second)?.status === 'queued', 'the second build queued');
-    await farm.dispatcher.settled();
+    await queueAndSettle(farm, second, 'upkeep');
     assert.is(worker.assignments.length, 1, 'a removed worker is given nothing');
     assert.is(farm.build(second)?.status, 'queued', 'the build waits for a worker that takes work');
   }),
