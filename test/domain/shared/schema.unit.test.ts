@@ -142,4 +142,23 @@ test('reports every bad plain field with the message its checker gives', () => {
   ]);
 });
 
+test('an ISO time must name a real calendar day and hour, not one Date.parse rolls over', () => {
+  const at = object<{ at: string }>({ at: isoTime });
+  for (const real of ['2024-02-29T00:00:00Z', '2000-02-29T23:59:59.5+02:00', '2023-12-31T00:00:00-05:30'])
+    assert.equal(paths(at, { at: real }), [], real);
+  for (const rolled of [
+    '2024-02-31T00:00:00Z',
+    '2023-02-29T00:00:00Z',
+    '1900-02-29T00:00:00Z',
+    '2024-04-31T00:00:00Z',
+    '2024-01-00T00:00:00Z',
+    '2024-01-01T24:00:00Z',
+  ])
+    assert.equal(
+      paths(at, { at: rolled }),
+      ['data.at: expected an ISO 8601 time such as 2024-05-01T12:00:00Z'],
+      rolled,
+    );
+});
+
 test.run();
