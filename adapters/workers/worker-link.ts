@@ -1,8 +1,9 @@
 /**
- * The dispatcher's view of one worker, whatever carries the messages: an in-process local worker
- * or (later) a remote one over ZeroMQ. The dispatcher assigns attempts and may cancel them; the
- * worker reports back through the handlers it was given. Every report names its attempt id, so a
- * late report of an attempt the dispatcher gave up on can be recognised and ignored.
+ * The dispatcher's view of one worker, whatever carries the messages (today an in-process local
+ * worker; a transport to remote workers implements the same link). The dispatcher assigns attempts
+ * and may cancel them; the worker reports back through the handlers it was given. Every report names
+ * its attempt id, so a late report of an attempt the dispatcher gave up on can be recognised and
+ * ignored.
  */
 import type { BuildFailure, BuildLimits, BuiltOutput } from '../builders/builder.ts';
 
