@@ -56,6 +56,27 @@ test(
       const revoked = await tally(['token', 'revoke', 'dora', '--data', dir.path]);
       assert.is(revoked.code, 0, revoked.stderr);
       assert.is((await write()).statusCode, 403);
+
+      // The same with --json: one JSON object on stdout, the token in it accepted, then refused.
+      const createdJson = await tally(['token', 'create', 'emil', '--json', '--data', dir.path]);
+      assert.is(createdJson.code, 0, createdJson.stderr);
+      const emil = JSON.parse(createdJson.stdout) as { name: string; actor: string; token: string };
+      assert.equal([emil.name, emil.actor], ['emil', 'user:emil']);
+      const asEmil = () =>
+        app.inject({
+          method: 'POST',
+          url: '/test/whoami',
+          headers: { authorization: `Bearer ${emil.token}` },
+        });
+      assert.equal((await asEmil()).json(), { actor: 'user:emil' });
+      const revokedJson = await tally(['token', 'revoke', 'emil', '--json', '--data', dir.path]);
+      assert.is(revokedJson.code, 0, revokedJson.stderr);
+      assert.equal(JSON.parse(revokedJson.stdout), { name: 'emil', actor: 'user:emil', revoked: true });
+      assert.is((await asEmil()).statusCode, 403);
+      const unknown = await tally(['token', 'revoke', 'emil', '--json', '--data', dir.path]);
+      assert.is(unknown.code, 1);
+      assert.is(unknown.stdout, '');
+      assert.match(unknown.stderr, /TALLY_AUTH_TOKEN_NOT_FOUND/);
     } finally {
       await app.close();
       await dir.cleanup();

@@ -9,21 +9,23 @@ import { dataOption, resolveDataDir } from '../options.ts';
 
 interface TokenOptions {
   readonly data?: string;
+  readonly json?: boolean;
 }
 
 async function create(name: string, options: TokenOptions): Promise<void> {
   const dataDir = resolveDataDir(options.data);
   const token = await openTokenStore(dataDir).createToken(name);
-  console.log(token);
+  console.log(options.json ? JSON.stringify({ name, actor: `user:${name}`, token }) : token);
   console.error(`created a token for user:${name} in ${dataDir}; it is not shown again, keep it safe`);
 }
 
 async function revoke(name: string, options: TokenOptions): Promise<void> {
   await openTokenStore(resolveDataDir(options.data)).revokeToken(name);
+  if (options.json) console.log(JSON.stringify({ name, actor: `user:${name}`, revoked: true }));
   console.error(`revoked the token of user:${name}`);
 }
 
-async function list(options: TokenOptions & { readonly json?: boolean }): Promise<void> {
+async function list(options: TokenOptions): Promise<void> {
   const tokens = await openTokenStore(resolveDataDir(options.data)).listTokens();
   if (options.json) {
     console.log(JSON.stringify(tokens));
@@ -41,12 +43,14 @@ export function registerTokenCommand(program: Command): void {
     .description('create a token for user:NAME and print it (once)')
     .argument('<name>', 'the user the token acts as')
     .addOption(dataOption())
+    .option('--json', 'as a JSON object: name, actor, token')
     .action(create);
   token
     .command('revoke')
     .description("remove user:NAME's token; requests bearing it are refused from then on")
     .argument('<name>', 'the user')
     .addOption(dataOption())
+    .option('--json', 'as a JSON object: name, actor, revoked')
     .action(revoke);
   token
     .command('list')
