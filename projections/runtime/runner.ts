@@ -213,6 +213,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     subscription = source.subscribeToAll({ from });
     const current = subscription;
     following = (async () => {
+      let failure: unknown;
       try {
         for await (const message of current) {
           if (message.kind === 'checkpoint') {
@@ -233,16 +234,22 @@ export function createProjectionRunner<E extends { readonly type: string }>(
           else saveWhenQuiet();
         }
       } catch (error) {
-        if (stopping) return;
-        // The connection dropped: follow again from where every projection got to.
-        logger.error({ err: error }, 'the projection subscription failed; resubscribing in 1 s');
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        if (stopping) return;
-        const from = position();
-        await follow(from < 0 ? 'start' : from).catch((again) =>
-          logger.error({ err: again }, 'resubscribing failed; projections are stale until a restart'),
-        );
+        failure = error;
       }
+      if (stopping) return;
+      // The connection dropped, or the store ended the subscription (a server shutting down cleanly
+      // does): either way nothing more would be folded, so follow again from where every projection got to.
+      if (failure === undefined)
+        logger.warn(
+          'the projection subscription ended though the runner was not stopped; resubscribing in 1 s',
+        );
+      else logger.error({ err: failure }, 'the projection subscription failed; resubscribing in 1 s');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (stopping) return;
+      const from = position();
+      await follow(from < 0 ? 'start' : from).catch((again) =>
+        logger.error({ err: again }, 'resubscribing failed; projections are stale until a restart'),
+      );
     })();
     await current.started();
   }

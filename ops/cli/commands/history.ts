@@ -1,6 +1,6 @@
 /**
  * `tally history CATEGORY ID`: an aggregate's raw event stream (`<category>-<id>`) through
- * `GET /api/history/:category/:id`, every page; `--json` prints one event per line as JSON.
+ * `GET /api/history/:category/:id`, every page; `--json` prints the events as one JSON array.
  */
 import type { Command } from 'commander';
 import { type ApiOptions, addApiOptions, callApi, pathSegment } from '../api-client.ts';

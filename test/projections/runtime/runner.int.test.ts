@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { createFileSnapshotStore } from '../../../adapters/projection-snapshots/file-snapshot-store.ts';
+import type { EventSource } from '../../../projections/runtime/event-source.ts';
 import { replayProjections } from '../../../projections/runtime/replay.ts';
 import { createProjectionRunner, type RuntimeLogger } from '../../../projections/runtime/runner.ts';
 import {
@@ -221,6 +222,50 @@ test(
     assert.is(hashState(replayed.states.get('counts')), hashState(live.state('counts')));
     const asOfFirst = await replayProjections(store, [sumOfAdded], decodeToy, { upTo: first.position });
     assert.is((asOfFirst.states.get('sum') as { total: number }).total, 3);
+    await live.stop();
+  }),
+);
+
+test(
+  'follows again from where it got to when the store ends its subscription without an error',
+  withTimeout(15_000, async ({ store }) => {
+    // A store that ends the runner's first subscription cleanly after two events, as a server shutting
+    // down in good order does; later subscriptions are the real store's.
+    let subscriptions = 0;
+    const ending: EventSource = {
+      readAll: (options) => store.readAll(options),
+      subscribeToAll(options) {
+        subscriptions += 1;
+        const inner = store.subscribeToAll(options);
+        if (subscriptions > 1) return inner;
+        return {
+          started: () => inner.started(),
+          cancel: () => inner.cancel(),
+          async *[Symbol.asyncIterator]() {
+            let events = 0;
+            for await (const message of inner) {
+              yield message;
+              if (message.kind === 'event' && ++events === 2) break;
+            }
+          },
+        };
+      },
+    };
+    await store.append('toy-1', [added(1), added(2), added(3)], 'no_stream');
+    warnings.length = 0;
+    const live = createProjectionRunner({
+      source: ending,
+      projections: [sumOfAdded],
+      decode: decodeToy,
+      snapshots: createMemorySnapshotStore(),
+      logger,
+    });
+    await live.start();
+    const appended = await store.append('toy-1', [added(10)], 2);
+    await live.waitFor(appended.position, 10_000);
+    assert.equal(live.state('sum'), { total: 16, last: appended.position });
+    assert.is(subscriptions, 2);
+    assert.is(warnings.length, 1);
     await live.stop();
   }),
 );
