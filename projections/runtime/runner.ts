@@ -241,6 +241,7 @@ export function createProjectionRunner<E extends { readonly type: string }>(
       // does): either way nothing more would be folded, so follow again from where every projection got to.
       if (failure === undefined)
         logger.warn(
+          { position: position() },
           'the projection subscription ended though the runner was not stopped; resubscribing in 1 s',
         );
       else logger.error({ err: failure }, 'the projection subscription failed; resubscribing in 1 s');
