@@ -96,6 +96,16 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     scheduling.set(evaluationId, run);
   }
 
+  /**
+   * Takes up an evaluation nobody is working on: schedules a completed one's builds, runs any other.
+   * An inactive spec's evaluations wait (`runEvaluation` and `schedule` pass over them) until it is
+   * activated again.
+   */
+  function takeUp(evaluationId: string, pending: PendingEvaluation, cause: Cause): void {
+    if (pending.status === 'completed') schedule(evaluationId, pending.spec, cause);
+    else runEvaluation(evaluationId, pending);
+  }
+
   function react(projected: ProjectedEvent<TallyEvent>): void {
     if (stopped) return;
     const { event } = projected;
@@ -116,6 +126,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       if (pending) schedule(event.data.evaluationId, pending.spec, cause);
     } else if (event.type.startsWith('Build')) {
       options.dispatcher.onBuildEvent(projected as ProjectedEvent<BuildEvent>);
+    } else if (event.type === 'SpecificationActivated') {
+      // What waited while the spec was off: requested before it was deactivated, or completed since.
+      for (const [evaluationId, pending] of Object.entries(state().evaluations))
+        if (pending.spec === event.data.name) takeUp(evaluationId, pending, cause);
     } else if (event.type === 'WorkerResumed' || event.type === 'WorkerRegistered') {
       // The worker may take work again (resumed, or registered anew after it was removed).
       options.dispatcher.wake();
@@ -129,11 +143,8 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       if (head >= 0) await projections.waitFor(head, 10 * 60_000);
       detach = projections.onApplied(react);
       await options.dispatcher.resume();
-      for (const [evaluationId, pending] of Object.entries(state().evaluations)) {
-        if (pending.status === 'completed')
-          schedule(evaluationId, pending.spec, processCause(`resume:${evaluationId}`));
-        else runEvaluation(evaluationId, pending);
-      }
+      for (const [evaluationId, pending] of Object.entries(state().evaluations))
+        takeUp(evaluationId, pending, processCause(`resume:${evaluationId}`));
       logger.info({ evaluations: Object.keys(state().evaluations).length }, 'coordinator resumed');
     },
     async stop() {

@@ -10,6 +10,11 @@ export const commandRefusals = {
     status: 409,
     next: 'Wait for the first poll of its channels, then ask again.',
   },
+  /** A manual evaluation of a deactivated specification: the farm evaluates active ones only. */
+  TALLY_SPEC_INACTIVE: {
+    status: 409,
+    next: 'Activate it first (POST /api/specs/NAME/activate), then ask again.',
+  },
 } as const;
 
 export type CommandRefusalCode = keyof typeof commandRefusals;

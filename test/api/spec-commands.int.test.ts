@@ -239,6 +239,15 @@ test(
       data.checkouts.map((checkout) => checkout.commit),
       ['b'.repeat(40)],
     );
+
+    // A deactivated specification is not evaluated: refused with what to do, nothing written.
+    assert.is((await send(api, 'POST', '/api/specs/manual/deactivate')).statusCode, 200);
+    const before = await head(api);
+    const inactive = await send(api, 'POST', '/api/specs/manual/evaluate');
+    assert.is(inactive.statusCode, 409, inactive.body);
+    assert.is((inactive.json() as Json).code, 'TALLY_SPEC_INACTIVE');
+    assert.match(String((inactive.json() as Json).detail), /activate/);
+    assert.is(await head(api), before);
   }),
 );
 

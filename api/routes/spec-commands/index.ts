@@ -93,6 +93,8 @@ const specCommands: FastifyPluginAsyncTypebox = async (fastify) => {
         'TALLY_SPEC_NOT_FOUND',
         `No specification is registered as ${JSON.stringify(name)}`,
       );
+    if (state.status === 'inactive')
+      throw new CommandRefused('TALLY_SPEC_INACTIVE', `The specification ${name} is deactivated`);
     const checkouts = await lastCheckouts(fastify.eventStore, state.spec);
     if (checkouts.length === 0)
       throw new CommandRefused('TALLY_SPEC_NOT_POLLED_YET', `No checkout of ${name} has been detected yet`);

@@ -1,0 +1,64 @@
+/**
+ * The coordinator and specifications switched off and on, on a real ledger: what an inactive
+ * specification's evaluation would have set off waits, and starts once the specification is active again.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
+import { streams } from '../../../domain/shared/streams.ts';
+import { specificationDecider } from '../../../domain/specification/index.ts';
+import { tempDir, withTimeout } from '../../helpers/uvu.ts';
+import { shDrv } from '../builders/derivations.ts';
+import { type PipelineFixture, specNamed, startPipelineFixture } from './pipeline-fixture.ts';
+
+const test = suite('coordinator');
+
+async function switchSpec(farm: PipelineFixture, name: string, type: 'Activate' | 'Deactivate') {
+  const at = new Date().toISOString();
+  const context = { cause: { kind: 'command', id: randomUUID() } as const, actor: 'user:test' as const, at };
+  const handled = await handleCommand(
+    farm.events,
+    specificationDecider,
+    streams.spec(name),
+    { type: `${type}Specification`, name, actor: context.actor, at },
+    context,
+  );
+  await farm.projections.waitFor(handled.position!, 10_000);
+}
+
+test(
+  'schedules an evaluation that completed while its specification was off once it is activated again',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-coordinator-');
+    const farm = await startPipelineFixture();
+    try {
+      await farm.registerSpec(specNamed('paused'));
+      await switchSpec(farm, 'paused', 'Deactivate');
+      const made = shDrv(join(dir.path, 'store'), { name: 'paused-hello', script: 'echo hi > $out' });
+      const job = {
+        name: 'hello',
+        system: 'x86_64-linux',
+        drvPath: made.drvPath,
+        outputs: { out: made.out },
+      };
+      await farm.completeEvaluation('paused', 'paused-1', [job]);
+      await farm.coordinator.idle();
+      assert.is(farm.build(made.drvPath), undefined, 'nothing queued for an inactive specification');
+
+      await switchSpec(farm, 'paused', 'Activate');
+      await farm.until((_state) => farm.build(made.drvPath) !== undefined, 'the build queued', 10_000);
+      await farm.coordinator.idle();
+      assert.equal(
+        (await farm.buildEvents(made.drvPath)).map((event) => event.type),
+        ['BuildQueued'],
+      );
+    } finally {
+      await farm.stop();
+      await dir.cleanup();
+    }
+  }),
+);
+
+test.run();
