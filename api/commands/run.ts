@@ -11,7 +11,7 @@ import type { TallyEvent } from '../../domain/events.ts';
 import { type Decider, fold } from '../../domain/shared/decider.ts';
 import { type Actor, parseActor } from '../../domain/shared/metadata.ts';
 import { ApiError } from '../problem.ts';
-import { positionHeader } from '../read-models/schemas.ts';
+import { positionHeader, readModelsBehindHeader } from '../read-models/schemas.ts';
 import { ifMatchHint, revisionOfIfMatch } from './if-match.ts';
 import type { CommandResult } from './schemas.ts';
 
@@ -97,9 +97,23 @@ export async function runCommand<C, E extends TallyEvent, S>(
   };
 }
 
-/** Waits for the read models to reach `position` and puts it in the position header. */
+/**
+ * Waits for the read models to reach `position` and puts it in the position header. The write is
+ * recorded whatever they do: when they are late the answer still says so (a 503 would invite a retry,
+ * and retrying some writes, such as a manual evaluation, records them twice), and `readModelsBehindHeader`
+ * warns that a read right after it may not show the write yet.
+ */
 export async function settle(fastify: FastifyInstance, reply: FastifyReply, position: number | undefined) {
   if (position === undefined) return;
-  await fastify.projections?.waitFor(position);
+  try {
+    await fastify.projections?.waitFor(position);
+  } catch (error) {
+    if ((error as { code?: unknown })?.code !== 'TALLY_PROJECTIONS_BEHIND') throw error;
+    reply.request.log.warn(
+      { position },
+      'a write was recorded but the read models had not reached it in time',
+    );
+    reply.header(readModelsBehindHeader, '1');
+  }
   reply.header(positionHeader, position);
 }

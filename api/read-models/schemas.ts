@@ -23,6 +23,12 @@ export function openObject<T extends TProperties>(properties: T, description?: s
 
 /** The header carrying the position a read answered as of. */
 export const positionHeader = 'x-tally-position';
+/**
+ * On a write's answer: the write is recorded (at `positionHeader`) but the read models had not reached it
+ * when the answer was sent, so a read right after it may not show it yet. Wait for a read answering at or
+ * past that position rather than sending the write again.
+ */
+export const readModelsBehindHeader = 'x-tally-read-models-behind';
 
 /** An array the read models hand out as `readonly`. */
 export function list<T extends Parameters<typeof Type.Array>[0]>(

@@ -24,6 +24,8 @@ export interface ApiFixture {
   /** A valid token of `user:alice`. */
   readonly token: string;
   readonly dataDir: string;
+  /** With `readModels`: the projection runner the app reads. */
+  readonly runner?: ProjectionRunner;
   /** With `readModels`: resolves once every read model has folded every event in the store. */
   caughtUp(): Promise<void>;
   stop(): Promise<void>;
@@ -72,6 +74,7 @@ export async function startApiFixture(options: ApiFixtureOptions = {}): Promise<
     tokens,
     token,
     dataDir: data.path,
+    ...(runner ? { runner } : {}),
     async caughtUp() {
       if (!runner) throw new Error('caughtUp() needs startApiFixture({ readModels: true })');
       for await (const last of store.readAll({ direction: 'backwards', limit: 1 }))
