@@ -1,12 +1,15 @@
 /**
- * The id of an evaluation the poller requests: derived from the specification and the commits, so a
- * poll repeated after a crash asks for the same evaluation (the store refuses it twice) rather than a
- * second one.
+ * The id of an evaluation the poller requests: derived from the specification, the commits and which
+ * registration of the specification's name it is, so a poll repeated after a crash asks for the same
+ * evaluation (the store refuses it twice) rather than a second one, while a name removed and registered
+ * again is a new specification whose commits are evaluated anew. The first registration adds nothing to
+ * the key, so ids of specifications never registered twice are those they always were.
  */
 import { createHash } from 'node:crypto';
 import type { Checkout } from '../../../domain/checkout/checkout.ts';
 
-export function pollEvaluationId(spec: string, checkouts: readonly Checkout[]): string {
+export function pollEvaluationId(spec: string, checkouts: readonly Checkout[], registration = 1): string {
   const key = checkouts.map((c) => `${c.channel}\0${c.branch}\0${c.commit}`).join('\n');
-  return `${spec}-${createHash('sha256').update(`${spec}\n${key}`).digest('hex').slice(0, 16)}`;
+  const again = registration > 1 ? `\nregistration ${registration}` : '';
+  return `${spec}-${createHash('sha256').update(`${spec}\n${key}${again}`).digest('hex').slice(0, 16)}`;
 }

@@ -72,7 +72,6 @@ export class PollRefused extends Error {
 interface Head {
   readonly channel: Channel;
   readonly checkout: Checkout;
-  readonly fresh: boolean;
 }
 
 export function createPoller(options: PollerOptions): Poller {
@@ -126,6 +125,14 @@ export function createPoller(options: PollerOptions): Poller {
     return { known: fold(checkoutDecider, history), lastSeen };
   }
 
+  /** How many times the name was registered (1 for a specification never removed; 0 if never). */
+  async function registrationOf(spec: string): Promise<number> {
+    let registrations = 0;
+    for await (const recorded of eventStore.readStream(streams.spec(spec)))
+      if (recorded.type === 'SpecificationRegistered') registrations += 1;
+    return registrations;
+  }
+
   async function poll(spec: Specification, trigger: Trigger): Promise<PollOutcome> {
     const cause = processCause(`poll:${spec.name}:${Date.now()}`);
     const actor = pollActor(trigger);
@@ -158,7 +165,7 @@ export function createPoller(options: PollerOptions): Poller {
         const last = isPatternChannel(channel)
           ? undefined
           : lastSeen.get(`${channel.name}\0${channel.branch}`);
-        if (last?.url === channel.url) heads.push({ channel, fresh: false, checkout: last });
+        if (last?.url === channel.url) heads.push({ channel, checkout: last });
         continue;
       }
       await send({ ...common, type: 'RecordPollSuccess' });
@@ -176,11 +183,9 @@ export function createPoller(options: PollerOptions): Poller {
           commit,
           commitTime,
         });
-        const fresh = result.ok && result.events.length > 0;
-        if (fresh) detected.push(`${channel.name}/${branch}`);
+        if (result.ok && result.events.length > 0) detected.push(`${channel.name}/${branch}`);
         heads.push({
           channel,
-          fresh,
           checkout: { channel: channel.name, url: channel.url, branch, commit, commitTime },
         });
       }
@@ -209,14 +214,12 @@ export function createPoller(options: PollerOptions): Poller {
     const fixedComplete =
       fixed.length === spec.channels.filter((channel) => !isPatternChannel(channel)).length;
     if (!fixedComplete) return [];
-    if (!hasPattern && fixed.some((head) => head.fresh)) requests.push(fixed.map((head) => head.checkout));
-    for (const head of patterned) {
-      if (head.fresh || fixed.some((other) => other.fresh))
-        requests.push([head.checkout, ...fixed.map((f) => f.checkout)]);
-    }
+    if (!hasPattern) requests.push(fixed.map((head) => head.checkout));
+    for (const head of patterned) requests.push([head.checkout, ...fixed.map((f) => f.checkout)]);
+    const registration = await registrationOf(spec.name);
     const requested: string[] = [];
     for (const checkouts of requests) {
-      const evaluationId = pollEvaluationId(spec.name, checkouts);
+      const evaluationId = pollEvaluationId(spec.name, checkouts, registration);
       const command = {
         type: 'RequestEvaluation',
         evaluationId,

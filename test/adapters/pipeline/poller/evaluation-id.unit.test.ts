@@ -45,4 +45,16 @@ test('does not depend on the commit time', () => {
   );
 });
 
+test('differs for a name registered again, and is unchanged for its first registration', () => {
+  const first = pollEvaluationId('demo', [checkout()]);
+  // The id farms gave this spec and commit before registrations counted, so theirs stay what they were.
+  assert.is(first, 'demo-fc8b94db528067cf');
+  assert.is(pollEvaluationId('demo', [checkout()], 1), first);
+  assert.is(pollEvaluationId('demo', [checkout()], 0), first);
+  const second = pollEvaluationId('demo', [checkout()], 2);
+  assert.is.not(second, first);
+  assert.is.not(pollEvaluationId('demo', [checkout()], 3), second);
+  assert.is(pollEvaluationId('demo', [checkout()], 2), second);
+});
+
 test.run();

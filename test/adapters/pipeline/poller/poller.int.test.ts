@@ -4,16 +4,20 @@
  * git's message while the last good heads stay, polls of one specification coalesced and spaced,
  * and specifications it must not poll refused.
  */
+import { randomUUID } from 'node:crypto';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { handleCommand } from '../../../../adapters/eventstore/command-handler.ts';
 import type { RecordedEvent } from '../../../../adapters/eventstore/event-store.ts';
 import { pollEvaluationId } from '../../../../adapters/pipeline/poller/evaluation-id.ts';
 import { type PollOutcome, PollRefused } from '../../../../adapters/pipeline/poller/index.ts';
 import type { CheckoutEvent } from '../../../../domain/checkout/events.ts';
 import { checkoutDecider } from '../../../../domain/checkout/index.ts';
 import { fold } from '../../../../domain/shared/decider.ts';
+import { streams } from '../../../../domain/shared/streams.ts';
+import { specificationDecider } from '../../../../domain/specification/index.ts';
 import type { Specification } from '../../../../domain/specification/specification.ts';
 import { rejects, tempDir, withTimeout } from '../../../helpers/uvu.ts';
 import { branchWith, commit, commitTimeIso, git, makeRepo } from '../../git/git-fixture.ts';
@@ -101,6 +105,55 @@ test(
     assert.is(all[1]?.metadata.actor, 'user:alice');
     assert.is((await checkoutEvents(store, 'single'))[1]?.metadata.actor, 'user:alice');
     assert.is((dataOf(all[1]).checkouts as Array<{ commit: string }>)[0]?.commit, newer);
+    await poller.stop();
+  }),
+);
+
+test(
+  'asks for the evaluation a recorded head never got, and evaluates a name registered again anew',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const repo = makeRepo(join(dir, 'repo'));
+    const spec = specification('again', [{ name: 'src', url: repo, branch: 'main' }]);
+    const poller = pollerFor(store, join(dir, 'data'), () => [spec]);
+    const head = git(repo, 'rev-parse', 'HEAD');
+    const checkout = { channel: 'src', url: repo, branch: 'main', commit: head, commitTime: commitTimeIso };
+    const send = async (type: 'Register' | 'Remove') => {
+      const at = new Date().toISOString();
+      const command =
+        type === 'Register'
+          ? ({ type: 'RegisterSpecification', spec, actor: 'user:test', at } as const)
+          : ({ type: 'RemoveSpecification', name: 'again', actor: 'user:test', at } as const);
+      const cause = { kind: 'command', id: randomUUID() } as const;
+      await handleCommand(store, specificationDecider, streams.spec('again'), command, {
+        cause,
+        actor: 'user:test',
+        at,
+      });
+    };
+    await send('Register');
+
+    // The head was recorded by a poll that stopped before asking for its evaluation.
+    await handleCommand(
+      store,
+      checkoutDecider,
+      streams.checkout('again'),
+      { type: 'DetectCheckout', spec: 'again', ...checkout, actor: 'poller', at: new Date().toISOString() },
+      { cause: { kind: 'command', id: randomUUID() }, actor: 'poller', at: new Date().toISOString() },
+    );
+    const resumed = await poller.pollNow('again');
+    assert.equal(resumed.detected, [], 'the head was known already');
+    assert.equal(resumed.evaluations, [pollEvaluationId('again', [checkout])]);
+    assert.equal((await poller.pollNow('again')).evaluations, [], 'asked once, not at every poll');
+
+    // Removed and registered again: the same commit is evaluated for the new specification, once.
+    await send('Remove');
+    await send('Register');
+    const anew = await poller.pollNow('again');
+    assert.equal(anew.evaluations, [pollEvaluationId('again', [checkout], 2)]);
+    assert.is.not(anew.evaluations[0], resumed.evaluations[0]);
+    assert.equal((await poller.pollNow('again')).evaluations, []);
+    assert.is((await evaluationsRequested(store, 'again')).length, 2);
+    assert.is((await checkoutEvents(store, 'again')).filter((e) => e.type === 'CheckoutDetected').length, 1);
     await poller.stop();
   }),
 );
