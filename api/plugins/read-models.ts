@@ -4,7 +4,9 @@
  * answers with the position the projection has reached; only a snapshot still loading after a restart
  * is waited for), or, with `at`, the state as of that position (time travel), replayed with a bound by
  * `read-models/time-travel.ts`. An `at` beyond the last event is refused, so nobody can ask the server
- * to wait for the future.
+ * to wait for the future. When nothing the projection folds came after `at`, the live state is that
+ * state, and answers without a replay: a client paging with the position of its first page gets its
+ * next pages from memory while what it reads has not changed.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -23,6 +25,9 @@ declare module 'fastify' {
     readModel: ReadModel;
   }
 }
+
+/** How many events after `at` are looked at to tell whether the live state is the state as of `at`. */
+const liveCheckEvents = 1000;
 
 async function readModels(fastify: FastifyInstance, options: TimeTravelOptions): Promise<void> {
   const timeTravel = createTimeTravel(fastify.eventStore, decodeRecorded, options);
@@ -47,6 +52,31 @@ async function readModels(fastify: FastifyInstance, options: TimeTravelOptions):
     }
   }
 
+  /**
+   * The live state as the state as of `at`, when it is that: the projection stands at or past `at`, and
+   * none of the events after `at` up to where it stands (at most `liveCheckEvents` of them) is one it
+   * folds. Otherwise `undefined`, and a replay answers.
+   */
+  async function liveAsOf<S>(
+    projection: AnyProjection<TallyEvent>,
+    at: number,
+  ): Promise<ReadModelState<S> | undefined> {
+    const current = await live<S>(projection);
+    if (!current || current.position < at) return undefined;
+    let reached = at;
+    if (current.position > at) {
+      const after = { direction: 'forwards', fromPosition: at, limit: liveCheckEvents } as const;
+      for await (const event of fastify.eventStore.readAll(after)) {
+        if (event.position > current.position) return { state: current.state, position: at };
+        if (event.position <= at) continue;
+        if (projection.canHandle(event.type)) return undefined;
+        reached = event.position;
+      }
+    }
+    // The read ended at the head, or after `liveCheckEvents` events: live only if it passed the state's position.
+    return reached >= current.position ? { state: current.state, position: at } : undefined;
+  }
+
   const readModel: ReadModel = async <S>(projection: AnyProjection<TallyEvent>, at?: number) => {
     if (at === undefined) {
       const current = await live<S>(projection);
@@ -61,7 +91,7 @@ async function readModels(fastify: FastifyInstance, options: TimeTravelOptions):
         'querystring.at',
       );
     }
-    return timeTravel.stateAt<S>(projection, at);
+    return (await liveAsOf<S>(projection, at)) ?? timeTravel.stateAt<S>(projection, at);
   };
   fastify.decorate('readModel', readModel);
 }

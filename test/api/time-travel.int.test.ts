@@ -15,13 +15,18 @@ interface Context {
   positions: number[];
   /** Index of the event after which zlib was queued and not yet built. */
   queuedAt: number;
+  /** Index of zlib's failure, the last build event. */
+  failedAt: number;
   evaluation: string;
 }
 
 const maxEvents = 10;
 const zlib = drv('zlib-1.0');
 
-/** Forty-odd events: twenty-five checkouts, then an evaluation whose zlib is queued, then fails. */
+/**
+ * Fifty-odd events: twenty-five checkouts, then an evaluation whose zlib is queued, then fails, then
+ * three more checkouts.
+ */
 function farmHistory() {
   const farm = new FarmHistory({ chunkBytes: 400 });
   farm.registerSpec('guix');
@@ -30,15 +35,18 @@ function farmHistory() {
   farm.scheduleBuilds(evaluation);
   const queuedAt = farm.events.length - 1;
   farm.build(zlib, 'failed');
-  return { farm, queuedAt, evaluation };
+  const failedAt = farm.events.length - 1;
+  for (let n = 0; n < 3; n++) farm.detectCheckout('guix');
+  return { farm, queuedAt, failedAt, evaluation };
 }
 
 const test = suite<Context>('time travel with a bound');
 test.before(async (context) => {
-  const { farm, queuedAt, evaluation } = farmHistory();
+  const { farm, queuedAt, failedAt, evaluation } = farmHistory();
   context.api = await startReadFixture({ timeTravel: { maxEvents } });
   context.positions = await context.api.append(farm.events);
   context.queuedAt = queuedAt;
+  context.failedAt = failedAt;
   context.evaluation = evaluation;
 });
 test.after(async ({ api }) => api.stop());
@@ -93,17 +101,19 @@ test(
       positions.length - 1 - queuedAt <= maxEvents,
       'the build is within the bound of the kept state',
     );
-    const next = positions.at(-1)!;
+    // Right after the dispatch: zlib's later events make it a replay, from the state kept at queuedAt.
+    const next = positions[queuedAt + 1]!;
     const answer = await get(api, `/api/builds/${encodeURIComponent(zlib)}?at=${next}`);
     assert.is(answer.status, 200);
-    assert.is(answer.body.status, 'failed');
+    assert.is(answer.body.status, 'dispatched');
   }),
 );
 
 test(
   'runs one replay at a time: a request meanwhile is told to retry',
-  withTimeout(20_000, async ({ api, positions }) => {
-    const far = positions.slice(-3);
+  withTimeout(20_000, async ({ api, positions, queuedAt }) => {
+    // Positions before zlib's build events, which the queue folds: none can be answered live.
+    const far = positions.slice(queuedAt - 2, queuedAt + 1);
     const answers = await Promise.all(far.map((at) => get(api, `/api/queue?at=${at}`)));
     const busy = answers.filter((answer) => answer.status === 503);
     assert.ok(busy.length >= 1, `statuses ${answers.map((answer) => answer.status).join(', ')}`);
@@ -129,6 +139,25 @@ test(
       ['hello.x86_64-linux', 'zlib.x86_64-linux'],
     );
     assert.is(rest.body.nextCursor, undefined);
+  }),
+);
+
+test(
+  'answers from the live state, with no replay, when nothing the read model folds came after the position',
+  withTimeout(20_000, async ({ api, positions, failedAt, evaluation }) => {
+    // The evaluations read model, which no test before travels in: from its first event, each of these
+    // would need more than the bound, so only the live state can answer them at once.
+    assert.ok(failedAt + 1 > maxEvents);
+    for (const at of [positions[failedAt]!, positions.at(-2)!, positions.at(-1)!]) {
+      const answer = await get(api, `/api/evaluations/${evaluation}?at=${at}`);
+      assert.is(answer.status, 200, `at=${at}: ${JSON.stringify(answer.body)}`);
+      assert.is(answer.headers['x-tally-position'], String(at));
+      assert.is(answer.body.status, 'completed');
+    }
+    // The checkouts after zlib's failure are the jobsets read model's: as of then, it needs a replay.
+    const specs = await get(api, `/api/specs?at=${positions[failedAt]}`);
+    assert.is(specs.status, 422, JSON.stringify(specs.body));
+    assert.is(specs.body.code, 'TALLY_API_TIME_TRAVEL_TOO_FAR');
   }),
 );
 
