@@ -1,8 +1,11 @@
 /**
  * The poller: keeps a bare mirror per channel, fetches it with the real `git`, and records what it
  * finds — a new head on a followed branch, a branch matching a channel's pattern appearing or going,
- * or a failure with git's message (the specification keeps its last good state). New heads request
- * evaluations: one per specification for its branches, one per matching branch for a pattern.
+ * or a failure with git's message (the specification keeps its last good state). Heads request
+ * evaluations: one per specification for its branches, one per matching branch for a pattern. Every
+ * poll looks for its heads' evaluation, new heads or not, and asks for it when the store has none: the
+ * id comes from the commits (`pollEvaluationId`), so heads that never got theirs (a poll that stopped
+ * between recording a head and asking, a name registered again after its removal) get it next time.
  * Polls of one specification never overlap and come at most every `minIntervalMs`; asking during a
  * poll runs one more right after it (the push that asked may be newer than the running fetch).
  */
@@ -125,6 +128,11 @@ export function createPoller(options: PollerOptions): Poller {
     return { known: fold(checkoutDecider, history), lastSeen };
   }
 
+  async function isRecorded(stream: string): Promise<boolean> {
+    for await (const _first of eventStore.readStream(stream, { limit: 1 })) return true;
+    return false;
+  }
+
   /** How many times the name was registered (1 for a specification never removed; 0 if never). */
   async function registrationOf(spec: string): Promise<number> {
     let registrations = 0;
@@ -216,10 +224,13 @@ export function createPoller(options: PollerOptions): Poller {
     if (!fixedComplete) return [];
     if (!hasPattern) requests.push(fixed.map((head) => head.checkout));
     for (const head of patterned) requests.push([head.checkout, ...fixed.map((f) => f.checkout)]);
+    if (requests.length === 0) return [];
     const registration = await registrationOf(spec.name);
     const requested: string[] = [];
     for (const checkouts of requests) {
       const evaluationId = pollEvaluationId(spec.name, checkouts, registration);
+      // Most polls find their evaluation recorded: its first event says so, without reading its jobs.
+      if (await isRecorded(streams.evaluation(evaluationId))) continue;
       const command = {
         type: 'RequestEvaluation',
         evaluationId,

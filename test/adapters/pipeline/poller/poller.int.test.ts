@@ -143,7 +143,11 @@ test(
     const resumed = await poller.pollNow('again');
     assert.equal(resumed.detected, [], 'the head was known already');
     assert.equal(resumed.evaluations, [pollEvaluationId('again', [checkout])]);
-    assert.equal((await poller.pollNow('again')).evaluations, [], 'asked once, not at every poll');
+    assert.equal(
+      (await poller.pollNow('again')).evaluations,
+      [],
+      'requested once: later polls find it recorded',
+    );
 
     // Removed and registered again: the same commit is evaluated for the new specification, once.
     await send('Remove');
