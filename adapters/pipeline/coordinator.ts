@@ -2,8 +2,8 @@
  * The coordinator: the farm's processes behind one event feed. It waits until the projections have
  * caught up with the store, picks up whatever work the pipeline state says is unfinished (evaluations
  * to run or to schedule, builds to queue or to requeue), then reacts to every live event: a requested
- * evaluation is run, a completed one scheduled, build events drive the dispatcher, and a worker resumed
- * or registered anew wakes it.
+ * evaluation is run, a completed one scheduled, an activated specification's waiting evaluations are
+ * taken up, build events drive the dispatcher, and a worker resumed or registered anew wakes it.
  */
 import type { Logger } from 'pino';
 import type { BuildEvent } from '../../domain/build/events.ts';

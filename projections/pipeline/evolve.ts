@@ -236,9 +236,15 @@ function evolveSpecification(state: PipelineState, event: SpecificationEvent): P
       specs[event.data.name] = { ...spec, active: event.type === 'SpecificationActivated' };
       break;
     }
-    case 'SpecificationRemoved':
+    case 'SpecificationRemoved': {
       delete specs[event.data.name];
-      break;
+      // Its unfinished evaluations go with it: a name registered again is a new specification, which
+      // must not take up the old one's work when it is activated.
+      const evaluations: Record<string, PendingEvaluation> = {};
+      for (const id in state.evaluations)
+        if (state.evaluations[id]!.spec !== event.data.name) evaluations[id] = state.evaluations[id]!;
+      return { ...state, specs, evaluations };
+    }
   }
   return { ...state, specs };
 }

@@ -17,7 +17,8 @@ const handled = new Set(
 
 export const pipelineProjection: Projection<PipelineState, PipelineEvent> = {
   name: 'pipeline',
-  version: 1,
+  // 2: a removed specification's unfinished evaluations are dropped.
+  version: 2,
   canHandle: (type) => handled.has(type),
   initialState: initialPipelineState,
   evolve: evolvePipeline,

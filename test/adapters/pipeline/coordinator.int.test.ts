@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
+import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import { specificationDecider } from '../../../domain/specification/index.ts';
 import { tempDir, withTimeout } from '../../helpers/uvu.ts';
@@ -57,6 +58,51 @@ test(
     } finally {
       await farm.stop();
       await dir.cleanup();
+    }
+  }),
+);
+
+test(
+  'runs an evaluation requested while its specification was off once it is activated again',
+  withTimeout(30_000, async () => {
+    const enqueued: string[] = [];
+    const farm = await startPipelineFixture({
+      evaluations: { enqueue: (run) => enqueued.push(run.evaluationId), cancel: () => undefined },
+    });
+    try {
+      await farm.registerSpec(specNamed('waiting'));
+      await switchSpec(farm, 'waiting', 'Deactivate');
+      const at = new Date().toISOString();
+      const context = { cause: { kind: 'command', id: randomUUID() } as const, actor: 'poller' as const, at };
+      const checkout = {
+        channel: 'main',
+        url: '/nowhere',
+        branch: 'main',
+        commit: 'a'.repeat(40),
+        commitTime: at,
+      };
+      const handled = await handleCommand(
+        farm.events,
+        evaluationDecider,
+        streams.evaluation('waiting-1'),
+        {
+          type: 'RequestEvaluation',
+          evaluationId: 'waiting-1',
+          spec: 'waiting',
+          trigger: { kind: 'poll' },
+          checkouts: [checkout],
+          actor: 'poller',
+          at,
+        },
+        context,
+      );
+      await farm.projections.waitFor(handled.position!, 10_000);
+      assert.equal(enqueued, [], 'not run while the specification is off');
+
+      await switchSpec(farm, 'waiting', 'Activate');
+      assert.equal(enqueued, ['waiting-1']);
+    } finally {
+      await farm.stop();
     }
   }),
 );

@@ -10,7 +10,11 @@ import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
 import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore, RecordedEvent } from '../../../adapters/eventstore/event-store.ts';
 import { decodeRecorded } from '../../../adapters/eventstore/read-domain-event.ts';
-import { type Coordinator, createCoordinator } from '../../../adapters/pipeline/coordinator.ts';
+import {
+  type Coordinator,
+  type CoordinatorOptions,
+  createCoordinator,
+} from '../../../adapters/pipeline/coordinator.ts';
 import { createDispatcher, type Dispatcher } from '../../../adapters/pipeline/dispatcher/dispatcher.ts';
 import type { SubstituteFinder } from '../../../adapters/pipeline/scheduler/substitutes.ts';
 import type { BuildCommand } from '../../../domain/build/commands.ts';
@@ -73,6 +77,8 @@ export interface PipelineFixture {
 
 export interface PipelineFixtureOptions {
   readonly substitutes?: SubstituteFinder;
+  /** The evaluation queue the coordinator hands evaluations to run (default: one that drops them). */
+  readonly evaluations?: CoordinatorOptions['evaluations'];
   readonly backoffBaseMs?: number;
 }
 
@@ -100,7 +106,7 @@ export async function startPipelineFixture(options: PipelineFixtureOptions = {})
   const coordinator = createCoordinator({
     events,
     projections,
-    evaluations: { enqueue: () => undefined, cancel: () => undefined },
+    evaluations: options.evaluations ?? { enqueue: () => undefined, cancel: () => undefined },
     dispatcher,
     substitutes: options.substitutes ?? noSubstitutes,
     logger: quietLogger,

@@ -250,4 +250,27 @@ test('keeps an evaluation until its jobs are all scheduled, in the order evaluat
   assert.equal(Object.keys(done.evaluations), ['e2']);
 });
 
+test("drops a removed specification's unfinished evaluations, and only its own", () => {
+  const requested = (id: string, spec: string) =>
+    evaluation('EvaluationRequested', { evaluationId: id, spec, trigger: { kind: 'poll' }, checkouts: [] });
+  const removed = { type: 'SpecificationRemoved', data: { name: 'old', by: 'user:alice' } } as TallyEvent;
+  const state = fold(pipelineProjection, [
+    when(0, requested('e1', 'old')),
+    when(0, requested('e2', 'kept')),
+    when(1, evaluation('EvaluationCompleted', { evaluationId: 'e1', jobCount: 3, durationMs: 5 })),
+    when(2, requested('e3', 'old')),
+    when(3, removed),
+    // A late fact of a dropped evaluation brings nothing back.
+    when(
+      4,
+      evaluation('EvaluationStarted', {
+        evaluationId: 'e3',
+        evaluator: { kind: 'native', entry: 'x' },
+        startedAt: at(4),
+      }),
+    ),
+  ]);
+  assert.equal(Object.keys(state.evaluations), ['e2']);
+});
+
 test.run();
