@@ -5,12 +5,12 @@ import { actor } from '../shared/metadata.ts';
 import { array, literal, object, optional, type Schema, string, text } from '../shared/schema.ts';
 import type { SpecificationEvent } from './events.ts';
 import type { Specification, SpecificationField } from './specification.ts';
-import { validateSpecification } from './validate.ts';
+import { readSpecification } from './validate.ts';
 
 type Data<T extends SpecificationEvent['type']> = Extract<SpecificationEvent, { type: T }>['data'];
 
 const spec: Schema<Specification> = (value, path) => {
-  const checked = validateSpecification(value);
+  const checked = readSpecification(value);
   if (checked.ok) return checked;
   return {
     ok: false,

@@ -129,8 +129,56 @@ function crossFieldIssues(spec: Specification): Issue[] {
   return issues;
 }
 
+/** At most this many channels: each is fetched at every poll. */
+export const maxChannels = 64;
+/** At most this many systems: more than Nix and Guix know. */
+export const maxSystems = 32;
+
+/** The password in `url`'s user part, or its user part altogether for HTTP, where a user is often a token. */
+function secretIn(url: string): string | undefined {
+  const match = /^(https?|ssh|git):\/\/([^/@]*)@/.exec(url);
+  if (!match) return undefined;
+  const [, scheme, userinfo] = match as unknown as [string, string, string];
+  if (userinfo.includes(':')) return 'a password';
+  return scheme.startsWith('http') ? 'a user name (often a token)' : undefined;
+}
+
+/**
+ * What a new specification may not ask for, beyond its shape. Specifications already recorded are read
+ * without these rules (`readSpecification`), so a farm keeps every specification it registered before.
+ */
+function admissionIssues(spec: Specification): Issue[] {
+  const issues: Issue[] = [];
+  if (spec.channels.length > maxChannels)
+    issues.push({
+      path: 'channels',
+      message: `has ${spec.channels.length} channels; at most ${maxChannels}`,
+    });
+  if (spec.systems.length > maxSystems)
+    issues.push({ path: 'systems', message: `has ${spec.systems.length} systems; at most ${maxSystems}` });
+  spec.channels.forEach((entry, index) => {
+    const secret = secretIn(entry.url);
+    if (secret)
+      issues.push({
+        path: `channels[${index}].url`,
+        message: `carries ${secret}, which events and public reads would show: put the credentials in the data directory's git-credentials file instead`,
+      });
+  });
+  if (/\p{Cc}/u.test(spec.evaluator.entry))
+    issues.push({ path: 'evaluator.entry', message: 'must not contain control characters' });
+  return issues;
+}
+
 /** The specification `input` describes, with defaults filled in, or every problem with its field path. */
 export function validateSpecification(input: unknown): Checked<Specification> {
+  const checked = readSpecification(input);
+  if (!checked.ok) return checked;
+  const issues = admissionIssues(checked.value);
+  return issues.length === 0 ? checked : { ok: false, issues };
+}
+
+/** A specification as an event recorded it: its shape and cross-field rules, not the admission limits. */
+export function readSpecification(input: unknown): Checked<Specification> {
   const checked = shape(input, '');
   if (!checked.ok) return checked;
   const issues = crossFieldIssues(checked.value);

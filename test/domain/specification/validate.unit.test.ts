@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   matchesBranchPattern,
+  readSpecification,
   specificationDefaults,
   validateSpecification,
 } from '../../../domain/specification/index.ts';
@@ -68,6 +69,45 @@ validate('refuses entries that climb out of the channel, and non-objects', () =>
   assert.equal(pathsOf({ ...minimal, evaluator: { kind: 'make', entry: 'x' } }), ['evaluator.kind']);
   assert.equal(pathsOf(null), ['']);
   assert.equal(pathsOf({}), ['name', 'channels', 'evaluator', 'systems']);
+});
+
+validate(
+  'refuses credentials in channel URLs, too many channels or systems, and control characters in the entry',
+  () => {
+    const channel = (url: string, name = 'c') => ({ name, url, branch: 'main' });
+    for (const url of [
+      'https://user:secret@example.org/x.git',
+      'https://ghp_token@example.org/x.git',
+      'ssh://git:secret@example.org/x.git',
+    ])
+      assert.equal(pathsOf({ ...minimal, channels: [channel(url)] }), ['channels[0].url'], url);
+    const checked = validateSpecification({
+      ...minimal,
+      channels: [channel('https://u:p@example.org/x.git')],
+    });
+    assert.match(checked.ok ? '' : checked.issues[0]!.message, /git-credentials/);
+    for (const url of ['ssh://git@example.org/x.git', 'git@example.org:x.git', 'https://example.org/x.git'])
+      assert.equal(pathsOf({ ...minimal, channels: [channel(url)] }), [], url);
+
+    const channels = (n: number) => Array.from({ length: n }, (_, i) => channel(`/srv/git/${i}`, `c${i}`));
+    assert.equal(pathsOf({ ...minimal, channels: channels(64) }), []);
+    assert.equal(pathsOf({ ...minimal, channels: channels(65) }), ['channels']);
+    const systems = (n: number) => Array.from({ length: n }, (_, i) => `s${i}-linux`);
+    assert.equal(pathsOf({ ...minimal, systems: systems(32) }), []);
+    assert.equal(pathsOf({ ...minimal, systems: systems(33) }), ['systems']);
+    assert.equal(pathsOf({ ...minimal, evaluator: { kind: 'native', entry: 'tally.jobs.json\u0000x' } }), [
+      'evaluator.entry',
+    ]);
+  },
+);
+
+validate('reads a recorded specification without the rules for new ones', () => {
+  const recorded = {
+    ...minimal,
+    channels: [{ name: 'c', url: 'https://u:p@example.org/x.git', branch: 'main' }],
+  };
+  assert.not.ok(validateSpecification(recorded).ok);
+  assert.ok(readSpecification(recorded).ok);
 });
 
 validate('accepts polling 0 (never) or at least 10 seconds', () => {
