@@ -154,6 +154,8 @@ export function createPoller(options: PollerOptions): Poller {
     const deleted: string[] = [];
     const failed: Array<{ channel: string; reason: string; message: string }> = [];
     for (const channel of spec.channels) {
+      // A server stopping waits for running polls: one of many channels must not hold it up.
+      if (stopped) break;
       const common = { spec: spec.name, channel: channel.name, actor, at: at() } as const;
       const dir = mirrorPath(dataDir, channel.url);
       let branches: Map<string, { commit: string; commitTime: string }>;
@@ -183,6 +185,7 @@ export function createPoller(options: PollerOptions): Poller {
           : name === channel.branch,
       );
       for (const [branch, { commit, commitTime }] of matching) {
+        if (stopped) break;
         const result = await send({
           ...common,
           type: 'DetectCheckout',
@@ -205,7 +208,8 @@ export function createPoller(options: PollerOptions): Poller {
         }
       }
     }
-    const evaluations = await requestEvaluations(spec, heads, trigger, cause);
+    // A poll cut short by a stop has not seen every head: the next start polls again.
+    const evaluations = stopped ? [] : await requestEvaluations(spec, heads, trigger, cause);
     return { spec: spec.name, detected, deleted, failed, evaluations };
   }
 

@@ -163,6 +163,25 @@ test(
 );
 
 test(
+  'stops between channels when the poller is stopped, recording no evaluation for a poll cut short',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const repo = makeRepo(join(dir, 'repo'));
+    const channels = Array.from({ length: 40 }, (_, i) => ({ name: `c${i}`, url: repo, branch: 'main' }));
+    const spec = specification('wide', channels);
+    const poller = pollerFor(store, join(dir, 'data'), () => [spec]);
+    const first = await watchFor(store, (event) => event.type === 'CheckoutDetected');
+    const polling = poller.pollNow('wide');
+    await first.event;
+    await poller.stop();
+    const outcome = await polling;
+    const detected = (await checkoutEvents(store, 'wide')).filter((e) => e.type === 'CheckoutDetected');
+    assert.ok(detected.length < channels.length, `${detected.length} of ${channels.length} channels polled`);
+    assert.equal(outcome.evaluations, []);
+    assert.equal(await evaluationsRequested(store, 'wide'), []);
+  }),
+);
+
+test(
   'evaluates every branch matching a pattern on its own, ignores the others, and records a deleted one',
   withTimeout(60_000, async ({ ledger: { store }, dir }) => {
     const repo = makeRepo(join(dir, 'repo'));
