@@ -85,7 +85,10 @@ export async function runCommand<C, E extends TallyEvent, S>(
       actor: actorOf(request),
       at: new Date().toISOString(),
     },
-    expectedRevision === undefined ? {} : { expectedRevision },
+    // Without If-Match the person asked for no particular revision: when another write got there
+    // first, the command is decided again on the newer state (a second cancel is then the domain's own
+    // refusal, a deactivation already made writes nothing). With one, a conflict is the 409 it asks for.
+    expectedRevision === undefined ? { retriesOnConflict: 5 } : { expectedRevision },
   );
   await settle(fastify, reply, result.position);
   reply.header('etag', `"${result.revision}"`);

@@ -140,6 +140,9 @@ builds(
       post(api, `/api/builds/${hash}/cancel`),
     ]);
     assert.equal(both.map((response) => response.statusCode).sort(), [200, 409]);
+    // Neither named a revision: the loser is decided again on the cancelled build and refused by the domain.
+    const loser = both.find((response) => response.statusCode === 409)!;
+    assert.is((loser.json() as Json).code, 'TALLY_BUILD_ALREADY_FINISHED');
     assert.is((await streamOf(api.store, `build-${hash}`)).length, 2);
   }),
 );

@@ -163,6 +163,8 @@ test(
       send(api, 'POST', '/api/specs', { body: { ...spec('race'), priority: 2 } }),
     ]);
     assert.equal(both.map((response) => response.statusCode).sort(), [201, 409]);
+    const loser = both.find((response) => response.statusCode === 409)!;
+    assert.is((loser.json() as Json).code, 'TALLY_SPEC_ALREADY_EXISTS');
     assert.is((await streamOf(api, 'spec-race')).length, 1);
     const updates = await Promise.all(
       [3, 4].map((priority) =>
@@ -174,6 +176,18 @@ test(
     );
     assert.equal(updates.map((response) => response.statusCode).sort(), [200, 409]);
     assert.is((await streamOf(api, 'spec-race')).length, 2);
+    // Without If-Match nobody asked for a revision: ten deactivations at once all succeed, one writes.
+    const offs = await Promise.all(
+      Array.from({ length: 10 }, () => send(api, 'POST', '/api/specs/race/deactivate')),
+    );
+    assert.equal(
+      offs.map((response) => response.statusCode),
+      Array(10).fill(200),
+      offs.map((response) => response.body).join('\n'),
+    );
+    const written = offs.filter((response) => (response.json() as Json).position !== null);
+    assert.is(written.length, 1);
+    assert.is((await streamOf(api, 'spec-race')).length, 3);
   }),
 );
 
