@@ -14,6 +14,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { openTokenStore, type TokenStore } from './auth/token-store.ts';
+import { answerClientError, bodyDeadline } from './client-errors.ts';
 import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { type TallyApiOptions, tallyApi } from './plugin.ts';
 import { sendProblem } from './plugins/errors.ts';
@@ -31,6 +32,11 @@ export interface BuildAppOptions extends Omit<TallyApiOptions, 'tokens' | 'versi
   readonly version?: string;
   /** Largest request body accepted, in bytes. Defaults to 1 MiB. */
   readonly bodyLimit?: number;
+  /**
+   * How long a request may take to arrive in full, headers and body, in ms; then 408. Defaults to 10
+   * minutes: a large NAR uploaded to the cache is one request. Headers alone have a minute at most.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -49,11 +55,23 @@ export type TallyApp = FastifyInstance<
 >;
 
 export async function buildApp(options: BuildAppOptions): Promise<TallyApp> {
-  const { dataDir, logger, bodyLimit = 1024 * 1024, version = '0.0.0', ...api } = options;
+  const {
+    dataDir,
+    logger,
+    bodyLimit = 1024 * 1024,
+    version = '0.0.0',
+    requestTimeoutMs = 600_000,
+    ...api
+  } = options;
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; naming the base type keeps the app's type the common one.
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit,
+    // A client that sends half a request and waits would hold its connection for good.
+    requestTimeout: requestTimeoutMs,
+    // Node times the request line and headers; it looks for those past their time this often.
+    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(100, requestTimeoutMs / 4)) },
+    clientErrorHandler: answerClientError(requestTimeoutMs),
     genReqId: () => randomUUID(),
     // One line per request instead of two (plugins/request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
@@ -68,6 +86,7 @@ export async function buildApp(options: BuildAppOptions): Promise<TallyApp> {
     // route runs: still a problem with a code, like every other refusal.
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, problemOfError(error)),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('onRequest', bodyDeadline(requestTimeoutMs));
   await app.register(tallyApi, { ...api, version, tokens: options.tokens ?? openTokenStore(dataDir) });
   return app;
 }

@@ -27,6 +27,14 @@ export const apiErrors = {
   TALLY_API_TIME_TRAVEL_BUSY: { status: 503, title: 'Time travel busy' },
   /** A build attempt whose log this server cannot serve (none recorded, or no log store wired in). */
   TALLY_API_LOG_NOT_STORED: { status: 404, title: 'No log stored' },
+  /** The request was not received in full within the server's request timeout. */
+  TALLY_API_REQUEST_TIMEOUT: { status: 408, title: 'Request timeout' },
+  /** The request line and headers are larger than the HTTP parser accepts. */
+  TALLY_API_HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
+  /** Bytes that are not an HTTP/1.1 request (a malformed line, header or chunk). */
+  TALLY_API_BAD_HTTP: { status: 400, title: 'Bad HTTP request' },
+  /** The client closed the connection before its request was read in full; nobody reads this answer. */
+  TALLY_API_CLIENT_CLOSED: { status: 400, title: 'Request cut short' },
   /** Something failed that the server did not expect; the request id identifies it in the logs. */
   TALLY_API_INTERNAL: { status: 500, title: 'Internal server error' },
   /** A write without `Authorization: Bearer <token>`. */

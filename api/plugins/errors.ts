@@ -36,11 +36,28 @@ function withBodyLimit(problem: ProblemOfError, request: FastifyRequest): Proble
   };
 }
 
+/** The client went away while its body was being read: nothing failed on the server's side. */
+function clientClosed(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return (
+    code === 'ECONNRESET' || code === 'ECONNABORTED'
+  );
+}
+
 /** The methods a route may be declared for, in the order `Allow` lists them. */
 const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 async function errors(fastify: FastifyInstance): Promise<void> {
   fastify.setErrorHandler((error, request, reply) => {
+    if (clientClosed(error)) {
+      request.log.info({ code: 'TALLY_API_CLIENT_CLOSED' }, 'the client closed the connection mid-request');
+      return sendProblem(request, reply, {
+        status: 400,
+        code: 'TALLY_API_CLIENT_CLOSED',
+        title: 'Request cut short',
+        detail: 'the connection closed before the request was read in full',
+      });
+    }
     const problem = withBodyLimit(problemOfError(error), request);
     if (problem.internal) {
       request.log.error({ err: error, code: problem.code }, 'request failed');
