@@ -65,7 +65,12 @@ async function readModels(fastify: FastifyInstance, options: TimeTravelOptions):
     if (!current || current.position < at) return undefined;
     let reached = at;
     if (current.position > at) {
-      const after = { direction: 'forwards', fromPosition: at, limit: liveCheckEvents } as const;
+      // `at=-1` is before the first event: the read starts at the first event.
+      const after = {
+        direction: 'forwards',
+        limit: liveCheckEvents,
+        ...(at < 0 ? {} : { fromPosition: at }),
+      } as const;
       for await (const event of fastify.eventStore.readAll(after)) {
         if (event.position > current.position) return { state: current.state, position: at };
         if (event.position <= at) continue;

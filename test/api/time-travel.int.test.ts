@@ -154,6 +154,11 @@ test(
       assert.is(answer.headers['x-tally-position'], String(at));
       assert.is(answer.body.status, 'completed');
     }
+    // Before the first event (`at=-1`, the position of an empty store): the state before any event.
+    const before = await get(api, `/api/evaluations/${evaluation}?at=-1`);
+    assert.is(before.status, 404, JSON.stringify(before.body));
+    assert.is(before.body.code, 'TALLY_EVALUATION_NOT_FOUND');
+    assert.is((await get(api, `/api/queue?at=-1`)).status, 200);
     // The checkouts after zlib's failure are the jobsets read model's: as of then, it needs a replay.
     const specs = await get(api, `/api/specs?at=${positions[failedAt]}`);
     assert.is(specs.status, 422, JSON.stringify(specs.body));
