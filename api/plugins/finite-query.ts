@@ -11,14 +11,22 @@ import { ApiError } from '../problem.ts';
 
 type Properties = Readonly<Record<string, { readonly type?: unknown }>>;
 
-/** How each kind of number must be written. */
-/** Up to 15 digits: every such number is exact in a JavaScript number. */
-const forms = { integer: /^-?\d{1,15}$/, number: /^-?\d{1,15}(?:\.\d{1,15})?$/ } as const;
+/**
+ * How each kind of number must be written. An integer may have 16 digits, as positions and cursors up
+ * to 2^53 - 1 do, as long as it is exact in a JavaScript number; a fraction up to 15 digits each side.
+ */
+const forms = {
+  integer: {
+    test: (written: string) => /^-?\d{1,16}$/.test(written) && Number.isSafeInteger(Number(written)),
+  },
+  number: /^-?\d{1,15}(?:\.\d{1,15})?$/,
+} as const;
+type Form = (typeof forms)[keyof typeof forms];
 
 /** The query string's number and integer properties, each with the form it must be written in. */
-function numbersOf(querystring: unknown): [string, RegExp][] {
+function numbersOf(querystring: unknown): [string, Form][] {
   const properties = (querystring as { properties?: Properties } | undefined)?.properties ?? {};
-  return Object.keys(properties).flatMap((name): [string, RegExp][] => {
+  return Object.keys(properties).flatMap((name): [string, Form][] => {
     const type = properties[name]?.type;
     return type === 'integer' || type === 'number' ? [[name, forms[type]]] : [];
   });

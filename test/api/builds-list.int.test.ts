@@ -171,6 +171,10 @@ test(
       assert.is(body.code, 'TALLY_API_INVALID_REQUEST', `${name}=${value}`);
       assert.is(body.field, `querystring.${name}`, `${name}=${value}`);
     }
+    // The largest cursor the schema documents (2^53 - 1, sixteen digits) is a cursor like any other.
+    const largest = await get(api, `/api/builds?cursor=${Number.MAX_SAFE_INTEGER}&limit=1`);
+    assert.is(largest.status, 200, JSON.stringify(largest.body));
+    assert.is((await get(api, '/api/builds?cursor=9007199254740992')).status, 400);
   }),
 );
 
