@@ -152,6 +152,21 @@ test(
     assert.is(stale.statusCode, 409, stale.body);
     assert.is((stale.json() as Json).code, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION');
     assert.is((await streamOf(api, 'spec-upd')).length, 2);
+    // A body naming another specification than the path is a rename, refused whichever exists.
+    for (const [path, other] of [
+      ['upd', 'elsewhere'],
+      ['ghost', 'upd'],
+    ]) {
+      const renamed = await send(api, 'PUT', `/api/specs/${path}`, { body: spec(other!) });
+      assert.is(renamed.statusCode, 422, renamed.body);
+      assert.is((renamed.json() as Json).code, 'TALLY_SPEC_RENAME');
+      assert.match(String((renamed.json() as Json).detail), /cannot be renamed/);
+    }
+    // A body without a name takes the path's.
+    const { name: _name, ...unnamed } = spec('upd');
+    const kept = await send(api, 'PUT', '/api/specs/upd', { body: { ...unnamed, priority: 7 } });
+    assert.is(kept.statusCode, 200, kept.body);
+    assert.is((await streamOf(api, 'spec-upd')).length, 3);
   }),
 );
 

@@ -56,7 +56,13 @@ const specCommands: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.put('/api/specs/:name', { schema: updateSpecSchema }, async (request, reply) => {
     const { name } = request.params;
-    const spec = specOf({ name, ...request.body });
+    const named = (request.body as { name?: unknown }).name;
+    if (named !== undefined && named !== name)
+      throw new DomainError(
+        'TALLY_SPEC_RENAME',
+        `The body names ${JSON.stringify(named)} but the path ${JSON.stringify(name)}: a specification cannot be renamed`,
+      );
+    const spec = specOf({ ...request.body, name });
     const command = { type: 'UpdateSpecification', spec, actor: actorOf(request), at: at() } as const;
     return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command);
   });
