@@ -19,7 +19,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../../../adapters/store/store.ts';
 import { type PublicKey, parseSecretKey, type SecretKey } from '../../../domain/derivation/index.ts';
 import { createNarInfoRenderer } from './narinfo.ts';
-import { handleCacheError, sendProblem, type UploadProblem } from './problems.ts';
+import { CacheError, handleCacheError, sendProblem, type UploadProblem } from './problems.ts';
 import { createUploads } from './upload.ts';
 
 /** Options of the binary cache plugin. */
@@ -131,7 +131,12 @@ export const cacheRoutes: FastifyPluginAsync<CacheOptions> = async (app, options
     const actor = await authorize(request, reply);
     if (actor === undefined) return reply;
     const hashPart = narInfoName.exec(request.params.file)?.[1];
-    if (hashPart === undefined) return notFound(reply);
+    // An upload to a name the cache never serves is a mistake of the uploader's, said as one.
+    if (hashPart === undefined)
+      throw new CacheError(
+        'TALLY_CACHE_BAD_REQUEST',
+        `'${request.params.file}' is not <nix32 store path hash>.narinfo`,
+      );
     const { info, added } = await uploads.putNarInfo(hashPart, request.body as Readable);
     request.log.info({ actor, path: info.path, added }, added ? 'path uploaded' : 'path already valid');
     return reply

@@ -250,6 +250,19 @@ cache(
         },
       },
       {
+        name: 'a narinfo under a name the cache never serves',
+        code: 'TALLY_CACHE_BAD_REQUEST',
+        status: 400,
+        send: async () => {
+          const info = await fetch(`${cache.url}/abc.narinfo`, {
+            method: 'PUT',
+            headers: auth,
+            body: printNarInfo(good.narInfo),
+          });
+          return { nar: info, info, problem: (await info.json()) as { code: string; detail: string } };
+        },
+      },
+      {
         name: 'an xz NAR',
         code: 'TALLY_CACHE_UNSUPPORTED_COMPRESSION',
         status: 415,
