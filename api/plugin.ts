@@ -18,6 +18,7 @@ import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import readModels from './plugins/read-models.ts';
 import requestLog from './plugins/request-log.ts';
+import { ApiError } from './problem.ts';
 import type { TimeTravelOptions } from './read-models/time-travel.ts';
 import buildCommands from './routes/build-commands/index.ts';
 import type { BuildLogSource } from './routes/builds/index.ts';
@@ -81,6 +82,19 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
     if (request.method !== 'HEAD' || !(payload instanceof Readable)) return done(null, payload);
     payload.destroy();
     done(null, Readable.from([]));
+  });
+
+  // Bodies are read as sent: one compressed on the way (`Content-Encoding: gzip`) would be parsed as
+  // if it were not, so it is refused before it is read.
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    const encoding = request.headers['content-encoding'];
+    if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return done(null, payload);
+    done(
+      new ApiError(
+        'TALLY_API_UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding ${JSON.stringify(encoding)} is not accepted: send the body uncompressed`,
+      ),
+    );
   });
 
   await fastify.register(health, options.health ?? {});

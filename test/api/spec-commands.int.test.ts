@@ -298,6 +298,21 @@ test(
     assert.match(String(problem.detail), /JSON/);
     assert.equal(await streamOf(api, 'spec-truncated'), []);
     assert.is(await head(api), before);
+    // A body said to be compressed is refused before it is read, whatever it holds.
+    const encoded = await api.app.inject({
+      method: 'POST',
+      url: '/api/specs',
+      headers: {
+        authorization: `Bearer ${api.token}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+      payload: whole,
+    });
+    assert.is(encoded.statusCode, 415, encoded.body);
+    assert.is((encoded.json() as Json).code, 'TALLY_API_UNSUPPORTED_MEDIA_TYPE');
+    assert.match(String((encoded.json() as Json).detail), /uncompressed/);
+    assert.is(await head(api), before);
   }),
 );
 
