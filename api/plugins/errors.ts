@@ -39,9 +39,7 @@ function withBodyLimit(problem: ProblemOfError, request: FastifyRequest): Proble
 /** The client went away while its body was being read: nothing failed on the server's side. */
 function clientClosed(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  return (
-    code === 'ECONNRESET' || code === 'ECONNABORTED'
-  );
+  return code === 'ECONNRESET' || code === 'ECONNABORTED';
 }
 
 /** The methods a route may be declared for, in the order `Allow` lists them. */

@@ -156,7 +156,13 @@ test(
       assert.is.not(garbled.code, 0);
       assert.match(garbled.stderr, /--if-match must be a whole number 0 or more/);
 
-      const unknown = await tally(['spec', 'update', 'nobody', file, '--api', api], env);
+      // A file naming another specification than the one to update is a rename, refused.
+      const renamed = await tally(['spec', 'update', 'nobody', file, '--api', api], env);
+      assert.is(renamed.code, 1);
+      assert.match(renamed.stderr, /TALLY_SPEC_RENAME/);
+      const nobody = join(dir.path, 'nobody.json');
+      await writeFile(nobody, JSON.stringify({ ...spec, name: 'nobody' }));
+      const unknown = await tally(['spec', 'update', 'nobody', nobody, '--api', api], env);
       assert.is(unknown.code, 1);
       assert.match(unknown.stderr, /TALLY_SPEC_NOT_FOUND/);
 
