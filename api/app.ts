@@ -14,7 +14,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { openTokenStore, type TokenStore } from './auth/token-store.ts';
-import { answerClientError, bodyDeadline } from './client-errors.ts';
+import { answerClientError, bodyIdleDeadline } from './client-errors.ts';
 import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { type TallyApiOptions, tallyApi } from './plugin.ts';
 import { sendProblem } from './plugins/errors.ts';
@@ -33,10 +33,10 @@ export interface BuildAppOptions extends Omit<TallyApiOptions, 'tokens' | 'versi
   /** Largest request body accepted, in bytes. Defaults to 1 MiB. */
   readonly bodyLimit?: number;
   /**
-   * How long a request may take to arrive in full, headers and body, in ms; then 408. Defaults to 10
-   * minutes: a large NAR uploaded to the cache is one request. Headers alone have a minute at most.
+   * How long a request's body may stop arriving (no byte at all), in ms; then 408 and the connection
+   * closed. Defaults to a minute; 0 turns it off. Node gives the request line and headers a minute too.
    */
-  readonly requestTimeoutMs?: number;
+  readonly bodyIdleTimeoutMs?: number;
 }
 
 /**
@@ -60,18 +60,14 @@ export async function buildApp(options: BuildAppOptions): Promise<TallyApp> {
     logger,
     bodyLimit = 1024 * 1024,
     version = '0.0.0',
-    requestTimeoutMs = 600_000,
+    bodyIdleTimeoutMs = 60_000,
     ...api
   } = options;
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; naming the base type keeps the app's type the common one.
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit,
-    // A client that sends half a request and waits would hold its connection for good.
-    requestTimeout: requestTimeoutMs,
-    // Node times the request line and headers; it looks for those past their time this often.
-    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(100, requestTimeoutMs / 4)) },
-    clientErrorHandler: answerClientError(requestTimeoutMs),
+    clientErrorHandler: answerClientError(bodyIdleTimeoutMs),
     genReqId: () => randomUUID(),
     // One line per request instead of two (plugins/request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
@@ -86,7 +82,8 @@ export async function buildApp(options: BuildAppOptions): Promise<TallyApp> {
     // route runs: still a problem with a code, like every other refusal.
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, problemOfError(error)),
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('onRequest', bodyDeadline(requestTimeoutMs));
+  // A client that sends half a body and waits would hold its connection for good.
+  if (bodyIdleTimeoutMs > 0) app.addHook('onRequest', bodyIdleDeadline(bodyIdleTimeoutMs));
   await app.register(tallyApi, { ...api, version, tokens: options.tokens ?? openTokenStore(dataDir) });
   return app;
 }

@@ -1,77 +1,104 @@
 /**
  * Answers for requests that never became requests: what Node's HTTP parser refuses (malformed HTTP,
- * headers too large) and requests not received in full in time. No route runs for them, so they are
- * written to the socket here, as problem+json with a code like every other refusal; Fastify's own
- * answer for them is a bare JSON object without one.
+ * headers too large, headers not received in time) and bodies that stop arriving. No route runs for
+ * them, so they are written to the socket here, as problem+json with a code like every other refusal
+ * (Fastify's own answer for them is a bare JSON object without one), and the connection is closed.
  *
- * Node enforces the request timeout on the request line and headers only: a body that stops arriving
- * half-way is timed by `bodyDeadline`.
+ * Node times the request line and headers (`headersTimeout`) but, as measured on Node 20 here, not a
+ * body that stops half-way: `bodyIdleDeadline` times that. It times silence, not the whole body, so a
+ * large NAR uploaded to the cache over a slow link is never cut off while its bytes keep coming.
  */
 import type { Socket } from 'node:net';
-import type { onRequestHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import { apiErrors } from './problem.ts';
 
 type ClientErrorCode = 'TALLY_API_REQUEST_TIMEOUT' | 'TALLY_API_HEADERS_TOO_LARGE' | 'TALLY_API_BAD_HTTP';
 
-function problemFor(error: NodeJS.ErrnoException, requestTimeoutMs: number) {
+function problemFor(errorCode: string | undefined, idleMs: number) {
   const code: ClientErrorCode =
-    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    errorCode === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? 'TALLY_API_REQUEST_TIMEOUT'
-      : error.code === 'HPE_HEADER_OVERFLOW'
+      : errorCode === 'HPE_HEADER_OVERFLOW'
         ? 'TALLY_API_HEADERS_TOO_LARGE'
         : 'TALLY_API_BAD_HTTP';
   const detail = {
-    TALLY_API_REQUEST_TIMEOUT: `the request was not received in full within ${requestTimeoutMs / 1000} s; send it again, whole`,
+    TALLY_API_REQUEST_TIMEOUT: `the request stopped arriving (nothing for ${idleMs / 1000} s, or headers not in full within the server's limit); send it again, whole`,
     TALLY_API_HEADERS_TOO_LARGE: 'the request line and headers exceed 16 KiB; shorten the URL or the headers',
-    TALLY_API_BAD_HTTP: `the request is not well-formed HTTP/1.1 (${error.code ?? 'unparsable'}); check the client`,
+    TALLY_API_BAD_HTTP: `the request is not well-formed HTTP/1.1 (${errorCode ?? 'unparsable'}); check the client`,
   }[code];
   const { status, title } = apiErrors[code];
   return { type: `urn:tally:problem:${code}`, title, status, code, detail };
 }
 
-/** Writes `error`'s problem to the socket and closes the connection. */
-function answer(socket: Socket, error: NodeJS.ErrnoException, requestTimeoutMs: number): void {
-  const problem = problemFor(error, requestTimeoutMs);
+/** A response already begun on this connection (Node's own handler looks at the same field). */
+function responseStarted(socket: Socket): boolean {
+  return (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+}
+
+/**
+ * Writes the problem for `errorCode` to the socket, unless a response was begun on it, and closes the
+ * connection once it is written: nothing more is read from it.
+ */
+function answer(socket: Socket, errorCode: string | undefined, idleMs: number): void {
+  if (!socket.writable || responseStarted(socket)) {
+    socket.destroy();
+    return;
+  }
+  const problem = problemFor(errorCode, idleMs);
   const body = JSON.stringify(problem);
   socket.end(
     `HTTP/1.1 ${problem.status} ${problem.title}\r\nConnection: close\r\n` +
       `Content-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
 }
 
 /** Fastify's `clientErrorHandler`: a problem for the client, and the connection closed. */
-export function answerClientError(requestTimeoutMs: number) {
+export function answerClientError(idleMs: number) {
   return (error: NodeJS.ErrnoException, socket: Socket): void => {
     // The client is gone already: there is nobody to answer.
-    if (error.code === 'ECONNRESET' || !socket.writable) socket.destroy();
-    else answer(socket, error, requestTimeoutMs);
+    if (error.code === 'ECONNRESET') socket.destroy();
+    else answer(socket, error.code, idleMs);
   };
 }
 
+/** Requests `bodyIdleDeadline` answered: what the body parser then reports is not the client's doing. */
+const cutOff = new WeakSet<object>();
+
+/** True when `request` was answered 408 for a body that stopped arriving. */
+export function wasCutOff(request: FastifyRequest): boolean {
+  return cutOff.has(request.raw);
+}
+
 /**
- * An `onRequest` hook: a request whose body has not arrived in full `requestTimeoutMs` after its
- * headers is answered 408 and its connection closed, before any route has answered it. Requests
- * without a body are not timed.
+ * An `onRequest` hook: a request whose body stops arriving for `idleMs` (no byte on its connection)
+ * before it is complete is answered 408 and its connection closed. Requests without a body are not timed.
  */
-export function bodyDeadline(requestTimeoutMs: number): onRequestHookHandler {
+export function bodyIdleDeadline(idleMs: number): onRequestHookHandler {
   return (request, reply, done) => {
     const { raw } = request;
     const length = raw.headers['content-length'];
     const hasBody =
       (length !== undefined && length !== '0') || raw.headers['transfer-encoding'] !== undefined;
     if (!hasBody || raw.complete) return done();
+    const socket = raw.socket;
     const timer = setTimeout(() => {
-      if (raw.complete || reply.raw.headersSent) return;
-      request.log.info(
-        { code: 'TALLY_API_REQUEST_TIMEOUT' },
-        'the request body did not arrive in full in time',
-      );
-      const timeout = Object.assign(new Error('request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
-      answer(raw.socket, timeout, requestTimeoutMs);
-    }, requestTimeoutMs);
-    const stop = () => clearTimeout(timer);
+      if (raw.complete || reply.sent || reply.raw.headersSent) return;
+      cutOff.add(raw);
+      request.log.info({ code: 'TALLY_API_REQUEST_TIMEOUT' }, 'the request body stopped arriving');
+      answer(socket, 'ERR_HTTP_REQUEST_TIMEOUT', idleMs);
+    }, idleMs);
+    // Every byte on the connection starts the wait again. A listener of the socket's, not the request's:
+    // reading the request would take its body from the route.
+    const arrived = () => timer.refresh();
+    socket.on('data', arrived);
+    const stop = () => {
+      clearTimeout(timer);
+      socket.off('data', arrived);
+    };
     raw.once('end', stop);
     raw.once('close', stop);
+    reply.raw.once('finish', stop);
     reply.raw.once('close', stop);
     done();
   };

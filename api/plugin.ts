@@ -86,9 +86,15 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
 
   // Bodies are read as sent: one compressed on the way (`Content-Encoding: gzip`) would be parsed as
   // if it were not, so it is refused before it is read.
+  // Only the API's routes: the binary cache takes its uploads as bytes and answers in its own words.
   fastify.addHook('preParsing', (request, _reply, payload, done) => {
     const encoding = request.headers['content-encoding'];
-    if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return done(null, payload);
+    if (
+      encoding === undefined ||
+      encoding.trim().toLowerCase() === 'identity' ||
+      !request.routeOptions.url?.startsWith('/api/')
+    )
+      return done(null, payload);
     done(
       new ApiError(
         'TALLY_API_UNSUPPORTED_MEDIA_TYPE',

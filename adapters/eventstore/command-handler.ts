@@ -2,7 +2,8 @@
  * How a command becomes events: read the aggregate's stream, fold it, let the domain decide, and
  * append what it decided with the revision that was read as the expected one. Two commands racing
  * on one stream cannot both win: the loser gets `TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION` (the API's
- * 409), or — for the farm's own processes, which may simply decide again — another try.
+ * 409 when its request named a revision with `If-Match`), or — for the farm's own processes and for
+ * requests that named none — another try, deciding again on the newer state.
  *
  * Event ids derive from the cause and the decided events, so a command retried after a crash appends
  * the same ids and the store recognises it rather than recording the facts twice.
@@ -27,7 +28,7 @@ export interface CommandContext {
 export interface HandleOptions {
   /** Fail unless the stream is at this revision (the API's `If-Match`). */
   readonly expectedRevision?: number | 'no_stream';
-  /** Decide again this many times when another writer got there first (processes, not people). */
+  /** Decide again this many times when another writer got there first (never with `expectedRevision`). */
   readonly retriesOnConflict?: number;
   /**
    * The caller believes the stream does not exist yet (its read model has never seen it): the first

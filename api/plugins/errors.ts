@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { wasCutOff } from '../client-errors.ts';
 import type { Problem } from '../problem.ts';
 import { type ProblemOfError, problemOfError } from '../problem-of-error.ts';
 
@@ -37,9 +38,25 @@ function withBodyLimit(problem: ProblemOfError, request: FastifyRequest): Proble
 }
 
 /** The client went away while its body was being read: nothing failed on the server's side. */
-function clientClosed(error: unknown): boolean {
+export function clientClosed(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return code === 'ECONNRESET' || code === 'ECONNABORTED';
+}
+
+/**
+ * The answer to a request whose connection closed while its body was read: logged as what it is (the
+ * client's leaving, or the server's own 408 for a body that stopped arriving, already sent), never as
+ * a failure. The problem is for the record: nobody reads it.
+ */
+export function cutShort(request: FastifyRequest): ProblemOfError {
+  if (!wasCutOff(request))
+    request.log.info({ code: 'TALLY_API_CLIENT_CLOSED' }, 'the client closed the connection mid-request');
+  return {
+    status: 400,
+    code: 'TALLY_API_CLIENT_CLOSED',
+    title: 'Request cut short',
+    detail: 'the connection closed before the request was read in full',
+  };
 }
 
 /** The methods a route may be declared for, in the order `Allow` lists them. */
@@ -47,15 +64,7 @@ const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
 
 async function errors(fastify: FastifyInstance): Promise<void> {
   fastify.setErrorHandler((error, request, reply) => {
-    if (clientClosed(error)) {
-      request.log.info({ code: 'TALLY_API_CLIENT_CLOSED' }, 'the client closed the connection mid-request');
-      return sendProblem(request, reply, {
-        status: 400,
-        code: 'TALLY_API_CLIENT_CLOSED',
-        title: 'Request cut short',
-        detail: 'the connection closed before the request was read in full',
-      });
-    }
+    if (clientClosed(error)) return sendProblem(request, reply, cutShort(request));
     const problem = withBodyLimit(problemOfError(error), request);
     if (problem.internal) {
       request.log.error({ err: error, code: problem.code }, 'request failed');

@@ -20,7 +20,7 @@ const lines: Array<{ level: number; code?: string; msg: string }> = [];
 const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
 
 test.before(async (context) => {
-  context.api = await startApiFixture({ requestTimeoutMs: 1000, logger });
+  context.api = await startApiFixture({ bodyIdleTimeoutMs: 1000, logger });
   await context.api.app.listen({ host: '127.0.0.1', port: 0 });
   context.port = (context.api.app.server.address() as { port: number }).port;
 });
@@ -61,6 +61,41 @@ test(
     assert.match(problem.detail, /send it again/);
     const health = await api.app.inject({ url: '/healthz' });
     assert.is(health.statusCode, 200);
+  }),
+);
+
+test(
+  'lets a body that keeps arriving take longer than the idle limit, a byte at a time',
+  withTimeout(15_000, async ({ api, port }) => {
+    const body = JSON.stringify({
+      name: 'trickle',
+      channels: [{ name: 'main', url: 'https://example.org/t.git', branch: 'main' }],
+      evaluator: { kind: 'native', entry: 'tally.jobs.json' },
+      systems: ['x86_64-linux'],
+    });
+    const head =
+      `POST /api/specs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${api.token}\r\nConnection: close\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const answer = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = connect(port, '127.0.0.1', async () => {
+        socket.write(head);
+        // Eight pieces 300 ms apart: 2.4 s in all, never a second without a byte.
+        const pieces = 8;
+        const size = Math.ceil(body.length / pieces);
+        for (let i = 0; i < pieces; i++) {
+          await new Promise((wait) => setTimeout(wait, 300));
+          socket.write(body.slice(i * size, (i + 1) * size));
+        }
+      });
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk) => {
+        received += chunk;
+      });
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 201/, answer);
   }),
 );
 

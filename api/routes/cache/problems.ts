@@ -4,6 +4,7 @@
  * uploader learns what was wrong with its upload and nothing about the server's internals.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientClosed, cutShort } from '../../plugins/errors.ts';
 
 /** Every code the cache answers with, its status and title. */
 export const cacheErrors = {
@@ -111,6 +112,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
 
 /** The plugin's error handler: every thrown error becomes a problem; 5xx are logged, never shown. */
 export function handleCacheError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  // An upload the client broke off (or the server cut off, idle) failed nothing here.
+  if (clientClosed(error)) return sendProblem(reply, request, cutShort(request));
   const problem = problemOf(error);
   if (problem.status >= 500) request.log.error({ err: error }, 'binary cache request failed');
   else request.log.info({ code: problem.code, detail: problem.detail }, 'binary cache request refused');
