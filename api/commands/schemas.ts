@@ -35,7 +35,10 @@ export const CommandResult = Type.Object({
   stream: Type.String(),
   revision: Type.Integer({ description: "The stream's revision afterwards; the ETag for a next If-Match" }),
   position: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'The $all position of the events written (also x-tally-position); null when nothing changed',
+    description:
+      'The $all position of the events written (also x-tally-position); null when nothing changed. ' +
+      'With x-tally-read-models-behind: 1 the write is recorded but the read models had not reached it ' +
+      'when this answer was sent: wait for a read at or past this position rather than writing again',
   }),
   events: Type.Array(Type.String(), { description: 'The types of the events written, in order' }),
 });
