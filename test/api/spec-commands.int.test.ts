@@ -210,6 +210,13 @@ test(
   'deactivates, activates and removes, each recorded by user:alice; unknown names are 404',
   withTimeout(15_000, async ({ api }) => {
     await send(api, 'POST', '/api/specs', { body: spec('life') });
+    // A reason with control characters (here a terminal escape) is refused, nothing written; lines are fine.
+    const escaped = await send(api, 'POST', '/api/specs/life/deactivate', {
+      body: { why: 'x\u001b[31m red \u0000' },
+    });
+    assert.is(escaped.statusCode, 400, escaped.body);
+    assert.is((escaped.json() as Json).field, 'body.why');
+    assert.is((await streamOf(api, 'spec-life')).length, 1);
     const off = await send(api, 'POST', '/api/specs/life/deactivate', { body: { why: 'upgrade' } });
     assert.is(off.statusCode, 200, off.body);
     const on = await send(api, 'POST', '/api/specs/life/activate', { body: { why: 'upgraded' } });
