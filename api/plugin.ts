@@ -31,6 +31,7 @@ import health, { type HealthRouteOptions } from './routes/health/index.ts';
 import history from './routes/history/index.ts';
 import jobs from './routes/jobs/index.ts';
 import metricsRead from './routes/metrics-read/index.ts';
+import projectionCommands from './routes/projections/index.ts';
 import queue from './routes/queue/index.ts';
 import specCommands from './routes/spec-commands/index.ts';
 import specs from './routes/specs/index.ts';
@@ -118,6 +119,7 @@ const api: FastifyPluginAsyncTypebox<TallyApiOptions> = async (fastify, options)
   await fastify.register(buildCommands);
   await fastify.register(evaluationCommands);
   await fastify.register(workerCommands);
+  await fastify.register(projectionCommands);
 };
 
 /**

@@ -78,6 +78,12 @@ export interface ProjectionRunner<E extends { readonly type: string } = { readon
    */
   onApplied(listener: (event: ProjectedEvent<E>) => void): () => void;
   readonly skipped: Readonly<SkippedEvents>;
+  /**
+   * Saves a snapshot of every projection that changed since its last one, now, and resolves once every
+   * save asked for so far is written, with each projection's position: what `tally replay --verify`
+   * compares with is then the live state.
+   */
+  saveNow(): Promise<readonly { readonly name: string; readonly position: number }[]>;
   /** Stops following and saves a snapshot of every projection that changed. */
   stop(): Promise<void>;
 }
@@ -335,6 +341,12 @@ export function createProjectionRunner<E extends { readonly type: string }>(
       return () => listeners.delete(listener);
     },
     skipped,
+    async saveNow() {
+      clearTimeout(quiet);
+      const positions = slots.map((slot) => ({ name: slot.projection.name, position: slot.position }));
+      await saveSnapshots();
+      return positions;
+    },
     async stop() {
       stopping = true;
       clearTimeout(quiet);

@@ -13,6 +13,7 @@ import { type ApiFixture, type Json, startApiFixture } from './api-fixture.ts';
 function laggingRunner(lag: ProjectionLag): ProjectionRunner {
   return {
     start: async () => undefined,
+    saveNow: async () => [],
     loaded: async () => undefined,
     loading: () => [],
     state: () => {

@@ -150,6 +150,56 @@ test(
 );
 
 test(
+  'with a server running, asks it to save its live state first, and says so when it could not',
+  withTimeout(90_000, async () => {
+    const dir = await tempDir('tally-replay-');
+    const child = startTally(['serve', '--data', dir.path, '--ledger-port', '0', '--port', '0']);
+    const started = lineMatching(child, (line) => line.includes('tally server started'));
+    const done = finished(child);
+    try {
+      const { eventstore, api } = JSON.parse(await started) as { eventstore: string; api: string };
+      const created = await tally(['token', 'create', 'verifier', '--data', dir.path]);
+      assert.is(created.code, 0, created.stderr);
+      const store = await connectEventStore(eventstore);
+      let last = -1;
+      try {
+        for (const [streamId, event] of appended(farmHistory()))
+          last = (await store.append(streamId, [event], 'any')).position;
+      } finally {
+        await store.close();
+      }
+      await caughtUp(api, last);
+
+      const env = { TALLY_TOKEN: created.stdout.trim() };
+      const saved = await tally(['replay', '--verify', '--json', '--data', dir.path], env);
+      assert.is(saved.code, 0, saved.stdout + saved.stderr);
+      const report = JSON.parse(saved.stdout) as {
+        ok: boolean;
+        live: { kind: string; positions?: Record<string, number> };
+        verdicts: Record<string, { kind: string; position?: number }>;
+      };
+      assert.is(report.live.kind, 'saved');
+      assert.ok(report.ok);
+      // Every read model that the farm's events changed was saved as of the last of them.
+      for (const name of ['builds', 'queue', 'evaluations', 'jobsets']) {
+        assert.ok((report.live.positions?.[name] ?? -1) >= last, `${name}: ${JSON.stringify(report.live)}`);
+        assert.is(report.verdicts[name]?.kind, 'identical', name);
+        assert.ok((report.verdicts[name]?.position ?? -1) >= last, name);
+      }
+
+      const refused = await tally(['replay', '--verify', '--data', dir.path], { TALLY_TOKEN: '' });
+      assert.is(refused.code, 0, refused.stdout + refused.stderr);
+      assert.match(refused.stdout, /did not save its live state \(.*needs a token/);
+      assert.match(refused.stdout, /comparing with its snapshots as it last saved them/);
+    } finally {
+      child.kill('SIGTERM');
+      await done;
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
   'saves the rebuilt states over the snapshots unless told not to, and logs a skipped event with its position',
   withTimeout(90_000, async () => {
     const dir = await tempDir('tally-replay-');

@@ -3,6 +3,7 @@
  * the text lines say: the figures, each rebuilt state's full hash, where the states were saved (or why
  * not), and with `--verify` each projection's verdict and whether the run passed.
  */
+import type { LiveSave } from './replay-live.ts';
 import type { ReplayedHashes, Verdict } from './replay-verify.ts';
 
 /** What any replay measures and rebuilds, however it read the events. */
@@ -22,7 +23,13 @@ export function replayJson(
   figures: ReplayFigures,
   outcome:
     | { readonly kind: 'replayed'; readonly notSaved?: string }
-    | { readonly kind: 'verified'; readonly verdicts: ReadonlyMap<string, Verdict>; readonly ok: boolean },
+    | {
+        readonly kind: 'verified';
+        readonly verdicts: ReadonlyMap<string, Verdict>;
+        readonly ok: boolean;
+        /** Whether a running server saved its live state before the comparison. */
+        readonly live: LiveSave;
+      },
 ): string {
   const seconds = figures.replayMs / 1000;
   return JSON.stringify({
@@ -38,6 +45,6 @@ export function replayJson(
       ? figures.saved
         ? { saved: { directory: figures.saved.directory, seconds: figures.saved.ms / 1000 } }
         : { notSaved: outcome.notSaved }
-      : { verdicts: Object.fromEntries(outcome.verdicts), ok: outcome.ok }),
+      : { verdicts: Object.fromEntries(outcome.verdicts), ok: outcome.ok, live: outcome.live }),
   });
 }

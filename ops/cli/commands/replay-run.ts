@@ -27,6 +27,7 @@ import { CliError } from '../cli-error.ts';
 import { readLedgerEndpoint, resolveDataDir } from '../options.ts';
 import { writeLine } from '../output.ts';
 import { type ReplayFigures, replayJson } from './replay-json.ts';
+import { liveSaveLine, saveLiveState } from './replay-live.ts';
 import { type Verdict, verifyProjections } from './replay-verify.ts';
 import { replayWeights } from './replay-weights.ts';
 
@@ -39,6 +40,8 @@ export interface ReplayOptions {
   readonly youngGeneration?: number;
   /** One JSON object on stdout instead of the text lines (`replay-json.ts`). */
   readonly json?: boolean;
+  /** With `--verify`, for asking a running server to save its live state first (`replay-live.ts`). */
+  readonly token?: string;
 }
 
 /** A replay's figures and each rebuilt projection's state hash. */
@@ -242,6 +245,8 @@ export async function replay(options: ReplayOptions): Promise<void> {
   // --verify compares with the snapshots, so it must not replace them first.
   const saveTo = options.save !== false && !options.verify && !replayer.cannotSave ? snapshotDir : undefined;
   try {
+    // Before the head is read, so that the replay covers every state the server saves.
+    const live = options.verify ? await saveLiveState(dataDir, options.token) : undefined;
     const last = await replayer.head();
     const full = await replayWithProgress(replayer, names, last, 'replaying', saveTo);
     const seconds = full.replayMs / 1000;
@@ -287,9 +292,11 @@ export async function replay(options: ReplayOptions): Promise<void> {
     const ok = differing.length === 0 && unreadable.length === 0 && compared.length > 0;
     if (!ok) process.exitCode = 1;
     if (options.json) {
-      await writeLine(replayJson(full, { kind: 'verified', verdicts, ok }));
+      await writeLine(replayJson(full, { kind: 'verified', verdicts, ok, live: live! }));
       return;
     }
+    const liveLine = liveSaveLine(live!);
+    if (liveLine) await writeLine(liveLine);
     for (const [name, verdict] of verdicts) await writeLine(verdictLine(name, verdict));
     if (differing.length > 0) await writeLine(`differs from the live state: ${differing.join(', ')}`);
     if (unreadable.length > 0)
