@@ -86,7 +86,14 @@ validate(
       channels: [channel('https://u:p@example.org/x.git')],
     });
     assert.match(checked.ok ? '' : checked.issues[0]!.message, /git-credentials/);
-    for (const url of ['ssh://git@example.org/x.git', 'git@example.org:x.git', 'https://example.org/x.git'])
+    for (const url of [
+      'ssh://git@example.org/x.git',
+      'git@example.org:x.git',
+      'https://example.org/x.git',
+      // An @ or a port after the host is no user part.
+      'https://example.org/scm/@team/x.git',
+      'ssh://example.org:2222/x.git',
+    ])
       assert.equal(pathsOf({ ...minimal, channels: [channel(url)] }), [], url);
 
     const channels = (n: number) => Array.from({ length: n }, (_, i) => channel(`/srv/git/${i}`, `c${i}`));
