@@ -175,15 +175,6 @@ export function problemOfError(error: unknown): ProblemOfError {
   if (error instanceof EventStoreError) return fromEventStoreError(error);
   const fastifyError = error as Partial<FastifyError> | undefined;
   if (Array.isArray(fastifyError?.validation)) return fromValidation(error as FastifyError);
-  if ((error as { code?: unknown })?.code === 'TALLY_PROJECTIONS_BEHIND') {
-    return {
-      status: 503,
-      code: 'TALLY_PROJECTIONS_BEHIND',
-      title: 'Read models behind',
-      detail: 'the read models have not caught up with the latest change yet; retry shortly',
-      headers: retrySoon,
-    };
-  }
   if (isCatalogError(error)) {
     const issues = issuesOf(error);
     return {

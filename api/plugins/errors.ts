@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { wasCutOff } from '../client-errors.ts';
-import type { Problem } from '../problem.ts';
+import { apiErrors, type Problem } from '../problem.ts';
 import { type ProblemOfError, problemOfError } from '../problem-of-error.ts';
 
 export const problemContentType = 'application/problem+json; charset=utf-8';
@@ -52,9 +52,8 @@ export function cutShort(request: FastifyRequest): ProblemOfError {
   if (!wasCutOff(request))
     request.log.info({ code: 'TALLY_API_CLIENT_CLOSED' }, 'the client closed the connection mid-request');
   return {
-    status: 400,
+    ...apiErrors.TALLY_API_CLIENT_CLOSED,
     code: 'TALLY_API_CLIENT_CLOSED',
-    title: 'Request cut short',
     detail: 'the connection closed before the request was read in full',
   };
 }
