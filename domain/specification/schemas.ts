@@ -29,6 +29,7 @@ const field = literal<SpecificationField>(
   'retries',
   'keepEvaluations',
   'active',
+  'notifications',
 );
 const why = optional(string({ maxLength: 4096 }));
 

@@ -41,6 +41,17 @@ export interface BuildLimits {
   readonly maxLogBytes: number;
 }
 
+/**
+ * Where the farm reports an evaluation's end: a webhook is POSTed a JSON report signed with the farm's
+ * key. The URL is shown by public reads and kept in events like every other field, so it must not carry
+ * a secret: receivers authenticate the farm by the signature.
+ */
+export interface WebhookTarget {
+  readonly kind: 'webhook';
+  /** `http://` or `https://`, without a user or password. */
+  readonly url: string;
+}
+
 /** A specification as recorded in events. */
 export interface Specification {
   /** `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`; also the id of its stream. */
@@ -61,6 +72,8 @@ export interface Specification {
   readonly keepEvaluations: number;
   /** Whether the poller and the scheduler act on it. */
   readonly active: boolean;
+  /** Told when each evaluation has ended: failed, or every job's build finished. None when absent. */
+  readonly notifications?: readonly WebhookTarget[];
 }
 
 /** The top-level fields of a specification, as named in `SpecificationUpdated.changed`. */
@@ -71,9 +84,12 @@ export function isPatternChannel(channel: Channel): channel is PatternChannel {
   return 'branchPattern' in channel;
 }
 
-/** The top-level fields that differ between two specifications, in declaration order. */
+/**
+ * The top-level fields that differ between two specifications, in `after`'s order, then those only
+ * `before` has: an optional field left out of an update is a change too.
+ */
 export function changedFields(before: Specification, after: Specification): readonly SpecificationField[] {
-  const fields = Object.keys(after) as SpecificationField[];
+  const fields = [...new Set([...Object.keys(after), ...Object.keys(before)])] as SpecificationField[];
   return fields.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
 }
 

@@ -12,6 +12,7 @@ import {
   isPlainObject,
   literal,
   object,
+  optional,
   refine,
   type Schema,
   string,
@@ -23,6 +24,7 @@ import type {
   Evaluator,
   PatternChannel,
   Specification,
+  WebhookTarget,
 } from './specification.ts';
 
 /** Names of specifications and channels. */
@@ -94,6 +96,11 @@ const pollingPeriod = refine(integer({ min: 0, max: 7 * 24 * 3600 }), (value) =>
   value === 0 || value >= 10 ? undefined : 'must be 0 (never poll) or at least 10',
 );
 
+const webhookUrl = refine(string({ minLength: 1, maxLength: 2048 }), (value) =>
+  /^https?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/.test(value) ? undefined : 'must be an http:// or https:// URL',
+);
+const webhook = object<WebhookTarget>({ kind: literal('webhook'), url: webhookUrl }, { strict: true });
+
 const shape = object<Specification>(
   {
     name,
@@ -106,6 +113,7 @@ const shape = object<Specification>(
     retries: defaulted(integer({ min: 0, max: 10 }), specificationDefaults.retries),
     keepEvaluations: defaulted(integer({ min: 1, max: 1000 }), specificationDefaults.keepEvaluations),
     active: defaulted(boolean, specificationDefaults.active),
+    notifications: optional(array(webhook)),
   },
   { strict: true },
 );
@@ -133,6 +141,8 @@ function crossFieldIssues(spec: Specification): Issue[] {
 export const maxChannels = 64;
 /** At most this many systems: more than Nix and Guix know. */
 export const maxSystems = 32;
+/** At most this many notification targets: each is sent every evaluation's report. */
+export const maxNotifications = 8;
 
 /** The password in `url`'s user part, or its user part altogether for HTTP, where a user is often a token. */
 function secretIn(url: string): string | undefined {
@@ -162,6 +172,20 @@ function admissionIssues(spec: Specification): Issue[] {
       issues.push({
         path: `channels[${index}].url`,
         message: `carries ${secret}, which events and public reads would show: put the credentials in the data directory's git-credentials file instead`,
+      });
+  });
+  const notifications = spec.notifications ?? [];
+  if (notifications.length > maxNotifications)
+    issues.push({
+      path: 'notifications',
+      message: `has ${notifications.length} targets; at most ${maxNotifications}`,
+    });
+  notifications.forEach((target, index) => {
+    if (/^https?:\/\/[^/?#]*@/.test(target.url))
+      issues.push({
+        path: `notifications[${index}].url`,
+        message:
+          'carries credentials, which events and public reads would show: receivers authenticate the farm by the X-Tally-Signature header instead',
       });
   });
   if (/\p{Cc}/u.test(spec.evaluator.entry))

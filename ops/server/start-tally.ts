@@ -22,6 +22,7 @@ import { createEventStoreRootSource } from '../../adapters/gc/event-store-roots.
 import { createFileStoreGc } from '../../adapters/gc/file-store-gc.ts';
 import { freeSpaceOf, startPeriodicGc } from '../../adapters/gc/periodic.ts';
 import { startLedgerThread } from '../../adapters/ledger/index.ts';
+import { createNotifier } from '../../adapters/notifications/notifier.ts';
 import { createCoordinator } from '../../adapters/pipeline/coordinator.ts';
 import { createDispatcher } from '../../adapters/pipeline/dispatcher/dispatcher.ts';
 import { createEvaluationRunner } from '../../adapters/pipeline/evaluation-runner/index.ts';
@@ -37,6 +38,7 @@ import { openTokenStore, type TokenStore } from '../../api/auth/token-store.ts';
 import { cacheRoutes } from '../../api/routes/cache/index.ts';
 import { evaluationLogRoutes } from '../../api/routes/evaluation-log/index.ts';
 import { hookRoutes, openHookSecrets } from '../../api/routes/hooks/index.ts';
+import type { SecretKey } from '../../domain/derivation/signing.ts';
 import type { TallyEvent } from '../../domain/events.ts';
 import { allProjections } from '../../projections/catalogue.ts';
 import type { PipelineState } from '../../projections/pipeline/index.ts';
@@ -155,7 +157,7 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
     stops.push(() => app.close());
     await app.listen({ host: options.host, port: options.port });
     await projectionsStarted;
-    const pipeline = await startPipeline(options, eventStore, projections, store, stops);
+    const pipeline = await startPipeline(options, eventStore, projections, store, farmKey.secretKey, stops);
     pipelineStarted(pipeline);
     const demo = options.demo ? await startDemo(options, eventStore, pipeline) : undefined;
     const address = app.server.address();
@@ -216,7 +218,7 @@ interface Pipeline {
 
 /**
  * The farm's own processes: the poller, the evaluation runner, the dispatcher with its local
- * workers, and the coordinator that feeds them events. Stopped in reverse: the poller first, the
+ * workers, the coordinator that feeds them events, and the notifier that reports ended evaluations. Stopped in reverse: the poller first, the
  * workers last (their running attempts are requeued at the next start).
  */
 async function startPipeline(
@@ -224,6 +226,7 @@ async function startPipeline(
   events: EventStore,
   projections: ProjectionRunner<TallyEvent>,
   store: Store,
+  farmKey: SecretKey,
   stops: Array<() => Promise<unknown>>,
 ): Promise<Pipeline> {
   const { dataDir } = options;
@@ -260,6 +263,14 @@ async function startPipeline(
   });
   await coordinator.start();
   stops.push(() => coordinator.stop());
+  const notifier = createNotifier({
+    events,
+    projections,
+    signingKey: farmKey,
+    logger: logger.child({ component: 'notifier' }),
+  });
+  await notifier.start();
+  stops.push(() => notifier.stop());
   const builder =
     options.builder === 'nix'
       ? createNixBuilder({ logger: logger.child({ component: 'nix-builder' }) })

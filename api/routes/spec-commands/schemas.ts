@@ -18,7 +18,8 @@ const SpecParams = Type.Object({
 const SpecBody = Type.Record(Type.String(), Type.Unknown(), {
   description:
     'A specification: name, channels [{ name, url, branch | branchPattern }], evaluator { kind, entry }, systems, ' +
-    'and optionally priority, pollingPeriodSeconds, buildLimits, retries, keepEvaluations, active',
+    'and optionally priority, pollingPeriodSeconds, buildLimits, retries, keepEvaluations, active, ' +
+    'notifications [{ kind: "webhook", url }] (each evaluation\'s end is POSTed there, signed with the farm\'s key)',
 });
 
 const security = [{ bearer: [] }];

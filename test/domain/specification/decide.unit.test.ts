@@ -51,6 +51,17 @@ lifeCycle('records what an update changed, and nothing when nothing changed', ()
   given([registered]).when({ type: 'UpdateSpecification', spec, at, actor }).thenNothing();
 });
 
+lifeCycle('records an optional field left out of an update as changed', () => {
+  const notifying = {
+    ...spec,
+    notifications: [{ kind: 'webhook', url: 'https://example.org/hook' }],
+  } as const;
+  const withHooks = { type: 'SpecificationRegistered', data: { spec: notifying } } as const;
+  given([withHooks])
+    .when({ type: 'UpdateSpecification', spec, at, actor })
+    .then([{ type: 'SpecificationUpdated', data: { spec, changed: ['notifications'] } }]);
+});
+
 lifeCycle('keeps its active flag through updates', () => {
   const paused = { type: 'SpecificationDeactivated', data: { name: spec.name, by: actor } } as const;
   const next = { ...spec, priority: 1 };

@@ -122,6 +122,30 @@ validate('accepts polling 0 (never) or at least 10 seconds', () => {
   assert.equal(pathsOf({ ...minimal, pollingPeriodSeconds: 5 }), ['pollingPeriodSeconds']);
 });
 
+validate('takes webhooks to notify, without credentials, at most 8', () => {
+  const hook = (url: string) => ({ kind: 'webhook', url });
+  const checked = validateSpecification({
+    ...minimal,
+    notifications: [hook('https://ci.example.org/tally?x=1')],
+  });
+  assert.ok(checked.ok);
+  if (checked.ok) assert.equal(checked.value.notifications, [hook('https://ci.example.org/tally?x=1')]);
+  assert.equal(pathsOf({ ...minimal, notifications: [hook('ftp://example.org/')] }), [
+    'notifications[0].url',
+  ]);
+  assert.equal(pathsOf({ ...minimal, notifications: [hook('https://')] }), ['notifications[0].url']);
+  assert.equal(pathsOf({ ...minimal, notifications: [{ kind: 'email', url: 'https://a.b/' }] }), [
+    'notifications[0].kind',
+  ]);
+  assert.equal(pathsOf({ ...minimal, notifications: [hook('https://bot:secret@example.org/hook')] }), [
+    'notifications[0].url',
+  ]);
+  assert.equal(pathsOf({ ...minimal, notifications: [hook('https://example.org/user@x')] }), []);
+  const many = Array.from({ length: 9 }, (_, i) => hook(`https://example.org/${i}`));
+  assert.equal(pathsOf({ ...minimal, notifications: many }), ['notifications']);
+  assert.ok(readSpecification({ ...minimal, notifications: many }).ok, 'a recorded spec keeps its targets');
+});
+
 const patterns = suite('branch patterns');
 
 patterns('match within one path segment', () => {
