@@ -71,10 +71,14 @@ function queue(command: QueueBuild, state: BuildState): BuildEvent[] {
   return [{ type: 'BuildWanted', data: { drvPath, wantedBy: fresh, priority } }];
 }
 
+/**
+ * A cache's copy matters only to a build still waiting: one already out or over needs nothing from it.
+ * Refusing would lose more than the substitution: the scheduler sends it with the jobs that want the
+ * build, all or nothing, and a scheduler that lost a race to queue the build would lose those too.
+ */
 function substitute(command: SubstituteBuild, state: BuildState): BuildEvent[] {
-  const build = live(state, command.drvPath);
-  if (build.status !== 'queued')
-    throw new DomainError('TALLY_BUILD_NOT_QUEUED', `The build of ${command.drvPath} is ${build.status}`);
+  const build = known(state, command.drvPath);
+  if (build.status !== 'queued') return [];
   return [
     {
       type: 'BuildSubstituted',

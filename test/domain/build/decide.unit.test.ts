@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type BuildEvent, buildDecider } from '../../../domain/build/index.ts';
+import { fold, inSequence } from '../../../domain/shared/decider.ts';
 import { givenFor } from '../given.ts';
 import {
   at,
@@ -65,7 +66,7 @@ queueing('takes the highest priority of its wanters', () => {
   assert.is(state.status === 'queued' && state.priority, 50);
 });
 
-queueing('substitutes only a queued build', () => {
+queueing('substitutes a queued build; one already out or over needs nothing', () => {
   const substitute = {
     ...base,
     type: 'SubstituteBuild',
@@ -77,9 +78,28 @@ queueing('substitutes only a queued build', () => {
     .then([{ type: 'BuildSubstituted', data: { drvPath, from: substitute.from, outputs: [output] } }]);
   given([queued, dispatched('a1')])
     .when(substitute)
-    .thenThrows('TALLY_BUILD_NOT_QUEUED');
-  given([queued, cancelled]).when(substitute).thenThrows('TALLY_BUILD_ALREADY_FINISHED');
+    .thenNothing();
+  given([queued, cancelled]).when(substitute).thenNothing();
+  given([queued, { type: 'BuildSubstituted', data: { drvPath, from: substitute.from, outputs: [output] } }])
+    .when(substitute)
+    .thenNothing();
   given([]).when(substitute).thenThrows('TALLY_BUILD_NOT_FOUND');
+});
+
+queueing('a scheduler that lost the race to queue a substituted build still records its jobs', () => {
+  const substitute = {
+    ...base,
+    type: 'SubstituteBuild',
+    from: 'https://cache.example.org',
+    outputs: [output],
+  } as const;
+  const batch = inSequence(buildDecider);
+  const first = batch.decide([queue, substitute], batch.initialState);
+  const other = { spec: 'other', evaluation: 'other-1', job: 'hello' };
+  const state = fold(buildDecider, first);
+  assert.equal(batch.decide([{ ...queue, wantedBy: [other] }, substitute], state), [
+    { type: 'BuildWanted', data: { drvPath, wantedBy: [other], priority: 5 } },
+  ]);
 });
 
 const dispatching = suite('dispatching a build');
