@@ -9,20 +9,28 @@ import type { ExpectedRevision } from './expected-revision.ts';
 import type { AppendResult, ProposedEvent } from './ledger-core.ts';
 import type { RecentIds } from './recent-ids.ts';
 
+/**
+ * The first attempt's result when `events` repeat an append already in the stream; `'partial'` when
+ * their first event is there but not all the rest (EventStoreDB's corrupted idempotency, which it
+ * refuses as a wrong expected version rather than write the repeated events again); otherwise
+ * `undefined`: not a retry.
+ */
 export function findIdempotentRetry(
   storage: LedgerStorage,
   recentIds: RecentIds,
   streamId: string,
   expected: ExpectedRevision,
   events: readonly ProposedEvent[],
-): AppendResult | undefined {
+): AppendResult | 'partial' | undefined {
   const positions = storage.streamPositions(streamId);
   const firstEvent = events[0];
   if (!positions || positions.length === 0 || !firstEvent) return undefined;
   const start = candidateRevision(recentIds, streamId, expected, firstEvent.eventId);
-  if (start === undefined || start + events.length > positions.length) return undefined;
-  for (let index = 0; index < events.length; index++) {
-    if (storage.readAt(positions[start + index]!).eventId !== events[index]!.eventId) return undefined;
+  if (start === undefined || start >= positions.length) return undefined;
+  if (storage.readAt(positions[start]!).eventId !== firstEvent.eventId) return undefined;
+  if (start + events.length > positions.length) return 'partial';
+  for (let index = 1; index < events.length; index++) {
+    if (storage.readAt(positions[start + index]!).eventId !== events[index]!.eventId) return 'partial';
   }
   const lastRevision = start + events.length - 1;
   return { nextRevision: lastRevision, position: positions[lastRevision]! };

@@ -78,6 +78,8 @@ export interface LedgerCore {
   readonly storage: LedgerStorage;
 }
 
+const metadataStreamRetention: StreamMetadata = { maxCount: 1 };
+
 export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOptions = {}): LedgerCore {
   const maxAppendSize = options.maxAppendSize ?? defaultMaxAppendSize;
   const nowMicros = options.nowMicros ?? (() => Date.now() * 1000);
@@ -113,7 +115,8 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
   }
 
   function metadataOf(streamId: string): StreamMetadata {
-    if (isMetadataStream(streamId)) return noMetadata;
+    // As in EventStoreDB, a metadata stream keeps only its latest event readable.
+    if (isMetadataStream(streamId)) return metadataStreamRetention;
     const cached = metadataCache.get(streamId);
     if (cached) return cached;
     const positions = storage.streamPositions(metadataStreamOf(streamId));
@@ -173,7 +176,7 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
     try {
       const written = await storage.write(records);
       if (isMetadataStream(streamId)) metadataCache.delete(streamId.slice(2));
-      recentIds.remember(written[0]!);
+      for (const record of written) recentIds.remember(record);
       tombstones.set(streamId, tombstoning);
       for (const listener of listeners) listener(written);
       return written;
@@ -212,7 +215,8 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
       ].filter((name): name is string => name !== undefined);
       if (missing.length > 0)
         throw new LedgerRefusalError({ kind: 'missing-required-metadata-property', properties: missing });
-      size += event.data.length + event.metadata.length;
+      // As EventStoreDB counts an event: its type name too, in UTF-16 code units' bytes.
+      size += event.data.length + event.metadata.length + event.type.length * 2;
     }
     if (size > maxAppendSize)
       throw new LedgerRefusalError({ kind: 'maximum-append-size-exceeded', maxAppendSize });
@@ -220,11 +224,22 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
 
   async function append(streamId: string, expected: ExpectedRevision, events: readonly ProposedEvent[]) {
     validate(streamId, events);
+    // A deleted stream refuses even a retry of what was appended before its deletion.
+    if (isTombstoned(streamId)) throw new LedgerRefusalError({ kind: 'stream-deleted', streamId });
     const retry = findIdempotentRetry(storage, recentIds, streamId, expected, events);
+    if (retry === 'partial')
+      throw new LedgerRefusalError({
+        kind: 'wrong-expected-version',
+        streamId,
+        expected,
+        actual: currentRevision(streamId),
+      });
     if (retry) return retry;
     const last = checkExpectation(streamId, expected);
     if (events.length === 0) {
-      return { nextRevision: last, position: storage.headPosition() };
+      // Only the expectation is checked. The position lies after every event recorded and before the
+      // next one, as EventStoreDB's empty commit does: a subscription from it misses nothing to come.
+      return { nextRevision: last, position: Math.max(0, storage.headPosition() - 1) };
     }
     const written = await write(streamId, toRecords(streamId, last + 1, events));
     const final = written[written.length - 1]!;
@@ -242,7 +257,8 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
     const last = (positions?.length ?? 0) - 1;
     if (!positions || last < 0) return { found: false } as const;
     const first = firstVisible(streamId, last);
-    if (first > last) return { found: false } as const;
+    // A soft-deleted stream is gone; one whose events have only aged or been truncated away is there, empty.
+    if (first > last && isSoftDeleted(streamId, last)) return { found: false } as const;
     const revisions: number[] = [];
     if (direction === 'forwards') {
       const start = Math.max(from === 'start' ? 0 : from === 'end' ? last + 1 : from, first);

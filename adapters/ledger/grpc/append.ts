@@ -54,13 +54,14 @@ export function createAppendHandler(core: LedgerCore, logger: Logger) {
       const stream = streamId;
       core.append(stream, expected, events).then(
         (result) => {
-          const success = new streamsPb.AppendResp.Success()
-            .setCurrentRevision(String(result.nextRevision))
-            .setPosition(
-              new streamsPb.AppendResp.Position()
-                .setCommitPosition(String(result.position))
-                .setPreparePosition(String(result.position)),
-            );
+          const success = new streamsPb.AppendResp.Success().setPosition(
+            new streamsPb.AppendResp.Position()
+              .setCommitPosition(String(result.position))
+              .setPreparePosition(String(result.position)),
+          );
+          // A stream still without events (an empty append checked only the expectation) has no revision.
+          if (result.nextRevision < 0) success.setNoStream(new emptyPb.Empty());
+          else success.setCurrentRevision(String(result.nextRevision));
           callback(null, new streamsPb.AppendResp().setSuccess(success));
         },
         (error: unknown) => {

@@ -46,13 +46,14 @@ export function createBatchAppendHandler(core: LedgerCore, logger: Logger) {
       outcome
         .then(
           (result) => {
-            const success = new streamsPb.BatchAppendResp.Success()
-              .setCurrentRevision(String(result.nextRevision))
-              .setPosition(
-                new sharedPb.AllStreamPosition()
-                  .setCommitPosition(String(result.position))
-                  .setPreparePosition(String(result.position)),
-              );
+            const success = new streamsPb.BatchAppendResp.Success().setPosition(
+              new sharedPb.AllStreamPosition()
+                .setCommitPosition(String(result.position))
+                .setPreparePosition(String(result.position)),
+            );
+            // A stream still without events (an empty append checked only the expectation) has no revision.
+            if (result.nextRevision < 0) success.setNoStream(new emptyPb.Empty());
+            else success.setCurrentRevision(String(result.nextRevision));
             return respond(correlationId, append).setSuccess(success);
           },
           (error: unknown) => {

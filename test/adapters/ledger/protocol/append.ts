@@ -1,6 +1,7 @@
 /** Append behaviour of the ledger, through the official client. */
 import { randomUUID } from 'node:crypto';
 import {
+  binaryEvent,
   FORWARDS,
   jsonEvent,
   MaxAppendSizeExceededError,
@@ -116,6 +117,66 @@ export function appendSuite(name: string, start: StartLedger) {
       });
       assert.is(exactRetry.nextExpectedRevision, 1n);
       assert.is(await countEvents(ledger, 'a-idem'), 3);
+    }),
+  );
+
+  test(
+    'recognises a retry of the later events of an append alone, and refuses a retry mixed with new events',
+    withTimeout(5000, async ({ ledger }) => {
+      const [e1, e2] = [1, 2].map(() => jsonEvent({ id: randomUUID(), type: 'T', data: {} }));
+      await ledger.client.appendToStream('a-idem-part', [e1!, e2!], { expectedRevision: 'no_stream' });
+      const tail = await ledger.client.appendToStream('a-idem-part', [e2!], { expectedRevision: 'any' });
+      assert.is(tail.nextExpectedRevision, 1n);
+      await rejects(
+        ledger.client.appendToStream('a-idem-part', [e1!, event(3)], { expectedRevision: 'any' }),
+        (e) => e instanceof WrongExpectedVersionError,
+      );
+      assert.is(await countEvents(ledger, 'a-idem-part'), 2);
+    }),
+  );
+
+  test(
+    'refuses a retry of an append made before the stream was tombstoned',
+    withTimeout(5000, async ({ ledger }) => {
+      const once = jsonEvent({ id: randomUUID(), type: 'T', data: {} });
+      await ledger.client.appendToStream('a-idem-gone', once, { expectedRevision: 'no_stream' });
+      await ledger.client.tombstoneStream('a-idem-gone');
+      await rejects(
+        ledger.client.appendToStream('a-idem-gone', once, { expectedRevision: 'no_stream' }),
+        (e) => e instanceof StreamDeletedError,
+      );
+    }),
+  );
+
+  test(
+    'checks only the expectation on an empty append, with a position the next event comes after',
+    withTimeout(5000, async ({ ledger }) => {
+      const missing = await ledger.client.appendToStream('a-empty-new', [], {
+        expectedRevision: 'no_stream',
+      });
+      assert.is(missing.success, true);
+      await rejects(
+        ledger.client.appendToStream('a-empty-new', [], { expectedRevision: 'stream_exists' }),
+        (e) => e instanceof WrongExpectedVersionError,
+      );
+      await ledger.client.appendToStream('a-empty', event(1));
+      const checked = await ledger.client.appendToStream('a-empty', [], { expectedRevision: 0n });
+      assert.is(checked.nextExpectedRevision, 0n);
+      const next = await ledger.client.appendToStream('a-empty', event(2), { expectedRevision: 0n });
+      assert.ok(next.position!.commit > checked.position!.commit, 'the next event lies after');
+    }),
+  );
+
+  test(
+    "counts the type name in an append's size, as EventStoreDB does",
+    withTimeout(5000, async ({ ledger }) => {
+      const type = 'T'.repeat(200);
+      const data = new Uint8Array(1024 * 1024 - 100);
+      await rejects(
+        ledger.client.appendToStream('a-typed-size', binaryEvent({ type, data })),
+        (e) => e instanceof MaxAppendSizeExceededError,
+      );
+      await ledger.client.appendToStream('a-typed-size', binaryEvent({ type: 'T', data }));
     }),
   );
 

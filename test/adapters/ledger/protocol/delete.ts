@@ -103,6 +103,18 @@ export function deleteSuite(name: string, start: StartLedger) {
       await new Promise((resolve) => setTimeout(resolve, 1100));
       await ledger.client.appendToStream('d-age', events(1));
       assert.equal(await revisions(ledger, 'd-age'), [2n]);
+      // Every event aged away: the stream is still there, empty, not deleted.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.equal(await revisions(ledger, 'd-age'), []);
+    }),
+  );
+
+  test(
+    'keeps only the latest event of a metadata stream readable',
+    withTimeout(5000, async ({ ledger }) => {
+      for (const maxCount of [1, 2, 3]) await ledger.client.setStreamMetadata('d-meta', { maxCount });
+      assert.equal(await revisions(ledger, '$$d-meta'), [2n]);
+      assert.equal((await ledger.client.getStreamMetadata('d-meta')).metadata, { maxCount: 3 });
     }),
   );
 
