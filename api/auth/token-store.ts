@@ -8,7 +8,7 @@
  * half a file.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** A stored token, as `listTokens` reports it (no hash). */
@@ -57,6 +57,11 @@ export interface TokenStore {
    * print it once. Afterwards: `undefined`, even if every token was revoked since.
    */
   createFirstToken(name?: string): Promise<string | undefined>;
+  /**
+   * Takes back a first token that was never printed (the start that made it failed): the file goes
+   * when it holds that token alone, so that the next start makes and prints the first token again.
+   */
+  withdrawFirstToken(name: string): Promise<void>;
 }
 
 export const tokenFileName = 'tokens.json';
@@ -157,5 +162,12 @@ export function openTokenStore(dataDir: string, now: () => Date = () => new Date
     },
     createFirstToken: (name = 'admin') =>
       change(async (tokens) => ((await load()) === undefined ? create(name, tokens) : undefined)),
+    withdrawFirstToken: (name) =>
+      change(async (tokens) => {
+        if (tokens.length === 1 && tokens[0]!.name === name) {
+          await rm(path, { force: true });
+          cached = undefined;
+        } else if (tokens.some((t) => t.name === name)) await save(tokens.filter((t) => t.name !== name));
+      }),
   };
 }

@@ -184,7 +184,7 @@ export async function startTally(options: TallyServerOptions): Promise<TallyServ
   } catch (error) {
     await stop();
     await unprinted?.tokens
-      .revokeToken(unprinted.name)
+      .withdrawFirstToken(unprinted.name)
       .catch((again) => logger.error({ err: again }, 'taking back the unprinted first token failed'));
     throw listenProblem(error, options.host, options.port) ?? error;
   }

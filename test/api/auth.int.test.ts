@@ -35,6 +35,31 @@ store(
 );
 
 store(
+  'takes back a first token never printed, so that the next start makes one again',
+  withTimeout(10_000, async () => {
+    const dir = await tempDir();
+    try {
+      const tokens = openTokenStore(dir.path);
+      const unprinted = await tokens.createFirstToken();
+      await tokens.withdrawFirstToken('admin');
+      assert.is(await tokens.verify(unprinted!), undefined);
+      const again = await tokens.createFirstToken();
+      assert.type(again, 'string', 'a first token again');
+      // Once others have tokens, only the named one goes.
+      await tokens.createToken('bob');
+      await tokens.withdrawFirstToken('admin');
+      assert.equal(
+        (await tokens.listTokens()).map((token) => token.name),
+        ['bob'],
+      );
+      assert.is(await tokens.createFirstToken(), undefined);
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+store(
   'refuses a second token for a name, revoking an unknown name, and names that are not names',
   withTimeout(10_000, async () => {
     const dir = await tempDir();

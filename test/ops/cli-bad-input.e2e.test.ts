@@ -174,7 +174,9 @@ test(
       );
       const tokens = await tally(['token', 'list', '--data', dir.path]);
       assert.is(tokens.code, 0, tokens.stderr);
-      assert.not.match(tokens.stdout, /admin/, 'the next start makes and prints the first token');
+      assert.not.match(tokens.stdout, /admin/);
+      // No token file: the next start makes and prints the first token.
+      assert.not.ok(existsSync(join(dir.path, 'tokens.json')), 'the token file is gone');
     } finally {
       await new Promise((resolve) => busy.close(resolve));
       await dir.cleanup();
