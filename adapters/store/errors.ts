@@ -42,8 +42,11 @@ export class StoreError extends Error {
 
 /** Turns ENOENT into `TALLY_STORE_NOT_FOUND`; other errors pass unchanged. */
 export function translateFsError(error: unknown, path: string): unknown {
-  if ((error as NodeJS.ErrnoException)?.code === 'ENOENT') {
+  const failed = error as NodeJS.ErrnoException | undefined;
+  if (failed?.code === 'ENOENT') {
     return new StoreError('TALLY_STORE_NOT_FOUND', `${path} does not exist`);
   }
+  // Some calls (reading through a file handle) leave out which path failed: name it for the user.
+  if (typeof failed?.code === 'string' && failed.path === undefined) failed.path = path;
   return error;
 }

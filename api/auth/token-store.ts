@@ -70,14 +70,28 @@ const namePattern = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 function parseTokenFile(text: string, path: string): TokenFile {
-  const parsed = JSON.parse(text) as Partial<TokenFile>;
+  const damaged = () =>
+    Object.assign(
+      new Error(
+        `${path} is not a Tally token file: restore it from a backup, or move it away and make tokens again with \`tally token create\``,
+      ),
+      { code: 'TALLY_AUTH_TOKEN_FILE_INVALID' },
+    );
+  let parsed: Partial<TokenFile>;
+  try {
+    parsed = JSON.parse(text) as Partial<TokenFile>;
+  } catch {
+    throw damaged();
+  }
   const valid =
+    typeof parsed === 'object' &&
+    parsed !== null &&
     parsed.version === 1 &&
     Array.isArray(parsed.tokens) &&
     parsed.tokens.every(
       (t) => typeof t?.name === 'string' && typeof t.created === 'string' && /^[0-9a-f]{64}$/.test(t.hash),
     );
-  if (!valid) throw new Error(`${path} is not a Tally token file`);
+  if (!valid) throw damaged();
   return parsed as TokenFile;
 }
 

@@ -149,6 +149,48 @@ test(
 );
 
 test(
+  'names a path it cannot use, and a damaged token or secrets file, without a stack trace',
+  withTimeout(60_000, async () => {
+    const dir = await tempDir('tally-files-');
+    try {
+      const file = join(dir.path, 'a-file');
+      await writeFile(file, 'not a directory');
+      refused(
+        await tally(['token', 'list', '--data', file]),
+        'TALLY_CLI_FILE_ACCESS',
+        /cannot use .*a-file\/tokens\.json: a part of it is a file, not a directory/,
+      );
+      refused(
+        await tally(['drv', 'show', dir.path]),
+        'TALLY_CLI_FILE_ACCESS',
+        /it is a directory, not a file/,
+      );
+      refused(
+        await tally(['serve', '--data', file, '--port', '0', '--ledger-port', '0']),
+        'TALLY_CLI_FILE_ACCESS',
+        /it exists and is not a directory/,
+      );
+      const data = join(dir.path, 'data');
+      await mkdir(data);
+      await writeFile(join(data, 'tokens.json'), '{bad');
+      refused(
+        await tally(['token', 'create', 'bob', '--data', data]),
+        'TALLY_AUTH_TOKEN_FILE_INVALID',
+        /is not a Tally token file: restore it from a backup/,
+      );
+      await writeFile(join(data, 'hook-secrets.json'), '[1, 2]');
+      refused(
+        await tally(['hook', 'secret', 'demo', '--data', data]),
+        'TALLY_HOOK_SECRETS_FILE_INVALID',
+        /is not a Tally webhook secrets file/,
+      );
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
   'a start on a port already in use fails with a code, and keeps no token it never printed',
   withTimeout(60_000, async () => {
     const dir = await tempDir('tally-busy-');

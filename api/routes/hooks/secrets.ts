@@ -16,12 +16,32 @@ export interface HookSecrets {
 export function openHookSecrets(dataDir: string): HookSecrets {
   const file = join(dataDir, 'hook-secrets.json');
   const readAll = async (): Promise<Record<string, string>> => {
+    let text: string;
     try {
-      return JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+      text = await readFile(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw error;
     }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const valid =
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      !Array.isArray(parsed) &&
+      Object.values(parsed).every((secret) => typeof secret === 'string');
+    if (!valid)
+      throw Object.assign(
+        new Error(
+          `${file} is not a Tally webhook secrets file: restore it from a backup, or move it away and make each secret again with \`tally hook secret SPEC\``,
+        ),
+        { code: 'TALLY_HOOK_SECRETS_FILE_INVALID' },
+      );
+    return parsed as Record<string, string>;
   };
   return {
     async get(spec) {
