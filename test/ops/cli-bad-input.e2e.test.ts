@@ -92,7 +92,7 @@ test(
 );
 
 test(
-  'refuses a port out of range, zero evaluations and a pattern that does not compile at once',
+  'refuses a port out of range, zero evaluations, an empty count and a pattern that does not compile at once',
   withTimeout(30_000, async () => {
     const port = await tally(['serve', '--port', '70000']);
     assert.is(port.code, 1);
@@ -100,6 +100,16 @@ test(
     const evaluations = await tally(['serve', '--evaluations', '0']);
     assert.is(evaluations.code, 1);
     assert.match(evaluations.stderr, /--evaluations must be a whole number 1 or more/);
+    // An empty value (an unset variable in a script) is not 0: a collection would keep nothing.
+    for (const [option, value] of [
+      ['--keep-evaluations', ''],
+      ['--grace', ''],
+      ['--keep-evaluations', '0x1'],
+    ] as const) {
+      const gc = await tally(['gc', '--dry-run', option, value]);
+      assert.is(gc.code, 1, `${option} ${JSON.stringify(value)}`);
+      assert.match(gc.stderr, new RegExp(`${option} must be a whole number 0 or more`));
+    }
     const regex = await tally(['events', 'tail', '--type-regex', '(']);
     assert.is(regex.code, 1);
     assert.match(regex.stderr, /--type-regex \( is not a regular expression/);

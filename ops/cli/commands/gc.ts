@@ -8,7 +8,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { GcProgress } from '../../../adapters/gc/collect.ts';
 import { formatSize, parseSize } from '../../../adapters/gc/size.ts';
 import { withEventStore } from '../connect.ts';
-import { dataOption, existingStoreState, resolveDataDir } from '../options.ts';
+import { dataOption, existingStoreState, integerOption, resolveDataDir } from '../options.ts';
 import { resolveStoreDir } from './store.ts';
 
 interface GcOptions {
@@ -20,13 +20,6 @@ interface GcOptions {
   readonly grace: number;
   readonly keepEvaluations: number;
 }
-
-const count = (what: string) => (text: string) => {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new InvalidArgumentError(`${what} must be a whole number`);
-  return value;
-};
 
 function describe(progress: GcProgress): string {
   switch (progress.phase) {
@@ -90,12 +83,12 @@ export function registerGcCommand(program: Command): void {
     )
     .addOption(
       new Option('--grace <seconds>', 'keep paths registered within this many seconds')
-        .argParser(count('--grace'))
+        .argParser(integerOption('--grace'))
         .default(3600),
     )
     .addOption(
       new Option('--keep-evaluations <n>', "keep at least this many evaluations per spec (or the spec's own)")
-        .argParser(count('--keep-evaluations'))
+        .argParser(integerOption('--keep-evaluations'))
         .default(1),
     )
     .addOption(dataOption())
