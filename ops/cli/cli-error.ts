@@ -14,7 +14,9 @@ export type CliErrorCode =
   /** Options that do not go together or do not parse. */
   | 'TALLY_CLI_INVALID_OPTION'
   /** `--isolation bwrap` on a machine where bubblewrap cannot run a sandbox. */
-  | 'TALLY_CLI_ISOLATION_UNAVAILABLE';
+  | 'TALLY_CLI_ISOLATION_UNAVAILABLE'
+  /** `tally eval --poll`: a channel could not be fetched. */
+  | 'TALLY_CLI_POLL_FAILED';
 
 export class CliError extends Error {
   constructor(

@@ -2,7 +2,7 @@
  * `tally hook secret` and `tally eval --poll` as a user runs them: a secret printed and kept in the
  * data directory readable by its owner only, and an evaluation asked of a running farm through its API.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -96,6 +96,13 @@ test(
         20_000,
         'the manual evaluation',
       );
+
+      // The repository gone: the poll fails, and says so on stderr with a non-zero exit.
+      await rename(repo, `${repo}.gone`);
+      const failed = await tally(['eval', 'cli', '--api', farm.api, '--token', farm.token ?? '', '--poll']);
+      assert.is(failed.code, 1, failed.stdout);
+      assert.match(failed.stderr, /channel main could not be polled \(.+\): [\s\S]*then poll again \[TALLY_CLI_POLL_FAILED\]/);
+      assert.is(failed.stdout, '');
     } finally {
       assert.is(await farm.stop(), 0, farm.stderr());
       await dir.cleanup();

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { type ApiOptions, addApiOptions, apiUrlOf, callApi, pathSegment, print } from '../api-client.ts';
+import { CliError } from '../cli-error.ts';
 
 interface PollAnswer {
   readonly detected: readonly string[];
@@ -18,15 +19,23 @@ async function evaluate(spec: string, options: ApiOptions & { readonly poll?: bo
   if (options.poll) {
     const { body } = await callApi<PollAnswer>(options, 'POST', `/api/specs/${name}/poll`);
     if (body.evaluations.length > 0 || body.failed.length > 0) {
-      print(options, body, () =>
-        [
-          ...body.evaluations.map(
-            (id) => `new commits (${body.detected.join(', ')}): evaluation ${id} requested`,
-          ),
-          ...body.failed.map((f) => `channel ${f.channel} could not be polled (${f.reason}): ${f.message}`),
-          ...body.evaluations.map((id) => `follow it: ${api}/api/evaluations/${id}`),
-        ].join('\n'),
-      );
+      if (body.evaluations.length > 0 || options.json)
+        print(options, body, () =>
+          [
+            ...body.evaluations.map(
+              (id) => `new commits (${body.detected.join(', ')}): evaluation ${id} requested`,
+            ),
+            ...body.evaluations.map((id) => `follow it: ${api}/api/evaluations/${id}`),
+          ].join('\n'),
+        );
+      if (body.failed.length > 0)
+        throw new CliError(
+          'TALLY_CLI_POLL_FAILED',
+          [
+            ...body.failed.map((f) => `channel ${f.channel} could not be polled (${f.reason}): ${f.message}`),
+            "check the channel's URL and the credentials in the data directory's git-credentials, then poll again",
+          ].join('; '),
+        );
       return;
     }
   }
