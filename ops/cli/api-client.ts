@@ -4,7 +4,13 @@
  * back as the server's problem (code and detail) with a hint of what to do next.
  */
 import { type Command, Option } from 'commander';
-import { dataOption, readLedgerEndpoint, resolveDataDir, serverEndpointPath } from './options.ts';
+import {
+  dataOption,
+  integerOption,
+  readLedgerEndpoint,
+  resolveDataDir,
+  serverEndpointPath,
+} from './options.ts';
 
 export const defaultApiUrl = 'http://127.0.0.1:8080';
 
@@ -14,9 +20,11 @@ export interface ApiOptions {
   readonly data?: string;
   readonly token?: string;
   readonly json?: boolean;
+  /** Seconds the server has for each answer (`--api-timeout`); absent: each call's own default. */
+  readonly apiTimeout?: number;
 }
 
-/** Adds `--api`, `--data`, `--token` and `--json` to a command. */
+/** Adds `--api`, `--data`, `--token`, `--api-timeout` and `--json` to a command. */
 export function addApiOptions(command: Command): Command {
   return command
     .addOption(
@@ -28,6 +36,11 @@ export function addApiOptions(command: Command): Command {
     .addOption(dataOption())
     .addOption(
       new Option('--token <token>', 'bearer token for writes (default: $TALLY_TOKEN)').env('TALLY_TOKEN'),
+    )
+    .addOption(
+      new Option('--api-timeout <seconds>', 'how long the server has to answer (default: 30, 300 for a poll)')
+        .env('TALLY_API_TIMEOUT')
+        .argParser(integerOption('--api-timeout', { min: 1 })),
     )
     .option('--json', 'print JSON for programs');
 }
@@ -88,33 +101,54 @@ export async function apiUrlOf(options: ApiOptions): Promise<string> {
   return (await readLedgerEndpoint(dataDir, serverEndpointPath(dataDir)))?.url ?? defaultApiUrl;
 }
 
+/** How long a call waits for the server's whole answer unless it says otherwise. */
+export const apiTimeoutMs = 30_000;
+
 /** Calls the API and returns the parsed JSON body; throws an `ApiCallError` for anything but 2xx. */
 export async function callApi<T>(
   options: ApiOptions,
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
-  init: { readonly body?: unknown; readonly headers?: Record<string, string> } = {},
+  init: {
+    readonly body?: unknown;
+    readonly headers?: Record<string, string>;
+    /** How long the server has for the whole answer (default `apiTimeoutMs`). */
+    readonly timeoutMs?: number;
+  } = {},
 ): Promise<{ body: T; headers: Headers }> {
   const api = await apiUrlOf(options);
   const url = new URL(path.replace(/^\//, ''), apiBase(api));
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const timeoutMs =
+    options.apiTimeout !== undefined ? options.apiTimeout * 1000 : (init.timeoutMs ?? apiTimeoutMs);
+  const late = (error: unknown) =>
+    (error as Error)?.name === 'TimeoutError'
+      ? new ApiCallError(
+          'TALLY_CLI_API_TIMEOUT',
+          `the server at ${api} did not answer ${method} ${url.pathname} within ${timeoutMs / 1000} s: it may be stopped or overloaded; look at its log, then try again (--api-timeout gives it longer)`,
+        )
+      : undefined;
   let response: Response;
+  let text: string;
   try {
     response = await fetch(url, {
       method,
       headers,
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      signal: AbortSignal.timeout(timeoutMs),
     });
+    text = await response.text();
   } catch (error) {
+    const timedOut = late(error);
+    if (timedOut) throw timedOut;
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? String(error);
     throw new ApiCallError(
       'TALLY_CLI_API_UNREACHABLE',
       `no Tally server answers at ${api} (${cause}): start one with \`tally serve\`, or pass --api URL`,
     );
   }
-  const text = await response.text();
   const parsed = text === '' ? undefined : safeJson(text);
   if (!response.ok) {
     const problem = (parsed ?? {}) as {

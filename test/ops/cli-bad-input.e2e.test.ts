@@ -117,6 +117,27 @@ test(
 );
 
 test(
+  'gives up on a server that takes a connection and never answers',
+  withTimeout(30_000, async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const api = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const started = Date.now();
+      refused(
+        await tally(['spec', 'list', '--api', api], { TALLY_API_TIMEOUT: '1' }),
+        'TALLY_CLI_API_TIMEOUT',
+        /did not answer GET \/api\/specs within 1 s: .*--api-timeout gives it longer/,
+      );
+      assert.ok(Date.now() - started < 15_000, "within its timeout, not the HTTP client's minutes");
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }),
+);
+
+test(
   'answers an --api that is not a URL, or not a Tally server, and a name that is a path step',
   withTimeout(30_000, async () => {
     refused(await tally(['spec', 'list', '--api', 'notaurl']), 'TALLY_CLI_INVALID_API_URL', /is not a URL/);

@@ -101,7 +101,10 @@ test(
       await rename(repo, `${repo}.gone`);
       const failed = await tally(['eval', 'cli', '--api', farm.api, '--token', farm.token ?? '', '--poll']);
       assert.is(failed.code, 1, failed.stdout);
-      assert.match(failed.stderr, /channel main could not be polled \(.+\): [\s\S]*then poll again \[TALLY_CLI_POLL_FAILED\]/);
+      assert.match(
+        failed.stderr,
+        /channel main could not be polled \(.+\): [\s\S]*then poll again \[TALLY_CLI_POLL_FAILED\]/,
+      );
       assert.is(failed.stdout, '');
     } finally {
       assert.is(await farm.stop(), 0, farm.stderr());

@@ -17,7 +17,10 @@ async function evaluate(spec: string, options: ApiOptions & { readonly poll?: bo
   const name = pathSegment(spec);
   const api = await apiUrlOf(options);
   if (options.poll) {
-    const { body } = await callApi<PollAnswer>(options, 'POST', `/api/specs/${name}/poll`);
+    // A poll fetches every channel, each within git's own limit of 2 minutes.
+    const { body } = await callApi<PollAnswer>(options, 'POST', `/api/specs/${name}/poll`, {
+      timeoutMs: 5 * 60_000,
+    });
     if (body.evaluations.length > 0 || body.failed.length > 0) {
       if (body.evaluations.length > 0 || options.json)
         print(options, body, () =>

@@ -24,6 +24,8 @@ export async function saveLiveState(dataDir: string, token: string | undefined):
       { api: server, ...(token ? { token } : {}) },
       'POST',
       '/api/projections/save',
+      // Saving a large farm's read models takes a while.
+      { timeoutMs: 5 * 60_000 },
     );
     const positions = Object.fromEntries(body.saved.map(({ name, position }) => [name, position]));
     return { kind: 'saved', server, positions };
