@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { allProjections } from '../../projections/catalogue.ts';
+import { storeIdentity } from '../../projections/runtime/event-source.ts';
 import { replayProjections } from '../../projections/runtime/replay.ts';
 import { hashState } from '../../projections/runtime/state-hash.ts';
 import { decodeRecorded } from '../eventstore/read-domain-event.ts';
@@ -39,11 +40,18 @@ try {
         data.snapshotDirectory,
         pino({ level: 'warn' }, pino.destination(2)),
       );
+      // The server checks that its snapshots were folded from its store (`storeIdentity`).
+      let store: string | undefined;
+      for await (const first of reader.readAll()) {
+        store = storeIdentity(first);
+        break;
+      }
       for (const projection of projections)
         await snapshots.save({
           projection: projection.name,
           version: projection.version,
           position: result.position,
+          ...(store === undefined ? {} : { store }),
           state: result.states.get(projection.name),
         });
     }

@@ -1,9 +1,10 @@
 /**
  * Projection snapshots as one file per projection in `<data>/projections/`: `<name>.jsonl`, a header
- * line, the state's records (`snapshot-records.ts`) and a trailer line that counts them. Each save
- * writes a temporary file, syncs it and renames it over the old one, so a crash leaves either snapshot
- * whole; a file without its trailer, or any unreadable file, is treated as no snapshot: the projection
- * is rebuilt from the events.
+ * line, the state's records (`snapshot-records.ts`) and a trailer line that counts them and holds the
+ * SHA-256 of every line before it. Each save writes a temporary file, syncs it and renames it over the
+ * old one, so a crash leaves either snapshot whole; a file without its trailer, one whose content does
+ * not match its hash, or any unreadable file, is treated as no snapshot: the projection is rebuilt from
+ * the events. Temporary files a crash left behind are removed at the next save.
  *
  * Loading and saving run a record at a time with the thread free in between: a server answers requests
  * (and folds events) while a snapshot of hundreds of megabytes is read or written.
@@ -11,8 +12,9 @@
  * The earlier format, one JSON text per projection in `<name>.json`, is still read when no `.jsonl`
  * file exists, and removed once the projection's next snapshot is saved.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { LoadOptions, Snapshot, SnapshotStore } from '../../projections/runtime/snapshot-store.ts';
@@ -33,6 +35,18 @@ interface Header {
   readonly projection: string;
   readonly version: number;
   readonly position: number;
+  /** Which event store the state was folded from (`Snapshot.store`). */
+  readonly store?: string;
+}
+
+/** True when process `pid` still runs (it may be writing its temporary file). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function createFileSnapshotStore(directory: string, logger: Logger): SnapshotStore {
@@ -52,6 +66,16 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
     );
     return undefined;
   };
+  let cleaned: Promise<void> | undefined;
+  /** Temporary files of saves that a crash cut short: each is a whole snapshot's size. */
+  async function removeLeftovers(): Promise<void> {
+    for (const name of await readdir(directory)) {
+      const pid = /\.jsonl\.(\d+)\.tmp$/.exec(name)?.[1];
+      if (pid !== undefined && Number(pid) !== process.pid && !isRunning(Number(pid)))
+        await rm(join(directory, name), { force: true });
+    }
+  }
+
   return {
     async load(projection, options = {}) {
       const path = pathOf(projection, 'jsonl');
@@ -69,6 +93,8 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
     },
     async save(snapshot) {
       await mkdir(directory, { recursive: true });
+      cleaned ??= removeLeftovers();
+      await cleaned;
       const target = pathOf(snapshot.projection, 'jsonl');
       const temporary = `${target}.${process.pid}.tmp`;
       const file = await open(temporary, 'w');
@@ -79,22 +105,29 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
           projection: snapshot.projection,
           version: snapshot.version,
           position: snapshot.position,
+          ...(snapshot.store === undefined ? {} : { store: snapshot.store }),
         };
+        const hash = createHash('sha256');
         let pending = `${JSON.stringify(header)}\n`;
         let records = 0;
         for (const record of encodeStateRecords(snapshot.state)) {
           pending += `${record}\n`;
           records += 1;
           if (pending.length >= writeChunk) {
+            hash.update(pending);
             await file.write(pending);
             pending = '';
           }
         }
-        await file.write(`${pending}${JSON.stringify({ records })}\n`);
+        hash.update(pending);
+        await file.write(`${pending}${JSON.stringify({ records, sha256: hash.digest('hex') })}\n`);
         await file.sync();
-      } finally {
+      } catch (error) {
         await file.close();
+        await rm(temporary, { force: true });
+        throw error;
       }
+      await file.close();
       await rename(temporary, target);
       await rm(pathOf(snapshot.projection, 'json'), { force: true });
     },
@@ -112,18 +145,24 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
     if (header.projection !== projection || typeof header.position !== 'number')
       throw new Error('wrong header');
     const decoder = createStateDecoder({ shareStrings });
+    const hash = createHash('sha256').update(`${headerLine}\n`);
     let records = 0;
     for await (const line of lines) {
       if (line.startsWith('{')) {
-        const trailer = JSON.parse(line) as { records?: unknown };
+        const trailer = JSON.parse(line) as { records?: unknown; sha256?: unknown };
         if (trailer.records !== records) throw new Error('the trailer counts other records');
+        // Snapshots saved before the hash was kept have none; any other is checked.
+        if (trailer.sha256 !== undefined && trailer.sha256 !== hash.digest('hex'))
+          throw new Error('the content does not match the hash in its trailer (changed or damaged)');
         return {
           projection,
           version: header.version as number,
           position: header.position,
+          ...(typeof header.store === 'string' ? { store: header.store } : {}),
           state: decoder.result(),
         };
       }
+      hash.update(`${line}\n`);
       decoder.push(line);
       records += 1;
     }

@@ -52,3 +52,25 @@ export interface Decoder<E> {
   /** Every type this decoder can read; without it, events no projection handles are never decoded. */
   readonly knownTypes?: ReadonlySet<string>;
 }
+
+/**
+ * Which event store `first`, the first event of its `$all`, belongs to: a snapshot records it, so that
+ * a data directory started on another store (or a store restored from another farm) is not taken for
+ * the store its snapshots were folded from. The recorded time is the store's own, so two farms whose
+ * first events are alike (the same id, made from the same cause) still differ.
+ */
+export function storeIdentity(first: Pick<SourceEvent, 'id' | 'position' | 'created'>): string {
+  return `${first.id}@${first.position}@${first.created.toISOString()}`;
+}
+
+/** The identity of `source` (`storeIdentity` of its first event) and its last event's position. */
+export async function describeStore(
+  source: Pick<EventSource, 'readAll'>,
+): Promise<{ readonly identity?: string; readonly head: number }> {
+  let identity: string | undefined;
+  let head = -1;
+  for await (const event of source.readAll({ direction: 'forwards', limit: 1 }))
+    identity = storeIdentity(event);
+  for await (const event of source.readAll({ direction: 'backwards', limit: 1 })) head = event.position;
+  return identity === undefined ? { head } : { identity, head };
+}

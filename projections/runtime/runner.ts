@@ -3,10 +3,10 @@
  * has none, or when its version changed), follows `$all` from the oldest checkpoint among them, folds
  * each event into the projections that want it, and snapshots them every so many events or seconds.
  */
-import type { Decoder, EventSource, SourceSubscription } from './event-source.ts';
+import { type Decoder, describeStore, type EventSource, type SourceSubscription } from './event-source.ts';
 import { foldEvent, newSlot, type ProjectionSlot, type SkippedEvents, sealSlot } from './fold.ts';
 import type { AnyProjection, ProjectedEvent } from './projection.ts';
-import type { SnapshotStore } from './snapshot-store.ts';
+import type { Snapshot, SnapshotStore } from './snapshot-store.ts';
 
 /** The few logger methods the runtime uses (pino's signature: object first, message second). */
 export interface RuntimeLogger {
@@ -124,10 +124,30 @@ export function createProjectionRunner<E extends { readonly type: string }>(
       ? -1
       : slots.reduce((lowest, slot) => Math.min(lowest, slot.position), Number.POSITIVE_INFINITY);
 
+  /** The store as the runner found it at start: snapshots must belong to it and not be ahead of it. */
+  let store: { identity?: string; head: number } = { head: -1 };
+
+  /** Why a snapshot of the right version cannot be this store's state, if it cannot. */
+  function foreign(snapshot: Snapshot): string | undefined {
+    if (snapshot.store !== undefined && store.identity !== undefined && snapshot.store !== store.identity)
+      return 'the snapshot was folded from another event store';
+    if (snapshot.position > store.head)
+      return "the snapshot is ahead of the event store's last event (was the store restored from an older backup?)";
+    return undefined;
+  }
+
   async function restore(slot: ProjectionSlot): Promise<void> {
     const snapshot = await snapshots.load(slot.projection.name, {
       shareStrings: slot.projection.repeatsStrings === true,
     });
+    const why = snapshot && foreign(snapshot);
+    if (snapshot && why) {
+      logger.warn(
+        { projection: slot.projection.name, position: snapshot.position, head: store.head },
+        `${why}: rebuilding the projection from the first event`,
+      );
+      return;
+    }
     if (snapshot && snapshot.version === slot.projection.version) {
       slot.state = snapshot.state;
       slot.position = snapshot.position;
@@ -181,13 +201,19 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     });
     // Saves are chained so an older snapshot never lands after a newer one.
     saving = saving.then(async () => {
-      for (const snapshot of copies) {
+      // A store that was empty at start has a first event by now.
+      if (store.identity === undefined) store = { ...(await describeStore(source)), head: store.head };
+      for (const copy of copies) {
+        const snapshot = store.identity === undefined ? copy : { ...copy, store: store.identity };
         try {
           await snapshots.save(snapshot);
         } catch (error) {
+          // Counted as unsaved again, so that the next events (or the next quiet second) save it.
+          slotNamed(snapshot.projection).unsaved += 1;
+          firstUnsavedAt ??= now();
           logger.error(
             { err: error, projection: snapshot.projection },
-            'could not save a projection snapshot; will retry',
+            'could not save a projection snapshot; it is saved again with the next events',
           );
         }
       }
@@ -265,8 +291,10 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     start() {
       starting ??= (async () => {
         // One after another: the first projections answer while the others load, and only one
-        // snapshot is being decoded at a time.
-        let previous = Promise.resolve();
+        // snapshot is being decoded at a time. Each is checked against the store as it is now.
+        let previous = describeStore(source).then((found) => {
+          store = found;
+        });
         for (const slot of slots) {
           const name = slot.projection.name;
           previous = previous.then(async () => {

@@ -9,6 +9,11 @@ export interface Snapshot<S = unknown> {
   readonly version: number;
   /** The position of the last event folded into `state`; `-1` before any event. */
   readonly position: number;
+  /**
+   * Which event store the state was folded from (`storeIdentity`): a snapshot of another store's
+   * events is no state of this one's. Absent in snapshots saved before it was kept.
+   */
+  readonly store?: string;
   readonly state: S;
 }
 

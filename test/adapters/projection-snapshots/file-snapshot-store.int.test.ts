@@ -122,4 +122,58 @@ files(
   }),
 );
 
+files(
+  'treats a snapshot whose content was changed as none, and keeps the store it names',
+  withTimeout(10_000, async () => {
+    const dir = await tempDir();
+    try {
+      const snapshots = createFileSnapshotStore(dir.path, quiet);
+      const state = { builds: { a: { status: 'failed' } }, total: 7 };
+      await snapshots.save({ projection: 'p', version: 1, position: 42, store: 'first@0@t', state });
+      assert.equal(await snapshots.load('p'), {
+        projection: 'p',
+        version: 1,
+        position: 42,
+        store: 'first@0@t',
+        state,
+      });
+      const path = join(dir.path, 'p.jsonl');
+      const text = await readFile(path, 'utf8');
+      // Still JSON, still the same count of records: only the hash tells.
+      for (const [from, to] of [
+        ['"failed"', '"fail3d"'],
+        ['"position":42', '"position":41'],
+      ] as const) {
+        assert.ok(text.includes(from), from);
+        await writeFile(path, text.replace(from, to));
+        assert.is(await snapshots.load('p'), undefined, `${from} changed`);
+      }
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+files(
+  'removes the temporary files of saves a crash cut short, not those of a process still saving',
+  withTimeout(10_000, async () => {
+    const dir = await tempDir();
+    try {
+      const dead = join(dir.path, 'builds.jsonl.999999999.tmp');
+      const alive = join(dir.path, `queue.jsonl.${process.ppid}.tmp`);
+      await writeFile(dead, 'half a snapshot');
+      await writeFile(alive, 'being written');
+      await createFileSnapshotStore(dir.path, quiet).save({
+        projection: 'p',
+        version: 1,
+        position: 1,
+        state: {},
+      });
+      assert.equal((await readdir(dir.path)).sort(), ['p.jsonl', `queue.jsonl.${process.ppid}.tmp`]);
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
 files.run();

@@ -66,6 +66,49 @@ test(
 );
 
 test(
+  "rebuilds from the events a snapshot of another store, or one ahead of the store's last event",
+  withTimeout(15_000, async ({ store }) => {
+    let head = (await store.append('toy-own', [added(1), added(2)], 'no_stream')).position;
+    const saved = createMemorySnapshotStore();
+    const first = runner(store, saved, 1, 1);
+    await first.start();
+    await first.saveNow();
+    await first.stop();
+    const own = saved.saved.get('sum')!;
+    assert.type(own.store, 'string', 'a snapshot names the store it was folded from');
+
+    // The same snapshot is taken up again: its state, not a fold of the events, answers.
+    const trusted = createMemorySnapshotStore();
+    trusted.saved.set('sum', { ...own, state: { total: 1000, last: own.position } });
+    const again = runner(store, trusted);
+    await again.start();
+    assert.is(again.state<{ total: number }>('sum').total, 1000);
+    await again.stop();
+
+    for (const [what, snapshot] of [
+      ['another store', { ...own, store: 'another@0@2020-01-01T00:00:00.000Z', state: { total: 1000 } }],
+      ['ahead of the store', { ...own, position: own.position + 1_000_000, state: { total: 1000 } }],
+    ] as const) {
+      warnings.length = 0;
+      const stale = createMemorySnapshotStore();
+      stale.saved.set('sum', snapshot);
+      const live = runner(store, stale);
+      await live.start();
+      await live.waitFor(head);
+      assert.is(live.state<{ total: number }>('sum').total, 3, `${what}: folded from the events`);
+      assert.ok(warnings.length > 0, `${what}: said so`);
+      // A write after it is folded in, whatever position the stale snapshot claimed.
+      const next = await store.append('toy-own', [added(10)], 'any');
+      await live.waitFor(next.position);
+      assert.is(live.state<{ total: number }>('sum').total, 13, `${what}: the next write counts`);
+      await live.stop();
+      // Take the write back out of the sum for the next round.
+      head = (await store.append('toy-own', [added(-10)], 'any')).position;
+    }
+  }),
+);
+
+test(
   'writes a snapshot due by count once the feed pauses, not in the middle of a burst',
   withTimeout(15_000, async ({ store }) => {
     const snapshots = createMemorySnapshotStore();
