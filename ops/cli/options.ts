@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { isProcessRunning, ownStart } from '../../adapters/processes/process-start.ts';
 import { CliError } from './cli-error.ts';
 
 /** EventStoreDB's port, and so the ledger's. */
@@ -20,6 +21,8 @@ export function resolveDataDir(option: string | undefined, env: NodeJS.ProcessEn
 export interface LedgerEndpoint {
   readonly url: string;
   readonly pid: number;
+  /** When that process started (`processStart`), to tell it from a later one with the same pid. */
+  readonly started?: string;
 }
 
 export const ledgerEndpointPath = (dataDir: string): string => join(dataDir, 'ledger.json');
@@ -32,7 +35,8 @@ export async function writeLedgerEndpoint(
   path = ledgerEndpointPath(dataDir),
 ): Promise<void> {
   await mkdir(dataDir, { recursive: true });
-  await writeFile(path, `${JSON.stringify(endpoint)}\n`);
+  const started = endpoint.pid === process.pid && ownStart !== undefined ? { started: ownStart } : {};
+  await writeFile(path, `${JSON.stringify({ ...endpoint, ...started })}\n`);
 }
 
 export async function removeLedgerEndpoint(
@@ -40,16 +44,6 @@ export async function removeLedgerEndpoint(
   path = ledgerEndpointPath(dataDir),
 ): Promise<void> {
   await rm(path, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -69,7 +63,8 @@ export async function readLedgerEndpoint(
   try {
     const parsed = JSON.parse(text) as Partial<LedgerEndpoint>;
     if (typeof parsed.url !== 'string' || typeof parsed.pid !== 'number') return undefined;
-    return isAlive(parsed.pid) ? { url: parsed.url, pid: parsed.pid } : undefined;
+    const started = typeof parsed.started === 'string' ? parsed.started : undefined;
+    return isProcessRunning(parsed.pid, started) ? { url: parsed.url, pid: parsed.pid } : undefined;
   } catch {
     return undefined;
   }

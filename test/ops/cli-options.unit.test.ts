@@ -1,7 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { DirectoryLockedError, lockDirectory } from '../../adapters/ledger/storage/file/directory-lock.ts';
+import { ownStart } from '../../adapters/processes/process-start.ts';
 import { CliError } from '../../ops/cli/cli-error.ts';
 import { categoryOf } from '../../ops/cli/commands/events-stats.ts';
 import { tailFilter, tailStart } from '../../ops/cli/commands/events-tail.ts';
@@ -38,6 +40,21 @@ endpoint('is read back while its process lives and forgotten once removed', asyn
     assert.is(await resolveEventStoreUrl({ data: dir.path }), 'esdb://127.0.0.1:9?tls=false');
     await removeLedgerEndpoint(dir.path);
     assert.is(await readLedgerEndpoint(dir.path), undefined);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+endpoint('is ignored when its pid now runs a process started at another time (a pid reused)', async () => {
+  const dir = await tempDir();
+  try {
+    const url = 'esdb://127.0.0.1:9?tls=false';
+    const announced = (started: string) =>
+      writeFile(join(dir.path, 'ledger.json'), JSON.stringify({ url, pid: process.pid, started }));
+    await announced(ownStart!);
+    assert.equal(await readLedgerEndpoint(dir.path), { url, pid: process.pid });
+    await announced('1');
+    assert.is(await readLedgerEndpoint(dir.path), undefined, 'an earlier process with this pid wrote it');
   } finally {
     await dir.cleanup();
   }
@@ -96,3 +113,30 @@ categories('are the part of the name before the first dash', () => {
 });
 
 categories.run();
+
+const locks = suite('the ledger directory lock');
+
+locks('is taken over from a crashed process whose pid now runs another, never from a live one', async () => {
+  const dir = await tempDir();
+  try {
+    const path = join(dir.path, 'lock');
+    await writeFile(path, `${process.pid} 1\n`);
+    const release = lockDirectory(dir.path);
+    assert.is((await readFile(path, 'utf8')).trim(), `${process.pid} ${ownStart}`);
+    assert.throws(
+      () => lockDirectory(dir.path),
+      (error: unknown) => error instanceof DirectoryLockedError,
+    );
+    release();
+    // A lock of the earlier format (a pid alone) of a live process still holds.
+    await writeFile(path, `${process.pid}\n`);
+    assert.throws(
+      () => lockDirectory(dir.path),
+      (error: unknown) => error instanceof DirectoryLockedError,
+    );
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+locks.run();

@@ -1,10 +1,13 @@
 /**
  * One process per data directory: two writers appending to the same segments would interleave
- * records. The lock is a `lock` file created exclusively and holding the owner's pid; a lock whose
- * pid is no longer running is left over from a crash and is taken over.
+ * records. The lock is a `lock` file created exclusively and holding the owner's pid and start time;
+ * a lock whose process is no longer running (or whose pid now runs a process started at another time,
+ * as after a reboot or in a container, where the server is often pid 1) is left over from a crash and
+ * is taken over.
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessRunning, ownStart } from '../../../processes/process-start.ts';
 
 export const lockFileName = 'lock';
 
@@ -22,8 +25,10 @@ export function lockDirectory(directory: string): () => void {
       fd = openSync(path, 'wx');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number.parseInt(readOwner(path), 10);
-      if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
+      const [pid, started] = readOwner(path).split(/\s+/);
+      const owner = Number.parseInt(pid ?? '', 10);
+      // Our own pid and start count as running: the same process must not open the directory twice.
+      if (Number.isInteger(owner) && owner > 0 && isProcessRunning(owner, started || undefined)) {
         throw new DirectoryLockedError(
           `the ledger directory ${directory} is in use by process ${owner} (${path}): ` +
             'wait for it to finish, or stop it, and run this again',
@@ -33,7 +38,7 @@ export function lockDirectory(directory: string): () => void {
       continue;
     }
     try {
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, ownStart === undefined ? `${process.pid}\n` : `${process.pid} ${ownStart}\n`);
     } finally {
       closeSync(fd);
     }
@@ -49,16 +54,6 @@ function readOwner(path: string): string {
     return readFileSync(path, 'utf8').trim();
   } catch {
     return '';
-  }
-}
-
-/** Whether `pid` is a running process (our own pid counts: the same process must not open twice). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
