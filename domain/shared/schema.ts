@@ -164,7 +164,15 @@ export function record<T>(
     const issues: Issue[] = [];
     for (const [key, entry] of entries) {
       const checked = item(entry, at(path, key));
-      if (checked.ok) out[key] = checked.value;
+      // Defined, not assigned: a key named `__proto__` (a derivation may name an output so) is a
+      // member like any other, not the object's prototype.
+      if (checked.ok)
+        Object.defineProperty(out, key, {
+          value: checked.value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       else issues.push(...checked.issues);
     }
     return issues.length === 0 ? ok(out) : { ok: false, issues };

@@ -10,6 +10,7 @@ import {
   nullable,
   object,
   optional,
+  record,
   type Schema,
   string,
   text,
@@ -159,6 +160,16 @@ test('an ISO time must name a real calendar day and hour, not one Date.parse rol
       ['data.at: expected an ISO 8601 time such as 2024-05-01T12:00:00Z'],
       rolled,
     );
+});
+
+test('keeps a record key named __proto__ as a member of its own', () => {
+  const input = JSON.parse('{"__proto__": "/nix/store/a", "out": "/nix/store/b"}');
+  const checked = record(text, { minKeys: 1 })(input, 'outputs');
+  assert.ok(checked.ok);
+  if (!checked.ok) return;
+  assert.equal(Object.keys(checked.value), ['__proto__', 'out']);
+  assert.is(Object.getPrototypeOf(checked.value), Object.prototype);
+  assert.is(JSON.stringify(checked.value), '{"__proto__":"/nix/store/a","out":"/nix/store/b"}');
 });
 
 test.run();
