@@ -79,9 +79,14 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     };
     const started = Date.now();
     const run = scheduleEvaluation(context, evaluationId, spec, cause)
-      .then((result) =>
-        logger.info({ evaluationId, ...result, ms: Date.now() - started }, 'evaluation scheduled'),
-      )
+      .then((result) => {
+        logger.info({ evaluationId, ...result, ms: Date.now() - started }, 'evaluation scheduled');
+        if (result.tooLarge.length > 0)
+          logger.error(
+            { evaluationId, drvPaths: result.tooLarge },
+            "builds not recorded: each one's event would exceed the event store's 1 MiB (tens of thousands of inputs); the jobs wanting them stay unscheduled",
+          );
+      })
       .catch((error) => {
         logger.error({ err: error, evaluationId }, 'scheduling an evaluation failed; trying again in 2 s');
         return new Promise<void>((resolve) => setTimeout(resolve, 2000)).then(() => {

@@ -4,6 +4,10 @@
  * only records the new jobs that want it; a new one is queued with its input derivations as
  * dependencies, then substituted at once when its outputs are already in Tally's store or an
  * upstream cache.
+ *
+ * Every append stays under the store's 1 MiB: the jobs wanting one derivation (aliases of a package
+ * can be thousands) are recorded a few hundred kilobytes at a time. A derivation whose own record
+ * cannot fit (tens of thousands of inputs) is reported and passed over, not tried again for ever.
  */
 import type { Wanter } from '../../../domain/build/build.ts';
 import { type BuildCommand, buildDecider } from '../../../domain/build/index.ts';
@@ -12,6 +16,7 @@ import { inSequence } from '../../../domain/shared/decider.ts';
 import type { Cause } from '../../../domain/shared/metadata.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import type { Specification } from '../../../domain/specification/specification.ts';
+import { isEventStoreError } from '../../eventstore/errors.ts';
 import type { EventStore } from '../../eventstore/event-store.ts';
 import { readDomainEvent } from '../../eventstore/read-domain-event.ts';
 import { issue } from '../issue.ts';
@@ -31,6 +36,29 @@ export interface ScheduleResult {
   readonly derivations: number;
   readonly queued: number;
   readonly substituted: number;
+  /** Derivations whose build could not be recorded at all: its event would exceed the store's limit. */
+  readonly tooLarge: readonly string[];
+}
+
+/** The JSON of the wanters one command records at most (the rest of its event is far smaller). */
+export const wantersPerAppendBytes = 256 * 1024;
+
+/** `wanters` in runs of at most `budget` bytes of JSON each (at least one wanter a run). */
+export function wanterRuns(wanters: readonly Wanter[], budget = wantersPerAppendBytes): Wanter[][] {
+  const runs: Wanter[][] = [[]];
+  let size = 0;
+  for (const wanter of wanters) {
+    const bytes = Buffer.byteLength(JSON.stringify(wanter)) + 1;
+    const run = runs[runs.length - 1]!;
+    if (run.length > 0 && size + bytes > budget) {
+      runs.push([wanter]);
+      size = bytes;
+    } else {
+      run.push(wanter);
+      size += bytes;
+    }
+  }
+  return runs;
 }
 
 const queueing = inSequence(buildDecider);
@@ -70,6 +98,7 @@ export async function scheduleEvaluation(
   const closure = await derivationClosure(wanters.keys());
   let queued = 0;
   let substituted = 0;
+  const tooLarge: string[] = [];
   const work = [...closure];
   await inParallel(work, context.concurrency ?? 128, async ([drvPath, drv]) => {
     const wantedBy = wanters.get(drvPath) ?? [];
@@ -78,26 +107,34 @@ export async function scheduleEvaluation(
     if (existed && wantedBy.length === 0) return;
     const at = new Date().toISOString();
     const common = { drvPath, actor: 'scheduler', at } as const;
-    const commands: BuildCommand[] = [
-      {
-        ...common,
-        type: 'QueueBuild',
-        system: drv.system,
-        wantedBy,
-        priority: spec.priority,
-        dependencies: [...drv.inputDrvs.keys()],
-      },
-    ];
+    const [first, ...later] = wanterRuns(wantedBy);
+    const queue = (run: readonly Wanter[]): BuildCommand => ({
+      ...common,
+      type: 'QueueBuild',
+      system: drv.system,
+      wantedBy: run,
+      priority: spec.priority,
+      dependencies: [...drv.inputDrvs.keys()],
+    });
+    const commands: BuildCommand[] = [queue(first!)];
     const found = existed ? undefined : await context.substitutes.find(drvPath, drv);
     if (found)
       commands.push({ ...common, type: 'SubstituteBuild', from: found.from, outputs: found.outputs });
     const stream = streams.build(drvPath);
-    const result = await issue(context.events, queueing, stream, commands, cause, 'scheduler', {
-      believedNew: !existed,
-    });
-    if (!result.ok) return;
-    if (result.events.some((event) => event.type === 'BuildQueued')) queued++;
-    if (result.events.some((event) => event.type === 'BuildSubstituted')) substituted++;
+    try {
+      const result = await issue(context.events, queueing, stream, commands, cause, 'scheduler', {
+        believedNew: !existed,
+      });
+      if (!result.ok) return;
+      if (result.events.some((event) => event.type === 'BuildQueued')) queued++;
+      if (result.events.some((event) => event.type === 'BuildSubstituted')) substituted++;
+      // The build exists now: the other jobs wanting it are recorded as wanters, a run at a time.
+      for (const run of later)
+        await issue(context.events, queueing, stream, [queue(run)], cause, 'scheduler');
+    } catch (error) {
+      if (!isEventStoreError(error, 'TALLY_EVENTSTORE_APPEND_TOO_LARGE')) throw error;
+      tooLarge.push(drvPath);
+    }
   });
-  return { derivations: closure.size, queued, substituted };
+  return { derivations: closure.size, queued, substituted, tooLarge };
 }
