@@ -182,6 +182,41 @@ test(
           ['SpecificationUpdated', ['evaluator', 'systems']],
         ],
       );
+
+      // On and off: by the commands for it, not by `active` in a file, which an update keeps.
+      const off = await tally(['spec', 'deactivate', 'demo', '--why', 'maintenance', '--api', api], env);
+      assert.is(off.code, 0, off.stderr);
+      assert.match(off.stdout, /deactivated demo: SpecificationDeactivated \(spec-demo revision 4\)/);
+      const isActive = async () =>
+        (
+          JSON.parse((await tally(['spec', 'show', 'demo', '--api', api, '--json'])).stdout).spec as {
+            active: boolean;
+          }
+        ).active;
+      assert.is(await isActive(), false);
+      const withActive = join(dir.path, 'active.json');
+      await writeFile(withActive, JSON.stringify({ ...spec, active: true }));
+      const kept = await tally(['spec', 'update', 'demo', withActive, '--api', api], env);
+      assert.is(kept.code, 0, kept.stderr);
+      assert.match(
+        kept.stderr,
+        /"active" in the file is not applied by an update; use `tally spec activate demo`/,
+      );
+      assert.is(await isActive(), false);
+      const on = await tally(['spec', 'activate', 'demo', '--if-match', '0', '--api', api], env);
+      assert.is(on.code, 1, 'a stale revision is refused');
+      const onNow = await tally(['spec', 'activate', 'demo', '--api', api], env);
+      assert.is(onNow.code, 0, onNow.stderr);
+      assert.is(await isActive(), true);
+      const last = JSON.parse((await tally(['history', 'spec', 'demo', '--api', api, '--json'])).stdout) as {
+        type: string;
+        data: { why?: string };
+      }[];
+      assert.equal(
+        last.filter((event) => event.type.endsWith('activated')).map((event) => [event.type, event.data.why]),
+        [['SpecificationDeactivated', 'maintenance']],
+      );
+      assert.ok(last.some((event) => event.type === 'SpecificationActivated'));
     } finally {
       await farm.stop();
       await dir.cleanup();

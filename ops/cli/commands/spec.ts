@@ -74,7 +74,24 @@ async function update(name: string, file: string, options: ApiOptions & { ifMatc
   const path = `/api/specs/${pathSegment(name)}`;
   const { body } = await callApi<CommandResult>(options, 'PUT', path, { body: spec, ...ifMatch(options) });
   print(options, body, () => written(`updated ${name}`, body));
+  // An update keeps the active flag: say so rather than let a file's `active` pass for applied.
+  if (typeof spec === 'object' && spec !== null && 'active' in spec && !options.json)
+    console.error(
+      `note: "active" in the file is not applied by an update; use \`tally spec ${(spec as { active: unknown }).active === false ? 'deactivate' : 'activate'} ${name}\``,
+    );
 }
+
+/** Turns a specification on or off (`active` in a file given to `update` is kept as it is). */
+const toggle =
+  (turn: 'activate' | 'deactivate') =>
+  async (name: string, options: ApiOptions & { ifMatch?: number; why?: string }): Promise<void> => {
+    const path = `/api/specs/${pathSegment(name)}/${turn}`;
+    const { body } = await callApi<CommandResult>(options, 'POST', path, {
+      ...(options.why === undefined ? {} : { body: { why: options.why } }),
+      ...ifMatch(options),
+    });
+    print(options, body, () => written(`${turn}d ${name}`, body));
+  };
 
 async function remove(name: string, options: ApiOptions & { ifMatch?: number }): Promise<void> {
   const path = `/api/specs/${pathSegment(name)}`;
@@ -141,6 +158,18 @@ export function registerSpecCommand(program: Command): void {
   addApiOptions(
     spec.command('rm').description('remove a specification').argument('<name>').addOption(ifMatchOption()),
   ).action(remove);
+  for (const [turn, description] of [
+    ['activate', 'turn a specification on: it is polled, evaluated and built again'],
+    ['deactivate', 'turn a specification off: neither polled nor evaluated until activated'],
+  ] as const)
+    addApiOptions(
+      spec
+        .command(turn)
+        .description(description)
+        .argument('<name>')
+        .option('--why <reason>', 'recorded with the change')
+        .addOption(ifMatchOption()),
+    ).action(toggle(turn));
   addApiOptions(spec.command('list').description('every specification and its last evaluation')).action(list);
   addApiOptions(spec.command('show').description('one specification').argument('<name>')).action(show);
 }
