@@ -8,6 +8,7 @@ import type { EvaluationResult } from '../../../adapters/evaluators/evaluator.ts
 import { defaultJobsetFile } from '../../../adapters/evaluators/native/jobset-file.ts';
 import { CliError } from '../cli-error.ts';
 import { integerOption } from '../options.ts';
+import { nextStopSignal } from '../stop-signal.ts';
 
 interface EvalJobsOptions {
   readonly evaluator: 'native' | 'nix';
@@ -46,7 +47,16 @@ async function evalJobs(dir: string, options: EvalJobsOptions): Promise<void> {
     options.evaluator === 'nix'
       ? (await import('../../../adapters/evaluators/nix/nix-evaluator.ts')).createNixEvaluator()
       : (await import('../../../adapters/evaluators/native/native-evaluator.ts')).createNativeEvaluator();
+  // Ctrl-C or a stop stops the evaluator too: it runs in a process group of its own, which the
+  // terminal's signal does not reach, and its time limit would end with this process.
+  const stopping = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
+  void nextStopSignal().then((signal) => {
+    stoppedBy = signal;
+    stopping.abort();
+  });
   const result = await evaluator.evaluate({
+    signal: stopping.signal,
     checkoutDir: dir,
     entry: options.entry ?? (options.evaluator === 'nix' ? 'release.nix' : defaultJobsetFile),
     storeDir: options.storeDir,
@@ -56,6 +66,11 @@ async function evalJobs(dir: string, options: EvalJobsOptions): Promise<void> {
       timeoutMs: options.timeout * 1000,
     },
   });
+  if (stoppedBy) {
+    console.error(`tally: the evaluation was stopped (${stoppedBy}), and its programs with it`);
+    process.exitCode = 130;
+    return;
+  }
   if (result.ok) return print(result, options.json ?? false);
   if (result.log.trim() !== '') console.error(result.log.trimEnd());
   console.error(
@@ -74,7 +89,11 @@ export function registerEvalJobsCommand(program: Command): void {
     )
     .option('--entry <file>', `the file to evaluate (default: ${defaultJobsetFile}, or release.nix for nix)`)
     .option('--store-dir <dir>', 'the store directory paths are computed for', '/nix/store')
-    .option('--system <system...>', 'keep only the jobs of these systems')
+    .option(
+      '--system <system>',
+      'keep only the jobs of this system (repeat it for more)',
+      (system: string, earlier: string[] = []) => [...earlier, system],
+    )
     .option(
       '--timeout <seconds>',
       'stop the evaluation after this many seconds',

@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tally } from '../../helpers/tally-process.ts';
+import { finished, startTally, tally } from '../../helpers/tally-process.ts';
 import { tempDir, withTimeout } from '../../helpers/uvu.ts';
 
 const fixture = new URL('../../fixtures/jobsets/graph', import.meta.url).pathname;
@@ -36,6 +36,8 @@ cli(
       '/srv/store',
       '--system',
       'aarch64-linux',
+      '--system',
+      'riscv64-linux',
     ]);
     assert.is(run.code, 0, run.stderr);
     const answer = JSON.parse(run.stdout);
@@ -56,6 +58,50 @@ cli(
       const run = await tally(['eval-jobs', dir.path]);
       assert.is(run.code, 1);
       assert.match(run.stderr, /failed \(malformed-jobset\): job 'a', field 'builder': is required/);
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+cli(
+  'takes the directory after --system, which is given once per system',
+  withTimeout(30_000, async () => {
+    const run = await tally(['eval-jobs', '--system', 'aarch64-linux', fixture]);
+    assert.is(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^elsewhere\taarch64-linux\t/);
+  }),
+);
+
+cli(
+  'stops the evaluation and its programs on SIGINT',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-eval-cli-');
+    try {
+      const pidFile = join(dir.path, 'evaluating.pid');
+      writeFileSync(join(dir.path, 'jobs.sh'), `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 100\n`, {
+        mode: 0o755,
+      });
+      const child = startTally(['eval-jobs', dir.path, '--entry', 'jobs.sh']);
+      const done = finished(child);
+      while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '')
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      const program = Number(readFileSync(pidFile, 'utf8'));
+      child.kill('SIGINT');
+      const run = await done;
+      assert.is(run.code, 130, run.stderr);
+      assert.match(run.stderr, /the evaluation was stopped \(SIGINT\), and its programs with it/);
+      const running = () => {
+        try {
+          process.kill(program, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const since = Date.now();
+      while (running() && Date.now() - since < 5000) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.not.ok(running(), 'the evaluating program was killed');
     } finally {
       await dir.cleanup();
     }
