@@ -25,6 +25,7 @@ test(
       const secret = made.stdout.trim();
       assert.match(secret, /^[0-9a-f]{64}$/);
       assert.match(made.stderr, /https:\/\/ci\.example\.org\/api\/hooks\/demo/);
+      assert.match(made.stderr, /note: .*not-yet-made did not exist and was made/);
       const file = join(data, 'hook-secrets.json');
       assert.is((await stat(file)).mode & 0o777, 0o600);
       assert.equal(JSON.parse(await readFile(file, 'utf8')), { demo: secret });
@@ -96,6 +97,14 @@ test(
         20_000,
         'the manual evaluation',
       );
+
+      // A secret for a name the server does not know: made, with a note; the URL is the server's own.
+      const unknown = await tally(['hook', 'secret', 'nosuch', '--data', join(dir.path, 'data')]);
+      assert.is(unknown.code, 0, unknown.stderr);
+      assert.match(unknown.stderr, new RegExp(`set the URL ${farm.api}/api/hooks/nosuch`));
+      assert.match(unknown.stderr, /has no specification nosuch yet: register it, or check the name/);
+      const known = await tally(['hook', 'secret', 'cli', '--data', join(dir.path, 'data')]);
+      assert.not.match(known.stderr, /no specification|did not exist/);
 
       // The repository gone: the poll fails, and says so on stderr with a non-zero exit.
       await rename(repo, `${repo}.gone`);

@@ -3,8 +3,10 @@
  * A running server picks changes up at once. `create` prints the token on stdout, the only time it is
  * ever shown: the file keeps only its hash.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { openTokenStore } from '../../../api/auth/token-store.ts';
+import { CliError } from '../cli-error.ts';
 import { dataOption, resolveDataDir } from '../options.ts';
 
 interface TokenOptions {
@@ -14,9 +16,14 @@ interface TokenOptions {
 
 async function create(name: string, options: TokenOptions): Promise<void> {
   const dataDir = resolveDataDir(options.data);
+  const madeDataDir = !existsSync(dataDir);
   const token = await openTokenStore(dataDir).createToken(name);
   console.log(options.json ? JSON.stringify({ name, actor: `user:${name}`, token }) : token);
   console.error(`created a token for user:${name} in ${dataDir}; it is not shown again, keep it safe`);
+  if (madeDataDir)
+    console.error(
+      `note: ${dataDir} did not exist and was made: a server started on another data directory (--data, TALLY_DATA) will not accept this token`,
+    );
 }
 
 async function revoke(name: string, options: TokenOptions): Promise<void> {
@@ -26,7 +33,10 @@ async function revoke(name: string, options: TokenOptions): Promise<void> {
 }
 
 async function list(options: TokenOptions): Promise<void> {
-  const tokens = await openTokenStore(resolveDataDir(options.data)).listTokens();
+  const dataDir = resolveDataDir(options.data);
+  if (!existsSync(dataDir))
+    throw new CliError('TALLY_CLI_INVALID_OPTION', `${dataDir} does not exist: check --data (or TALLY_DATA)`);
+  const tokens = await openTokenStore(dataDir).listTokens();
   if (options.json) {
     console.log(JSON.stringify(tokens));
     return;
