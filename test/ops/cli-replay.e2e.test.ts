@@ -3,6 +3,8 @@
  * saved at a clean stop are identical to a replay; a tampered snapshot is named and fails the run.
  * `tally replay` without it saves the rebuilt states over the snapshots, and logs skipped events.
  */
+
+import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -76,14 +78,19 @@ const appended = (history: ReturnType<typeof farmHistory>) =>
       [streamId, { type: event.type, data: event.data as unknown, metadata: { ...metadata } }] as const,
   );
 
-/** Replaces the workers snapshot's state with one the events never made. */
+/**
+ * Replaces the workers snapshot's state with one the events never made, as a defect of the live fold
+ * would: a whole snapshot, its trailer's hash made for the new content.
+ */
 async function tamperWithWorkers(dataDir: string): Promise<string> {
   // A small state is one record: `[3, state]` between the header and the trailer.
   const file = join(dataDir, 'projections', 'workers.jsonl');
   const [header, record, trailer] = (await readFile(file, 'utf8')).split('\n');
   const [kind, state] = JSON.parse(record!) as [number, Record<string, unknown>];
   assert.is(kind, 3, record);
-  const tampered = [header, JSON.stringify([3, { ...state, lastAt: 42 }]), trailer, ''].join('\n');
+  const changed = JSON.stringify([3, { ...state, lastAt: 42 }]);
+  const sha256 = createHash('sha256').update(`${header}\n${changed}\n`).digest('hex');
+  const tampered = [header, changed, JSON.stringify({ ...JSON.parse(trailer!), sha256 }), ''].join('\n');
   await writeFile(file, tampered);
   return tampered;
 }
