@@ -24,7 +24,9 @@ function valid(spec: Specification): Specification {
     throw new DomainError(
       'TALLY_SPEC_INVALID',
       // Whatever the caller sent: it may not even be an object.
-      `Specification ${JSON.stringify((spec as Partial<Specification> | null)?.name ?? null)} is invalid`,
+      typeof (spec as Partial<Specification> | null)?.name === 'string'
+        ? `Specification ${JSON.stringify(spec.name)} is invalid`
+        : 'The specification (it has no name) is invalid',
       checked.issues,
     );
   return checked.value;

@@ -115,8 +115,14 @@ test(
     const paths = (problem.issues as { path: string }[]).map((issue) => issue.path);
     assert.ok(paths.includes('channels[0].url'), String(paths));
     assert.ok(paths.includes('systems'), String(paths));
-    assert.match(String(problem.detail), /channels\[0\]\.url/);
+    assert.match(String(problem.detail), /^Specification "broken" is invalid: .*channels\[0\]\.url/);
     assert.equal(await streamOf(api, 'spec-broken'), []);
+    const nameless = await send(api, 'POST', '/api/specs', { body: {} });
+    assert.is(nameless.statusCode, 422, nameless.body);
+    assert.match(
+      String((nameless.json() as Json).detail),
+      /^The specification \(it has no name\) is invalid: name /,
+    );
   }),
 );
 

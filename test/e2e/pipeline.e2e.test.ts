@@ -8,11 +8,14 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hostSystem } from '../../adapters/builders/native/native-builder.ts';
 import type { RecordedEvent } from '../../adapters/eventstore/event-store.ts';
+import { parsePublicKey, verifyDetached } from '../../domain/derivation/signing.ts';
+import { startReceiver } from '../adapters/notifications/receiver.ts';
 import { dataOf, type RunningFarm, startFarm } from '../helpers/farm.ts';
 import { tally } from '../helpers/tally-process.ts';
 import { tempDir, withTimeout } from '../helpers/uvu.ts';
@@ -86,12 +89,14 @@ test(
     });
     const two = makeRepo(join(dir.path, 'two'), { 'tally.jobs.json': jobset(shared) });
     const farm = await startFarm(join(dir.path, 'data'), ['--local-workers', '1']);
+    const receiver = await startReceiver([200]);
     try {
       const evaluator = { kind: 'native', entry: 'tally.jobs.json' };
       await register(farm, {
         name: 'one',
         channels: [{ name: 'main', url: one, branch: 'main' }],
         evaluator,
+        notifications: [{ kind: 'webhook', url: receiver.url }],
       });
       await register(farm, {
         name: 'two',
@@ -101,6 +106,22 @@ test(
       await poll(farm, 'one');
       await farm.events.waitFor(is('BuildSucceeded', 'own'), 30_000, 'own built');
       await farm.events.waitFor(is('BuildSucceeded', 'greeting'), 30_000, 'greeting built');
+      // Its evaluation ended: its webhook is told, signed with the farm's key.
+      await receiver.received(1, 20_000);
+      const report = receiver.requests[0]!;
+      const farmKey = parsePublicKey(await readFile(join(dir.path, 'data', 'keys', 'farm.public'), 'utf8'));
+      assert.ok(verifyDetached(report.body, String(report.headers['x-tally-signature']), [farmKey]));
+      assert.equal(
+        (({ spec, outcome, evaluation }) => [spec, outcome, evaluation.counts.succeeded])(
+          JSON.parse(report.body),
+        ),
+        ['one', 'succeeded', 2],
+      );
+      await farm.events.waitFor(
+        (event) => event.type === 'NotificationSent',
+        10_000,
+        'the delivery recorded',
+      );
       await poll(farm, 'two');
       const wanted = await farm.events.waitFor(
         is('BuildWanted', 'greeting'),
@@ -189,6 +210,7 @@ test(
       assert.is(tampered.status, 401);
     } finally {
       assert.is(await farm.stop(), 0, farm.stderr());
+      await receiver.close();
       await dir.cleanup();
     }
   }),

@@ -165,7 +165,7 @@ test(
 );
 
 test(
-  'store verify and gc of a data directory that holds no store say so, and make none',
+  'store verify and gc of a data directory that holds no store, or of a store directory that does not exist, say so and make none',
   withTimeout(30_000, async () => {
     const dir = await tempDir('tally-nostore-');
     try {
@@ -173,6 +173,20 @@ test(
       refused(await tally(['store', 'verify', '--data', typo]), 'TALLY_CLI_NO_STORE', /check --data/);
       refused(await tally(['gc', '--dry-run', '--data', typo]), 'TALLY_CLI_NO_STORE', /check --data/);
       assert.not.ok(existsSync(typo));
+      // A data directory with a store, and a store directory mistyped.
+      const data = join(dir.path, 'data');
+      await mkdir(join(data, 'store'), { recursive: true });
+      const elsewhere = join(dir.path, 'nosuch');
+      for (const command of [
+        ['store', 'verify'],
+        ['gc', '--dry-run'],
+      ])
+        refused(
+          await tally([...command, '--data', data, '--store-dir', elsewhere]),
+          'TALLY_CLI_NO_STORE',
+          /the store directory .*nosuch does not exist: check --store-dir/,
+        );
+      assert.not.ok(existsSync(elsewhere));
     } finally {
       await dir.cleanup();
     }

@@ -32,7 +32,7 @@ function specOf(body: unknown): Specification {
   const fields = checked.issues.map((issue) => `${issue.path || '(root)'} ${issue.message}`).join('; ');
   throw new DomainError(
     'TALLY_SPEC_INVALID',
-    `Specification ${JSON.stringify(name ?? null)} is invalid: ${fields}`,
+    `${typeof name === 'string' ? `Specification ${JSON.stringify(name)}` : 'The specification (it has no name)'} is invalid: ${fields}`,
     checked.issues,
   );
 }

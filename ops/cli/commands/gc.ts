@@ -43,12 +43,10 @@ async function gc(options: GcOptions): Promise<void> {
     ]);
   const dataDir = resolveDataDir(options.data);
   const stateDir = existingStoreState(dataDir);
+  const storeDir = resolveStoreDir(options, dataDir);
   const summary = await withEventStore(options, async (events) =>
     collectGarbage({
-      store: createFileStoreGc(
-        await openFileStore({ storeDir: resolveStoreDir(options, dataDir), stateDir }),
-        stateDir,
-      ),
+      store: createFileStoreGc(await openFileStore({ storeDir, stateDir }), stateDir),
       events,
       rootSource: createEventStoreRootSource(events, { minKeepEvaluations: options.keepEvaluations }),
       gcDir: join(dataDir, 'gc'),

@@ -71,14 +71,16 @@ interface Replayer {
 type Progress = (events: number, position: number) => void;
 
 /** Through a client: the store named, or the ledger a running server serves for the data directory. */
-async function clientReplayer(url: string): Promise<Replayer> {
+async function clientReplayer(url: string, named: boolean): Promise<Replayer> {
   // Only this path needs the client: a replay of the ledger's files never loads gRPC.
   const { connectEventStore } = await import('../../../adapters/eventstore/esdb-event-store.ts');
   const store = await connectEventStore(url);
   return {
-    cannotSave:
-      'the events were read through an event store client, and a server may be running on this data ' +
-      'directory with its own snapshots: stop it, and run `tally replay` without --eventstore to rebuild them',
+    cannotSave: named
+      ? 'the events were read through an event store client, and a server may be running on this data ' +
+        'directory with its own snapshots: stop it, and run `tally replay` without --eventstore to rebuild them'
+      : `the ledger is running (${url}), so its files were read through it, and the server on this data ` +
+        'directory keeps its own snapshots: stop the server, and run `tally replay` again to rebuild them',
     async head() {
       for await (const event of store.readAll({ direction: 'backwards', limit: 1 })) return event.position;
       return -1;
@@ -166,7 +168,7 @@ async function fileReplayer(ledgerDirectory: string, youngGenerationMb?: number)
 
 async function openReplayer(options: ReplayOptions, dataDir: string): Promise<Replayer> {
   const url = options.eventstore ?? (await readLedgerEndpoint(dataDir))?.url;
-  if (url) return clientReplayer(url);
+  if (url) return clientReplayer(url, options.eventstore !== undefined);
   const ledger = join(dataDir, 'ledger');
   // Opening the files would make an empty ledger: a mistyped --data must not pass for an empty farm.
   if (!existsSync(ledger)) {

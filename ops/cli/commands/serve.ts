@@ -93,7 +93,7 @@ async function serve(options: ServeOptions): Promise<void> {
         ? `  demo:        ${server.apiUrl}/api/specs/demo   builds: ${server.apiUrl}/api/builds?spec=demo\n` +
           `               repository ${server.demo.repository}: commit to it and watch a new evaluation\n`
         : '') +
-      `  try:         curl ${server.apiUrl}/healthz    npx tally events tail\n` +
+      `  try:         curl ${server.apiUrl}/healthz    npx tally events tail${options.data ? ` --data ${dataDir}` : ''}\n` +
       '  stop:        Ctrl-C\n\n',
   );
   const signal = await Promise.race([

@@ -2,9 +2,11 @@
  * `tally store verify`: checks every valid path of the store against its recorded NAR hash (and its
  * compressed NAR against its file hash), with progress on stderr; exits 1 naming each bad path.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
+import { CliError } from '../cli-error.ts';
 import { dataOption, existingStoreState, resolveDataDir } from '../options.ts';
 
 interface StoreOptions {
@@ -13,8 +15,18 @@ interface StoreOptions {
 }
 
 /** The store directory: `--store-dir`, else `$TALLY_STORE_DIR`, else `<data>/nix/store`. */
+/**
+ * The store directory of an existing store: a command on the paths of a farm must not make an empty
+ * one where a mistyped `--store-dir` points (every path would look missing, or garbage).
+ */
 export function resolveStoreDir(options: StoreOptions, dataDir: string): string {
-  return options.storeDir || process.env.TALLY_STORE_DIR || join(dataDir, 'nix', 'store');
+  const storeDir = options.storeDir || process.env.TALLY_STORE_DIR || join(dataDir, 'nix', 'store');
+  if (!existsSync(storeDir))
+    throw new CliError(
+      'TALLY_CLI_NO_STORE',
+      `the store directory ${storeDir} does not exist: check --store-dir (or TALLY_STORE_DIR), or leave it out for the data directory's own`,
+    );
+  return storeDir;
 }
 
 async function verify(options: StoreOptions): Promise<void> {
@@ -24,10 +36,8 @@ async function verify(options: StoreOptions): Promise<void> {
     import('../../../adapters/store/verify.ts'),
   ]);
   const dataDir = resolveDataDir(options.data);
-  const store = await openFileStore({
-    storeDir: resolveStoreDir(options, dataDir),
-    stateDir: existingStoreState(dataDir),
-  });
+  const stateDir = existingStoreState(dataDir);
+  const store = await openFileStore({ storeDir: resolveStoreDir(options, dataDir), stateDir });
   const bar = new SingleBar(
     { stream: process.stderr, format: 'verifying {bar} {value}/{total} paths' },
     Presets.shades_classic,
