@@ -10,7 +10,10 @@ import { type CurrentRevision, type ExpectedRevision, expectationHolds } from '.
 import { findIdempotentRetry } from './idempotency.ts';
 import { createRecentIds } from './recent-ids.ts';
 import {
+  deletedStreamTruncateBefore,
+  deletedStreamTruncateBeforeText,
   firstVisibleRevision,
+  isDeletedMark,
   isMetadataStream,
   metadataStreamOf,
   noMetadata,
@@ -136,10 +139,40 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
     );
   }
 
-  /** A stream whose every event is hidden by `$tb` (as a soft delete leaves it) counts as absent for `no_stream`. */
-  function isSoftDeleted(streamId: string, lastRevision: number): boolean {
-    const truncateBefore = metadataOf(streamId).truncateBefore;
-    return lastRevision >= 0 && truncateBefore !== undefined && truncateBefore > lastRevision;
+  /**
+   * Soft-deleted, as EventStoreDB marks it: `$tb` at its greatest (`deletedStreamTruncateBefore`). A
+   * `$tb` merely past the last event hides the events of a stream that still exists.
+   */
+  function isSoftDeleted(streamId: string): boolean {
+    return isDeletedMark(metadataOf(streamId).truncateBefore);
+  }
+
+  /** Whether a metadata stream holds anything for `streamId` (a stream may exist by its metadata alone). */
+  function hasMetadata(streamId: string): boolean {
+    return (storage.streamPositions(metadataStreamOf(streamId))?.length ?? 0) > 0;
+  }
+
+  /** The JSON object of a stream's latest metadata, or `{}`. */
+  function metadataBody(streamId: string): Record<string, unknown> {
+    const positions = storage.streamPositions(metadataStreamOf(streamId));
+    return positions?.length ? parseObject(storage.readAt(positions[positions.length - 1]!).data) : {};
+  }
+
+  /** Writes `body` as the stream's new metadata. */
+  async function writeMetadata(streamId: string, body: Record<string, unknown>): Promise<LogRecord> {
+    const metadataStream = metadataStreamOf(streamId);
+    const event: ProposedEvent = {
+      eventId: crypto.randomUUID(),
+      type: metadataEventType,
+      contentType: 'application/json',
+      data: Buffer.from(metadataJson(body)),
+      metadata: new Uint8Array(),
+    };
+    const written = await write(
+      metadataStream,
+      toRecords(metadataStream, lastRevisionOf(metadataStream) + 1, [event]),
+    );
+    return written[0]!;
   }
 
   function currentRevision(streamId: string): CurrentRevision {
@@ -151,8 +184,15 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
     if (isTombstoned(streamId)) throw new LedgerRefusalError({ kind: 'stream-deleted', streamId });
     const last = lastRevisionOf(streamId);
     const current = currentRevision(streamId);
+    const deleted = isSoftDeleted(streamId);
+    // As EventStoreDB: a soft-deleted stream may be written again as if new (or at its last revision),
+    // but does not "exist"; a stream with metadata and no events does.
+    if (deleted && expected === 'stream_exists')
+      throw new LedgerRefusalError({ kind: 'stream-deleted', streamId });
     const holds =
-      expectationHolds(expected, current) || (expected === 'no_stream' && isSoftDeleted(streamId, last));
+      expectationHolds(expected, current) ||
+      (expected === 'no_stream' && deleted) ||
+      (expected === 'stream_exists' && last < 0 && hasMetadata(streamId));
     if (!holds)
       throw new LedgerRefusalError({ kind: 'wrong-expected-version', streamId, expected, actual: current });
     return last;
@@ -222,7 +262,8 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
       throw new LedgerRefusalError({ kind: 'maximum-append-size-exceeded', maxAppendSize });
   }
 
-  async function append(streamId: string, expected: ExpectedRevision, events: readonly ProposedEvent[]) {
+  async function append(streamId: string, expected: ExpectedRevision, proposed: readonly ProposedEvent[]) {
+    let events = proposed;
     validate(streamId, events);
     // A deleted stream refuses even a retry of what was appended before its deletion.
     if (isTombstoned(streamId)) throw new LedgerRefusalError({ kind: 'stream-deleted', streamId });
@@ -236,6 +277,19 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
       });
     if (retry) return retry;
     const last = checkExpectation(streamId, expected);
+    if (events.length > 0 && isSoftDeleted(streamId)) {
+      // Written again after a soft delete: the old events stay hidden, the new ones follow them.
+      await writeMetadata(streamId, { ...withoutDeletedMark(metadataBody(streamId)), $tb: last + 1 });
+    }
+    if (events.length > 0 && isMetadataStream(streamId) && isSoftDeleted(streamId.slice(2))) {
+      // New metadata of a soft-deleted stream keeps its old events hidden (EventStoreDB's undelete).
+      const target = streamId.slice(2);
+      const undeleted = { ...parseObject(events[events.length - 1]!.data), $tb: lastRevisionOf(target) + 1 };
+      events = [
+        ...events.slice(0, -1),
+        { ...events[events.length - 1]!, data: Buffer.from(metadataJson(undeleted)) },
+      ];
+    }
     if (events.length === 0) {
       // Only the expectation is checked. The position lies after every event recorded and before the
       // next one, as EventStoreDB's empty commit does: a subscription from it misses nothing to come.
@@ -258,7 +312,7 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
     if (!positions || last < 0) return { found: false } as const;
     const first = firstVisible(streamId, last);
     // A soft-deleted stream is gone; one whose events have only aged or been truncated away is there, empty.
-    if (first > last && isSoftDeleted(streamId, last)) return { found: false } as const;
+    if (first > last && isSoftDeleted(streamId)) return { found: false } as const;
     const revisions: number[] = [];
     if (direction === 'forwards') {
       const start = Math.max(from === 'start' ? 0 : from === 'end' ? last + 1 : from, first);
@@ -286,23 +340,17 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
 
   async function softDelete(streamId: string, expected: ExpectedRevision) {
     const last = checkExpectation(streamId, expected);
-    if (last < 0) return { position: storage.headPosition() };
-    const metadataStream = metadataStreamOf(streamId);
-    const positions = storage.streamPositions(metadataStream);
-    const previous = positions?.length ? storage.readAt(positions[positions.length - 1]!).data : undefined;
-    const body = { ...parseObject(previous), $tb: last + 1 };
-    const event: ProposedEvent = {
-      eventId: crypto.randomUUID(),
-      type: metadataEventType,
-      contentType: 'application/json',
-      data: Buffer.from(JSON.stringify(body)),
-      metadata: new Uint8Array(),
-    };
-    const written = await write(
-      metadataStream,
-      toRecords(metadataStream, lastRevisionOf(metadataStream) + 1, [event]),
-    );
-    return { position: written[0]!.position };
+    // Nothing to delete: EventStoreDB answers a stream that never was with a wrong expected version.
+    if (last < 0 && !hasMetadata(streamId))
+      throw new LedgerRefusalError({
+        kind: 'wrong-expected-version',
+        streamId,
+        expected,
+        actual: 'no_stream',
+      });
+    // As EventStoreDB writes it: the deleted mark alone, the stream's other metadata gone with it.
+    const written = await writeMetadata(streamId, { $tb: deletedStreamTruncateBefore });
+    return { position: written.position };
   }
 
   async function tombstone(streamId: string, expected: ExpectedRevision) {
@@ -331,6 +379,18 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
     },
     storage,
   };
+}
+
+/** Metadata as JSON, the deleted mark written exactly (2^63 − 1 is beyond a double's integers). */
+function metadataJson(body: Record<string, unknown>): string {
+  if (!isDeletedMark(body.$tb)) return JSON.stringify(body);
+  const rest = JSON.stringify({ ...body, $tb: 0 });
+  return rest.replace('"$tb":0', `"$tb":${deletedStreamTruncateBeforeText}`);
+}
+
+function withoutDeletedMark(body: Record<string, unknown>): Record<string, unknown> {
+  const { $tb: _mark, ...rest } = body;
+  return rest;
 }
 
 function parseObject(data: Uint8Array | undefined): Record<string, unknown> {

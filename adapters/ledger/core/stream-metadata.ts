@@ -24,6 +24,15 @@ export function isMetadataStream(streamId: string): boolean {
   return streamId.startsWith(metadataStreamPrefix);
 }
 
+/** EventStoreDB's `$tb` of a soft-deleted stream: the greatest 64-bit integer, as its JSON says it. */
+export const deletedStreamTruncateBeforeText = '9223372036854775807';
+export const deletedStreamTruncateBefore = Number(deletedStreamTruncateBeforeText);
+
+/** True for the deleted mark (any `$tb` beyond what a revision can reach is taken for it). */
+export function isDeletedMark(truncateBefore: unknown): boolean {
+  return typeof truncateBefore === 'number' && truncateBefore > Number.MAX_SAFE_INTEGER;
+}
+
 /** Parses a `$metadata` event's JSON; malformed metadata is treated as none, as EventStoreDB does. */
 export function parseStreamMetadata(data: Uint8Array): StreamMetadata {
   let parsed: unknown;

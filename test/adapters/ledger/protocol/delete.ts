@@ -47,6 +47,47 @@ export function deleteSuite(name: string, start: StartLedger) {
   );
 
   test(
+    'soft-deletes as EventStoreDB: the deleted mark alone, old events hidden through new metadata and new events',
+    withTimeout(5000, async ({ ledger }) => {
+      const { client } = ledger;
+      await client.appendToStream('d-mark', events(3));
+      await client.setStreamMetadata('d-mark', { maxAge: 3600, custom: 'kept?' } as never);
+      await client.deleteStream('d-mark');
+      const marked = (await client.getStreamMetadata('d-mark')).metadata as Record<string, unknown>;
+      assert.equal(Object.keys(marked), ['truncateBefore'], 'the other metadata goes with the delete');
+      // New metadata does not bring the old events back.
+      await client.setStreamMetadata('d-mark', { maxCount: 10 });
+      assert.equal(await revisions(ledger, 'd-mark'), []);
+      assert.is(Number((await client.getStreamMetadata('d-mark')).metadata?.truncateBefore), 3);
+      await client.appendToStream('d-mark', events(1));
+      assert.equal(await revisions(ledger, 'd-mark'), [3n]);
+    }),
+  );
+
+  test(
+    'takes a soft-deleted stream for absent, one with metadata alone for present, and $tb for truncation only',
+    withTimeout(5000, async ({ ledger }) => {
+      const { client } = ledger;
+      await client.appendToStream('d-exists', events(1));
+      await client.deleteStream('d-exists');
+      await rejects(
+        client.appendToStream('d-exists', events(1), { expectedRevision: 'stream_exists' }),
+        (e) => e instanceof StreamDeletedError,
+      );
+      await client.setStreamMetadata('d-meta-only', { maxCount: 5 });
+      await client.appendToStream('d-meta-only', events(1), { expectedRevision: 'stream_exists' });
+      await client.appendToStream('d-truncated', events(2));
+      await client.setStreamMetadata('d-truncated', { truncateBefore: 5 });
+      await rejects(
+        client.appendToStream('d-truncated', events(1), { expectedRevision: 'no_stream' }),
+        (e) => e instanceof WrongExpectedVersionError,
+      );
+      assert.equal(await revisions(ledger, 'd-truncated'), [], 'truncated, yet there');
+      await rejects(client.deleteStream('d-never'), (e) => e instanceof WrongExpectedVersionError);
+    }),
+  );
+
+  test(
     'refuses a delete with a wrong expected revision',
     withTimeout(5000, async ({ ledger }) => {
       await ledger.client.appendToStream('d-wrong', events(2));
