@@ -3,6 +3,10 @@
  * refuses appends over 1 MiB. Guix-size evaluations (tens of thousands of jobs) take several chunks.
  */
 import { DomainError } from '../shared/errors.ts';
+import { utf8Length } from '../shared/utf8-length.ts';
+
+export { utf8Length };
+
 import type { Job } from './job.ts';
 
 /** The default budget for one chunk's data: 900 KiB, leaving room for metadata under 1 MiB. */
@@ -14,21 +18,6 @@ export interface JobsChunk {
   /** 0, 1, 2… in append order. */
   readonly chunk: number;
   readonly jobs: readonly Job[];
-}
-
-/** Bytes of `text` once encoded as UTF-8 (JSON output has no lone surrogates: they are escaped). */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      bytes += 4;
-      index++;
-    } else bytes += 3;
-  }
-  return bytes;
 }
 
 /** Bytes of the JSON of a chunk's data: `{"evaluationId":…,"chunk":N,"jobs":[…]}`. */

@@ -4,11 +4,15 @@
  */
 import { DomainError } from '../shared/errors.ts';
 import { unreachable } from '../shared/unreachable.ts';
+import { utf8Length } from '../shared/utf8-length.ts';
 import type { CollectGcPaths, GcCommand, StartGc } from './commands.ts';
 import type { GcEvent } from './events.ts';
 import type { GcState } from './state.ts';
 
 type Running = Extract<GcState, { status: 'running' }>;
+
+/** The most a chunk's paths may weigh as JSON: 900 KiB, leaving room for the rest under 1 MiB. */
+export const maxChunkBytes = 900 * 1024;
 
 function running(state: GcState, gcId: string): Running {
   if (state.status === 'none')
@@ -32,6 +36,23 @@ function collect(command: CollectGcPaths, state: GcState): GcEvent[] {
       'TALLY_GC_CHUNK_OUT_OF_ORDER',
       `Collection ${gcId} expects chunk ${current.nextChunk}, not ${chunk}`,
     );
+  // The store refuses an append over 1 MiB: a chunk the collector made too large would fail there,
+  // after its paths were deleted.
+  const size = utf8Length(JSON.stringify(paths));
+  if (size > maxChunkBytes)
+    throw new DomainError(
+      'TALLY_GC_CHUNK_TOO_LARGE',
+      `Chunk ${chunk} of collection ${gcId} is ${size} bytes of paths; at most ${maxChunkBytes}: record fewer paths a chunk`,
+    );
+  const seen = new Set<string>();
+  for (const { path } of paths) {
+    if (seen.has(path))
+      throw new DomainError(
+        'TALLY_GC_PATH_REPEATED',
+        `Chunk ${chunk} of collection ${gcId} names ${path} twice`,
+      );
+    seen.add(path);
+  }
   const bytes = paths.reduce((sum, path) => sum + path.bytes, 0);
   const limit = current.policy.maxFreedBytes;
   if (limit !== undefined && current.freedBytes + bytes > limit)

@@ -78,6 +78,10 @@ export const domainErrors = {
   TALLY_GC_CHUNK_OUT_OF_ORDER: { status: 409, next: 'Record chunks in order, starting at 0.' },
   /** Collecting more bytes than the policy's `maxFreedBytes` allows. */
   TALLY_GC_LIMIT_EXCEEDED: { status: 422, next: 'Finish the collection; the next one frees the rest.' },
+  /** A chunk of collected paths too large for one event. */
+  TALLY_GC_CHUNK_TOO_LARGE: { status: 422, next: 'Record the paths in smaller chunks.' },
+  /** A chunk naming one path twice, which would count its bytes twice. */
+  TALLY_GC_PATH_REPEATED: { status: 422, next: 'Name each collected path once.' },
   /** Recording an attempt of a notification that has already been sent or abandoned. */
   TALLY_NOTIFICATION_ALREADY_SETTLED: { status: 409, next: 'Send a new notification instead.' },
   /** A notification attempt number that is not the next one expected. */

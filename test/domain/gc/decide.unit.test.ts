@@ -33,6 +33,26 @@ gc('starts once and collects chunks in order', () => {
     .thenThrows('TALLY_GC_NOT_STARTED');
 });
 
+gc('refuses a chunk too large for one event, and a path named twice', () => {
+  const unlimited = {
+    ...started,
+    data: { ...started.data, policy: { ...policy, maxFreedBytes: undefined } },
+  } as GcEvent;
+  const many = Array.from({ length: 20_000 }, (_, i) => ({
+    path: `/nix/store/${String(i).padStart(32, '0')}-package-${i}`,
+    bytes: 1,
+  }));
+  given([unlimited])
+    .when({ ...base, type: 'CollectGcPaths', chunk: 0, paths: many })
+    .thenThrows('TALLY_GC_CHUNK_TOO_LARGE');
+  given([unlimited])
+    .when({ ...base, type: 'CollectGcPaths', chunk: 0, paths: many.slice(0, 5000) })
+    .then([{ type: 'GcPathsCollected', data: { gcId: 'g1', chunk: 0, paths: many.slice(0, 5000) } }]);
+  given([started])
+    .when({ ...base, type: 'CollectGcPaths', chunk: 0, paths: [paths[0]!, paths[0]!] })
+    .thenThrows('TALLY_GC_PATH_REPEATED');
+});
+
 gc('never frees more than the policy allows', () => {
   given([started, chunk0])
     .when({ ...base, type: 'CollectGcPaths', chunk: 1, paths })
