@@ -3,7 +3,7 @@
  * and in a container the server is often pid 1 every time. A lock or an announcement that records its
  * writer's start time is left over when the pid now runs a process that started at another time.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * When process `pid` started, in clock ticks since boot (field 22 of Linux's `/proc/PID/stat`), or
@@ -37,4 +37,35 @@ export function isProcessRunning(pid: number, started?: string): boolean {
   if (started === undefined) return true;
   const now = processStart(pid);
   return now === undefined || now === started;
+}
+
+/**
+ * This process's pid namespace (`pid:[4026531836]`), or `undefined` without `/proc`. A pid, and its
+ * start, mean something only within the namespace that gave them: a process in another container sees
+ * other processes under the same numbers.
+ */
+export const ownPidNamespace = (() => {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+})();
+
+/** What a lock or an announcement records of its writer: pid, start and pid namespace, space-separated. */
+export function ownerTag(): string {
+  return [process.pid, ownStart, ownPidNamespace].filter((part) => part !== undefined).join(' ');
+}
+
+/**
+ * Whether the writer a tag names (`ownerTag`) still runs, as far as this process can tell: `undefined`
+ * when it cannot, the writer being in another pid namespace.
+ */
+export function isTaggedOwnerRunning(tag: string): boolean | undefined {
+  const [pid, started, namespace] = tag.trim().split(/\s+/);
+  const owner = Number.parseInt(pid ?? '', 10);
+  if (!Number.isInteger(owner) || owner <= 0) return false;
+  if (namespace !== undefined && ownPidNamespace !== undefined && namespace !== ownPidNamespace)
+    return undefined;
+  return isProcessRunning(owner, started || undefined);
 }

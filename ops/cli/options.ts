@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { isProcessRunning, ownStart } from '../../adapters/processes/process-start.ts';
+import { isTaggedOwnerRunning, ownerTag } from '../../adapters/processes/process-start.ts';
 import { CliError } from './cli-error.ts';
 
 /** EventStoreDB's port, and so the ledger's. */
@@ -21,8 +21,8 @@ export function resolveDataDir(option: string | undefined, env: NodeJS.ProcessEn
 export interface LedgerEndpoint {
   readonly url: string;
   readonly pid: number;
-  /** When that process started (`processStart`), to tell it from a later one with the same pid. */
-  readonly started?: string;
+  /** That process's pid, start and pid namespace (`ownerTag`), to tell it from a later one with the same pid. */
+  readonly owner?: string;
 }
 
 export const ledgerEndpointPath = (dataDir: string): string => join(dataDir, 'ledger.json');
@@ -35,8 +35,8 @@ export async function writeLedgerEndpoint(
   path = ledgerEndpointPath(dataDir),
 ): Promise<void> {
   await mkdir(dataDir, { recursive: true });
-  const started = endpoint.pid === process.pid && ownStart !== undefined ? { started: ownStart } : {};
-  await writeFile(path, `${JSON.stringify({ ...endpoint, ...started })}\n`);
+  const owner = endpoint.pid === process.pid ? { owner: ownerTag() } : {};
+  await writeFile(path, `${JSON.stringify({ ...endpoint, ...owner })}\n`);
 }
 
 export async function removeLedgerEndpoint(
@@ -63,8 +63,10 @@ export async function readLedgerEndpoint(
   try {
     const parsed = JSON.parse(text) as Partial<LedgerEndpoint>;
     if (typeof parsed.url !== 'string' || typeof parsed.pid !== 'number') return undefined;
-    const started = typeof parsed.started === 'string' ? parsed.started : undefined;
-    return isProcessRunning(parsed.pid, started) ? { url: parsed.url, pid: parsed.pid } : undefined;
+    // A writer in another pid namespace cannot be seen from here: its announcement stands (a call to a
+    // server that is gone then says so itself).
+    const tag = typeof parsed.owner === 'string' ? parsed.owner : String(parsed.pid);
+    return (isTaggedOwnerRunning(tag) ?? true) ? { url: parsed.url, pid: parsed.pid } : undefined;
   } catch {
     return undefined;
   }

@@ -55,7 +55,11 @@ cli(
   withTimeout(5_000, async (context: Context) => {
     const endpoint = JSON.parse(readFileSync(`${context.dataDir}/ledger.json`, 'utf8'));
     assert.equal({ url: endpoint.url, pid: endpoint.pid }, { url: context.url, pid: context.serve.pid });
-    assert.match(endpoint.started, /^\d+$/, 'with when the process started, to tell a reused pid');
+    assert.match(
+      endpoint.owner,
+      new RegExp(`^${context.serve.pid} \\d+ pid:\\[\\d+\\]$`),
+      'with when and where the process started, to tell a reused pid',
+    );
     assert.match(context.url, /^esdb:\/\/127\.0\.0\.1:\d+\?tls=false$/);
   }),
 );

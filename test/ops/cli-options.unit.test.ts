@@ -1,9 +1,13 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DirectoryLockedError, lockDirectory } from '../../adapters/ledger/storage/file/directory-lock.ts';
-import { ownStart } from '../../adapters/processes/process-start.ts';
+import {
+  DirectoryLockedError,
+  lockDirectory,
+  staleAfterMs,
+} from '../../adapters/ledger/storage/file/directory-lock.ts';
+import { ownerTag, ownPidNamespace } from '../../adapters/processes/process-start.ts';
 import { CliError } from '../../ops/cli/cli-error.ts';
 import { categoryOf } from '../../ops/cli/commands/events-stats.ts';
 import { tailFilter, tailStart } from '../../ops/cli/commands/events-tail.ts';
@@ -49,12 +53,15 @@ endpoint('is ignored when its pid now runs a process started at another time (a 
   const dir = await tempDir();
   try {
     const url = 'esdb://127.0.0.1:9?tls=false';
-    const announced = (started: string) =>
-      writeFile(join(dir.path, 'ledger.json'), JSON.stringify({ url, pid: process.pid, started }));
-    await announced(ownStart!);
+    const announced = (owner: string) =>
+      writeFile(join(dir.path, 'ledger.json'), JSON.stringify({ url, pid: process.pid, owner }));
+    await announced(ownerTag());
     assert.equal(await readLedgerEndpoint(dir.path), { url, pid: process.pid });
-    await announced('1');
+    await announced(`${process.pid} 1 ${ownPidNamespace}`);
     assert.is(await readLedgerEndpoint(dir.path), undefined, 'an earlier process with this pid wrote it');
+    // Written in another pid namespace: nothing here tells, so it stands.
+    await announced(`${process.pid} 1 pid:[1]`);
+    assert.equal(await readLedgerEndpoint(dir.path), { url, pid: process.pid });
   } finally {
     await dir.cleanup();
   }
@@ -120,9 +127,9 @@ locks('is taken over from a crashed process whose pid now runs another, never fr
   const dir = await tempDir();
   try {
     const path = join(dir.path, 'lock');
-    await writeFile(path, `${process.pid} 1\n`);
+    await writeFile(path, `${process.pid} 1 ${ownPidNamespace}\n`);
     const release = lockDirectory(dir.path);
-    assert.is((await readFile(path, 'utf8')).trim(), `${process.pid} ${ownStart}`);
+    assert.is((await readFile(path, 'utf8')).trim(), ownerTag());
     assert.throws(
       () => lockDirectory(dir.path),
       (error: unknown) => error instanceof DirectoryLockedError,
@@ -134,6 +141,40 @@ locks('is taken over from a crashed process whose pid now runs another, never fr
       () => lockDirectory(dir.path),
       (error: unknown) => error instanceof DirectoryLockedError,
     );
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+locks('of another pid namespace holds while touched, and is taken over once left untouched', async () => {
+  const dir = await tempDir();
+  try {
+    const path = join(dir.path, 'lock');
+    // pid 1 of another container: its number means nothing here.
+    await writeFile(path, '1 1 pid:[1]\n');
+    assert.throws(
+      () => lockDirectory(dir.path),
+      (error: unknown) =>
+        error instanceof DirectoryLockedError && /another pid namespace/.test(error.message),
+    );
+    const untouched = new Date(Date.now() - staleAfterMs - 1000);
+    await utimes(path, untouched, untouched);
+    lockDirectory(dir.path)();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+locks('is touched while held, so that another pid namespace sees it is', async () => {
+  const dir = await tempDir();
+  try {
+    const path = join(dir.path, 'lock');
+    const release = lockDirectory(dir.path);
+    const long = new Date(Date.now() - 10 * staleAfterMs);
+    await utimes(path, long, long);
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    assert.ok(Date.now() - (await stat(path)).mtimeMs < 2_000, 'touched within 5 s');
+    release();
   } finally {
     await dir.cleanup();
   }

@@ -14,7 +14,7 @@ import {
   LedgerStorageError,
   type LogRecord,
 } from '../../../adapters/ledger/storage/storage.ts';
-import { ownStart } from '../../../adapters/processes/process-start.ts';
+import { ownerTag } from '../../../adapters/processes/process-start.ts';
 import { rejects, tempDir, withTimeout } from '../../helpers/uvu.ts';
 import { capturingLogger, copyLog, dropSnapshot, warnings } from './file-storage-fixture.ts';
 import { newRecord, newRecords, readAll } from './storage-records.ts';
@@ -255,7 +255,7 @@ test(
     const exited = spawnSync(process.execPath, ['-e', '0']);
     await writeFile(join(directory, 'lock'), `${exited.pid}\n`);
     const reopened = await open(directory);
-    assert.is((await readFile(join(directory, 'lock'), 'utf8')).trim(), `${process.pid} ${ownStart}`);
+    assert.is((await readFile(join(directory, 'lock'), 'utf8')).trim(), ownerTag());
     await reopened.close();
   }),
 );
