@@ -4,6 +4,10 @@
  * attempt is recorded in the notification's stream (`NotificationSent`, or `NotificationFailed` with
  * when to try again), so a restarted notifier resumes retries and never sends a delivered report twice.
  *
+ * Completed evaluations are watched until their last build ends; a start watches again those still
+ * waiting, and sends what ended while it was stopped (of each specification's latest evaluations, to
+ * the targets that were there when the evaluation was requested).
+ *
  * A report may still reach a receiver twice: if the server stops between a receiver's answer and the
  * record of it, the next start sends it again. Receivers tell repeats apart by `X-Tally-Notification-Id`.
  */
@@ -20,9 +24,8 @@ import { fold } from '../../domain/shared/decider.ts';
 import { own } from '../../domain/shared/own.ts';
 import { streams } from '../../domain/shared/streams.ts';
 import type { Specification, WebhookTarget } from '../../domain/specification/specification.ts';
-import { type EvaluationReport, evaluationReport } from '../../projections/evaluations/report.ts';
+import { allBuilt, type EvaluationReport, evaluationReport } from '../../projections/evaluations/report.ts';
 import type { EvaluationsState } from '../../projections/evaluations/state.ts';
-import type { JobsetsState } from '../../projections/jobsets/state.ts';
 import type { PipelineState } from '../../projections/pipeline/index.ts';
 import type { ProjectedEvent } from '../../projections/runtime/projection.ts';
 import type { ProjectionRunner } from '../../projections/runtime/runner.ts';
@@ -52,8 +55,8 @@ export interface Notifier {
   idle(): Promise<void>;
 }
 
-/** The latest evaluations of a specification the notifier looks at: older ones were reported before. */
-const recentEvaluations = 3;
+/** How many of each specification's latest evaluations a start looks at for reports still due. */
+const catchUpDepth = 100;
 
 /** The report as receivers get it. */
 export function reportBody(notificationId: string, attempt: number, report: EvaluationReport): string {
@@ -81,6 +84,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const busy = new Map<string, Promise<void>>();
   /** Retries waiting on their timers, by notification id. */
   const waiting = new Map<string, NodeJS.Timeout>();
+  /** Completed evaluations some of whose builds are still to come: each is reported when it ends. */
+  const pending = new Set<string>();
   let detach: (() => void) | undefined;
   let stopped = false;
 
@@ -122,7 +127,30 @@ export function createNotifier(options: NotifierOptions): Notifier {
     number: number,
   ): Promise<void> {
     const report = evaluationReport(evaluations(), evaluationId);
-    if (!report) return;
+    if (!report) {
+      // A build of it was restarted since: the report goes when it has ended again.
+      pending.add(evaluationId);
+      return;
+    }
+    const common = {
+      at: new Date().toISOString(),
+      actor: 'notifier' as const,
+      notificationId: id,
+      channel: 'webhook' as const,
+      target: target.url,
+      about: { kind: 'evaluation' as const, evaluationId },
+      attempt: number,
+    };
+    if (!targetsOf(report.evaluation.spec).some((each) => each.url === target.url)) {
+      // Taken out of the specification while a retry waited: given up, and said why.
+      await record(id, {
+        type: 'RecordNotificationFailed',
+        ...common,
+        reason: 'misconfigured',
+        detail: 'the target was removed from the specification',
+      });
+      return;
+    }
     const body = reportBody(id, number, report);
     const delivery = await postWebhook(
       target.url,
@@ -135,15 +163,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
       timeoutMs,
     );
     const at = new Date();
-    const common = {
-      at: at.toISOString(),
-      actor: 'notifier' as const,
-      notificationId: id,
-      channel: 'webhook' as const,
-      target: target.url,
-      about: { kind: 'evaluation' as const, evaluationId },
-      attempt: number,
-    };
     if (delivery.ok) {
       await record(id, { type: 'RecordNotificationSent', ...common });
       logger.info(
@@ -207,11 +226,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   /**
    * Sends the report of `evaluationId` to each of its specification's targets that has not had it.
-   * `onlyIfNewerThan`: a target whose stream is empty is sent the report only when the evaluation was
-   * requested at or after this time (catching up after a start passes over what ended before a
-   * target was configured).
+   * `since`: when catching up after a start, when each target was added to the specification; a
+   * target whose stream is empty is sent the report only of an evaluation requested since then, so a
+   * new target is not sent the reports of evaluations that ended before it was there.
    */
-  function notify(evaluationId: string, onlyIfNewerThan?: string): void {
+  function notify(evaluationId: string, since?: ReadonlyMap<string, string>): void {
     const report = evaluationReport(evaluations(), evaluationId);
     if (!report) return;
     for (const target of targetsOf(report.evaluation.spec)) {
@@ -224,55 +243,81 @@ export function createNotifier(options: NotifierOptions): Notifier {
           later(id, target, evaluationId, state.attempts + 1, (retryAt ?? 0) - Date.now());
           return;
         }
-        if (onlyIfNewerThan !== undefined && report.evaluation.requestedAt < onlyIfNewerThan) return;
+        const added = since?.get(target.url);
+        if (since !== undefined && (added === undefined || report.evaluation.requestedAt < added)) return;
         await attempt(id, target, evaluationId, 1);
       });
     }
   }
 
-  /** The recent evaluations wanting a derivation whose build just ended, of specifications with targets. */
-  function evaluationsWanting(drvPath: string): string[] {
-    const state = evaluations();
-    const wanters = getIn(state.drvs, drvPath)?.wanters ?? [];
-    const found = new Set<string>();
-    // The latest wanters last: a derivation wanted by every evaluation of years need not be read whole.
-    for (let i = wanters.length - 1; i >= 0 && i >= wanters.length - 64; i--) {
-      const id = wanters[i]!;
-      const spec = getIn(state.evaluations, id)?.info.spec;
-      if (spec === undefined || targetsOf(spec).length === 0) continue;
-      const ids = own(state.bySpec, spec) ?? [];
-      if (ids.lastIndexOf(id) >= ids.length - recentEvaluations) found.add(id);
+  /** When each of a specification's current targets was added to it (the time of that change). */
+  async function targetsSince(spec: string): Promise<Map<string, string>> {
+    const since = new Map<string, string>();
+    for await (const recorded of events.readStream(streams.spec(spec))) {
+      const event = readDomainEvent(recorded) as TallyEvent;
+      if (event.type === 'SpecificationRemoved') since.clear();
+      if (event.type !== 'SpecificationRegistered' && event.type !== 'SpecificationUpdated') continue;
+      const at =
+        typeof recorded.metadata.at === 'string' ? recorded.metadata.at : recorded.created.toISOString();
+      const urls = new Set((event.data.spec.notifications ?? []).map((target) => target.url));
+      for (const url of [...since.keys()]) if (!urls.has(url)) since.delete(url);
+      for (const url of urls) if (!since.has(url)) since.set(url, at);
     }
-    return [...found];
+    return since;
+  }
+
+  /** Checks the completed evaluations still waiting for builds, and reports those that have ended. */
+  function checkPending(): void {
+    const state = evaluations();
+    for (const id of pending) {
+      const doc = getIn(state.evaluations, id);
+      if (doc?.info.status !== 'completed') pending.delete(id);
+      else if (allBuilt(doc.counts)) {
+        pending.delete(id);
+        notify(id);
+      }
+    }
   }
 
   function react(projected: ProjectedEvent<TallyEvent>): void {
     const { event } = projected;
     switch (event.type) {
       case 'EvaluationCompleted':
+        // Ended at once when every build it wants is done already; otherwise when the last one ends.
+        pending.add(event.data.evaluationId);
+        checkPending();
+        return;
       case 'EvaluationFailed':
       case 'EvaluationAborted':
+        pending.delete(event.data.evaluationId);
         notify(event.data.evaluationId);
         return;
       case 'BuildSucceeded':
       case 'BuildFailed':
       case 'BuildSubstituted':
       case 'BuildCancelled':
-        for (const id of evaluationsWanting(event.data.drvPath)) notify(id);
+        if (pending.size > 0) checkPending();
         return;
       default:
         return;
     }
   }
 
-  function catchUp(): void {
-    const jobsets = projections.state<JobsetsState>('jobsets');
+  /**
+   * After a start: the completed evaluations still waiting for builds are watched again, and what
+   * ended while the notifier was stopped is reported (retries waiting are taken up), for each
+   * specification's latest `catchUpDepth` evaluations.
+   */
+  async function catchUp(): Promise<void> {
     const state = evaluations();
     for (const spec of Object.values(pipeline().specs) as Specification[]) {
-      if ((spec.notifications ?? []).length === 0) continue;
-      const configuredAt = own(jobsets.specs, spec.name)?.updatedAt;
-      const ids = own(state.bySpec, spec.name) ?? [];
-      for (const id of ids.slice(-recentEvaluations)) notify(id, configuredAt);
+      const ids = (own(state.bySpec, spec.name) ?? []).slice(-catchUpDepth);
+      const since = (spec.notifications ?? []).length > 0 ? await targetsSince(spec.name) : undefined;
+      for (const id of ids) {
+        const doc = getIn(state.evaluations, id);
+        if (doc?.info.status === 'completed' && !allBuilt(doc.counts)) pending.add(id);
+        else if (since) notify(id, since);
+      }
     }
   }
 
@@ -282,7 +327,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       for await (const event of events.readAll({ direction: 'backwards', limit: 1 })) head = event.position;
       if (head >= 0) await projections.waitFor(head, 10 * 60_000);
       detach = projections.onApplied(react);
-      catchUp();
+      await catchUp();
     },
     async stop() {
       stopped = true;

@@ -11,8 +11,25 @@ export type Delivery =
 /** At most this much of a refusal's body is kept in the event's detail. */
 const detailBytes = 512;
 
+/** The start of a refusal's body: a receiver may answer with megabytes, or never end its answer. */
 async function answerText(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '');
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size <= detailBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } catch {
+    // Cut off or timed out: what came is enough.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
   return text.length > detailBytes ? `${text.slice(0, detailBytes)}…` : text;
 }
 
@@ -26,6 +43,16 @@ export async function postWebhook(
   headers: Readonly<Record<string, string>>,
   timeoutMs: number,
 ): Promise<Delivery> {
+  let host: string;
+  try {
+    host = new URL(url).host;
+  } catch {
+    return {
+      ok: false,
+      reason: 'misconfigured',
+      detail: `${url} is not a URL: correct it in the specification`,
+    };
+  }
   let response: Response;
   try {
     response = await fetch(url, {
@@ -41,7 +68,7 @@ export async function postWebhook(
       return { ok: false, reason: 'timed-out', detail: `no answer within ${timeoutMs} ms` };
     const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
     const detail = cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
-    return { ok: false, reason: 'unreachable', detail: `could not reach ${new URL(url).host}: ${detail}` };
+    return { ok: false, reason: 'unreachable', detail: `could not reach ${host}: ${detail}` };
   }
   const status = response.status;
   if (status >= 200 && status < 300) {

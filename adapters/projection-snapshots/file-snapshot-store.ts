@@ -93,7 +93,9 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
     },
     async save(snapshot) {
       await mkdir(directory, { recursive: true });
-      cleaned ??= removeLeftovers();
+      cleaned ??= removeLeftovers().catch((error: unknown) =>
+        logger.warn({ err: error, directory }, 'could not remove the temporary files of earlier saves'),
+      );
       await cleaned;
       const target = pathOf(snapshot.projection, 'jsonl');
       const temporary = `${target}.${process.pid}.tmp`;

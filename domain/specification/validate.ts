@@ -96,8 +96,18 @@ const pollingPeriod = refine(integer({ min: 0, max: 7 * 24 * 3600 }), (value) =>
   value === 0 || value >= 10 ? undefined : 'must be 0 (never poll) or at least 10',
 );
 
+/** True when `value` is an http(s) URL as fetch reads it (a port in range, a host that parses). */
+function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/.test(value)) return false;
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 const webhookUrl = refine(string({ minLength: 1, maxLength: 2048 }), (value) =>
-  /^https?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/.test(value) ? undefined : 'must be an http:// or https:// URL',
+  isHttpUrl(value) ? undefined : 'must be an http:// or https:// URL',
 );
 const webhook = object<WebhookTarget>({ kind: literal('webhook'), url: webhookUrl }, { strict: true });
 

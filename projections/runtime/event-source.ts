@@ -34,6 +34,8 @@ export interface EventSource {
     readonly direction?: 'forwards' | 'backwards';
     readonly fromPosition?: number;
     readonly limit?: number;
+    /** The store's own records too (`$`-streams and -types), which are left out by default. */
+    readonly includeSystemEvents?: boolean;
   }): AsyncIterable<SourceEvent>;
 }
 
@@ -63,7 +65,11 @@ export function storeIdentity(first: Pick<SourceEvent, 'id' | 'position' | 'crea
   return `${first.id}@${first.position}@${first.created.toISOString()}`;
 }
 
-/** The identity of `source` (`storeIdentity` of its first event) and its last event's position. */
+/**
+ * The identity of `source` (`storeIdentity` of its first event) and the position of its last record,
+ * the store's own records included: a projection's position may be a checkpoint past the last event
+ * it folded, at such a record.
+ */
 export async function describeStore(
   source: Pick<EventSource, 'readAll'>,
 ): Promise<{ readonly identity?: string; readonly head: number }> {
@@ -71,6 +77,7 @@ export async function describeStore(
   let head = -1;
   for await (const event of source.readAll({ direction: 'forwards', limit: 1 }))
     identity = storeIdentity(event);
-  for await (const event of source.readAll({ direction: 'backwards', limit: 1 })) head = event.position;
+  for await (const event of source.readAll({ direction: 'backwards', limit: 1, includeSystemEvents: true }))
+    head = event.position;
   return identity === undefined ? { head } : { identity, head };
 }

@@ -201,8 +201,9 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     });
     // Saves are chained so an older snapshot never lands after a newer one.
     saving = saving.then(async () => {
-      // A store that was empty at start has a first event by now.
-      if (store.identity === undefined) store = { ...(await describeStore(source)), head: store.head };
+      // A store that was empty at start has a first event by now (unsaid if the store cannot tell now).
+      if (store.identity === undefined)
+        store = { ...(await describeStore(source).catch(() => ({ head: store.head }))), head: store.head };
       for (const copy of copies) {
         const snapshot = store.identity === undefined ? copy : { ...copy, store: store.identity };
         try {

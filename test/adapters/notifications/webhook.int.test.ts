@@ -96,4 +96,34 @@ test(
   }),
 );
 
+test(
+  'keeps only the start of a long refusal, and names a URL it cannot read as misconfigured',
+  withTimeout(10_000, async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      response.write('x'.repeat(64 * 1024));
+      // The answer never ends: only its start is read, within the timeout.
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const delivery = await postWebhook(`http://127.0.0.1:${port}/`, '{}', {}, 2_000);
+      assert.is(delivery.ok, false);
+      if (!delivery.ok) {
+        assert.is(delivery.reason, 'unreachable');
+        assert.ok(delivery.detail.length < 600, `${delivery.detail.length} characters`);
+      }
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+    const bad = await postWebhook('http://host:99999/', '{}', {}, 1_000);
+    assert.equal(bad, {
+      ok: false,
+      reason: 'misconfigured',
+      detail: 'http://host:99999/ is not a URL: correct it in the specification',
+    });
+  }),
+);
+
 test.run();

@@ -133,7 +133,14 @@ validate('takes webhooks to notify, without credentials, at most 8', () => {
   assert.equal(pathsOf({ ...minimal, notifications: [hook('ftp://example.org/')] }), [
     'notifications[0].url',
   ]);
-  assert.equal(pathsOf({ ...minimal, notifications: [hook('https://')] }), ['notifications[0].url']);
+  for (const bad of [
+    'https://',
+    'http://host:99999/',
+    'http://host:abc/',
+    'http://[::1',
+    'http://exa%zzmple.com/',
+  ])
+    assert.equal(pathsOf({ ...minimal, notifications: [hook(bad)] }), ['notifications[0].url'], bad);
   assert.equal(pathsOf({ ...minimal, notifications: [{ kind: 'email', url: 'https://a.b/' }] }), [
     'notifications[0].kind',
   ]);
