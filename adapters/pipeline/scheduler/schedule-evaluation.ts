@@ -107,14 +107,21 @@ export async function scheduleEvaluation(
     if (existed && wantedBy.length === 0) return;
     const at = new Date().toISOString();
     const common = { drvPath, actor: 'scheduler', at } as const;
-    const [first, ...later] = wanterRuns(wantedBy);
+    const dependencies = [...drv.inputDrvs.keys()];
+    // The first run shares its event with the dependencies: a derivation of thousands of inputs
+    // leaves less room for wanters.
+    const room = 900 * 1024 - Buffer.byteLength(JSON.stringify(dependencies));
+    const [first, ...later] = wanterRuns(
+      wantedBy,
+      Math.max(16 * 1024, Math.min(wantersPerAppendBytes, room)),
+    );
     const queue = (run: readonly Wanter[]): BuildCommand => ({
       ...common,
       type: 'QueueBuild',
       system: drv.system,
       wantedBy: run,
       priority: spec.priority,
-      dependencies: [...drv.inputDrvs.keys()],
+      dependencies,
     });
     const commands: BuildCommand[] = [queue(first!)];
     const found = existed ? undefined : await context.substitutes.find(drvPath, drv);
