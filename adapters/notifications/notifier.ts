@@ -32,6 +32,7 @@ import type { ProjectionRunner } from '../../projections/runtime/runner.ts';
 import { getIn } from '../../projections/shared/persistent-map.ts';
 import type { EventStore } from '../eventstore/event-store.ts';
 import { readDomainEvent } from '../eventstore/read-domain-event.ts';
+import { projectionsCaughtUp } from '../pipeline/caught-up.ts';
 import { issue, processCause } from '../pipeline/issue.ts';
 import { postWebhook } from './webhook.ts';
 
@@ -323,9 +324,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   return {
     async start() {
-      let head = -1;
-      for await (const event of events.readAll({ direction: 'backwards', limit: 1 })) head = event.position;
-      if (head >= 0) await projections.waitFor(head, 10 * 60_000);
+      await projectionsCaughtUp(events, projections);
       detach = projections.onApplied(react);
       await catchUp();
     },

@@ -15,6 +15,7 @@ import type { ProjectedEvent } from '../../projections/runtime/projection.ts';
 import type { ProjectionRunner } from '../../projections/runtime/runner.ts';
 import { hasIn } from '../../projections/shared/persistent-map.ts';
 import type { EventStore } from '../eventstore/event-store.ts';
+import { projectionsCaughtUp } from './caught-up.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
 import { processCause } from './issue.ts';
 import { scheduleEvaluation } from './scheduler/schedule-evaluation.ts';
@@ -143,9 +144,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
 
   return {
     async start() {
-      let head = -1;
-      for await (const event of events.readAll({ direction: 'backwards', limit: 1 })) head = event.position;
-      if (head >= 0) await projections.waitFor(head, 10 * 60_000);
+      await projectionsCaughtUp(events, projections);
       detach = projections.onApplied(react);
       await options.dispatcher.resume();
       for (const [evaluationId, pending] of Object.entries(state().evaluations))

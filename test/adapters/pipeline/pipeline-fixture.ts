@@ -66,6 +66,8 @@ export interface PipelineFixture {
   registerSpec(spec: Specification): Promise<void>;
   /** Records a requested, started and completed evaluation of `jobs` (the coordinator then schedules it). */
   completeEvaluation(spec: string, evaluationId: string, jobs: readonly Job[]): Promise<void>;
+  /** Records an evaluation that failed after recording `jobs` (they stay wanters of their derivations). */
+  failEvaluation(spec: string, evaluationId: string, jobs: readonly Job[]): Promise<void>;
   /** Sends a command to a build stream as `user:test` would; returns the events it added. */
   command(drvPath: string, command: BuildCommand): Promise<readonly TallyEvent[]>;
   /** Resolves once `check` holds of the pipeline state (checked after every event folded in). */
@@ -134,6 +136,47 @@ export async function startPipelineFixture(options: PipelineFixtureOptions = {})
       });
     });
 
+  /** Records an evaluation requested, started, with `jobs` (if any), then ended by `end`. */
+  async function recordEvaluation(
+    spec: string,
+    evaluationId: string,
+    jobs: readonly Job[],
+    end:
+      | { readonly type: 'CompleteEvaluation'; readonly jobCount: number }
+      | { readonly type: 'FailEvaluation'; readonly reason: 'evaluator-error'; readonly logRef: string },
+  ): Promise<void> {
+    const stream = streams.evaluation(evaluationId);
+    const send = async (command: Parameters<typeof evaluationDecider.decide>[0]) => {
+      const at = context(`${evaluationId}:${command.type}:${'chunk' in command ? command.chunk : ''}`);
+      return handleCommand(events, evaluationDecider, stream, { ...command, at: at.at }, at);
+    };
+    const common = { evaluationId, actor: 'evaluator', at: '' } as const;
+    const checkout = {
+      channel: 'main',
+      url: '/nowhere',
+      branch: 'main',
+      commit: 'a'.repeat(40),
+      commitTime: new Date().toISOString(),
+    };
+    await send({
+      ...common,
+      type: 'RequestEvaluation',
+      spec,
+      trigger: { kind: 'manual' },
+      checkouts: [checkout],
+    });
+    await send({
+      ...common,
+      type: 'StartEvaluation',
+      evaluator: { kind: 'native', entry: 'tally.jobs.json' },
+    });
+    if (jobs.length > 0)
+      for (const chunk of chunkJobs(evaluationId, jobs))
+        await send({ ...common, type: 'AddEvaluationJobs', chunk: chunk.chunk, jobs: chunk.jobs });
+    const done = await send({ ...common, ...end });
+    if (done.position !== undefined) await projections.waitFor(done.position, 10_000);
+  }
+
   return {
     ledger,
     events,
@@ -153,37 +196,14 @@ export async function startPipelineFixture(options: PipelineFixtureOptions = {})
       );
       if (handled.position !== undefined) await projections.waitFor(handled.position, 10_000);
     },
-    async completeEvaluation(spec, evaluationId, jobs) {
-      const stream = streams.evaluation(evaluationId);
-      const send = async (command: Parameters<typeof evaluationDecider.decide>[0]) => {
-        const at = context(`${evaluationId}:${command.type}:${'chunk' in command ? command.chunk : ''}`);
-        return handleCommand(events, evaluationDecider, stream, { ...command, at: at.at }, at);
-      };
-      const common = { evaluationId, actor: 'evaluator', at: '' } as const;
-      const checkout = {
-        channel: 'main',
-        url: '/nowhere',
-        branch: 'main',
-        commit: 'a'.repeat(40),
-        commitTime: new Date().toISOString(),
-      };
-      await send({
-        ...common,
-        type: 'RequestEvaluation',
-        spec,
-        trigger: { kind: 'manual' },
-        checkouts: [checkout],
-      });
-      await send({
-        ...common,
-        type: 'StartEvaluation',
-        evaluator: { kind: 'native', entry: 'tally.jobs.json' },
-      });
-      for (const chunk of chunkJobs(evaluationId, jobs))
-        await send({ ...common, type: 'AddEvaluationJobs', chunk: chunk.chunk, jobs: chunk.jobs });
-      const done = await send({ ...common, type: 'CompleteEvaluation', jobCount: jobs.length });
-      if (done.position !== undefined) await projections.waitFor(done.position, 10_000);
-    },
+    completeEvaluation: (spec, evaluationId, jobs) =>
+      recordEvaluation(spec, evaluationId, jobs, { type: 'CompleteEvaluation', jobCount: jobs.length }),
+    failEvaluation: (spec, evaluationId, jobs) =>
+      recordEvaluation(spec, evaluationId, jobs, {
+        type: 'FailEvaluation',
+        reason: 'evaluator-error',
+        logRef: 'none',
+      }),
     async command(drvPath, command) {
       const at = context(`test:${command.type}:${drvPath}:${++commands}`);
       const handled = await handleCommand(events, buildDecider, streams.build(drvPath), command, at);

@@ -30,6 +30,12 @@ const queue = {
   dependencies: [],
 } as const;
 const dispatch = { ...base, type: 'DispatchBuild', worker, attemptId: 'a1' } as const;
+const substitute = {
+  ...base,
+  type: 'SubstituteBuild',
+  from: 'https://cache.example.org',
+  outputs: [output],
+} as const;
 const succeed = { ...base, type: 'SucceedBuild', attemptId: 'a1', outputs: [output], timings } as const;
 const fail = {
   ...base,
@@ -67,12 +73,6 @@ queueing('takes the highest priority of its wanters', () => {
 });
 
 queueing('substitutes a queued build; one already out or over needs nothing', () => {
-  const substitute = {
-    ...base,
-    type: 'SubstituteBuild',
-    from: 'https://cache.example.org',
-    outputs: [output],
-  } as const;
   given([queued])
     .when(substitute)
     .then([{ type: 'BuildSubstituted', data: { drvPath, from: substitute.from, outputs: [output] } }]);
@@ -87,12 +87,6 @@ queueing('substitutes a queued build; one already out or over needs nothing', ()
 });
 
 queueing('a scheduler that lost the race to queue a substituted build still records its jobs', () => {
-  const substitute = {
-    ...base,
-    type: 'SubstituteBuild',
-    from: 'https://cache.example.org',
-    outputs: [output],
-  } as const;
   const batch = inSequence(buildDecider);
   const first = batch.decide([queue, substitute], batch.initialState);
   const other = { spec: 'other', evaluation: 'other-1', job: 'hello' };
