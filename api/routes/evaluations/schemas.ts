@@ -36,3 +36,37 @@ export const evaluationJobsSchema = {
     ...problemResponses(400, 422, 404, 500, 503),
   },
 };
+
+const Delivery = Type.Object(
+  {
+    notificationId: Type.String({
+      description: 'The stream notification-<id>, and the X-Tally-Notification-Id sent',
+    }),
+    target: Type.String({ description: "The webhook's URL" }),
+    status: Type.Union(
+      [Type.Literal('none'), Type.Literal('sent'), Type.Literal('retrying'), Type.Literal('abandoned')],
+      {
+        description: 'none: nothing recorded yet (the evaluation has not ended, or the report is on its way)',
+      },
+    ),
+    attempts: Type.Integer({ minimum: 0 }),
+    lastFailure: Type.Optional(
+      Type.Object({
+        reason: Type.String(),
+        detail: Type.String(),
+        retryAt: Type.Optional(Type.String({ description: 'When it is tried again' })),
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const evaluationNotificationsSchema = {
+  summary: "How the evaluation's report reached each of its specification's current webhooks",
+  tags: ['evaluations'],
+  params: Params,
+  response: {
+    200: Type.Object({ notifications: list(Delivery) }),
+    ...problemResponses(400, 404, 500, 503),
+  },
+};
