@@ -85,6 +85,18 @@ cli(
 );
 
 cli(
+  'events show says a stream without events, or no stream named, is a mistake, with a code',
+  withTimeout(15_000, async (context: Context) => {
+    const none = await tally(['events', 'show', 'spec-nosuch', '--data', context.dataDir]);
+    assert.is(none.code, 1);
+    assert.match(none.stderr, /stream spec-nosuch has no events: check its name .*\[TALLY_CLI_NO_EVENTS\]/);
+    const empty = await tally(['events', 'show', '', '--data', context.dataDir]);
+    assert.is(empty.code, 1);
+    assert.match(empty.stderr, /a stream name is needed: .*\[TALLY_CLI_INVALID_OPTION\]/);
+  }),
+);
+
+cli(
   'events show reads backwards with a limit from an explicit --eventstore, in the human format',
   withTimeout(15_000, async (context: Context) => {
     const result = await tally([

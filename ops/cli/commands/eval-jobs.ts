@@ -2,7 +2,7 @@
  * `tally eval-jobs DIR`: evaluates a checkout with the native or the nix evaluator and prints its
  * jobs (name, system, .drv path, outputs), or why the evaluation failed, with its log, and exit 1.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { EvaluationResult } from '../../../adapters/evaluators/evaluator.ts';
 import { defaultJobsetFile } from '../../../adapters/evaluators/native/jobset-file.ts';
@@ -41,6 +41,8 @@ async function evalJobs(dir: string, options: EvalJobsOptions): Promise<void> {
   // Spawned in a missing directory, the evaluator would fail as if node itself were missing.
   if (!existsSync(dir))
     throw new CliError('TALLY_CLI_INVALID_OPTION', `${dir} does not exist: give the checkout's directory`);
+  if (!statSync(dir).isDirectory())
+    throw new CliError('TALLY_CLI_INVALID_OPTION', `${dir} is a file: give the checkout's directory`);
   // The evaluators (and the derivation code under them) load only for this command.
   const { defaultEvaluationLimits } = await import('../../../adapters/evaluators/evaluator.ts');
   const evaluator =

@@ -3,6 +3,7 @@
  * ledger): `show` one stream, `tail` `$all` live, `stats` over `$all`.
  */
 import type { Command } from 'commander';
+import { CliError } from '../cli-error.ts';
 import { withEventStore } from '../connect.ts';
 import { addEventStoreOptions, type EventStoreOptions, integerOption } from '../options.ts';
 import { eventLine, writeLine } from '../output.ts';
@@ -16,6 +17,11 @@ interface ShowOptions extends EventStoreOptions {
 }
 
 async function show(stream: string, options: ShowOptions): Promise<void> {
+  if (stream === '')
+    throw new CliError(
+      'TALLY_CLI_INVALID_OPTION',
+      'a stream name is needed: `tally events stats` lists the categories (build-…, eval-…, spec-…)',
+    );
   await withEventStore(options, async (store) => {
     let count = 0;
     const events = store.readStream(stream, {
@@ -29,7 +35,7 @@ async function show(stream: string, options: ShowOptions): Promise<void> {
     if (count === 0) {
       // As `tally history` answers an aggregate with no events: a failure, so scripts notice the typo.
       console.error(
-        `tally: stream ${stream} has no events: check its name (\`tally events stats\` counts the events by category)`,
+        `tally: stream ${stream} has no events: check its name (\`tally events stats\` counts the events by category) [TALLY_CLI_NO_EVENTS]`,
       );
       process.exitCode = 1;
     }

@@ -58,6 +58,12 @@ cli(
       const run = await tally(['eval-jobs', dir.path]);
       assert.is(run.code, 1);
       assert.match(run.stderr, /failed \(malformed-jobset\): job 'a', field 'builder': is required/);
+      const file = await tally(['eval-jobs', join(dir.path, 'tally.jobs.json')]);
+      assert.is(file.code, 1);
+      assert.match(
+        file.stderr,
+        /tally\.jobs\.json is a file: give the checkout's directory \[TALLY_CLI_INVALID_OPTION\]/,
+      );
     } finally {
       await dir.cleanup();
     }
