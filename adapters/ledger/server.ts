@@ -2,7 +2,7 @@
  * Starts the embedded ledger: storage (file or memory), the core rules, and a gRPC server on
  * loopback that serves EventStoreDB's Streams and ServerFeatures services.
  */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, setLogger } from '@grpc/grpc-js';
 import pino, { type Logger } from 'pino';
 import { createLedgerCore } from './core/ledger-core.ts';
 import { createAppendHandler } from './grpc/append.ts';
@@ -61,6 +61,9 @@ export async function startLedger(options: LedgerOptions): Promise<RunningLedger
     getSupportedMethods: createServerFeaturesHandler(`tally-ledger ${options.version ?? 'dev'}`),
   });
   const host = options.host ?? '127.0.0.1';
+  // grpc-js prints its own errors on stderr ("No address added…"): the ledger's log takes them, and
+  // the error below says what they mean.
+  setLogger({ error: (...parts: unknown[]) => logger.debug({ grpc: parts.join(' ') }, 'grpc-js said') });
   let port: number;
   try {
     port = await new Promise<number>((resolve, reject) =>
@@ -70,8 +73,13 @@ export async function startLedger(options: LedgerOptions): Promise<RunningLedger
     );
   } catch (error) {
     await storage.close();
+    const inUse = /EADDRINUSE/.test((error as Error).message);
     throw Object.assign(
-      new Error(`the ledger cannot listen on ${host}:${options.port ?? 0}: ${(error as Error).message}`),
+      new Error(
+        inUse
+          ? `the ledger cannot listen on ${host}:${options.port ?? 0}: the port is in use; stop what listens there, or choose another --ledger-port (0 picks a free one)`
+          : `the ledger cannot listen on ${host}:${options.port ?? 0}: ${(error as Error).message}`,
+      ),
       {
         code: 'TALLY_LEDGER_LISTEN',
       },

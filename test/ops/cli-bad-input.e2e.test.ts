@@ -259,6 +259,13 @@ test(
         'TALLY_SERVE_PORT_IN_USE',
         /already in use: stop what listens there, or choose another --port/,
       );
+      const ledgerBusy = await tally(['serve', '--data', dir.path, '--port', '0', '--ledger-port', port]);
+      refused(
+        ledgerBusy,
+        'TALLY_LEDGER_LISTEN',
+        /the port is in use; stop what listens there, or choose another --ledger-port/,
+      );
+      assert.not.match(ledgerBusy.stderr, /No address added/, "grpc-js's own line is not shown");
       const tokens = await tally(['token', 'list', '--data', dir.path]);
       assert.is(tokens.code, 0, tokens.stderr);
       assert.not.match(tokens.stdout, /admin/);
