@@ -46,6 +46,12 @@ class Refusal extends Error {
 /** The real path of `relative` in the checkout, refused when it (or a symlink on the way) leaves it. */
 async function insideCheckout(root: string, relative: string, what: string): Promise<string> {
   const path = join(root, relative);
+  // Outside by its very name (`../…`, or absolute), whether or not something is there.
+  if (path !== root && !path.startsWith(root + sep))
+    throw new Refusal(
+      'malformed-jobset',
+      `${what} '${relative}' is outside the checkout: name a file inside it`,
+    );
   const real = await realpath(path).catch(() => {
     throw new Refusal('malformed-jobset', `${what} '${relative}' does not exist in the checkout`);
   });

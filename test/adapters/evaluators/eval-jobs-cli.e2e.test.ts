@@ -58,6 +58,12 @@ cli(
       const run = await tally(['eval-jobs', dir.path]);
       assert.is(run.code, 1);
       assert.match(run.stderr, /failed \(malformed-jobset\): job 'a', field 'builder': is required/);
+      const outside = await tally(['eval-jobs', dir.path, '--entry', '../../../../../../../no-such-file']);
+      assert.is(outside.code, 1);
+      assert.match(
+        outside.stderr,
+        /'..\/..\/..\/..\/..\/..\/..\/no-such-file' is outside the checkout: name a file inside it/,
+      );
       const file = await tally(['eval-jobs', join(dir.path, 'tally.jobs.json')]);
       assert.is(file.code, 1);
       assert.match(
