@@ -236,6 +236,24 @@ test(
 );
 
 test(
+  'a start on an event store that cannot be reached leaves no data directory behind',
+  withTimeout(60_000, async () => {
+    const dir = await tempDir('tally-unreachable-');
+    try {
+      const data = join(dir.path, 'new');
+      refused(
+        await tally(['serve', '--data', data, '--port', '0', '--eventstore', 'esdb://127.0.0.1:1?tls=false']),
+        'TALLY_EVENTSTORE_UNAVAILABLE',
+        /cannot reach the event store at esdb:\/\/127\.0\.0\.1:1/,
+      );
+      assert.not.ok(existsSync(data), 'no empty data directory made');
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
   'a start on a port already in use fails with a code, and keeps no token it never printed',
   withTimeout(60_000, async () => {
     const dir = await tempDir('tally-busy-');

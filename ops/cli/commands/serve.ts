@@ -2,6 +2,8 @@
  * `tally serve` (what `npm start` runs): the Tally server with its embedded event store, in the data
  * directory, until SIGTERM or Ctrl-C.
  */
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
 import { detectBubblewrap } from '../../../adapters/builders/native/bubblewrap.ts';
@@ -62,6 +64,7 @@ async function serve(options: ServeOptions): Promise<void> {
   void stopping.then(() => nextStopSignal().then(() => process.exit(1)));
   // Loaded here, not at the top: the server is most of the code, and every other command would load it.
   const { startTally } = await import('../../server/start-tally.ts');
+  const madeDataDir = !existsSync(dataDir);
   const server = await startTally({
     dataDir,
     ledgerPort: options.ledgerPort,
@@ -79,6 +82,11 @@ async function serve(options: ServeOptions): Promise<void> {
     evaluationMemoryBytes: options.evalMemory * 1024 * 1024,
     version: packageVersion(),
     ...(options.eventstore ? { eventstore: options.eventstore } : {}),
+  }).catch(async (error: unknown) => {
+    // A start that failed before writing anything leaves no empty data directory behind (rmdir
+    // removes an empty one only).
+    if (madeDataDir) await rmdir(dataDir).catch(() => undefined);
+    throw error;
   });
   const token = server.firstToken
     ? `  admin token: ${server.firstToken}   (shown once; writes need it as a bearer token)\n`
