@@ -18,6 +18,7 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { LoadOptions, Snapshot, SnapshotStore } from '../../projections/runtime/snapshot-store.ts';
+import { isProcessRunning } from '../processes/process-start.ts';
 import { readLines } from './read-lines.ts';
 import { createStateDecoder, encodeStateRecords } from './snapshot-records.ts';
 
@@ -37,16 +38,6 @@ interface Header {
   readonly position: number;
   /** Which event store the state was folded from (`Snapshot.store`). */
   readonly store?: string;
-}
-
-/** True when process `pid` still runs (it may be writing its temporary file). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function createFileSnapshotStore(directory: string, logger: Logger): SnapshotStore {
@@ -71,7 +62,7 @@ export function createFileSnapshotStore(directory: string, logger: Logger): Snap
   async function removeLeftovers(): Promise<void> {
     for (const name of await readdir(directory)) {
       const pid = /\.jsonl\.(\d+)\.tmp$/.exec(name)?.[1];
-      if (pid !== undefined && Number(pid) !== process.pid && !isRunning(Number(pid)))
+      if (pid !== undefined && Number(pid) !== process.pid && !isProcessRunning(Number(pid)))
         await rm(join(directory, name), { force: true });
     }
   }

@@ -11,14 +11,16 @@ import { findIdempotentRetry } from './idempotency.ts';
 import { createRecentIds } from './recent-ids.ts';
 import {
   deletedStreamTruncateBefore,
-  deletedStreamTruncateBeforeText,
   firstVisibleRevision,
   isDeletedMark,
   isMetadataStream,
+  metadataJson,
   metadataStreamOf,
   noMetadata,
+  parseObject,
   parseStreamMetadata,
   type StreamMetadata,
+  withoutDeletedMark,
 } from './stream-metadata.ts';
 
 /** One event of an append, as the client proposed it. */
@@ -379,28 +381,4 @@ export function createLedgerCore(storage: LedgerStorage, options: LedgerCoreOpti
     },
     storage,
   };
-}
-
-/** Metadata as JSON, the deleted mark written exactly (2^63 − 1 is beyond a double's integers). */
-function metadataJson(body: Record<string, unknown>): string {
-  if (!isDeletedMark(body.$tb)) return JSON.stringify(body);
-  const rest = JSON.stringify({ ...body, $tb: 0 });
-  return rest.replace('"$tb":0', `"$tb":${deletedStreamTruncateBeforeText}`);
-}
-
-function withoutDeletedMark(body: Record<string, unknown>): Record<string, unknown> {
-  const { $tb: _mark, ...rest } = body;
-  return rest;
-}
-
-function parseObject(data: Uint8Array | undefined): Record<string, unknown> {
-  if (!data) return {};
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(data).toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
 }

@@ -84,3 +84,29 @@ export function firstVisibleRevision(
   }
   return first;
 }
+
+/** Metadata as JSON, the deleted mark written exactly (2^63 − 1 is beyond a double's integers). */
+export function metadataJson(body: Record<string, unknown>): string {
+  if (!isDeletedMark(body.$tb)) return JSON.stringify(body);
+  const rest = JSON.stringify({ ...body, $tb: 0 });
+  return rest.replace('"$tb":0', `"$tb":${deletedStreamTruncateBeforeText}`);
+}
+
+/** The body without its deleted mark. */
+export function withoutDeletedMark(body: Record<string, unknown>): Record<string, unknown> {
+  const { $tb: _mark, ...rest } = body;
+  return rest;
+}
+
+/** A metadata body as a JSON object; anything else (not JSON, not an object) as `{}`. */
+export function parseObject(data: Uint8Array | undefined): Record<string, unknown> {
+  if (!data) return {};
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(data).toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
