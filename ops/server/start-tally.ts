@@ -1,19 +1,7 @@
-/**
- * The composition root of the Tally server: it wires the adapters into one running process — the
- * event store (the embedded ledger, unless an external EventStoreDB/KurrentDB is named), the
- * projections, the store with its binary cache, and the HTTP API.
- */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { IsolationMode } from '../../adapters/builders/native/isolation.ts';
-import { createNativeBuilder } from '../../adapters/builders/native/native-builder.ts';
-import { createNixBuilder } from '../../adapters/builders/nix/nix-builder.ts';
-import { defaultEvaluationLimits } from '../../adapters/evaluators/evaluator.ts';
-import { createNativeEvaluator } from '../../adapters/evaluators/native/native-evaluator.ts';
-import { createNixEvaluator } from '../../adapters/evaluators/nix/nix-evaluator.ts';
 import { connectEventStore } from '../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../adapters/eventstore/event-store.ts';
 import { decodeRecorded } from '../../adapters/eventstore/read-domain-event.ts';
@@ -22,33 +10,25 @@ import { createEventStoreRootSource } from '../../adapters/gc/event-store-roots.
 import { createFileStoreGc } from '../../adapters/gc/file-store-gc.ts';
 import { freeSpaceOf, startPeriodicGc } from '../../adapters/gc/periodic.ts';
 import { startLedgerThread } from '../../adapters/ledger/index.ts';
-import { createNotifier } from '../../adapters/notifications/notifier.ts';
-import { createCoordinator } from '../../adapters/pipeline/coordinator.ts';
-import { createDispatcher } from '../../adapters/pipeline/dispatcher/dispatcher.ts';
-import { createEvaluationRunner } from '../../adapters/pipeline/evaluation-runner/index.ts';
-import { createPoller, type Poller } from '../../adapters/pipeline/poller/index.ts';
-import { createSubstituteFinder } from '../../adapters/pipeline/scheduler/substitutes.ts';
+import type { Poller } from '../../adapters/pipeline/poller/index.ts';
 import { createFileSnapshotStore } from '../../adapters/projection-snapshots/file-snapshot-store.ts';
 import { preloadSnapshots } from '../../adapters/projection-snapshots/preload.ts';
 import { openFileStore } from '../../adapters/store/file-store.ts';
 import type { Store } from '../../adapters/store/store.ts';
-import { createLocalWorker } from '../../adapters/workers/local-worker.ts';
 import { buildApp, type TallyApp } from '../../api/app.ts';
 import { openTokenStore, type TokenStore } from '../../api/auth/token-store.ts';
 import { cacheRoutes } from '../../api/routes/cache/index.ts';
 import { evaluationLogRoutes } from '../../api/routes/evaluation-log/index.ts';
 import { hookRoutes, openHookSecrets } from '../../api/routes/hooks/index.ts';
-import type { SecretKey } from '../../domain/derivation/signing.ts';
 import type { TallyEvent } from '../../domain/events.ts';
 import { allProjections } from '../../projections/catalogue.ts';
-import type { PipelineState } from '../../projections/pipeline/index.ts';
 import { createProjectionRunner, type ProjectionRunner } from '../../projections/runtime/runner.ts';
 import type { SnapshotStore } from '../../projections/runtime/snapshot-store.ts';
-import type { WorkersState } from '../../projections/workers/index.ts';
 import { removeLedgerEndpoint, serverEndpointPath, writeLedgerEndpoint } from '../cli/options.ts';
 import { seedDemo } from './demo.ts';
 import { loadOrCreateFarmKey } from './farm-key.ts';
 import { listenProblem, reachableUrl } from './listen-address.ts';
+import { type Pipeline, startPipeline } from './start-pipeline.ts';
 
 export interface TallyServerOptions {
   /** The data directory: the ledger's log, snapshots, the store, tokens, keys. */
@@ -210,92 +190,6 @@ async function startEventStore(
   await writeLedgerEndpoint(options.dataDir, { url: ledger.url, pid: process.pid });
   stops.push(() => removeLedgerEndpoint(options.dataDir));
   return ledger.url;
-}
-
-interface Pipeline {
-  readonly poller: Poller;
-}
-
-/**
- * The farm's own processes: the poller, the evaluation runner, the dispatcher with its local
- * workers, the coordinator that feeds them events, and the notifier that reports ended evaluations. Stopped in reverse: the poller first, the
- * workers last (their running attempts are requeued at the next start).
- */
-async function startPipeline(
-  options: TallyServerOptions,
-  events: EventStore,
-  projections: ProjectionRunner<TallyEvent>,
-  store: Store,
-  farmKey: SecretKey,
-  stops: Array<() => Promise<unknown>>,
-): Promise<Pipeline> {
-  const { dataDir } = options;
-  const logger = options.logger;
-  const state = () => projections.state<PipelineState>('pipeline');
-  const dispatcher = createDispatcher({
-    events,
-    state,
-    workers: () => projections.state<WorkersState>('workers'),
-    logger: logger.child({ component: 'dispatcher' }),
-  });
-  stops.push(() => dispatcher.stop());
-  const evaluations = createEvaluationRunner({
-    eventStore: events,
-    store,
-    dataDir,
-    logger: logger.child({ component: 'evaluator' }),
-    evaluators: { native: createNativeEvaluator(), nix: createNixEvaluator() },
-    concurrency: options.evaluationConcurrency ?? 2,
-    limits: {
-      ...defaultEvaluationLimits,
-      timeoutMs: options.evaluationTimeoutMs ?? defaultEvaluationLimits.timeoutMs,
-      memoryBytes: options.evaluationMemoryBytes ?? defaultEvaluationLimits.memoryBytes,
-    },
-  });
-  stops.push(() => evaluations.stop());
-  const coordinator = createCoordinator({
-    events,
-    projections,
-    evaluations,
-    dispatcher,
-    substitutes: createSubstituteFinder({ store, upstreams: options.substituters ?? [] }),
-    logger: logger.child({ component: 'coordinator' }),
-  });
-  await coordinator.start();
-  stops.push(() => coordinator.stop());
-  const notifier = createNotifier({
-    events,
-    projections,
-    signingKey: farmKey,
-    logger: logger.child({ component: 'notifier' }),
-  });
-  await notifier.start();
-  stops.push(() => notifier.stop());
-  const builder =
-    options.builder === 'nix'
-      ? createNixBuilder({ logger: logger.child({ component: 'nix-builder' }) })
-      : createNativeBuilder({ isolation: options.isolation ?? 'auto', logger });
-  for (let i = 1; i <= (options.localWorkers ?? 0); i++) {
-    const name = `${hostname()}-local-${i}`;
-    await dispatcher.addWorker(name, (reports) =>
-      createLocalWorker(
-        { name, store, builder, logger: logger.child({ component: 'worker', worker: name }) },
-        reports,
-      ),
-    );
-  }
-  // Credentials for private remotes, in git's credential-store format, if the operator wrote them.
-  const credentialsFile = join(dataDir, 'git-credentials');
-  const poller = createPoller({
-    eventStore: events,
-    dataDir,
-    ...(existsSync(credentialsFile) ? { credentialsFile } : {}),
-    logger: logger.child({ component: 'poller' }),
-    listSpecs: () => Object.values(state().specs),
-  });
-  poller.start();
-  stops.push(() => poller.stop());
-  return { poller };
 }
 
 /** Seeds the demo jobset and polls it at once, so its first evaluation starts with the server. */
