@@ -1,17 +1,18 @@
 /**
- * What folding one event costs each projection, relative to the others, to balance `tally replay`'s
- * threads: CPU microseconds per event of folding the core benchmark's synthetic farm into that
- * projection alone, with no reading or decoding (`node --expose-gc --import tsx
- * ops/bench/core/fold-costs.ts 0.25`).
+ * What each projection costs a replay thread, relative to the others, to balance `tally replay`'s
+ * threads: CPU microseconds per event of replaying the core benchmark's farm into that projection
+ * alone, beyond reading the log (`node --import tsx ops/bench/core/replay-costs.ts DIR/ledger`). That
+ * counts the parsing and decoding a projection causes as well as its fold: folds measured alone on
+ * events made in memory (`fold-costs.ts`) left one thread 16% slower than the other.
  * Only the proportions matter; a farm of another shape is still replayed correctly, if less evenly.
  */
 export const replayWeights: Readonly<Record<string, number>> = {
-  // Measured at scale 0.25 (439,969 events), 2026-12-07.
-  queue: 1.56,
-  workers: 0.18,
-  metrics: 2.49,
-  jobsets: 1.1,
-  evaluations: 2.34,
-  builds: 3.35,
-  pipeline: 2.7,
+  // Measured on the core benchmark's farm (1,766,807 events), 2026-12-07.
+  queue: 5.94,
+  workers: 1.6,
+  metrics: 7.62,
+  jobsets: 6.55,
+  evaluations: 6.41,
+  builds: 7.98,
+  pipeline: 8.15,
 };
