@@ -5,7 +5,7 @@
 import { DomainError } from '../shared/errors.ts';
 import { isAtOrAfter } from '../shared/time.ts';
 import { unreachable } from '../shared/unreachable.ts';
-import { anySystem, type IgnoredWhy } from './build.ts';
+import { anySystem, type IgnoredWhy, type Wanter } from './build.ts';
 import type {
   BuildCommand,
   CancelBuild,
@@ -68,7 +68,19 @@ function queue(command: QueueBuild, state: BuildState): BuildEvent[] {
     fresh.push(wanter);
   }
   if (fresh.length === 0 && priority <= state.priority) return [];
-  return [{ type: 'BuildWanted', data: { drvPath, wantedBy: fresh, priority } }];
+  const wanted: BuildEvent = { type: 'BuildWanted', data: { drvPath, wantedBy: fresh, priority } };
+  const newcomer = newEvaluationOf(state.wantedBy, fresh);
+  if (state.status !== 'cancelled' || newcomer === undefined) return [wanted];
+  // Someone stopped the build for the evaluations that wanted it then, not for one that came later:
+  // as Hydra builds a derivation again for a new evaluation after an abort, it goes back in the queue.
+  const why = `wanted by evaluation ${newcomer} after it was cancelled`;
+  return [wanted, { type: 'BuildRestarted', data: { drvPath, by: command.actor, why } }];
+}
+
+/** The first evaluation among `fresh` that none of `known` belongs to. */
+function newEvaluationOf(known: readonly Wanter[], fresh: readonly Wanter[]): string | undefined {
+  const evaluations = new Set(known.map((wanter) => wanter.evaluation));
+  return fresh.find((wanter) => !evaluations.has(wanter.evaluation))?.evaluation;
 }
 
 /**

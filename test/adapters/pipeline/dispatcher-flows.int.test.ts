@@ -5,6 +5,8 @@
  * results fenced by their attempt id, fair shares between specifications, cancels, and workers an
  * operator drained or removed.
  */
+
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
@@ -13,8 +15,9 @@ import type { Assignment } from '../../../adapters/workers/worker-link.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import type { WorkerCommand } from '../../../domain/worker/commands.ts';
 import { workerDecider } from '../../../domain/worker/index.ts';
-import { withTimeout } from '../../helpers/uvu.ts';
+import { tempDir, withTimeout } from '../../helpers/uvu.ts';
 import { drv } from '../../projections/fixtures/farm-history.ts';
+import { shDrv } from '../builders/derivations.ts';
 import { type PipelineFixture, specNamed, startPipelineFixture } from './pipeline-fixture.ts';
 import { ScriptedWorker } from './scripted-worker.ts';
 
@@ -334,6 +337,66 @@ test(
     ]);
     assert.is(farm.build(running)?.status, 'cancelled');
     assert.is(farm.build(waiting)?.status, 'cancelled');
+  }),
+);
+
+test(
+  'a cancelled build that a later evaluation wants goes back in the queue and is built',
+  withTimeout(20_000, async ({ farm }) => {
+    const dir = await tempDir('tally-cancel-again-');
+    try {
+      await farm.registerSpec(specNamed('again'));
+      const made = shDrv(join(dir.path, 'store'), { name: 'again', script: 'echo > $out' });
+      const job = {
+        name: 'again',
+        system: 'x86_64-linux',
+        drvPath: made.drvPath,
+        outputs: { out: made.out },
+      };
+      await farm.completeEvaluation('again', 'again-1', [job]);
+      await farm.until(() => farm.build(made.drvPath)?.status === 'queued', 'the first evaluation queued it');
+      await farm.command(made.drvPath, {
+        type: 'CancelBuild',
+        drvPath: made.drvPath,
+        actor: 'user:test',
+        at: new Date().toISOString(),
+      });
+      // The evaluation that wanted it then, scheduled again (say after a restart), leaves it cancelled.
+      const again = await farm.command(made.drvPath, {
+        type: 'QueueBuild',
+        drvPath: made.drvPath,
+        system: 'x86_64-linux',
+        wantedBy: [{ spec: 'again', evaluation: 'again-1', job: 'again' }],
+        priority: 0,
+        dependencies: [],
+        actor: 'scheduler',
+        at: new Date().toISOString(),
+      });
+      assert.equal(again, []);
+      assert.is(farm.build(made.drvPath)?.status, 'cancelled');
+
+      await farm.completeEvaluation('again', 'again-2', [job]);
+      const worker = new ScriptedWorker('w1');
+      await farm.dispatcher.addWorker('w1', worker.connect);
+      const assignment = await worker.assignment(0);
+      assert.is(assignment.drvPath, made.drvPath);
+      worker.succeed(assignment);
+      await farm.until(() => farm.build(made.drvPath)?.status === 'succeeded', 'the build succeeded');
+      const events = await farm.buildEvents(made.drvPath);
+      assert.equal(typesOf(events).slice(0, 4), [
+        'BuildQueued',
+        'BuildCancelled',
+        'BuildWanted',
+        'BuildRestarted',
+      ]);
+      assert.equal(events[3]!.data, {
+        drvPath: made.drvPath,
+        by: 'scheduler',
+        why: 'wanted by evaluation again-2 after it was cancelled',
+      });
+    } finally {
+      await dir.cleanup();
+    }
   }),
 );
 

@@ -72,6 +72,29 @@ queueing('takes the highest priority of its wanters', () => {
   assert.is(state.status === 'queued' && state.priority, 50);
 });
 
+queueing('queues a cancelled build again for a new evaluation, not for those that wanted it then', () => {
+  const later = { spec: 'guix', evaluation: 'e9', job: 'hello.x86_64-linux' };
+  const sameEvaluation = { ...wanter, job: 'hello-alias.x86_64-linux' };
+  given([queued, cancelled])
+    .when({ ...queue, wantedBy: [sameEvaluation] })
+    .then([{ type: 'BuildWanted', data: { drvPath, wantedBy: [sameEvaluation], priority: 5 } }]);
+  const events = given([queued, cancelled])
+    .when({ ...queue, actor: 'scheduler', wantedBy: [later] })
+    .then([
+      { type: 'BuildWanted', data: { drvPath, wantedBy: [later], priority: 5 } },
+      {
+        type: 'BuildRestarted',
+        data: { drvPath, by: 'scheduler', why: 'wanted by evaluation e9 after it was cancelled' },
+      },
+    ]);
+  assert.is(given([queued, cancelled, ...events]).state.status, 'queued');
+  // Other endings stand: a failure is the derivation's, a success needs no second build.
+  for (const end of [succeeded('a1'), failed('a1')])
+    given([queued, dispatched('a1'), end])
+      .when({ ...queue, wantedBy: [later] })
+      .then([{ type: 'BuildWanted', data: { drvPath, wantedBy: [later], priority: 5 } }]);
+});
+
 queueing('substitutes a queued build; one already out or over needs nothing', () => {
   given([queued])
     .when(substitute)
