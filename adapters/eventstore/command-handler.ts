@@ -11,12 +11,12 @@
 import { envelop } from '../../domain/envelope.ts';
 import type { TallyEvent } from '../../domain/events.ts';
 import { assertReadable } from '../../domain/readable.ts';
-import { type Decider, fold } from '../../domain/shared/decider.ts';
+import type { Decider } from '../../domain/shared/decider.ts';
 import type { Actor, Cause } from '../../domain/shared/metadata.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
 import { EventStoreError, isEventStoreError } from './errors.ts';
 import type { EventStore, ExpectedRevision } from './event-store.ts';
-import { readDomainEvent } from './read-domain-event.ts';
+import { readStreamState, rememberStreamState } from './stream-state.ts';
 
 /** Who issued a command, when, and what caused it: becomes every decided event's metadata. */
 export interface CommandContext {
@@ -66,16 +66,12 @@ export async function handleCommand<C, E extends TallyEvent, S>(
   options: HandleOptions = {},
 ): Promise<HandledCommand<E, S>> {
   for (let attempt = 0; ; attempt++) {
-    const history: E[] = [];
+    let state = decider.initialState;
     let revision = -1;
     const known = attempt === 0 ? options.known : undefined;
-    if (known) revision = known.revision;
-    else if (!(attempt === 0 && options.believedNew)) {
-      for await (const recorded of store.readStream(streamId)) {
-        history.push(readDomainEvent(recorded) as E);
-        revision = recorded.revision;
-      }
-    }
+    if (known) ({ state, revision } = { state: known.state as S, revision: known.revision });
+    else if (!(attempt === 0 && options.believedNew))
+      ({ state, revision } = await readStreamState(store, decider, streamId));
     if (options.expectedRevision !== undefined) {
       const actual = revision < 0 ? 'no_stream' : revision;
       if (actual !== options.expectedRevision) {
@@ -90,7 +86,6 @@ export async function handleCommand<C, E extends TallyEvent, S>(
         );
       }
     }
-    const state = known ? (known.state as S) : fold(decider, history);
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, revision };
     assertReadable(events, streamId);
@@ -103,12 +98,9 @@ export async function handleCommand<C, E extends TallyEvent, S>(
         envelopes.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: { ...metadata } })),
         expected,
       );
-      return {
-        events,
-        state: events.reduce(decider.evolve, state),
-        revision: appended.nextRevision,
-        position: appended.position,
-      };
+      const after = events.reduce(decider.evolve, state);
+      rememberStreamState(store, decider, streamId, after, appended.nextRevision);
+      return { events, state: after, revision: appended.nextRevision, position: appended.position };
     } catch (error) {
       const conflict = isEventStoreError(error, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION');
       const guessedWrong = conflict && attempt === 0 && (options.believedNew === true || known !== undefined);

@@ -6,9 +6,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { handleCommand } from '../../adapters/eventstore/command-handler.ts';
 import type { EventStore } from '../../adapters/eventstore/event-store.ts';
-import { readDomainEvent } from '../../adapters/eventstore/read-domain-event.ts';
+import { readStreamState } from '../../adapters/eventstore/stream-state.ts';
 import type { TallyEvent } from '../../domain/events.ts';
-import { type Decider, fold } from '../../domain/shared/decider.ts';
+import type { Decider } from '../../domain/shared/decider.ts';
 import { type Actor, parseActor } from '../../domain/shared/metadata.ts';
 import { ApiError } from '../problem.ts';
 import { positionHeader, readModelsBehindHeader } from '../read-models/schemas.ts';
@@ -56,13 +56,7 @@ export async function readState<C, E extends TallyEvent, S>(
   decider: Decider<C, E, S>,
   stream: string,
 ): Promise<{ state: S; revision: number }> {
-  const events: E[] = [];
-  let revision = -1;
-  for await (const recorded of store.readStream(stream)) {
-    events.push(readDomainEvent(recorded) as E);
-    revision = recorded.revision;
-  }
-  return { state: fold(decider, events), revision };
+  return readStreamState(store, decider, stream);
 }
 
 /** Decides `command` on `stream` for `request`'s user, appends, waits for the read models, sets the headers. */

@@ -16,7 +16,6 @@ import type { CheckoutEvent } from '../../../domain/checkout/events.ts';
 import { checkoutDecider } from '../../../domain/checkout/index.ts';
 import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import type { Trigger } from '../../../domain/evaluation/job.ts';
-import { fold } from '../../../domain/shared/decider.ts';
 import { type Actor, parseActor } from '../../../domain/shared/metadata.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import {
@@ -27,6 +26,7 @@ import {
 } from '../../../domain/specification/specification.ts';
 import type { EventStore } from '../../eventstore/event-store.ts';
 import { readDomainEvent } from '../../eventstore/read-domain-event.ts';
+import { readStreamState } from '../../eventstore/stream-state.ts';
 import { fetchMirror, GitError, type GitOptions, listBranches } from '../../git/git.ts';
 import { mirrorPath } from '../../git/mirror-path.ts';
 import { issue, processCause } from '../issue.ts';
@@ -113,19 +113,23 @@ export function createPoller(options: PollerOptions): Poller {
     }
   }
 
-  /** The checkout stream folded, and the last checkout detected on each channel's branch. */
-  async function checkoutState(spec: string) {
-    const history: CheckoutEvent[] = [];
-    const lastSeen = new Map<string, Checkout>();
-    for await (const recorded of eventStore.readStream(streams.checkout(spec))) {
+  /**
+   * The last checkout detected on a channel's branch (not a patch series), read from the end of the
+   * checkout stream: needed only when the channel cannot be fetched, so it is not kept between polls.
+   */
+  async function lastCheckoutOf(
+    spec: string,
+    channel: string,
+    branch: string,
+  ): Promise<Checkout | undefined> {
+    for await (const recorded of eventStore.readStream(streams.checkout(spec), { direction: 'backwards' })) {
       const event = readDomainEvent(recorded) as CheckoutEvent;
-      history.push(event);
-      if (event.type === 'CheckoutDetected' && !event.data.patchSeries) {
-        const { channel, url, branch, commit, commitTime } = event.data;
-        lastSeen.set(`${channel}\0${branch}`, { channel, url, branch, commit, commitTime });
-      }
+      if (event.type !== 'CheckoutDetected' || event.data.patchSeries) continue;
+      if (event.data.channel !== channel || event.data.branch !== branch) continue;
+      const { url, commit, commitTime } = event.data;
+      return { channel, url, branch, commit, commitTime };
     }
-    return { known: fold(checkoutDecider, history), lastSeen };
+    return undefined;
   }
 
   async function isRecorded(stream: string): Promise<boolean> {
@@ -148,7 +152,8 @@ export function createPoller(options: PollerOptions): Poller {
     const at = () => new Date().toISOString();
     const send = (command: CheckoutCommand) =>
       issue(eventStore, checkoutDecider, stream, command, cause, actor);
-    const { known, lastSeen } = await checkoutState(spec.name);
+    // Kept between polls: only the checkouts recorded since the last poll are read.
+    const { state: known } = await readStreamState(eventStore, checkoutDecider, stream);
     const heads: Head[] = [];
     const detected: string[] = [];
     const deleted: string[] = [];
@@ -174,7 +179,7 @@ export function createPoller(options: PollerOptions): Poller {
         // last commit, so a new commit elsewhere is not evaluated without it (nor left unevaluated).
         const last = isPatternChannel(channel)
           ? undefined
-          : lastSeen.get(`${channel.name}\0${channel.branch}`);
+          : await lastCheckoutOf(spec.name, channel.name, channel.branch);
         if (last?.url === channel.url) heads.push({ channel, checkout: last });
         continue;
       }

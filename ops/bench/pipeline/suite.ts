@@ -9,17 +9,24 @@
 import type { BenchSuite } from '../harness/types.ts';
 import { dispatchDecision } from './dispatch-decision.ts';
 import { evaluationQueued } from './evaluation-queued.ts';
+import { longStreamCommand } from './long-stream-command.ts';
 import type { PipelineRow } from './row.ts';
 import { spawnStall } from './spawn-stall.ts';
 import { webhookToBuild } from './webhook-to-build.ts';
 
-const allRows: readonly PipelineRow[] = [dispatchDecision, evaluationQueued, webhookToBuild, spawnStall];
+const allRows: readonly PipelineRow[] = [
+  dispatchDecision,
+  evaluationQueued,
+  webhookToBuild,
+  spawnStall,
+  longStreamCommand,
+];
 const wanted = process.env.TALLY_BENCH_ROWS?.split(',').filter(Boolean);
 const rows = wanted ? allRows.filter((row) => wanted.some((part) => row.name.includes(part))) : allRows;
 
 export const pipelineSuite: BenchSuite = {
   description:
-    'the farm pipeline: dispatch decisions over a full run queue, a 30,000-job evaluation queued, webhook to first build, event-loop stalls while git runs',
+    'the farm pipeline: dispatch decisions over a full run queue, a 30,000-job evaluation queued, webhook to first build, event-loop stalls while git runs, a command on a long stream',
   async run(bench) {
     for (const row of rows) {
       try {

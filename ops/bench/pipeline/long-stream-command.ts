@@ -1,0 +1,140 @@
+/**
+ * Row "a poll's command on a 5,000-event checkout stream": the time of one `handleCommand` deciding
+ * on a checkout stream after years of commits (a poll that finds a head already recorded, which
+ * decides nothing), on the embedded ledger in its own thread as `tally serve` runs it. The process
+ * decided on the stream before, as the poller has at every earlier poll, so only what was appended
+ * since is read. The same-run baseline is the same decision on the stream read and folded whole.
+ */
+import { join } from 'node:path';
+import pino from 'pino';
+import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
+import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
+import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
+import { readDomainEvent } from '../../../adapters/eventstore/read-domain-event.ts';
+import { startLedgerThread } from '../../../adapters/ledger/index.ts';
+import { type CheckoutEvent, checkoutDecider, type DetectCheckout } from '../../../domain/checkout/index.ts';
+import { envelop } from '../../../domain/envelope.ts';
+import { streams } from '../../../domain/shared/streams.ts';
+import { summarize } from '../harness/load.ts';
+import type { BenchContext } from '../harness/types.ts';
+import type { PipelineRow } from './row.ts';
+
+const streamEvents = 5_000;
+/** Branches the commits are spread over (a repository's feature branches, say). */
+const branches = 100;
+const commands = 300;
+/** The baseline reads and folds the whole stream each time (seconds each): fewer of them. */
+const baselineCommands = 10;
+const name = `a poll's command on a ${streamEvents.toLocaleString('en-US')}-event checkout stream`;
+const at = '2026-12-07T12:00:00Z';
+const commitOf = (n: number) => n.toString(16).padStart(40, '0');
+const detected = (n: number): CheckoutEvent => ({
+  type: 'CheckoutDetected',
+  // Branches come and go: each commit on a branch of its own keeps the state as large as a busy repo's.
+  data: {
+    spec: 'busy',
+    channel: 'busy',
+    url: 'file:///srv/busy.git',
+    branch: `feature-${n % branches}`,
+    commit: commitOf(n),
+    commitTime: at,
+    detectedAt: at,
+  },
+});
+const poll = (n: number): DetectCheckout => ({
+  type: 'DetectCheckout',
+  spec: 'busy',
+  channel: 'busy',
+  url: 'file:///srv/busy.git',
+  branch: `feature-${n % branches}`,
+  commit: commitOf(n),
+  commitTime: at,
+  at,
+  actor: 'poller',
+});
+
+async function fill(events: EventStore, stream: string): Promise<void> {
+  for (let first = 0; first < streamEvents; first += 500) {
+    const batch = Array.from({ length: 500 }, (_, i) => detected(first + i));
+    const envelopes = envelop(batch, {
+      cause: { kind: 'command', id: `fill-${first}` },
+      actor: 'poller',
+      at,
+    });
+    await events.append(
+      stream,
+      envelopes.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: { ...metadata } })),
+      first === 0 ? 'no_stream' : first - 1,
+    );
+  }
+}
+
+/** Milliseconds of each of `count` calls of `decide`, after a few untimed ones. */
+async function timed(count: number, decide: (n: number) => Promise<unknown>): Promise<number[]> {
+  const latencies: number[] = [];
+  const warmup = Math.ceil(count / 10);
+  for (let n = 0; n < count + warmup; n++) {
+    const started = performance.now();
+    await decide(streamEvents - 1 - (n % branches));
+    if (n >= warmup) latencies.push(performance.now() - started);
+  }
+  return latencies;
+}
+
+export const longStreamCommand: PipelineRow = {
+  name,
+  async run(bench: BenchContext) {
+    const dir = await bench.tempDir('tally-bench-long-stream-');
+    const logger = pino({ level: process.env.TALLY_BENCH_LOG ?? 'warn' }, pino.destination(2));
+    const ledger = await startLedgerThread({
+      directory: join(dir, 'ledger'),
+      port: 0,
+      logger,
+      version: 'bench',
+    });
+    bench.defer(() => ledger.close());
+    const events = await connectEventStore(ledger.url);
+    bench.defer(() => events.close());
+    const stream = streams.checkout('busy');
+    bench.progress(`recording ${streamEvents.toLocaleString('en-US')} checkouts…`);
+    await fill(events, stream);
+    const context = { cause: { kind: 'command', id: 'bench-poll' }, actor: 'poller', at } as const;
+
+    let whole: ReturnType<typeof summarize> | undefined;
+    const baseline = await bench.baseline(
+      'stream read whole',
+      async () => {
+        whole = summarize(
+          await timed(baselineCommands, async (n) => {
+            const history: CheckoutEvent[] = [];
+            for await (const recorded of events.readStream(stream))
+              history.push(readDomainEvent(recorded) as CheckoutEvent);
+            const state = history.reduce(checkoutDecider.evolve, checkoutDecider.initialState);
+            if (checkoutDecider.decide(poll(n), state).length > 0) throw new Error('a known head was new');
+          }),
+        );
+        return { value: whole.p99, unit: 'ms' };
+      },
+      `the same decision on the stream read and folded whole, ${baselineCommands} times`,
+    );
+    await bench.measure(
+      { name, target: { comparison: 'at-most', value: 10, unit: 'ms' }, baselines: [baseline] },
+      async () => {
+        // The poller decided on the stream at its earlier polls.
+        await handleCommand(events, checkoutDecider, stream, poll(streamEvents - 1), context);
+        const latencies = await timed(commands, async (n) => {
+          const handled = await handleCommand(events, checkoutDecider, stream, poll(n), context);
+          if (handled.events.length > 0) throw new Error('a known head was new');
+        });
+        const ours = summarize(latencies);
+        return {
+          figure: { value: ours.p99, unit: 'ms' },
+          note:
+            `p99 of ${commands} commands deciding nothing; p50 ${ours.p50.toFixed(2)} ms` +
+            (whole ? `; read whole: p50 ${whole.p50.toFixed(1)} ms, p99 ${whole.p99.toFixed(1)} ms` : ''),
+          details: { ours, whole },
+        };
+      },
+    );
+  },
+};
