@@ -25,9 +25,12 @@ interface Folded {
 
 /**
  * Streams kept per store, least recently used forgotten first. A farm decides on hundreds of thousands
- * of build streams, each once or twice; what is worth keeping is the few long ones decided on often.
+ * of build streams, each once or twice; what is worth keeping is the few long ones decided on often
+ * (a specification's checkouts, a worker's connections). Counted in streams, not bytes: a build wanted
+ * by thousands of jobs has a state of hundreds of kilobytes, so the count stays small enough for a
+ * thousand of those.
  */
-export const streamStatesKept = 4096;
+export const streamStatesKept = 1024;
 
 const byStore = new WeakMap<EventStore, Map<string, Folded>>();
 
