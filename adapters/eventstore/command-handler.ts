@@ -108,3 +108,24 @@ export async function handleCommand<C, E extends TallyEvent, S>(
     }
   }
 }
+
+/**
+ * Appends events the domain decided without the stream's history (`wantExisting`), expecting only
+ * that the stream exists. `scope` tells this decision apart from the others of its cause, so that it
+ * retried gives the same event ids and the store recognises it.
+ */
+export async function appendWithoutHistory<E extends TallyEvent>(
+  store: EventStore,
+  streamId: string,
+  events: readonly E[],
+  context: CommandContext & { readonly scope: string },
+): Promise<{ readonly position: number }> {
+  assertReadable(events, streamId);
+  const envelopes = envelop(events, { ...context, scope: `${streamId}/${context.scope}` });
+  const appended = await store.append(
+    streamId,
+    envelopes.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: { ...metadata } })),
+    'stream_exists',
+  );
+  return { position: appended.position };
+}

@@ -13,7 +13,7 @@ import { own } from '../../domain/shared/own.ts';
 import type { PendingEvaluation, PipelineState } from '../../projections/pipeline/index.ts';
 import type { ProjectedEvent } from '../../projections/runtime/projection.ts';
 import type { ProjectionRunner } from '../../projections/runtime/runner.ts';
-import { hasIn } from '../../projections/shared/persistent-map.ts';
+import { getIn, hasIn } from '../../projections/shared/persistent-map.ts';
 import type { EventStore } from '../eventstore/event-store.ts';
 import { projectionsCaughtUp } from './caught-up.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
@@ -77,6 +77,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       events,
       substitutes: options.substitutes,
       known: (drvPath: string) => hasIn(state().builds, drvPath),
+      cancelled: (drvPath: string) => getIn(state().builds, drvPath)?.status === 'cancelled',
     };
     const started = Date.now();
     const run = scheduleEvaluation(context, evaluationId, spec, cause)

@@ -77,6 +77,21 @@ function queue(command: QueueBuild, state: BuildState): BuildEvent[] {
   return [wanted, { type: 'BuildRestarted', data: { drvPath, by: command.actor, why } }];
 }
 
+/**
+ * What queueing decides for a build the caller knows exists and is not cancelled, without its history:
+ * more jobs that want it, as given. `queue` decides the same on the history, except that it leaves out
+ * wanters already recorded and decides nothing when none is new; the scheduler sends each run of
+ * wanters once per evaluation, and a run sent again (a scheduling retried) carries the same event ids,
+ * which the store recognises. Reading a build's history costs more with every evaluation that wanted
+ * it: for a derivation that stays the same across thousands of evaluations, more than the rest of
+ * scheduling it.
+ */
+export function wantExisting(command: QueueBuild): BuildEvent[] {
+  const { drvPath, wantedBy, priority } = command;
+  if (wantedBy.length === 0) return [];
+  return [{ type: 'BuildWanted', data: { drvPath, wantedBy, priority } }];
+}
+
 /** The first evaluation among `fresh` that none of `known` belongs to. */
 function newEvaluationOf(known: readonly Wanter[], fresh: readonly Wanter[]): string | undefined {
   const evaluations = new Set(known.map((wanter) => wanter.evaluation));

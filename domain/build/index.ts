@@ -4,6 +4,9 @@
 import type { Decider } from '../shared/decider.ts';
 import type { BuildCommand } from './commands.ts';
 import { decideBuild } from './decide.ts';
+
+export { wantExisting } from './decide.ts';
+
 import type { BuildEvent } from './events.ts';
 import { type BuildState, evolveBuild, initialBuildState } from './state.ts';
 

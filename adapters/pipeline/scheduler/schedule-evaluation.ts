@@ -1,21 +1,28 @@
 /**
  * Turning a completed evaluation into builds: one build per derivation of the jobs' closure, shared
  * with every other job and specification that produces the same `.drv`. A derivation already known
- * only records the new jobs that want it; a new one is queued with its input derivations as
- * dependencies, then substituted at once when its outputs are already in Tally's store or an
- * upstream cache.
+ * only records the new jobs that want it, appended without reading its build's stream (a cancelled
+ * one is decided on its history: a new evaluation brings it back). A new one is queued with its input
+ * derivations as dependencies, then substituted at once when its outputs are already in Tally's store
+ * or an upstream cache.
  *
  * Every append stays under the store's 1 MiB: the jobs wanting one derivation (aliases of a package
  * can be thousands) are recorded a few hundred kilobytes at a time. A derivation whose own record
  * cannot fit (tens of thousands of inputs) is reported and passed over, not tried again for ever.
  */
 import type { Wanter } from '../../../domain/build/build.ts';
-import { type BuildCommand, buildDecider } from '../../../domain/build/index.ts';
+import {
+  type BuildCommand,
+  buildDecider,
+  type QueueBuild,
+  wantExisting,
+} from '../../../domain/build/index.ts';
 import type { Job } from '../../../domain/evaluation/job.ts';
 import { inSequence } from '../../../domain/shared/decider.ts';
 import type { Cause } from '../../../domain/shared/metadata.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import type { Specification } from '../../../domain/specification/specification.ts';
+import { appendWithoutHistory } from '../../eventstore/command-handler.ts';
 import { isEventStoreError } from '../../eventstore/errors.ts';
 import type { EventStore } from '../../eventstore/event-store.ts';
 import { readDomainEvent } from '../../eventstore/read-domain-event.ts';
@@ -28,6 +35,12 @@ export interface ScheduleContext {
   readonly substitutes: SubstituteFinder;
   /** True when a build of `drvPath` is already recorded (so it is not looked up in caches again). */
   readonly known: (drvPath: string) => boolean;
+  /**
+   * True when the recorded build of `drvPath` was cancelled: queueing it is then decided on its history
+   * (a new evaluation brings it back); any other recorded build only gains wanters, appended without
+   * reading its stream (see `wantExisting`).
+   */
+  readonly cancelled: (drvPath: string) => boolean;
   /** Commands in flight at once. */
   readonly concurrency?: number;
 }
@@ -82,6 +95,38 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
   await Promise.all(lanes);
 }
 
+/**
+ * Records `wantedBy` as wanters of an existing build, a run at a time, without reading its stream;
+ * `'absent'` when the stream turns out not to exist (the read model was ahead of the store: a store
+ * restored from an older backup), for the caller to decide on its history instead.
+ */
+async function wantWithoutHistory(
+  context: ScheduleContext,
+  stream: string,
+  wantedBy: readonly Wanter[],
+  queue: (run: readonly Wanter[]) => QueueBuild,
+  cause: Cause,
+  evaluationId: string,
+): Promise<'recorded' | 'absent'> {
+  const runs = wanterRuns(wantedBy);
+  for (const [index, run] of runs.entries()) {
+    const command = queue(run);
+    try {
+      await appendWithoutHistory(context.events, stream, wantExisting(command), {
+        cause,
+        actor: 'scheduler',
+        at: command.at,
+        scope: `wanted/${evaluationId}/${index}`,
+      });
+    } catch (error) {
+      if (index === 0 && isEventStoreError(error, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION'))
+        return 'absent';
+      throw error;
+    }
+  }
+  return 'recorded';
+}
+
 export async function scheduleEvaluation(
   context: ScheduleContext,
   evaluationId: string,
@@ -115,7 +160,7 @@ export async function scheduleEvaluation(
       wantedBy,
       Math.max(16 * 1024, Math.min(wantersPerAppendBytes, room)),
     );
-    const queue = (run: readonly Wanter[]): BuildCommand => ({
+    const queue = (run: readonly Wanter[]): QueueBuild => ({
       ...common,
       type: 'QueueBuild',
       system: drv.system,
@@ -123,12 +168,16 @@ export async function scheduleEvaluation(
       priority: spec.priority,
       dependencies,
     });
-    const commands: BuildCommand[] = [queue(first!)];
-    const found = existed ? undefined : await context.substitutes.find(drvPath, drv);
-    if (found)
-      commands.push({ ...common, type: 'SubstituteBuild', from: found.from, outputs: found.outputs });
     const stream = streams.build(drvPath);
     try {
+      if (existed && !context.cancelled(drvPath)) {
+        const wanted = await wantWithoutHistory(context, stream, wantedBy, queue, cause, evaluationId);
+        if (wanted === 'recorded') return;
+      }
+      const commands: BuildCommand[] = [queue(first!)];
+      const found = existed ? undefined : await context.substitutes.find(drvPath, drv);
+      if (found)
+        commands.push({ ...common, type: 'SubstituteBuild', from: found.from, outputs: found.outputs });
       const result = await issue(context.events, queueing, stream, commands, cause, 'scheduler', {
         believedNew: !existed,
       });

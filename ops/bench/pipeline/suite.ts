@@ -9,6 +9,7 @@
 import type { BenchSuite } from '../harness/types.ts';
 import { dispatchDecision } from './dispatch-decision.ts';
 import { evaluationQueued } from './evaluation-queued.ts';
+import { longHistoryScheduling } from './long-history-scheduling.ts';
 import { longStreamCommand } from './long-stream-command.ts';
 import type { PipelineRow } from './row.ts';
 import { spawnStall } from './spawn-stall.ts';
@@ -20,13 +21,14 @@ const allRows: readonly PipelineRow[] = [
   webhookToBuild,
   spawnStall,
   longStreamCommand,
+  longHistoryScheduling,
 ];
 const wanted = process.env.TALLY_BENCH_ROWS?.split(',').filter(Boolean);
 const rows = wanted ? allRows.filter((row) => wanted.some((part) => row.name.includes(part))) : allRows;
 
 export const pipelineSuite: BenchSuite = {
   description:
-    'the farm pipeline: dispatch decisions over a full run queue, a 30,000-job evaluation queued, webhook to first build, event-loop stalls while git runs, a command on a long stream',
+    'the farm pipeline: dispatch decisions over a full run queue, a 30,000-job evaluation queued, webhook to first build, event-loop stalls while git runs, a command on a long stream, an evaluation of derivations with long histories scheduled',
   async run(bench) {
     for (const row of rows) {
       try {

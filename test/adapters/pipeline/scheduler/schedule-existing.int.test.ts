@@ -1,0 +1,107 @@
+/**
+ * Scheduling an evaluation whose derivations already have builds, on a real ledger: the new jobs are
+ * recorded as wanters without reading the builds' streams (which grow with every evaluation), once
+ * however often the scheduling is retried; a cancelled build is still decided on its history.
+ */
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { EventStore } from '../../../../adapters/eventstore/event-store.ts';
+import {
+  type ScheduleContext,
+  scheduleEvaluation,
+} from '../../../../adapters/pipeline/scheduler/schedule-evaluation.ts';
+import { streams } from '../../../../domain/shared/streams.ts';
+import { getIn, hasIn } from '../../../../projections/shared/persistent-map.ts';
+import { tempDir, withTimeout } from '../../../helpers/uvu.ts';
+import { shDrv } from '../../builders/derivations.ts';
+import { type PipelineFixture, specNamed, startPipelineFixture } from '../pipeline-fixture.ts';
+
+/** The fixture's store, counting the events read from `stream`. */
+function countingReadsOf(events: EventStore, stream: string): { store: EventStore; read: () => number } {
+  let read = 0;
+  const store: EventStore = Object.create(events);
+  store.readStream = (streamId, options) => {
+    const inner = events.readStream(streamId, options);
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const event of inner) {
+          if (streamId === stream) read += 1;
+          yield event;
+        }
+      },
+    };
+  };
+  return { store, read: () => read };
+}
+
+function contextOf(farm: PipelineFixture, events: EventStore): ScheduleContext {
+  return {
+    events,
+    substitutes: { find: async () => undefined },
+    known: (drvPath) => hasIn(farm.state().builds, drvPath),
+    cancelled: (drvPath) => getIn(farm.state().builds, drvPath)?.status === 'cancelled',
+  };
+}
+
+const test = suite('scheduling derivations that already have builds');
+
+test(
+  'records the new wanters without reading the build, once however often it is retried',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-schedule-existing-');
+    const farm = await startPipelineFixture();
+    try {
+      const spec = specNamed('existing');
+      await farm.registerSpec(spec);
+      const made = shDrv(join(dir.path, 'store'), { name: 'stable', script: 'echo > $out' });
+      const job = {
+        name: 'stable',
+        system: 'x86_64-linux',
+        drvPath: made.drvPath,
+        outputs: { out: made.out },
+      };
+      await farm.completeEvaluation('existing', 'existing-1', [job]);
+      await farm.until(() => farm.build(made.drvPath)?.status === 'queued', 'the first evaluation queued it');
+
+      // Recorded but not scheduled by the coordinator (it failed): scheduled here, twice, as a retry would.
+      await farm.failEvaluation('existing', 'existing-2', [job]);
+      const stream = streams.build(made.drvPath);
+      const { store, read } = countingReadsOf(farm.events, stream);
+      const cause = { kind: 'command', id: 'test-schedule-existing-2' } as const;
+      for (let i = 0; i < 2; i++) await scheduleEvaluation(contextOf(farm, store), 'existing-2', spec, cause);
+      assert.is(read(), 0, "the build's stream was not read");
+      const events = await farm.buildEvents(made.drvPath);
+      assert.equal(
+        events.map((event) => event.type),
+        ['BuildQueued', 'BuildWanted'],
+        'the retried scheduling was recognised',
+      );
+      assert.equal(events[1]!.data, {
+        drvPath: made.drvPath,
+        wantedBy: [{ spec: 'existing', evaluation: 'existing-2', job: 'stable' }],
+        priority: spec.priority,
+      });
+
+      // Cancelled, it is decided on its history: a new evaluation brings it back.
+      await farm.command(made.drvPath, {
+        type: 'CancelBuild',
+        drvPath: made.drvPath,
+        actor: 'user:test',
+        at: new Date().toISOString(),
+      });
+      await farm.failEvaluation('existing', 'existing-3', [job]);
+      await scheduleEvaluation(contextOf(farm, store), 'existing-3', spec, cause);
+      assert.ok(read() > 0, 'a cancelled build is read');
+      assert.equal(
+        (await farm.buildEvents(made.drvPath)).map((event) => event.type),
+        ['BuildQueued', 'BuildWanted', 'BuildCancelled', 'BuildWanted', 'BuildRestarted'],
+      );
+    } finally {
+      await farm.stop();
+      await dir.cleanup();
+    }
+  }),
+);
+
+test.run();
