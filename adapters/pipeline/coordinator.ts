@@ -69,18 +69,33 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     });
   }
 
-  function schedule(evaluationId: string, specName: string, cause: Cause): void {
-    if (scheduling.has(evaluationId) || stopped) return;
-    const spec = own(state().specs, specName);
-    if (!spec?.active) return;
+  /**
+   * Schedules on projections that include everything the store held when it began: whether the
+   * evaluation was scheduled before (some of its jobs recorded as wanters) and which builds are
+   * cancelled are then read as they stand.
+   */
+  async function scheduleWhenCaughtUp(
+    evaluationId: string,
+    spec: Parameters<typeof scheduleEvaluation>[2],
+    cause: Cause,
+  ) {
+    await projectionsCaughtUp(events, projections);
     const context = {
       events,
       substitutes: options.substitutes,
       known: (drvPath: string) => hasIn(state().builds, drvPath),
       cancelled: (drvPath: string) => getIn(state().builds, drvPath)?.status === 'cancelled',
+      firstScheduling: (state().evaluations[evaluationId]?.scheduledJobs ?? 0) === 0,
     };
+    return scheduleEvaluation(context, evaluationId, spec, cause);
+  }
+
+  function schedule(evaluationId: string, specName: string, cause: Cause): void {
+    if (scheduling.has(evaluationId) || stopped) return;
+    const spec = own(state().specs, specName);
+    if (!spec?.active) return;
     const started = Date.now();
-    const run = scheduleEvaluation(context, evaluationId, spec, cause)
+    const run = scheduleWhenCaughtUp(evaluationId, spec, cause)
       .then((result) => {
         logger.info({ evaluationId, ...result, ms: Date.now() - started }, 'evaluation scheduled');
         if (result.tooLarge.length > 0)

@@ -37,10 +37,17 @@ export interface ScheduleContext {
   readonly known: (drvPath: string) => boolean;
   /**
    * True when the recorded build of `drvPath` was cancelled: queueing it is then decided on its history
-   * (a new evaluation brings it back); any other recorded build only gains wanters, appended without
-   * reading its stream (see `wantExisting`).
+   * (a new evaluation brings it back).
    */
   readonly cancelled: (drvPath: string) => boolean;
+  /**
+   * True when no job of the evaluation is recorded as a wanter yet (read from projections caught up
+   * with the store): this is its first scheduling, not one retried or resumed after a failure, so no
+   * build can already list its jobs, and the new wanters of a recorded build that was not cancelled are
+   * appended without reading its stream (see `wantExisting`). False: each is decided on its history,
+   * which leaves out the wanters an earlier try recorded.
+   */
+  readonly firstScheduling: boolean;
   /** Commands in flight at once. */
   readonly concurrency?: number;
 }
@@ -135,7 +142,11 @@ export async function scheduleEvaluation(
 ): Promise<ScheduleResult> {
   const jobs = await evaluationJobs(context.events, evaluationId);
   const wanters = new Map<string, Wanter[]>();
+  const seen = new Set<string>();
   for (const job of jobs) {
+    // A job named twice (a chunk recorded twice) wants its derivation once.
+    if (seen.has(job.name)) continue;
+    seen.add(job.name);
     const list = wanters.get(job.drvPath) ?? [];
     list.push({ spec: spec.name, evaluation: evaluationId, job: job.name });
     wanters.set(job.drvPath, list);
@@ -170,7 +181,7 @@ export async function scheduleEvaluation(
     });
     const stream = streams.build(drvPath);
     try {
-      if (existed && !context.cancelled(drvPath)) {
+      if (existed && context.firstScheduling && !context.cancelled(drvPath)) {
         const wanted = await wantWithoutHistory(context, stream, wantedBy, queue, cause, evaluationId);
         if (wanted === 'recorded') return;
       }

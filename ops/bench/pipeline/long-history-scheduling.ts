@@ -4,7 +4,8 @@
  * A farm evaluating a package set many times a day records each unchanged derivation's new wanters
  * every time, so its builds' streams grow with the farm's age. The scheduler appends them without
  * reading those streams; the same-run baseline schedules another such evaluation deciding each build
- * on its history (as it still does for a cancelled build), which reads every stream whole.
+ * on its history (as it still does for a retried scheduling or a cancelled build), which reads every
+ * stream whole.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -118,8 +119,10 @@ async function schedule(events: EventStore, evaluationId: string, decided: boole
       events,
       substitutes: { find: async () => undefined },
       known: () => true,
-      // Decided on its history is how a cancelled build is scheduled, and how every one was before.
-      cancelled: () => decided,
+      cancelled: () => false,
+      // Decided on its history is how a scheduling retried after a failure goes, and how every one
+      // went before.
+      firstScheduling: !decided,
     },
     evaluationId,
     spec,

@@ -1,7 +1,8 @@
 /**
  * Scheduling an evaluation whose derivations already have builds, on a real ledger: the new jobs are
- * recorded as wanters without reading the builds' streams (which grow with every evaluation), once
- * however often the scheduling is retried; a cancelled build is still decided on its history.
+ * recorded as wanters without reading the builds' streams (which grow with every evaluation) at the
+ * evaluation's first scheduling, and once however often it is retried; a cancelled build is still
+ * decided on its history.
  */
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -35,12 +36,14 @@ function countingReadsOf(events: EventStore, stream: string): { store: EventStor
   return { store, read: () => read };
 }
 
-function contextOf(farm: PipelineFixture, events: EventStore): ScheduleContext {
+/** What the coordinator gives the scheduler; `firstScheduling` as it finds it for a pending evaluation. */
+function contextOf(farm: PipelineFixture, events: EventStore, firstScheduling: boolean): ScheduleContext {
   return {
     events,
     substitutes: { find: async () => undefined },
     known: (drvPath) => hasIn(farm.state().builds, drvPath),
     cancelled: (drvPath) => getIn(farm.state().builds, drvPath)?.status === 'cancelled',
+    firstScheduling,
   };
 }
 
@@ -69,8 +72,12 @@ test(
       const stream = streams.build(made.drvPath);
       const { store, read } = countingReadsOf(farm.events, stream);
       const cause = { kind: 'command', id: 'test-schedule-existing-2' } as const;
-      for (let i = 0; i < 2; i++) await scheduleEvaluation(contextOf(farm, store), 'existing-2', spec, cause);
+      await scheduleEvaluation(contextOf(farm, store, true), 'existing-2', spec, cause);
       assert.is(read(), 0, "the build's stream was not read");
+      // Retried (under another cause, as after a restart): decided on the history, which has the wanter.
+      const retried = { kind: 'command', id: 'test-schedule-existing-2-resumed' } as const;
+      await scheduleEvaluation(contextOf(farm, store, false), 'existing-2', spec, retried);
+      assert.ok(read() > 0, 'a retried scheduling reads the build');
       const events = await farm.buildEvents(made.drvPath);
       assert.equal(
         events.map((event) => event.type),
@@ -91,8 +98,9 @@ test(
         at: new Date().toISOString(),
       });
       await farm.failEvaluation('existing', 'existing-3', [job]);
-      await scheduleEvaluation(contextOf(farm, store), 'existing-3', spec, cause);
-      assert.ok(read() > 0, 'a cancelled build is read');
+      const before = read();
+      await scheduleEvaluation(contextOf(farm, store, true), 'existing-3', spec, cause);
+      assert.ok(read() > before, 'a cancelled build is read');
       assert.equal(
         (await farm.buildEvents(made.drvPath)).map((event) => event.type),
         ['BuildQueued', 'BuildWanted', 'BuildCancelled', 'BuildWanted', 'BuildRestarted'],
