@@ -26,21 +26,39 @@ interface Folded {
 /**
  * Streams kept per store, least recently used forgotten first. A farm decides on hundreds of thousands
  * of build streams, each once or twice; what is worth keeping is the few long ones decided on often
- * (a specification's checkouts, a worker's connections). Counted in streams, not bytes: a build wanted
- * by thousands of jobs has a state of hundreds of kilobytes, so the count stays small enough for a
- * thousand of those.
+ * (a specification's checkouts, a worker's connections, a build wanted by many evaluations).
  */
 export const streamStatesKept = 1024;
 
-const byStore = new WeakMap<EventStore, Map<string, Folded>>();
+/**
+ * At most this many events folded into the kept states together. A state's size grows with its
+ * events for the streams that grow without bound (a build's wanters); a stream longer than this is
+ * folded anew each time rather than kept. About 100 bytes a wanter: some 100 MB at most.
+ */
+export const streamStateEventsKept = 1_000_000;
 
-function keptFor(store: EventStore): Map<string, Folded> {
+interface Kept {
+  readonly streams: Map<string, Folded>;
+  /** Events folded into the states of `streams`, together. */
+  events: number;
+}
+
+const byStore = new WeakMap<EventStore, Kept>();
+
+function keptFor(store: EventStore): Kept {
   let kept = byStore.get(store);
   if (!kept) {
-    kept = new Map();
+    kept = { streams: new Map(), events: 0 };
     byStore.set(store, kept);
   }
   return kept;
+}
+
+function forget(kept: Kept, streamId: string): void {
+  const folded = kept.streams.get(streamId);
+  if (!folded) return;
+  kept.streams.delete(streamId);
+  kept.events -= folded.revision + 1;
 }
 
 /** Remembers `state` as the fold of `streamId` up to `revision` (a newer one than kept, or none). */
@@ -53,11 +71,14 @@ export function rememberStreamState<S>(
 ): void {
   if (revision < 0) return;
   const kept = keptFor(store);
-  const before = kept.get(streamId);
+  const before = kept.streams.get(streamId);
   if (before && before.evolve === decider.evolve && before.revision > revision) return;
-  kept.delete(streamId);
-  kept.set(streamId, { evolve: decider.evolve, state, revision });
-  if (kept.size > streamStatesKept) kept.delete(kept.keys().next().value!);
+  forget(kept, streamId);
+  if (revision + 1 > streamStateEventsKept) return;
+  kept.streams.set(streamId, { evolve: decider.evolve, state, revision });
+  kept.events += revision + 1;
+  while (kept.streams.size > streamStatesKept || kept.events > streamStateEventsKept)
+    forget(kept, kept.streams.keys().next().value!);
 }
 
 /**
@@ -69,7 +90,7 @@ export async function readStreamState<C, E extends TallyEvent, S>(
   decider: Decider<C, E, S>,
   streamId: string,
 ): Promise<{ state: S; revision: number }> {
-  const kept = keptFor(store).get(streamId);
+  const kept = keptFor(store).streams.get(streamId);
   const usable = kept !== undefined && kept.evolve === decider.evolve;
   let state = usable ? (kept.state as S) : decider.initialState;
   let revision = usable ? kept.revision : -1;

@@ -104,8 +104,9 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 
 /**
  * Records `wantedBy` as wanters of an existing build, a run at a time, without reading its stream;
- * `'absent'` when the stream turns out not to exist (the read model was ahead of the store: a store
- * restored from an older backup), for the caller to decide on its history instead.
+ * `'absent'` when the stream turns out not to exist or to be deleted (the read model was ahead of the
+ * store: a store restored from an older backup, a stream deleted by another client), for the caller to
+ * decide on its history instead.
  */
 async function wantWithoutHistory(
   context: ScheduleContext,
@@ -126,8 +127,10 @@ async function wantWithoutHistory(
         scope: `wanted/${evaluationId}/${index}`,
       });
     } catch (error) {
-      if (index === 0 && isEventStoreError(error, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION'))
-        return 'absent';
+      const refused =
+        isEventStoreError(error, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION') ||
+        isEventStoreError(error, 'TALLY_EVENTSTORE_STREAM_DELETED');
+      if (index === 0 && refused) return 'absent';
       throw error;
     }
   }
@@ -158,7 +161,7 @@ export async function scheduleEvaluation(
   const work = [...closure];
   await inParallel(work, context.concurrency ?? 128, async ([drvPath, drv]) => {
     const wantedBy = wanters.get(drvPath) ?? [];
-    const existed = context.known(drvPath);
+    let existed = context.known(drvPath);
     // A dependency nobody asked for by name, already recorded: nothing to add to it.
     if (existed && wantedBy.length === 0) return;
     const at = new Date().toISOString();
@@ -184,6 +187,8 @@ export async function scheduleEvaluation(
       if (existed && context.firstScheduling && !context.cancelled(drvPath)) {
         const wanted = await wantWithoutHistory(context, stream, wantedBy, queue, cause, evaluationId);
         if (wanted === 'recorded') return;
+        // Not in the store after all: queued (and looked up in caches) as a new build.
+        existed = false;
       }
       const commands: BuildCommand[] = [queue(first!)];
       const found = existed ? undefined : await context.substitutes.find(drvPath, drv);

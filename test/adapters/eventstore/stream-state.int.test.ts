@@ -1,7 +1,7 @@
 /**
  * Deciding on a long stream reads only what was appended since this process last folded it, on a real
  * ledger: events another writer appended meanwhile are still read and decided on, and a stream
- * forgotten (more streams than are kept) is read whole again.
+ * forgotten (more streams, or more events, than are kept) is read whole again.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,6 +11,7 @@ import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import {
   readStreamState,
   rememberStreamState,
+  streamStateEventsKept,
   streamStatesKept,
 } from '../../../adapters/eventstore/stream-state.ts';
 import { checkoutDecider, type DetectCheckout, headOf } from '../../../domain/checkout/index.ts';
@@ -100,6 +101,24 @@ test(
     const { revision } = await readStreamState(counted, checkoutDecider, stream);
     assert.is(read() - before, 5, 'forgotten: read from the first event');
     assert.is(revision, 4);
+  }),
+);
+
+test(
+  'keeps at most a million events folded: a long state pushes out older ones, a longer one is not kept',
+  withTimeout(20_000, async ({ store }) => {
+    const { store: counted, read } = counting(store);
+    for (let n = 1; n <= 5; n++)
+      await handleCommand(counted, checkoutDecider, stream, detect(n), context(`c${n}`));
+    const before = read();
+    const { initialState } = checkoutDecider;
+    rememberStreamState(counted, checkoutDecider, 'checkout-long', initialState, streamStateEventsKept - 3);
+    await readStreamState(counted, checkoutDecider, stream);
+    assert.is(read() - before, 5, 'pushed out by the long one: read from the first event');
+    rememberStreamState(counted, checkoutDecider, 'checkout-longer', initialState, streamStateEventsKept);
+    const again = read();
+    await readStreamState(counted, checkoutDecider, stream);
+    assert.is(read(), again, 'the longer one was not kept, so it pushed nothing out');
   }),
 );
 
