@@ -7,12 +7,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino from 'pino';
 import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
-import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { decodeRecorded } from '../../../adapters/eventstore/read-domain-event.ts';
-import { startLedgerThread } from '../../../adapters/ledger/index.ts';
 import { createCoordinator } from '../../../adapters/pipeline/coordinator.ts';
 import { createDispatcher } from '../../../adapters/pipeline/dispatcher/dispatcher.ts';
 import { createSubstituteFinder } from '../../../adapters/pipeline/scheduler/substitutes.ts';
@@ -30,6 +27,7 @@ import type { PipelineState } from '../../../projections/pipeline/index.ts';
 import { createProjectionRunner } from '../../../projections/runtime/runner.ts';
 import type { WorkersState } from '../../../projections/workers/index.ts';
 import type { BenchContext } from '../harness/types.ts';
+import { startBenchLedger } from './bench-ledger.ts';
 import type { PipelineRow } from './row.ts';
 
 /** `TALLY_BENCH_EVALUATION_JOBS` scales it down for a quick look. */
@@ -179,17 +177,7 @@ export const evaluationQueued: PipelineRow = {
     const storeDir = join(dir, 'nix', 'store');
     bench.progress('writing 30,000 derivations…');
     const jobs = await writeDerivations(storeDir);
-    const logger = pino({ level: process.env.TALLY_BENCH_LOG ?? 'warn' }, pino.destination(2));
-    // On its own thread, as `tally serve` runs it.
-    const ledger = await startLedgerThread({
-      directory: join(dir, 'ledger'),
-      port: 0,
-      logger,
-      version: 'bench',
-    });
-    bench.defer(() => ledger.close());
-    const events = await connectEventStore(ledger.url);
-    bench.defer(() => events.close());
+    const { events, logger } = await startBenchLedger(bench, dir);
     const projections = createProjectionRunner<TallyEvent>({
       source: events,
       projections: allProjections,

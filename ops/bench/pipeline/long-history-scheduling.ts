@@ -9,10 +9,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino from 'pino';
-import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
-import { startLedgerThread } from '../../../adapters/ledger/index.ts';
 import { scheduleEvaluation } from '../../../adapters/pipeline/scheduler/schedule-evaluation.ts';
 import type { BuildEvent } from '../../../domain/build/index.ts';
 import { instantiateDerivation } from '../../../domain/derivation/index.ts';
@@ -23,6 +20,7 @@ import type { TallyEvent } from '../../../domain/events.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import type { Specification } from '../../../domain/specification/specification.ts';
 import type { BenchContext } from '../harness/types.ts';
+import { startBenchLedger } from './bench-ledger.ts';
 import type { PipelineRow } from './row.ts';
 
 const derivations = Number(process.env.TALLY_BENCH_HISTORY_DERIVATIONS ?? 1_000);
@@ -138,16 +136,7 @@ export const longHistoryScheduling: PipelineRow = {
   name,
   async run(bench: BenchContext) {
     const dir = await bench.tempDir('tally-bench-history-');
-    const logger = pino({ level: process.env.TALLY_BENCH_LOG ?? 'warn' }, pino.destination(2));
-    const ledger = await startLedgerThread({
-      directory: join(dir, 'ledger'),
-      port: 0,
-      logger,
-      version: 'bench',
-    });
-    bench.defer(() => ledger.close());
-    const events = await connectEventStore(ledger.url);
-    bench.defer(() => events.close());
+    const { events } = await startBenchLedger(bench, dir);
     bench.progress(
       `writing ${derivations} derivations and ${(derivations * (earlier + 1)).toLocaleString('en-US')} build events…`,
     );

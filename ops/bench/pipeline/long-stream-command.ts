@@ -1,22 +1,17 @@
-/**
- * Row "a poll's command on a 5,000-event checkout stream": the time of one `handleCommand` deciding
- * on a checkout stream after years of commits (a poll that finds a head already recorded, which
- * decides nothing), on the embedded ledger in its own thread as `tally serve` runs it. The process
- * decided on the stream before, as the poller has at every earlier poll, so only what was appended
- * since is read. The same-run baseline is the same decision on the stream read and folded whole.
- */
-import { join } from 'node:path';
-import pino from 'pino';
 import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
-import { connectEventStore } from '../../../adapters/eventstore/esdb-event-store.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { readDomainEvent } from '../../../adapters/eventstore/read-domain-event.ts';
-import { startLedgerThread } from '../../../adapters/ledger/index.ts';
-import { type CheckoutEvent, checkoutDecider, type DetectCheckout } from '../../../domain/checkout/index.ts';
+import {
+  type CheckoutDetected,
+  type CheckoutEvent,
+  checkoutDecider,
+  type DetectCheckout,
+} from '../../../domain/checkout/index.ts';
 import { envelop } from '../../../domain/envelope.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import { summarize } from '../harness/load.ts';
 import type { BenchContext } from '../harness/types.ts';
+import { startBenchLedger } from './bench-ledger.ts';
 import type { PipelineRow } from './row.ts';
 
 const streamEvents = 5_000;
@@ -28,7 +23,7 @@ const baselineCommands = 10;
 const name = `a poll's command on a ${streamEvents.toLocaleString('en-US')}-event checkout stream`;
 const at = '2026-12-07T12:00:00Z';
 const commitOf = (n: number) => n.toString(16).padStart(40, '0');
-const detected = (n: number): CheckoutEvent => ({
+const detected = (n: number): CheckoutDetected => ({
   type: 'CheckoutDetected',
   // Branches come and go: each commit on a branch of its own keeps the state as large as a busy repo's.
   data: {
@@ -41,17 +36,11 @@ const detected = (n: number): CheckoutEvent => ({
     detectedAt: at,
   },
 });
-const poll = (n: number): DetectCheckout => ({
-  type: 'DetectCheckout',
-  spec: 'busy',
-  channel: 'busy',
-  url: 'file:///srv/busy.git',
-  branch: `feature-${n % branches}`,
-  commit: commitOf(n),
-  commitTime: at,
-  at,
-  actor: 'poller',
-});
+/** The poll that finds checkout `n` (already recorded) on its branch. */
+function poll(n: number): DetectCheckout {
+  const { spec, channel, url, branch, commit, commitTime } = detected(n).data;
+  return { type: 'DetectCheckout', spec, channel, url, branch, commit, commitTime, at, actor: 'poller' };
+}
 
 async function fill(events: EventStore, stream: string): Promise<void> {
   for (let first = 0; first < streamEvents; first += 500) {
@@ -85,16 +74,7 @@ export const longStreamCommand: PipelineRow = {
   name,
   async run(bench: BenchContext) {
     const dir = await bench.tempDir('tally-bench-long-stream-');
-    const logger = pino({ level: process.env.TALLY_BENCH_LOG ?? 'warn' }, pino.destination(2));
-    const ledger = await startLedgerThread({
-      directory: join(dir, 'ledger'),
-      port: 0,
-      logger,
-      version: 'bench',
-    });
-    bench.defer(() => ledger.close());
-    const events = await connectEventStore(ledger.url);
-    bench.defer(() => events.close());
+    const { events } = await startBenchLedger(bench, dir);
     const stream = streams.checkout('busy');
     bench.progress(`recording ${streamEvents.toLocaleString('en-US')} checkouts…`);
     await fill(events, stream);
