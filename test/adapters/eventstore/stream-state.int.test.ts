@@ -15,6 +15,7 @@ import {
   streamStatesKept,
 } from '../../../adapters/eventstore/stream-state.ts';
 import { checkoutDecider, type DetectCheckout, headOf } from '../../../domain/checkout/index.ts';
+import { countingStreamReads } from '../../helpers/counting-store.ts';
 import { startTestLedger, type TestLedger } from '../../helpers/ledger.ts';
 import { withTimeout } from '../../helpers/uvu.ts';
 
@@ -34,24 +35,6 @@ const detect = (n: number): DetectCheckout => ({
 });
 const context = (id: string) => ({ cause: { kind: 'command', id } as const, actor: 'poller' as const, at });
 
-/** The store, counting the events its stream reads hand out. */
-function counting(store: EventStore): { store: EventStore; read: () => number } {
-  let read = 0;
-  const counted: EventStore = Object.create(store);
-  counted.readStream = (streamId, options) => {
-    const events = store.readStream(streamId, options);
-    return {
-      async *[Symbol.asyncIterator]() {
-        for await (const event of events) {
-          read += 1;
-          yield event;
-        }
-      },
-    };
-  };
-  return { store: counted, read: () => read };
-}
-
 const test = suite<{ ledger: TestLedger; store: EventStore; other: EventStore }>('stream states');
 test.before.each(async (context) => {
   context.ledger = await startTestLedger({ memory: true });
@@ -67,7 +50,7 @@ test.after.each(async (context) => {
 test(
   'reads only the events appended since, including another writer’s, and decides on them',
   withTimeout(20_000, async ({ store, other }) => {
-    const { store: counted, read } = counting(store);
+    const { store: counted, read } = countingStreamReads(store);
     for (let n = 1; n <= 40; n++)
       await handleCommand(counted, checkoutDecider, stream, detect(n), context(`c${n}`));
     assert.is(read(), 0, 'each command decided on the state its predecessor left');
@@ -90,7 +73,7 @@ test(
 test(
   'reads a stream whole again once more streams than are kept pushed it out',
   withTimeout(20_000, async ({ store }) => {
-    const { store: counted, read } = counting(store);
+    const { store: counted, read } = countingStreamReads(store);
     for (let n = 1; n <= 5; n++)
       await handleCommand(counted, checkoutDecider, stream, detect(n), context(`c${n}`));
     const before = read();
@@ -107,7 +90,7 @@ test(
 test(
   'keeps at most a million events folded: a long state pushes out older ones, a longer one is not kept',
   withTimeout(20_000, async ({ store }) => {
-    const { store: counted, read } = counting(store);
+    const { store: counted, read } = countingStreamReads(store);
     for (let n = 1; n <= 5; n++)
       await handleCommand(counted, checkoutDecider, stream, detect(n), context(`c${n}`));
     const before = read();

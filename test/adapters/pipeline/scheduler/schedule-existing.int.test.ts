@@ -14,27 +14,10 @@ import {
 } from '../../../../adapters/pipeline/scheduler/schedule-evaluation.ts';
 import { streams } from '../../../../domain/shared/streams.ts';
 import { getIn, hasIn } from '../../../../projections/shared/persistent-map.ts';
+import { countingStreamReads } from '../../../helpers/counting-store.ts';
 import { tempDir, withTimeout } from '../../../helpers/uvu.ts';
 import { shDrv } from '../../builders/derivations.ts';
 import { type PipelineFixture, specNamed, startPipelineFixture } from '../pipeline-fixture.ts';
-
-/** The fixture's store, counting the events read from `stream`. */
-function countingReadsOf(events: EventStore, stream: string): { store: EventStore; read: () => number } {
-  let read = 0;
-  const store: EventStore = Object.create(events);
-  store.readStream = (streamId, options) => {
-    const inner = events.readStream(streamId, options);
-    return {
-      async *[Symbol.asyncIterator]() {
-        for await (const event of inner) {
-          if (streamId === stream) read += 1;
-          yield event;
-        }
-      },
-    };
-  };
-  return { store, read: () => read };
-}
 
 /** What the coordinator gives the scheduler; `firstScheduling` as it finds it for a pending evaluation. */
 function contextOf(farm: PipelineFixture, events: EventStore, firstScheduling: boolean): ScheduleContext {
@@ -70,7 +53,7 @@ test(
       // Recorded but not scheduled by the coordinator (it failed): scheduled here, twice, as a retry would.
       await farm.failEvaluation('existing', 'existing-2', [job]);
       const stream = streams.build(made.drvPath);
-      const { store, read } = countingReadsOf(farm.events, stream);
+      const { store, read } = countingStreamReads(farm.events, (streamId) => streamId === stream);
       const cause = { kind: 'command', id: 'test-schedule-existing-2' } as const;
       await scheduleEvaluation(contextOf(farm, store, true), 'existing-2', spec, cause);
       assert.is(read(), 0, "the build's stream was not read");
