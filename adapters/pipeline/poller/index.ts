@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Checkout } from '../../../domain/checkout/checkout.ts';
 import type { CheckoutCommand } from '../../../domain/checkout/commands.ts';
 import type { CheckoutEvent } from '../../../domain/checkout/events.ts';
-import { checkoutDecider } from '../../../domain/checkout/index.ts';
+import { checkoutDecider, headOf } from '../../../domain/checkout/index.ts';
 import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import type { Trigger } from '../../../domain/evaluation/job.ts';
 import { type Actor, parseActor } from '../../../domain/shared/metadata.ts';
@@ -177,9 +177,11 @@ export function createPoller(options: PollerOptions): Poller {
         logger.warn({ spec: spec.name, channel: channel.name, reason, message }, 'poll failed');
         // Evaluations need every followed branch: one that cannot be read now takes part with its
         // last commit, so a new commit elsewhere is not evaluated without it (nor left unevaluated).
-        const last = isPatternChannel(channel)
-          ? undefined
-          : await lastCheckoutOf(spec.name, channel.name, channel.branch);
+        // A branch never detected has no last checkout: no need to read the stream back to its start.
+        const last =
+          isPatternChannel(channel) || headOf(known, channel.name, channel.branch) === undefined
+            ? undefined
+            : await lastCheckoutOf(spec.name, channel.name, channel.branch);
         if (last?.url === channel.url) heads.push({ channel, checkout: last });
         continue;
       }
