@@ -110,22 +110,23 @@ export async function handleCommand<C, E extends TallyEvent, S>(
 }
 
 /**
- * Appends events the domain decided without the stream's history (`wantExisting`), expecting only
- * that the stream exists. `scope` tells this decision apart from the others of its cause, so that it
- * retried gives the same event ids and the store recognises it.
+ * Appends events the domain decided without the stream's history (`wantExisting`), expecting the
+ * stream at `expectedRevision` (its last event, as the caller read it alone). `scope` tells this
+ * decision apart from the others of its cause, so that it retried gives the same event ids.
  */
 export async function appendWithoutHistory<E extends TallyEvent>(
   store: EventStore,
   streamId: string,
   events: readonly E[],
   context: CommandContext & { readonly scope: string },
-): Promise<{ readonly position: number }> {
+  expectedRevision: number,
+): Promise<{ readonly position: number; readonly nextRevision: number }> {
   assertReadable(events, streamId);
   const envelopes = envelop(events, { ...context, scope: `${streamId}/${context.scope}` });
   const appended = await store.append(
     streamId,
     envelopes.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: { ...metadata } })),
-    'stream_exists',
+    expectedRevision,
   );
-  return { position: appended.position };
+  return { position: appended.position, nextRevision: appended.nextRevision };
 }

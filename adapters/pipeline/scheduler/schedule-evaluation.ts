@@ -1,8 +1,8 @@
 /**
  * Turning a completed evaluation into builds: one build per derivation of the jobs' closure, shared
  * with every other job and specification that produces the same `.drv`. A derivation already known
- * only records the new jobs that want it, appended without reading its build's stream (a cancelled
- * one is decided on its history: a new evaluation brings it back). A new one is queued with its input
+ * only records the new jobs that want it, appended having read only the last event of its build's
+ * stream (a cancelled one is decided on its history: a new evaluation brings it back). A new one is queued with its input
  * derivations as dependencies, then substituted at once when its outputs are already in Tally's store
  * or an upstream cache.
  *
@@ -43,9 +43,9 @@ export interface ScheduleContext {
   /**
    * True when no job of the evaluation is recorded as a wanter yet (read from projections caught up
    * with the store): this is its first scheduling, not one retried or resumed after a failure, so no
-   * build can already list its jobs, and the new wanters of a recorded build that was not cancelled are
-   * appended without reading its stream (see `wantExisting`). False: each is decided on its history,
-   * which leaves out the wanters an earlier try recorded.
+   * build can already list its jobs, and the new wanters of a recorded build that was not cancelled
+   * are appended having read only its last event (see `wantExisting`). False: each is decided on its
+   * history, which leaves out the wanters an earlier try recorded.
    */
   readonly firstScheduling: boolean;
   /** Commands in flight at once. */
@@ -103,10 +103,12 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 }
 
 /**
- * Records `wantedBy` as wanters of an existing build, a run at a time, without reading its stream;
- * `'absent'` when the stream turns out not to exist or to be deleted (the read model was ahead of the
- * store: a store restored from an older backup, a stream deleted by another client), for the caller to
- * decide on its history instead.
+ * Records `wantedBy` as wanters of an existing build, a run at a time, having read only its last
+ * event, and appending at that revision. `'decide'` when the build must be decided on its history
+ * after all: its last event cancels it, its stream was deleted, or another writer appended meanwhile
+ * (a cancel that landed while the evaluation was being scheduled, say); the decision leaves out the
+ * wanters this call had already recorded. `'absent'` when it has no stream (the read model was ahead
+ * of the store: a store restored from an older backup).
  */
 async function wantWithoutHistory(
   context: ScheduleContext,
@@ -115,22 +117,31 @@ async function wantWithoutHistory(
   queue: (run: readonly Wanter[]) => QueueBuild,
   cause: Cause,
   evaluationId: string,
-): Promise<'recorded' | 'absent'> {
-  const runs = wanterRuns(wantedBy);
-  for (const [index, run] of runs.entries()) {
+): Promise<'recorded' | 'decide' | 'absent'> {
+  // Read to its end (one event): a read left early is cancelled, which EventStoreDB counts against a client.
+  let last: { readonly type: string; readonly revision: number } | undefined;
+  for await (const event of context.events.readStream(stream, { direction: 'backwards', limit: 1 }))
+    last = event;
+  if (last === undefined) return 'absent';
+  if (last.type === 'BuildCancelled') return 'decide';
+  let revision = last.revision;
+  for (const [index, run] of wanterRuns(wantedBy).entries()) {
     const command = queue(run);
     try {
-      await appendWithoutHistory(context.events, stream, wantExisting(command), {
-        cause,
-        actor: 'scheduler',
-        at: command.at,
-        scope: `wanted/${evaluationId}/${index}`,
-      });
+      const scope = `wanted/${evaluationId}/${index}`;
+      const decided = { cause, actor: 'scheduler', at: command.at, scope } as const;
+      ({ nextRevision: revision } = await appendWithoutHistory(
+        context.events,
+        stream,
+        wantExisting(command),
+        decided,
+        revision,
+      ));
     } catch (error) {
       const refused =
         isEventStoreError(error, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION') ||
         isEventStoreError(error, 'TALLY_EVENTSTORE_STREAM_DELETED');
-      if (index === 0 && refused) return 'absent';
+      if (refused) return 'decide';
       throw error;
     }
   }
@@ -188,7 +199,7 @@ export async function scheduleEvaluation(
         const wanted = await wantWithoutHistory(context, stream, wantedBy, queue, cause, evaluationId);
         if (wanted === 'recorded') return;
         // Not in the store after all: queued (and looked up in caches) as a new build.
-        existed = false;
+        if (wanted === 'absent') existed = false;
       }
       const commands: BuildCommand[] = [queue(first!)];
       const found = existed ? undefined : await context.substitutes.find(drvPath, drv);

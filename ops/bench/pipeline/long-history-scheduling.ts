@@ -2,8 +2,8 @@
  * Row "an evaluation of 1,000 derivations, each wanted by 300 evaluations before": from scheduling
  * it to every new wanter recorded, on the embedded ledger in its own thread as `tally serve` runs it.
  * A farm evaluating a package set many times a day records each unchanged derivation's new wanters
- * every time, so its builds' streams grow with the farm's age. The scheduler appends them without
- * reading those streams; the same-run baseline schedules another such evaluation deciding each build
+ * every time, so its builds' streams grow with the farm's age. The scheduler appends them having read
+ * only each stream's last event; the same-run baseline schedules another such evaluation deciding each build
  * on its history (as it still does for a retried scheduling or a cancelled build), which reads every
  * stream whole.
  */

@@ -1,8 +1,8 @@
 /**
- * Scheduling an evaluation whose derivations already have builds, on a real ledger: the new jobs are
- * recorded as wanters without reading the builds' streams (which grow with every evaluation) at the
- * evaluation's first scheduling, and once however often it is retried; a cancelled build is still
- * decided on its history.
+ * Scheduling an evaluation whose derivations already have builds, on a real ledger: at the evaluation's
+ * first scheduling its jobs are recorded as wanters having read only each build's last event, not its
+ * stream (which grows with every evaluation); once however often it is retried; and a cancelled build,
+ * even one the read model has not yet seen cancelled, is decided on its history.
  */
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -20,12 +20,17 @@ import { shDrv } from '../../builders/derivations.ts';
 import { type PipelineFixture, specNamed, startPipelineFixture } from '../pipeline-fixture.ts';
 
 /** What the coordinator gives the scheduler; `firstScheduling` as it finds it for a pending evaluation. */
-function contextOf(farm: PipelineFixture, events: EventStore, firstScheduling: boolean): ScheduleContext {
+function contextOf(
+  farm: PipelineFixture,
+  events: EventStore,
+  firstScheduling: boolean,
+  cancelled = (drvPath: string) => getIn(farm.state().builds, drvPath)?.status === 'cancelled',
+): ScheduleContext {
   return {
     events,
     substitutes: { find: async () => undefined },
     known: (drvPath) => hasIn(farm.state().builds, drvPath),
-    cancelled: (drvPath) => getIn(farm.state().builds, drvPath)?.status === 'cancelled',
+    cancelled,
     firstScheduling,
   };
 }
@@ -33,7 +38,7 @@ function contextOf(farm: PipelineFixture, events: EventStore, firstScheduling: b
 const test = suite('scheduling derivations that already have builds');
 
 test(
-  'records the new wanters without reading the build, once however often it is retried',
+  "records the new wanters from the build's last event, once however often it is retried",
   withTimeout(30_000, async () => {
     const dir = await tempDir('tally-schedule-existing-');
     const farm = await startPipelineFixture();
@@ -56,7 +61,7 @@ test(
       const { store, read } = countingStreamReads(farm.events, (streamId) => streamId === stream);
       const cause = { kind: 'command', id: 'test-schedule-existing-2' } as const;
       await scheduleEvaluation(contextOf(farm, store, true), 'existing-2', spec, cause);
-      assert.is(read(), 0, "the build's stream was not read");
+      assert.is(read(), 1, "only the build's last event was read");
       // Retried (under another cause, as after a restart): decided on the history, which has the wanter.
       const retried = { kind: 'command', id: 'test-schedule-existing-2-resumed' } as const;
       await scheduleEvaluation(contextOf(farm, store, false), 'existing-2', spec, retried);
@@ -87,6 +92,25 @@ test(
       assert.equal(
         (await farm.buildEvents(made.drvPath)).map((event) => event.type),
         ['BuildQueued', 'BuildWanted', 'BuildCancelled', 'BuildWanted', 'BuildRestarted'],
+      );
+
+      // Cancelled again, and scheduled before the read model has seen it: its last event tells.
+      await farm.command(made.drvPath, {
+        type: 'CancelBuild',
+        drvPath: made.drvPath,
+        actor: 'user:test',
+        at: new Date().toISOString(),
+      });
+      await farm.failEvaluation('existing', 'existing-4', [job]);
+      await scheduleEvaluation(
+        contextOf(farm, store, true, () => false),
+        'existing-4',
+        spec,
+        cause,
+      );
+      assert.equal(
+        (await farm.buildEvents(made.drvPath)).slice(5).map((event) => event.type),
+        ['BuildCancelled', 'BuildWanted', 'BuildRestarted'],
       );
     } finally {
       await farm.stop();
