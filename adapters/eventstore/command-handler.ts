@@ -15,7 +15,7 @@ import type { Decider } from '../../domain/shared/decider.ts';
 import type { Actor, Cause } from '../../domain/shared/metadata.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
 import { EventStoreError, isEventStoreError } from './errors.ts';
-import type { EventStore, ExpectedRevision } from './event-store.ts';
+import type { AppendResult, EventStore, ExpectedRevision } from './event-store.ts';
 import { readStreamState, rememberStreamState } from './stream-state.ts';
 
 /** Who issued a command, when, and what caused it: becomes every decided event's metadata. */
@@ -69,8 +69,10 @@ export async function handleCommand<C, E extends TallyEvent, S>(
     let state = decider.initialState;
     let revision = -1;
     const known = attempt === 0 ? options.known : undefined;
-    if (known) ({ state, revision } = { state: known.state as S, revision: known.revision });
-    else if (!(attempt === 0 && options.believedNew))
+    if (known) {
+      state = known.state as S;
+      revision = known.revision;
+    } else if (!(attempt === 0 && options.believedNew))
       ({ state, revision } = await readStreamState(store, decider, streamId));
     if (options.expectedRevision !== undefined) {
       const actual = revision < 0 ? 'no_stream' : revision;
@@ -88,16 +90,11 @@ export async function handleCommand<C, E extends TallyEvent, S>(
     }
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, revision };
-    assertReadable(events, streamId);
-    // The scope holds the revision decided on, so a decision made again on a newer state gets new ids.
-    const envelopes = envelop(events, { ...context, scope: `${streamId}@${revision}` });
-    const expected: ExpectedRevision = revision < 0 ? 'no_stream' : revision;
     try {
-      const appended = await store.append(
-        streamId,
-        envelopes.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: { ...metadata } })),
-        expected,
-      );
+      // The scope holds the revision decided on, so a decision made again on a newer state gets new ids.
+      const scope = `${streamId}@${revision}`;
+      const expected: ExpectedRevision = revision < 0 ? 'no_stream' : revision;
+      const appended = await appendDecided(store, streamId, events, { ...context, scope }, expected);
       const after = events.reduce(decider.evolve, state);
       rememberStreamState(store, decider, streamId, after, appended.nextRevision);
       return { events, state: after, revision: appended.nextRevision, position: appended.position };
@@ -110,23 +107,23 @@ export async function handleCommand<C, E extends TallyEvent, S>(
 }
 
 /**
- * Appends events the domain decided without the stream's history (`wantExisting`), expecting the
- * stream at `expectedRevision` (its last event, as the caller read it alone). `scope` tells this
- * decision apart from the others of its cause, so that it retried gives the same event ids.
+ * Appends events the domain decided, in their envelopes, expecting the stream at `expected`: for
+ * `handleCommand`, and for a decision made without the stream's history (`wantExisting`, expecting
+ * the revision of the last event, read alone). The ids derive from the cause and `scope`, which tells
+ * this decision apart from the others of its cause, so that it retried gives the same ids.
  */
-export async function appendWithoutHistory<E extends TallyEvent>(
+export async function appendDecided<E extends TallyEvent>(
   store: EventStore,
   streamId: string,
   events: readonly E[],
   context: CommandContext & { readonly scope: string },
-  expectedRevision: number,
-): Promise<{ readonly position: number; readonly nextRevision: number }> {
+  expected: ExpectedRevision,
+): Promise<AppendResult> {
   assertReadable(events, streamId);
-  const envelopes = envelop(events, { ...context, scope: `${streamId}/${context.scope}` });
-  const appended = await store.append(
+  const envelopes = envelop(events, context);
+  return store.append(
     streamId,
     envelopes.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: { ...metadata } })),
-    expectedRevision,
+    expected,
   );
-  return { position: appended.position, nextRevision: appended.nextRevision };
 }

@@ -2,9 +2,9 @@
  * Turning a completed evaluation into builds: one build per derivation of the jobs' closure, shared
  * with every other job and specification that produces the same `.drv`. A derivation already known
  * only records the new jobs that want it, appended having read only the last event of its build's
- * stream (a cancelled one is decided on its history: a new evaluation brings it back). A new one is queued with its input
- * derivations as dependencies, then substituted at once when its outputs are already in Tally's store
- * or an upstream cache.
+ * stream (a cancelled one is decided on its history: a new evaluation brings it back). A new one is
+ * queued with its input derivations as dependencies, then substituted at once when its outputs are
+ * already in Tally's store or an upstream cache.
  *
  * Every append stays under the store's 1 MiB: the jobs wanting one derivation (aliases of a package
  * can be thousands) are recorded a few hundred kilobytes at a time. A derivation whose own record
@@ -22,7 +22,7 @@ import { inSequence } from '../../../domain/shared/decider.ts';
 import type { Cause } from '../../../domain/shared/metadata.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import type { Specification } from '../../../domain/specification/specification.ts';
-import { appendWithoutHistory } from '../../eventstore/command-handler.ts';
+import { appendDecided } from '../../eventstore/command-handler.ts';
 import { isEventStoreError } from '../../eventstore/errors.ts';
 import type { EventStore } from '../../eventstore/event-store.ts';
 import { readDomainEvent } from '../../eventstore/read-domain-event.ts';
@@ -128,15 +128,10 @@ async function wantWithoutHistory(
   for (const [index, run] of wanterRuns(wantedBy).entries()) {
     const command = queue(run);
     try {
-      const scope = `wanted/${evaluationId}/${index}`;
+      const scope = `${stream}/wanted/${evaluationId}/${index}`;
       const decided = { cause, actor: 'scheduler', at: command.at, scope } as const;
-      ({ nextRevision: revision } = await appendWithoutHistory(
-        context.events,
-        stream,
-        wantExisting(command),
-        decided,
-        revision,
-      ));
+      const events = wantExisting(command);
+      ({ nextRevision: revision } = await appendDecided(context.events, stream, events, decided, revision));
     } catch (error) {
       const refused =
         isEventStoreError(error, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION') ||

@@ -9,11 +9,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { appendDecided } from '../../../adapters/eventstore/command-handler.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { scheduleEvaluation } from '../../../adapters/pipeline/scheduler/schedule-evaluation.ts';
 import type { BuildEvent } from '../../../domain/build/index.ts';
 import { instantiateDerivation } from '../../../domain/derivation/index.ts';
-import { envelop } from '../../../domain/envelope.ts';
 import { chunkJobs } from '../../../domain/evaluation/chunk-jobs.ts';
 import type { Job } from '../../../domain/evaluation/job.ts';
 import type { TallyEvent } from '../../../domain/events.ts';
@@ -40,18 +40,10 @@ const spec: Specification = {
   active: true,
 };
 
-async function append(events: EventStore, stream: string, decided: readonly TallyEvent[], id: string) {
-  const envelopes = envelop(decided, { cause: { kind: 'command', id }, actor: 'scheduler', at });
-  await events.append(
-    stream,
-    envelopes.map(({ id: eventId, type, data, metadata }) => ({
-      id: eventId,
-      type,
-      data,
-      metadata: { ...metadata },
-    })),
-    'any',
-  );
+/** Appends `decided` to `stream` as recorded by the scheduler (`id` names the cause). */
+function append(events: EventStore, stream: string, decided: readonly TallyEvent[], id: string) {
+  const context = { cause: { kind: 'command', id }, actor: 'scheduler', at, scope: stream } as const;
+  return appendDecided(events, stream, decided, context, 'any');
 }
 
 /** Derivations without inputs, written to `storeDir`. */

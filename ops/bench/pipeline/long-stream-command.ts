@@ -1,4 +1,4 @@
-import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
+import { appendDecided, handleCommand } from '../../../adapters/eventstore/command-handler.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { readDomainEvent } from '../../../adapters/eventstore/read-domain-event.ts';
 import {
@@ -7,7 +7,6 @@ import {
   checkoutDecider,
   type DetectCheckout,
 } from '../../../domain/checkout/index.ts';
-import { envelop } from '../../../domain/envelope.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import { summarize } from '../harness/load.ts';
 import type { BenchContext } from '../harness/types.ts';
@@ -45,16 +44,13 @@ function poll(n: number): DetectCheckout {
 async function fill(events: EventStore, stream: string): Promise<void> {
   for (let first = 0; first < streamEvents; first += 500) {
     const batch = Array.from({ length: 500 }, (_, i) => detected(first + i));
-    const envelopes = envelop(batch, {
+    const context = {
       cause: { kind: 'command', id: `fill-${first}` },
       actor: 'poller',
       at,
-    });
-    await events.append(
-      stream,
-      envelopes.map(({ id, type, data, metadata }) => ({ id, type, data, metadata: { ...metadata } })),
-      first === 0 ? 'no_stream' : first - 1,
-    );
+      scope: stream,
+    } as const;
+    await appendDecided(events, stream, batch, context, first === 0 ? 'no_stream' : first - 1);
   }
 }
 
