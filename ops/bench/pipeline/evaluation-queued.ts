@@ -5,7 +5,7 @@
  * substitutes, and appends one BuildQueued per derivation). The same-run baseline is the floor the
  * scheduler cannot beat: as many single-event appends to new streams through the same event store.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
@@ -15,7 +15,6 @@ import { createDispatcher } from '../../../adapters/pipeline/dispatcher/dispatch
 import { createSubstituteFinder } from '../../../adapters/pipeline/scheduler/substitutes.ts';
 import { createFileSnapshotStore } from '../../../adapters/projection-snapshots/file-snapshot-store.ts';
 import { openFileStore } from '../../../adapters/store/file-store.ts';
-import { type Derivation, instantiateDerivation } from '../../../domain/derivation/index.ts';
 import { chunkJobs } from '../../../domain/evaluation/chunk-jobs.ts';
 import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import type { Job } from '../../../domain/evaluation/job.ts';
@@ -27,12 +26,12 @@ import type { PipelineState } from '../../../projections/pipeline/index.ts';
 import { createProjectionRunner } from '../../../projections/runtime/runner.ts';
 import type { WorkersState } from '../../../projections/workers/index.ts';
 import type { BenchContext } from '../harness/types.ts';
+import { benchSpec, writeJob, writtenDerivations } from './bench-jobs.ts';
 import { startBenchLedger } from './bench-ledger.ts';
 import type { PipelineRow } from './row.ts';
 
 /** `TALLY_BENCH_EVALUATION_JOBS` scales it down for a quick look. */
 const jobCount = Number(process.env.TALLY_BENCH_EVALUATION_JOBS ?? 30_000);
-const system = 'x86_64-linux';
 
 /** A seeded generator (mulberry32): the same graph every run. */
 function random(seed: number): () => number {
@@ -50,8 +49,7 @@ function random(seed: number): () => number {
 async function writeDerivations(storeDir: string): Promise<Job[]> {
   await mkdir(storeDir, { recursive: true });
   const next = random(30_000);
-  const derivations = new Map<string, Derivation>();
-  const memo = new Map();
+  const written = writtenDerivations(storeDir);
   const jobs: Job[] = [];
   for (let i = 0; i < jobCount; i++) {
     const inputs = new Map<string, readonly string[]>();
@@ -59,23 +57,7 @@ async function writeDerivations(storeDir: string): Promise<Job[]> {
       const count = 1 + Math.floor(next() * 3);
       for (let k = 0; k < count; k++) inputs.set(jobs[Math.floor(next() * i)]!.drvPath, ['out']);
     }
-    const env = new Map([
-      ['name', `package-${i}`],
-      ['system', system],
-      ['builder', '/bin/sh'],
-    ]);
-    const made = instantiateDerivation(
-      { env, args: ['-c', 'echo built > $out'], inputDrvs: inputs },
-      { storeDir, readDerivation: (path) => derivations.get(path)!, memo },
-    );
-    derivations.set(made.drvPath, made.drv);
-    await writeFile(made.drvPath, made.text);
-    jobs.push({
-      name: `package-${i}`,
-      system,
-      drvPath: made.drvPath,
-      outputs: { out: made.outputPaths.get('out')! },
-    });
+    jobs.push(await writeJob(written, `package-${i}`, inputs));
   }
   return jobs;
 }
@@ -86,18 +68,7 @@ async function recordEvaluation(events: EventStore, jobs: readonly Job[]): Promi
     actor: 'system' as const,
     at: new Date().toISOString(),
   };
-  const spec = {
-    name: 'guix',
-    channels: [{ name: 'main', url: '/nowhere', branch: 'main' }],
-    evaluator: { kind: 'native' as const, entry: 'tally.jobs.json' },
-    systems: [system],
-    priority: 0,
-    pollingPeriodSeconds: 0,
-    buildLimits: { timeoutSeconds: 60, maxSilentSeconds: 60, maxLogBytes: 1 << 20 },
-    retries: 0,
-    keepEvaluations: 1,
-    active: true,
-  };
+  const spec = benchSpec('guix');
   await handleCommand(
     events,
     specificationDecider,

@@ -7,38 +7,25 @@
  * on its history (as it still does for a retried scheduling or a cancelled build), which reads every
  * stream whole.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendDecided } from '../../../adapters/eventstore/command-handler.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { scheduleEvaluation } from '../../../adapters/pipeline/scheduler/schedule-evaluation.ts';
 import type { BuildEvent } from '../../../domain/build/index.ts';
-import { instantiateDerivation } from '../../../domain/derivation/index.ts';
 import { chunkJobs } from '../../../domain/evaluation/chunk-jobs.ts';
 import type { Job } from '../../../domain/evaluation/job.ts';
 import type { TallyEvent } from '../../../domain/events.ts';
 import { streams } from '../../../domain/shared/streams.ts';
-import type { Specification } from '../../../domain/specification/specification.ts';
 import type { BenchContext } from '../harness/types.ts';
+import { benchSpec, benchSystem, writeJob, writtenDerivations } from './bench-jobs.ts';
 import { startBenchLedger } from './bench-ledger.ts';
 import type { PipelineRow } from './row.ts';
 
 const derivations = Number(process.env.TALLY_BENCH_HISTORY_DERIVATIONS ?? 1_000);
 const earlier = Number(process.env.TALLY_BENCH_HISTORY_EVALUATIONS ?? 300);
-const system = 'x86_64-linux';
 const at = '2026-12-07T12:00:00Z';
-const spec: Specification = {
-  name: 'stable',
-  channels: [{ name: 'main', url: '/nowhere', branch: 'main' }],
-  evaluator: { kind: 'native', entry: 'tally.jobs.json' },
-  systems: [system],
-  priority: 0,
-  pollingPeriodSeconds: 0,
-  buildLimits: { timeoutSeconds: 60, maxSilentSeconds: 60, maxLogBytes: 1 << 20 },
-  retries: 0,
-  keepEvaluations: 1,
-  active: true,
-};
+const spec = benchSpec('stable');
 
 /** Appends `decided` to `stream` as recorded by the scheduler (`id` names the cause). */
 function append(events: EventStore, stream: string, decided: readonly TallyEvent[], id: string) {
@@ -49,25 +36,9 @@ function append(events: EventStore, stream: string, decided: readonly TallyEvent
 /** Derivations without inputs, written to `storeDir`. */
 async function writeDerivations(storeDir: string): Promise<Job[]> {
   await mkdir(storeDir, { recursive: true });
+  const written = writtenDerivations(storeDir);
   const jobs: Job[] = [];
-  for (let i = 0; i < derivations; i++) {
-    const env = new Map([
-      ['name', `stable-${i}`],
-      ['system', system],
-      ['builder', '/bin/sh'],
-    ]);
-    const made = instantiateDerivation(
-      { env, args: ['-c', 'echo built > $out'] },
-      { storeDir, readDerivation: () => undefined as never, memo: new Map() },
-    );
-    await writeFile(made.drvPath, made.text);
-    jobs.push({
-      name: `stable-${i}`,
-      system,
-      drvPath: made.drvPath,
-      outputs: { out: made.outputPaths.get('out')! },
-    });
-  }
+  for (let i = 0; i < derivations; i++) jobs.push(await writeJob(written, `stable-${i}`));
   return jobs;
 }
 
@@ -82,7 +53,7 @@ async function recordHistories(events: EventStore, jobs: readonly Job[]): Promis
         const history: BuildEvent[] = [
           {
             type: 'BuildQueued',
-            data: { drvPath, system, wantedBy: wanter(0), priority: 0, dependencies: [] },
+            data: { drvPath, system: benchSystem, wantedBy: wanter(0), priority: 0, dependencies: [] },
           },
         ];
         for (let k = 1; k <= earlier; k++)
