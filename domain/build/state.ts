@@ -46,6 +46,20 @@ export function isFinished(state: BuildState): state is FinishedBuild {
 
 export const initialBuildState: BuildState = { status: 'none' };
 
+/**
+ * Events that may follow a build's end without changing its status: an ended attempt's log stored
+ * late, or its result recorded as stale. Whoever tells a build's status from the end of its stream
+ * reads back past them.
+ */
+const statusKeepingAfterEnd: ReadonlySet<BuildEvent['type']> = new Set([
+  'BuildLogStored',
+  'BuildResultIgnored',
+]);
+
+export function keepsStatusAfterEnd(type: string): boolean {
+  return statusKeepingAfterEnd.has(type as BuildEvent['type']);
+}
+
 function basics(state: KnownBuild): BuildBasics {
   const { drvPath, system, priority, wantedBy, dependencies, attempts } = state;
   return { drvPath, system, priority, wantedBy, dependencies, attempts };

@@ -14,6 +14,7 @@ import type { Wanter } from '../../../domain/build/build.ts';
 import {
   type BuildCommand,
   buildDecider,
+  keepsStatusAfterEnd,
   type QueueBuild,
   wantExisting,
 } from '../../../domain/build/index.ts';
@@ -102,13 +103,42 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
   await Promise.all(lanes);
 }
 
+/** The most events read back past a build's last one to find what decided its status. */
+const statusLookBack = 8;
+
+type StoredHead = { readonly type: string; readonly revision: number };
+
 /**
- * Records `wantedBy` as wanters of an existing build, a run at a time, having read only its last
- * event, and appending at that revision. `'decide'` when the build must be decided on its history
- * after all: its last event cancels it, its stream was deleted, or another writer appended meanwhile
- * (a cancel that landed while the evaluation was being scheduled, say); the decision leaves out the
- * wanters this call had already recorded. `'absent'` when it has no stream (the read model was ahead
- * of the store: a store restored from an older backup).
+ * The build's last event and the last one that decided its status, read from the end of its stream:
+ * usually one and the same, read alone. Past the events that may follow a cancel without undoing it
+ * (a late log of the cancelled attempt, say), up to `statusLookBack` of them; `decider` is undefined
+ * when none decided it within them. Each read goes to its end: a read left early is cancelled, which
+ * EventStoreDB counts against a client.
+ */
+async function lastEvents(
+  events: EventStore,
+  stream: string,
+): Promise<{ readonly last: StoredHead; readonly decider: StoredHead | undefined } | undefined> {
+  let last: StoredHead | undefined;
+  for await (const event of events.readStream(stream, { direction: 'backwards', limit: 1 })) last = event;
+  if (last === undefined) return undefined;
+  if (!keepsStatusAfterEnd(last.type)) return { last, decider: last };
+  let decider: StoredHead | undefined;
+  if (last.revision === 0) return { last, decider };
+  const before = { direction: 'backwards', fromRevision: last.revision - 1, limit: statusLookBack } as const;
+  for await (const event of events.readStream(stream, before))
+    if (decider === undefined && !keepsStatusAfterEnd(event.type)) decider = event;
+  return { last, decider };
+}
+
+/**
+ * Records `wantedBy` as wanters of an existing build, a run at a time, having read only the end of
+ * its stream (`lastEvents`), and appending at the last event's revision. `'decide'` when the build
+ * must be decided on its history after all: it was cancelled, even if an ended attempt's log or result
+ * followed the cancel; its status could not be told from its last events; its stream was deleted; or
+ * another writer appended meanwhile (a cancel that landed while the evaluation was being scheduled,
+ * say). The decision leaves out the wanters this call had already recorded. `'absent'` when it has no
+ * stream (the read model was ahead of the store: a store restored from an older backup).
  */
 async function wantWithoutHistory(
   context: ScheduleContext,
@@ -118,12 +148,10 @@ async function wantWithoutHistory(
   cause: Cause,
   evaluationId: string,
 ): Promise<'recorded' | 'decide' | 'absent'> {
-  // Read to its end (one event): a read left early is cancelled, which EventStoreDB counts against a client.
-  let last: { readonly type: string; readonly revision: number } | undefined;
-  for await (const event of context.events.readStream(stream, { direction: 'backwards', limit: 1 }))
-    last = event;
-  if (last === undefined) return 'absent';
-  if (last.type === 'BuildCancelled') return 'decide';
+  const end = await lastEvents(context.events, stream);
+  if (end === undefined) return 'absent';
+  const { last, decider } = end;
+  if (decider === undefined || decider.type === 'BuildCancelled') return 'decide';
   let revision = last.revision;
   for (const [index, run] of wanterRuns(wantedBy).entries()) {
     const command = queue(run);

@@ -2,7 +2,8 @@
  * Scheduling an evaluation whose derivations already have builds, on a real ledger: at the evaluation's
  * first scheduling its jobs are recorded as wanters having read only each build's last event, not its
  * stream (which grows with every evaluation); once however often it is retried; and a cancelled build,
- * even one the read model has not yet seen cancelled, is decided on its history.
+ * even one the read model has not yet seen cancelled and whose cancelled attempt's log came after the
+ * cancel, is decided on its history.
  */
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -111,6 +112,42 @@ test(
       assert.equal(
         (await farm.buildEvents(made.drvPath)).slice(5).map((event) => event.type),
         ['BuildCancelled', 'BuildWanted', 'BuildRestarted'],
+      );
+
+      // Cancelled while building, and the cancelled attempt's log stored after: the log does not hide
+      // the cancel from a scheduler that reads the build's end before the read model has seen it.
+      const at = () => new Date().toISOString();
+      const attemptId = 'attempt-cancelled-while-building';
+      const worker = { name: 'w1', systems: ['x86_64-linux'] };
+      const actor = 'user:test';
+      await farm.command(made.drvPath, {
+        type: 'DispatchBuild',
+        drvPath: made.drvPath,
+        worker,
+        attemptId,
+        actor,
+        at: at(),
+      });
+      await farm.command(made.drvPath, { type: 'CancelBuild', drvPath: made.drvPath, actor, at: at() });
+      await farm.command(made.drvPath, {
+        type: 'RecordBuildLog',
+        drvPath: made.drvPath,
+        attemptId,
+        logRef: 'late.log',
+        bytes: 10,
+        actor: 'worker:w1',
+        at: at(),
+      });
+      await farm.failEvaluation('existing', 'existing-5', [job]);
+      await scheduleEvaluation(
+        contextOf(farm, store, true, () => false),
+        'existing-5',
+        spec,
+        cause,
+      );
+      assert.equal(
+        (await farm.buildEvents(made.drvPath)).slice(8).map((event) => event.type),
+        ['BuildDispatched', 'BuildCancelled', 'BuildLogStored', 'BuildWanted', 'BuildRestarted'],
       );
     } finally {
       await farm.stop();
