@@ -101,7 +101,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
         if (result.tooLarge.length > 0)
           logger.error(
             { evaluationId, drvPaths: result.tooLarge },
-            "builds not recorded: each one's event would exceed the event store's 1 MiB (tens of thousands of inputs); the jobs wanting them stay unscheduled",
+            "derivations with too many inputs to record in one event (the event store's 1 MiB an append): recorded without their dependencies and failed unless a cache had them; see each build's failure for what to do",
           );
       })
       .catch((error) => {

@@ -57,7 +57,11 @@ export interface ScheduleResult {
   readonly derivations: number;
   readonly queued: number;
   readonly substituted: number;
-  /** Derivations whose build could not be recorded at all: its event would exceed the store's limit. */
+  /**
+   * Derivations whose dependencies were too many to record in one event: recorded without them, and
+   * failed unless substituted (`withoutDependencies`). Also those a later run of wanters was too large
+   * for: those wanters are not recorded.
+   */
   readonly tooLarge: readonly string[];
 }
 
@@ -92,6 +96,31 @@ export async function evaluationJobs(events: EventStore, evaluationId: string): 
     if (event.type === 'EvaluationJobsAdded') jobs.push(...event.data.jobs);
   }
   return jobs;
+}
+
+/**
+ * What queueing a build records when its dependencies are too many for one event of the store (tens of
+ * thousands of inputs, over its 1 MiB an append): the build without them, so that its jobs and the
+ * builds depending on it are still decided and its evaluation can end, and at once failed, saying why
+ * and what to do, unless a cache has its outputs (a substituted build needs none of its inputs).
+ * Recorded without its dependencies, a restarted build would not wait for them.
+ */
+function withoutDependencies(commands: readonly BuildCommand[], count: number): BuildCommand[] {
+  const [queueing, ...rest] = commands as [QueueBuild, ...BuildCommand[]];
+  const queued: QueueBuild = { ...queueing, dependencies: [] };
+  if (rest.some((command) => command.type === 'SubstituteBuild')) return [queued, ...rest];
+  const detail =
+    `its ${count} input derivations are too many to record in one event of the event store (1 MiB an ` +
+    'append), so Tally cannot tell when they are built: split the job into smaller aggregates, or ' +
+    'restart this build once its inputs are built';
+  const failing: BuildCommand = {
+    type: 'FailBuild',
+    drvPath: queueing.drvPath,
+    actor: queueing.actor,
+    at: queueing.at,
+    reason: { kind: 'infrastructure', detail },
+  };
+  return [queued, failing];
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
@@ -228,9 +257,16 @@ export async function scheduleEvaluation(
       const found = existed ? undefined : await context.substitutes.find(drvPath, drv);
       if (found)
         commands.push({ ...common, type: 'SubstituteBuild', from: found.from, outputs: found.outputs });
-      const result = await issue(context.events, queueing, stream, commands, cause, 'scheduler', {
-        believedNew: !existed,
-      });
+      const queueIt = (sent: BuildCommand[]) =>
+        issue(context.events, queueing, stream, sent, cause, 'scheduler', { believedNew: !existed });
+      let result: Awaited<ReturnType<typeof queueIt>>;
+      try {
+        result = await queueIt(commands);
+      } catch (error) {
+        if (!isEventStoreError(error, 'TALLY_EVENTSTORE_APPEND_TOO_LARGE')) throw error;
+        tooLarge.push(drvPath);
+        result = await queueIt(withoutDependencies(commands, dependencies.length));
+      }
       if (!result.ok) return;
       if (result.events.some((event) => event.type === 'BuildQueued')) queued++;
       if (result.events.some((event) => event.type === 'BuildSubstituted')) substituted++;
@@ -238,6 +274,7 @@ export async function scheduleEvaluation(
       for (const run of later)
         await issue(context.events, queueing, stream, [queue(run)], cause, 'scheduler');
     } catch (error) {
+      // A run of later wanters too large to record alone: they stay unrecorded, and are logged.
       if (!isEventStoreError(error, 'TALLY_EVENTSTORE_APPEND_TOO_LARGE')) throw error;
       tooLarge.push(drvPath);
     }

@@ -2,7 +2,7 @@
  * Small derivations for builder tests, made with the domain's `instantiateDerivation` (what Nix's
  * `derivation` builtin does) and written into a store directory, so builders find their inputs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BuildLimits } from '../../../adapters/builders/builder.ts';
 import {
   type Derivation,
@@ -43,7 +43,8 @@ export function shDrv(storeDir: string, spec: DrvSpec): TestDrv {
       inputDrvs: new Map((spec.inputs ?? []).map((input) => [input.drvPath, ['out']])),
       inputSrcs: spec.inputSrcs ?? [],
     },
-    { storeDir, readDerivation: (path) => known.get(path)! },
+    // Inputs of inputs are read from the store directory, where shDrv wrote them.
+    { storeDir, readDerivation: (path) => known.get(path) ?? readDrv(path, readFileSync(path)) },
   );
   mkdirSync(storeDir, { recursive: true });
   writeFileSync(instantiated.drvPath, instantiated.text);
