@@ -3,6 +3,7 @@
  * document is replaced by a new one when it changes; build events only set one derivation's status,
  * so they stay O(1).
  */
+import type { Checkout } from '../../domain/checkout/checkout.ts';
 import type { TallyEvent } from '../../domain/events.ts';
 import { own } from '../../domain/shared/own.ts';
 import { buildStatusAfter } from '../evaluations/evolve.ts';
@@ -80,8 +81,8 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
     case 'BranchDeleted':
       return state;
     case 'EvaluationRequested': {
-      const { evaluationId: id, spec } = event.data;
-      const next = changeProgress(state, spec, (doc) => ({
+      const { evaluationId: id, spec, checkouts } = event.data;
+      const next = changeProgress(withCheckoutsKnown(state, spec, checkouts, at), spec, (doc) => ({
         ...doc,
         lastEvaluation: { id, status: 'requested', requestedAt: at },
         running: { ...doc.running, [id]: noJobList },
@@ -202,4 +203,28 @@ function endEvaluation(
   const next = changeEvaluation(state, id, change);
   const { [id]: _ended, ...runningSpecs } = state.runningSpecs;
   return { ...next, runningSpecs };
+}
+
+/**
+ * The specification with a last checkout for each channel of an evaluation's checkouts that has none:
+ * a specification removed and registered again is evaluated on the heads its name's checkout stream
+ * had recorded before, and no `CheckoutDetected` names them again until a new commit. Seen from then.
+ */
+function withCheckoutsKnown(
+  state: JobsetsState,
+  spec: string,
+  checkouts: readonly Checkout[],
+  detectedAt: string,
+): JobsetsState {
+  const doc = own(state.specs, spec);
+  if (!doc || checkouts.every(({ channel }) => own(doc.channels, channel)?.lastCheckout)) return state;
+  return changeSpec(state, spec, (before) => {
+    const channels = { ...before.channels };
+    for (const { channel, commit, branch, commitTime } of checkouts) {
+      const known = own(channels, channel) ?? {};
+      if (!known.lastCheckout)
+        channels[channel] = { ...known, lastCheckout: { commit, branch, commitTime, detectedAt } };
+    }
+    return { ...before, channels };
+  });
 }

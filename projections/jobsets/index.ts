@@ -39,8 +39,9 @@ const handled = new Set<string>([
 /** Specifications with their channels, last evaluation, job counts and weather. */
 export const jobsetsProjection: Projection<JobsetsState, TallyEvent> = {
   name: 'jobsets',
-  // 5: each specification keeps its stream's revision.
-  version: 5,
+  // 6: a channel with no checkout takes its last one from an evaluation's request (a specification
+  // registered again).
+  version: 6,
   canHandle: (type) => handled.has(type),
   initialState: initialJobsetsState,
   evolve: evolveJobsets,

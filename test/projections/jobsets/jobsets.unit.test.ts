@@ -46,6 +46,26 @@ test('shows each channel last checkout, a failing poll and its recovery', () => 
   assert.is(channel.lastCheckout?.commit, latest.commit);
 });
 
+test('shows the checkout a specification registered again is evaluated on, which is detected only once', () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix');
+  const head = farm.detectCheckout('guix');
+  farm.requestEvaluation('guix', { checkouts: [head] });
+  farm.removeSpec('guix');
+  farm.registerSpec('guix');
+  let guix = queries.getSpec(given(projection, farm.events).state, 'guix')!;
+  assert.equal(guix.channels, {}, 'registered anew: nothing known of its channels yet');
+  // The poller evaluates the head its checkout stream already knows; no new CheckoutDetected names it.
+  farm.requestEvaluation('guix', { checkouts: [head] });
+  guix = queries.getSpec(given(projection, farm.events).state, 'guix')!;
+  assert.is(guix.channels.main?.lastCheckout?.commit, head.commit);
+  assert.is(guix.channels.main?.lastCheckout?.branch, head.branch);
+  const newer = farm.detectCheckout('guix');
+  farm.requestEvaluation('guix', { checkouts: [head] });
+  guix = queries.getSpec(given(projection, farm.events).state, 'guix')!;
+  assert.is(guix.channels.main?.lastCheckout?.commit, newer.commit, 'a detected checkout stays the last one');
+});
+
 test('shows the last evaluation as it runs and ends, with the latest completed one counted', () => {
   const farm = new FarmHistory();
   farm.registerSpec('guix');
