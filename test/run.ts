@@ -75,7 +75,13 @@ function runFile(file: string): Promise<FileResult> {
       // uvu's Total leaves skipped tests out, so every test it counted either passed or failed.
       const crashed = !hasSummary || (code !== 0 && passed === total);
       const failed = crashed ? Math.max(1, total - passed) : total - passed;
-      resolve({ file: relative(root, file), passed, failed, skipped, output: text, crashed });
+      // uvu prints nothing for a test whose promise never settles once nothing else keeps the process
+      // alive: the file just ends. Say so, or its failure would show only as a missing summary.
+      const why = hasSummary
+        ? ''
+        : `\n[runner] ended (exit ${code}) before uvu's summary: the test after the last mark above never ` +
+          'finished (a promise that never settles, with nothing left to keep the process alive) or the process died\n';
+      resolve({ file: relative(root, file), passed, failed, skipped, output: text + why, crashed });
     });
   });
 }
