@@ -187,8 +187,12 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     quiet.unref();
   }
 
-  function saveSnapshots(): Promise<void> {
-    const due = slots.filter((slot) => slot.unsaved > 0);
+  /**
+   * Saves the projections changed since their last snapshot, or (`every`) all of them, so that each
+   * snapshot stands at its projection's position even when the events since changed nothing in it.
+   */
+  function saveSnapshots(every = false): Promise<void> {
+    const due = every ? slots : slots.filter((slot) => slot.unsaved > 0);
     firstUnsavedAt = undefined;
     const copies = due.map((slot) => {
       slot.unsaved = 0;
@@ -371,9 +375,11 @@ export function createProjectionRunner<E extends { readonly type: string }>(
     },
     skipped,
     async saveNow() {
+      // Forgotten, not only stopped: a stopped timer cannot be refreshed, and the next pause would save nothing.
       clearTimeout(quiet);
+      quiet = undefined;
       const positions = slots.map((slot) => ({ name: slot.projection.name, position: slot.position }));
-      await saveSnapshots();
+      await saveSnapshots(true);
       return positions;
     },
     async stop() {

@@ -163,6 +163,47 @@ test(
 );
 
 test(
+  'after a save on demand, still writes the next snapshot due by count at a pause; saves every projection at its position',
+  withTimeout(15_000, async ({ store }) => {
+    const snapshots = createMemorySnapshotStore();
+    const live = createProjectionRunner({
+      source: store,
+      projections: [sumOfAdded],
+      decode: decodeToy,
+      snapshots,
+      logger,
+      snapshotEveryEvents: 3,
+      snapshotQuietMs: 200,
+    });
+    await live.start();
+    const first = await store.append('toy-on-demand', [1, 2, 3, 4, 5].map(added), 'no_stream');
+    await live.waitFor(first.position);
+    // A pause is being waited for when the save on demand comes.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await live.saveNow();
+    assert.is(snapshots.saved.get('sum')?.position, first.position);
+    const second = await store.append('toy-on-demand', [6, 7, 8, 9, 10].map(added), 4);
+    await live.waitFor(second.position);
+    const folded = Date.now();
+    while (snapshots.saved.get('sum')!.position !== second.position && Date.now() - folded < 3000)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.is(snapshots.saved.get('sum')!.position, second.position, 'saved at the next pause');
+
+    // Events the projection passes over move its position; a save on demand stands at it.
+    const other = await store.append('toy-on-demand', [{ type: 'Other', data: {} }], 9);
+    await live.waitFor(other.position);
+    const [reported] = await live.saveNow();
+    assert.is(reported?.position, other.position);
+    assert.is(
+      snapshots.saved.get('sum')!.position,
+      other.position,
+      'the snapshot stands where it was said to',
+    );
+    await live.stop();
+  }),
+);
+
+test(
   'writes a snapshot due by age at a pause too, and at ten times the age whatever the pace',
   withTimeout(15_000, async ({ store }) => {
     const snapshots = createMemorySnapshotStore();
