@@ -53,7 +53,12 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
     case 'SpecificationRemoved': {
       if (!own(state.specs, event.data.name)) return state;
       const { [event.data.name]: _removed, ...specs } = state.specs;
-      return { ...state, specs, progress: deleteIn(state.progress, event.data.name) };
+      // Its evaluations still running are the removed specification's: were they left here, their jobs
+      // and their end would land on a specification registered again under the name.
+      const runningSpecs = Object.fromEntries(
+        Object.entries(state.runningSpecs).filter(([, spec]) => spec !== event.data.name),
+      );
+      return { ...state, specs, progress: deleteIn(state.progress, event.data.name), runningSpecs };
     }
     case 'CheckoutDetected': {
       const { spec, channel, branch, commit, commitTime, detectedAt } = event.data;

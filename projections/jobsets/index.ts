@@ -40,7 +40,7 @@ const handled = new Set<string>([
 export const jobsetsProjection: Projection<JobsetsState, TallyEvent> = {
   name: 'jobsets',
   // 6: a channel with no checkout takes its last one from an evaluation's request (a specification
-  // registered again).
+  // registered again); a removed specification's running evaluations are forgotten with it.
   version: 6,
   canHandle: (type) => handled.has(type),
   initialState: initialJobsetsState,

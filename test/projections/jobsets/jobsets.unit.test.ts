@@ -91,6 +91,23 @@ test('shows the last evaluation as it runs and ends, with the latest completed o
   assert.is(guix.latestEvaluation?.id, first, 'a failed evaluation does not replace the latest completed');
 });
 
+test("a removed specification's evaluation still running does not land on one registered again", () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix');
+  const old = farm.requestEvaluation('guix');
+  farm.startEvaluation(old);
+  farm.removeSpec('guix');
+  farm.registerSpec('guix');
+  let guix = queries.getSpec(given(projection, farm.events).state, 'guix')!;
+  assert.equal(guix.runningEvaluations, []);
+  farm.addJobs(old, [job('left-over')]);
+  farm.completeEvaluation(old);
+  guix = queries.getSpec(given(projection, farm.events).state, 'guix')!;
+  assert.equal(guix.runningEvaluations, []);
+  assert.is(guix.latestEvaluation, undefined, "the old evaluation's end is not the new one's");
+  assert.equal(queries.jobWeather(given(projection, farm.events).state, 'guix'), []);
+});
+
 test('job weather compares the latest completed evaluation with the previous one', () => {
   const farm = new FarmHistory();
   farm.registerSpec('guix');
