@@ -38,6 +38,11 @@ export interface RunOutcome {
 const tailBytes = 64 * 1024;
 /** How long to wait for the pipes to close after the group was killed (a setsid'd grandchild). */
 const closeGraceMs = 2000;
+/**
+ * The longest delay a timer holds (2^31 − 1 ms, 24.8 days): a longer one fires at once, which would
+ * end every build as it started. Specifications recorded before their limits were bounded may ask more.
+ */
+const longestTimerMs = 2 ** 31 - 1;
 
 export function runLogged(
   command: string,
@@ -65,14 +70,15 @@ export function runLogged(
         child.killGroup('SIGKILL');
       }
     };
-    let silence = setTimeout(() => stop({ kind: 'silent-too-long' }), limits.maxSilentMs);
-    timers.push(setTimeout(() => stop({ kind: 'timed-out' }), limits.timeoutMs));
+    const maxSilentMs = Math.min(limits.maxSilentMs, longestTimerMs);
+    let silence = setTimeout(() => stop({ kind: 'silent-too-long' }), maxSilentMs);
+    timers.push(setTimeout(() => stop({ kind: 'timed-out' }), Math.min(limits.timeoutMs, longestTimerMs)));
     const onAbort = () => stop({ kind: 'cancelled' });
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const onData = (chunk: Buffer) => {
       if (stopped) return;
       clearTimeout(silence);
-      silence = setTimeout(() => stop({ kind: 'silent-too-long' }), limits.maxSilentMs);
+      silence = setTimeout(() => stop({ kind: 'silent-too-long' }), maxSilentMs);
       const allowed = Math.max(0, limits.maxLogBytes - logged);
       const part = chunk.length > allowed ? chunk.subarray(0, allowed) : chunk;
       logged += chunk.length;

@@ -84,10 +84,11 @@ const evaluator: Schema<Evaluator> = refine(
 );
 
 const system = string({ pattern: /^[a-z0-9_]+-[a-z0-9_]+$/, maxLength: 64 });
+const buildSeconds = integer({ min: 1 });
 const limits = object<BuildLimits>(
   {
-    timeoutSeconds: defaulted(integer({ min: 1 }), specificationDefaults.buildLimits.timeoutSeconds),
-    maxSilentSeconds: defaulted(integer({ min: 1 }), specificationDefaults.buildLimits.maxSilentSeconds),
+    timeoutSeconds: defaulted(buildSeconds, specificationDefaults.buildLimits.timeoutSeconds),
+    maxSilentSeconds: defaulted(buildSeconds, specificationDefaults.buildLimits.maxSilentSeconds),
     maxLogBytes: defaulted(integer({ min: 1024 }), specificationDefaults.buildLimits.maxLogBytes),
   },
   { strict: true },
@@ -153,6 +154,11 @@ export const maxChannels = 64;
 export const maxSystems = 32;
 /** At most this many notification targets: each is sent every evaluation's report. */
 export const maxNotifications = 8;
+/**
+ * The longest a build may run, or stay silent: two weeks, far beyond any real build. Timers hold at
+ * most 2^31 − 1 ms (24.8 days), and a longer delay fires at once: every build would fail as it started.
+ */
+export const longestBuildSeconds = 14 * 24 * 3600;
 
 /** The password in `url`'s user part, or its user part altogether for HTTP, where a user is often a token. */
 function secretIn(url: string): string | undefined {
@@ -198,6 +204,12 @@ function admissionIssues(spec: Specification): Issue[] {
           'carries credentials, which events and public reads would show: receivers authenticate the farm by the X-Tally-Signature header instead',
       });
   });
+  for (const limit of ['timeoutSeconds', 'maxSilentSeconds'] as const)
+    if (spec.buildLimits[limit] > longestBuildSeconds)
+      issues.push({
+        path: `buildLimits.${limit}`,
+        message: `is ${spec.buildLimits[limit]} s; at most ${longestBuildSeconds} (14 days)`,
+      });
   if (/\p{Cc}/u.test(spec.evaluator.entry))
     issues.push({ path: 'evaluator.entry', message: 'must not contain control characters' });
   return issues;

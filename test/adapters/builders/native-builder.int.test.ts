@@ -161,6 +161,15 @@ for (const isolation of ['none', 'auto'] as const) {
   );
 
   builds(
+    'limits longer than a timer can hold (a specification recorded before they were bounded) let a build run',
+    withTimeout(20_000, async ({ store }) => {
+      const drv = shDrv(store, { name: 'patient', script: '/bin/sleep 0.3; echo ok > $out' });
+      const limits = { ...generousLimits, timeoutMs: 3_000_000_000, maxSilentMs: 3_000_000_000 };
+      succeeded(await builder.build(request(store, drv, { limits })));
+    }),
+  );
+
+  builds(
     'streams the log while the builder runs',
     withTimeout(20_000, async ({ store }) => {
       // The flag is written into the build directory: the one host directory a sandbox shares.

@@ -117,6 +117,14 @@ validate('reads a recorded specification without the rules for new ones', () => 
   assert.ok(readSpecification(recorded).ok);
 });
 
+validate('refuses build limits past 14 days for a new specification, and reads them recorded', () => {
+  const long = { ...minimal, buildLimits: { timeoutSeconds: 3_000_000, maxSilentSeconds: 3_000_000 } };
+  assert.equal(pathsOf(long), ['buildLimits.timeoutSeconds', 'buildLimits.maxSilentSeconds']);
+  assert.ok(readSpecification(long).ok, 'a recorded specification keeps its limits');
+  const twoWeeks = { ...minimal, buildLimits: { timeoutSeconds: 14 * 24 * 3600 } };
+  assert.ok(validateSpecification(twoWeeks).ok);
+});
+
 validate('accepts polling 0 (never) or at least 10 seconds', () => {
   assert.equal(pathsOf({ ...minimal, pollingPeriodSeconds: 0 }), []);
   assert.equal(pathsOf({ ...minimal, pollingPeriodSeconds: 5 }), ['pollingPeriodSeconds']);
