@@ -96,15 +96,23 @@ function* candidates(state: BuildsState, job: string | undefined, below: number)
 }
 
 /** True when some `spec, job, evaluation` triple has `value` at `offset` (0: spec, 1: job). */
-function wants(record: BuildRecord, offset: 0 | 1, value: string): boolean {
-  for (let i = offset; i < record.wantedBy.length; i += 3) if (record.wantedBy[i] === value) return true;
+/**
+ * True when a job of the build's wanters matches both filters given: `spec` and `job` together name
+ * one wanter (a job of that specification), not a job of one and a specification of another.
+ */
+function wanted(record: BuildRecord, spec: string | undefined, job: string | undefined): boolean {
+  for (let i = 0; i < record.wantedBy.length; i += 3)
+    if (
+      (spec === undefined || record.wantedBy[i] === spec) &&
+      (job === undefined || record.wantedBy[i + 1] === job)
+    )
+      return true;
   return false;
 }
 
 function matches(record: BuildRecord, filters: BuildFilters): boolean {
   if (filters.system !== undefined && record.system !== filters.system) return false;
   if (filters.status !== undefined && record.status !== filters.status) return false;
-  if (filters.job !== undefined && !wants(record, 1, filters.job)) return false;
-  if (filters.spec !== undefined && !wants(record, 0, filters.spec)) return false;
-  return true;
+  if (filters.job === undefined && filters.spec === undefined) return true;
+  return wanted(record, filters.spec, filters.job);
 }

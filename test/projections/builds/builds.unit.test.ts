@@ -232,6 +232,22 @@ test('two specifications sharing a derivation share one build that both want', (
   );
 });
 
+test('a search by spec and job together finds builds that job of that spec wants, not of another', () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix');
+  farm.registerSpec('staging');
+  farm.scheduleBuilds(farm.evaluate('guix', [job('hello')]));
+  // The same derivation under another job name in another specification (an alias).
+  farm.scheduleBuilds(farm.evaluate('staging', [{ ...job('hello'), name: 'greeting.x86_64-linux' }]));
+  const { state } = given(projection, farm.events);
+  const ids = (filters: { spec: string; job: string }) =>
+    queries.searchBuilds(state, filters).builds.map((b) => b.id);
+  assert.equal(ids({ spec: 'guix', job: 'hello.x86_64-linux' }), [1]);
+  assert.equal(ids({ spec: 'staging', job: 'greeting.x86_64-linux' }), [1]);
+  assert.equal(ids({ spec: 'staging', job: 'hello.x86_64-linux' }), []);
+  assert.equal(ids({ spec: 'guix', job: 'greeting.x86_64-linux' }), []);
+});
+
 test('searches by job, system, status and spec, newest first, page by page', () => {
   const farm = new FarmHistory();
   farm.registerSpec('guix');
