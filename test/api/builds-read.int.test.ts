@@ -144,6 +144,15 @@ test(
     assert.is(latest.body.evaluationId, second);
     assert.is(latest.body.status, 'succeeded');
     assert.is((await get(api, '/api/jobs/guix/nope/latest')).status, 404);
+    // A specification registered but never evaluated exists; it has no such job yet.
+    assert.is(
+      (await get(api, '/api/jobs/idle/hello.x86_64-linux/latest')).body.code,
+      'TALLY_EVALUATION_NOT_FOUND',
+    );
+    assert.is(
+      (await get(api, '/api/jobs/ghost/hello.x86_64-linux/latest')).body.code,
+      'TALLY_SPEC_NOT_FOUND',
+    );
   }),
 );
 
