@@ -14,7 +14,7 @@ import type { ProjectedEvent } from '../runtime/projection.ts';
 import { appended } from '../shared/exact-arrays.ts';
 import { factMs } from '../shared/fact-time.ts';
 import { interned } from '../shared/interned.ts';
-import { deleteIn, emptyMap, getIn, setIn } from '../shared/persistent-map.ts';
+import { deleteIn, emptyMap, entriesOf, getIn, setIn } from '../shared/persistent-map.ts';
 import { type Lane, type QueueBuild, type QueueState, waiterChunk } from './state.ts';
 
 type Draft = { -readonly [K in keyof QueueState]: QueueState[K] };
@@ -115,6 +115,30 @@ function release(draft: Draft, dependency: string): void {
   }
 }
 
+/**
+ * The dependency is unfinished again (a succeeded build restarted): each queued build that depends on
+ * it waits for it again. Queued builds are not indexed by what they no longer wait for, so they are
+ * all looked at; restarting a build that had succeeded is rare, and done by hand.
+ */
+function blockDependents(draft: Draft, dependency: string): void {
+  const dependents: string[] = [];
+  for (const system of Object.values(draft.lanes))
+    for (const lanes of [system.ready, system.blocked])
+      for (const lane of Object.values(lanes))
+        for (const [drvPath] of entriesOf(lane)) {
+          const build = getIn(draft.builds, drvPath);
+          if (build?.dependencies.includes(dependency) && !build.pending?.includes(dependency))
+            dependents.push(drvPath);
+        }
+  for (const drvPath of dependents) {
+    const build = getIn(draft.builds, drvPath)!;
+    // In the order the build lists its dependencies, as `pending` keeps them.
+    const pending = build.dependencies.filter((dep) => dep === dependency || build.pending?.includes(dep));
+    put(draft, drvPath, build, queueBuild(build, 'queued', pending, build.notBefore));
+    addWaiter(draft, dependency, drvPath);
+  }
+}
+
 function finish(
   draft: Draft,
   drvPath: string,
@@ -172,7 +196,8 @@ function evolveKnown(draft: Draft, event: BuildEvent, build: QueueBuild, at: num
       put(draft, drvPath, build, queueBuild(build, 'building'));
       return true;
     case 'BuildRestarted':
-      enqueue(draft, drvPath, build, { ...basicsOf(build), queuedAt: at });
+      enqueue(draft, drvPath, build, { ...basicsOf(build), queuedAt: at, satisfied: false });
+      if (build.satisfied) blockDependents(draft, drvPath);
       return true;
     case 'BuildRequeued':
       enqueue(draft, drvPath, build, build, Date.parse(event.data.notBefore));

@@ -25,7 +25,8 @@ const handled = new Set<string>([
 
 export const queueProjection: Projection<QueueState, BuildEvent> = {
   name: 'queue',
-  version: 3,
+  // 4: a restarted build that had succeeded makes its queued dependents wait for it again.
+  version: 4,
   canHandle: (type) => handled.has(type),
   initialState: initialQueueState,
   evolve: evolveQueue,

@@ -28,7 +28,10 @@ export interface QueueBuild {
   readonly dependencies: readonly string[];
   /** When it last entered the queue (queued or restarted), epoch ms; requeues keep their place. */
   readonly queuedAt: number;
-  /** It has produced outputs (succeeded or was substituted) at least once: dependents may use them. */
+  /**
+   * It has produced outputs (succeeded or was substituted) and was not restarted since: dependents may
+   * use them. A restart makes its dependents wait for it again, as the dispatcher does.
+   */
   readonly satisfied: boolean;
   /**
    * While queued: dependencies without outputs yet, in the order the build listed them, empty when

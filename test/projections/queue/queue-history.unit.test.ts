@@ -8,7 +8,7 @@ import { randomHistory } from './random-history.ts';
 
 const test = suite('queue read model over random histories');
 
-/** The queue as a slow, obvious model computes it: each build's own state, and which ever had outputs. */
+/** The queue as a slow, obvious model computes it: each build's own state, and which have outputs now. */
 function modelQueue(events: readonly BuildEvent[]): Map<string, { system: string; waitingOn: string[] }> {
   const builds = new Map<string, BuildState>();
   const satisfied = new Set<string>();
@@ -16,6 +16,8 @@ function modelQueue(events: readonly BuildEvent[]): Map<string, { system: string
     const drvPath = event.data.drvPath;
     builds.set(drvPath, evolveBuild(builds.get(drvPath) ?? { status: 'none' }, event));
     if (event.type === 'BuildSucceeded' || event.type === 'BuildSubstituted') satisfied.add(drvPath);
+    // Restarted, it is unfinished again: what depends on it waits for it, as the dispatcher's run queue does.
+    if (event.type === 'BuildRestarted') satisfied.delete(drvPath);
   }
   const queued = new Map<string, { system: string; waitingOn: string[] }>();
   for (const [drvPath, build] of builds) {

@@ -108,6 +108,31 @@ test('restarting a failed dependency and its dependents queues them again, block
   );
 });
 
+test('restarting a dependency that succeeded makes its queued dependents, and later ones, wait for it again', () => {
+  const history = [
+    when(0, queued(libc)),
+    when(0, queued(zlib, { dependencies: [libc] })),
+    when(1, dispatched(libc)),
+    when(2, succeeded(libc, timings)),
+    when(3, restarted(libc)),
+    when(4, queued(curl, { dependencies: [zlib, libc] })),
+  ];
+  const again = given(history);
+  again.then(paths('x86_64-linux', true), [libc]);
+  again.then((s) => blockedBy(s, zlib)?.waitingOn, [{ drvPath: libc, status: 'queued' }]);
+  again.then(
+    (s) => blockedBy(s, curl)?.waitingOn,
+    [
+      { drvPath: zlib, status: 'queued' },
+      { drvPath: libc, status: 'queued' },
+    ],
+  );
+  given([...history, when(5, dispatched(libc)), when(6, succeeded(libc, timings))]).then(
+    paths('x86_64-linux', true),
+    [zlib],
+  );
+});
+
 test('a requeued build keeps its place but is deferred until notBefore', () => {
   const history = [
     when(0, queued(libc)),
