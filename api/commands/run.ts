@@ -59,7 +59,11 @@ export async function readState<C, E extends TallyEvent, S>(
   return readStreamState(store, decider, stream);
 }
 
-/** Decides `command` on `stream` for `request`'s user, appends, waits for the read models, sets the headers. */
+/**
+ * Decides `command` on `stream` for `request`'s user, appends, waits for the read models, sets the headers.
+ * `replaces`: the command replaces what the user read (a specification sent whole), so a write that got
+ * there first is a conflict (409) even without If-Match, never overwritten in silence.
+ */
 export async function runCommand<C, E extends TallyEvent, S>(
   fastify: FastifyInstance,
   request: FastifyRequest,
@@ -67,6 +71,7 @@ export async function runCommand<C, E extends TallyEvent, S>(
   decider: Decider<C, E, S>,
   stream: string,
   command: C,
+  replaces = false,
 ): Promise<CommandResult> {
   const expectedRevision = ifMatchOf(request);
   const result = await handleCommand(
@@ -81,8 +86,9 @@ export async function runCommand<C, E extends TallyEvent, S>(
     },
     // Without If-Match the person asked for no particular revision: when another write got there
     // first, the command is decided again on the newer state (a second cancel is then the domain's own
-    // refusal, a deactivation already made writes nothing). With one, a conflict is the 409 it asks for.
-    expectedRevision === undefined ? { retriesOnConflict: 5 } : { expectedRevision },
+    // refusal, a deactivation already made writes nothing), unless it replaces what they read. With
+    // If-Match, a conflict is the 409 it asks for.
+    expectedRevision !== undefined ? { expectedRevision } : replaces ? {} : { retriesOnConflict: 5 },
   );
   await settle(fastify, reply, result.position);
   reply.header('etag', `"${result.revision}"`);

@@ -197,6 +197,15 @@ test(
     );
     assert.equal(updates.map((response) => response.statusCode).sort(), [200, 409]);
     assert.is((await streamOf(api, 'spec-race')).length, 2);
+    // A whole specification replaces what its sender read: without If-Match too, one sent at the same
+    // time as another is a conflict, never overwritten in silence.
+    const unconditional = await Promise.all(
+      [5, 6].map((priority) => send(api, 'PUT', '/api/specs/race', { body: { ...spec('race'), priority } })),
+    );
+    assert.equal(unconditional.map((response) => response.statusCode).sort(), [200, 409]);
+    const refused = unconditional.find((response) => response.statusCode === 409)!;
+    assert.is((refused.json() as Json).code, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION');
+    assert.is((await streamOf(api, 'spec-race')).length, 3);
     // Without If-Match nobody asked for a revision: ten deactivations at once all succeed, one writes.
     const offs = await Promise.all(
       Array.from({ length: 10 }, () => send(api, 'POST', '/api/specs/race/deactivate')),
@@ -208,7 +217,7 @@ test(
     );
     const written = offs.filter((response) => (response.json() as Json).position !== null);
     assert.is(written.length, 1);
-    assert.is((await streamOf(api, 'spec-race')).length, 3);
+    assert.is((await streamOf(api, 'spec-race')).length, 4);
   }),
 );
 

@@ -64,7 +64,7 @@ const specCommands: FastifyPluginAsyncTypebox = async (fastify) => {
       );
     const spec = specOf({ ...request.body, name });
     const command = { type: 'UpdateSpecification', spec, actor: actorOf(request), at: at() } as const;
-    return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command);
+    return runCommand(fastify, request, reply, specificationDecider, streams.spec(name), command, true);
   });
 
   fastify.delete('/api/specs/:name', { schema: removeSpecSchema }, async (request, reply) => {
