@@ -60,9 +60,18 @@ type CompilersFactory = NonNullable<
 export const lazySchemaCompilers = {
   buildValidator(externalSchemas: unknown, options: unknown): Compiler {
     const compiler = defaultValidators(externalSchemas, options);
+    // A JSON body says its types itself: `{"why": 5}` is a mistake to refuse, not text to make of it,
+    // and a field no schema names is refused, not dropped in silence. Query strings and paths are text,
+    // and their numbers are still read from it.
+    const custom = (options as { customOptions?: object }).customOptions;
+    const bodyCompiler = defaultValidators(externalSchemas, {
+      ...(options as object),
+      customOptions: { ...custom, coerceTypes: false, removeAdditional: false },
+    });
     return (route) => {
       if (route.httpPart === 'headers') checkHeaderNames(route);
-      return deferred(() => compiler(route));
+      const chosen = route.httpPart === 'body' ? bodyCompiler : compiler;
+      return deferred(() => chosen(route));
     };
   },
   buildSerializer(externalSchemas: unknown, options: unknown): Compiler {

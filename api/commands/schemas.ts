@@ -26,16 +26,19 @@ export function ifMatchRefused(why: string) {
 /** The optional reason a person gives for a change. */
 export const WhyBody = Type.Union(
   [
-    Type.Object({
-      why: Type.Optional(
-        // Lines and tabs, but no other control characters: a reason is shown on terminals and pages.
-        Type.String({
-          minLength: 1,
-          maxLength: 1000,
-          pattern: '^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f]*$',
-        }),
-      ),
-    }),
+    Type.Object(
+      {
+        why: Type.Optional(
+          // Lines and tabs, but no other control characters: a reason is shown on terminals and pages.
+          Type.String({
+            minLength: 1,
+            maxLength: 1000,
+            pattern: '^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f]*$',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
     Type.Null(),
   ],
   { description: 'Optional: why (recorded in the event)' },

@@ -232,6 +232,17 @@ test(
     assert.is(escaped.statusCode, 400, escaped.body);
     assert.is((escaped.json() as Json).field, 'body.why');
     assert.is((await streamOf(api, 'spec-life')).length, 1);
+    // A reason of another type is refused, not turned into text; a field no route knows is refused too.
+    for (const [body, field] of [
+      [{ why: 5 }, 'body.why'],
+      [{ why: ['x'] }, 'body.why'],
+      [{ reason: 'x' }, 'body.reason'],
+    ] as const) {
+      const wrong = await send(api, 'POST', '/api/specs/life/deactivate', { body });
+      assert.is(wrong.statusCode, 400, `${JSON.stringify(body)}: ${wrong.body}`);
+      assert.is((wrong.json() as Json).field, field, wrong.body);
+    }
+    assert.is((await streamOf(api, 'spec-life')).length, 1);
     const off = await send(api, 'POST', '/api/specs/life/deactivate', { body: { why: 'upgrade' } });
     assert.is(off.statusCode, 200, off.body);
     const on = await send(api, 'POST', '/api/specs/life/activate', { body: { why: 'upgraded' } });
