@@ -66,6 +66,11 @@ export const domainErrors = {
   TALLY_WORKER_NOT_FOUND: { status: 404, next: 'Check the name: /api/workers lists the workers.' },
   /** Marking a worker lost or disconnected when it is not connected. */
   TALLY_WORKER_NOT_CONNECTED: { status: 409, next: 'Nothing to do: it is already offline.' },
+  /** Removing a worker that is still connected. */
+  TALLY_WORKER_CONNECTED: {
+    status: 409,
+    next: 'Drain it (POST /api/workers/NAME/drain) to stop giving it work; remove it once it has disconnected.',
+  },
   /** A worker registration with no system, no cores or a bad version. */
   TALLY_WORKER_INVALID: { status: 422, next: 'Send the worker capabilities with at least one system.' },
   /** Starting a collection under an id already used. */

@@ -62,7 +62,13 @@ export function decideWorker(command: WorkerCommand, state: WorkerState): readon
         ? [{ type: 'WorkerResumed', data: { name, by: command.actor } }]
         : [];
     case 'RemoveWorker':
-      registered(state, name);
+      // A worker still connected would go on building, shown as removed, and never join again until it
+      // reconnects (an in-process worker: until the server restarts). Draining is how it stops working.
+      if (registered(state, name).status === 'online')
+        throw new DomainError(
+          'TALLY_WORKER_CONNECTED',
+          `Worker ${name} is connected: drain it to stop giving it work, and remove it once it has disconnected`,
+        );
       return [{ type: 'WorkerRemoved', data: { name, by: command.actor } }];
     default:
       return unreachable(command);

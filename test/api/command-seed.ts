@@ -101,6 +101,12 @@ export async function registerWorker(store: EventStore, name: string) {
   );
 }
 
+/** Records the registered worker `name` as connected, as the dispatcher does when it joins. */
+export async function connectWorker(store: EventStore, name: string) {
+  const command = { type: 'ConnectWorker', name, actor: 'dispatcher', at } as const;
+  await handleCommand(store, workerDecider, `worker-${name}`, command, context('dispatcher'));
+}
+
 /** Every event of `stream`, or none when it does not exist. */
 export async function streamOf(store: EventStore, stream: string) {
   const events = [];

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { withTimeout } from '../helpers/uvu.ts';
 import { type ApiFixture, startApiFixture } from './api-fixture.ts';
-import { type Json, registerWorker, streamOf } from './command-seed.ts';
+import { connectWorker, type Json, registerWorker, streamOf } from './command-seed.ts';
 
 interface Context {
   api: ApiFixture;
@@ -59,7 +59,7 @@ test(
 );
 
 test(
-  'answers 404 for unknown workers, 409 for a stale If-Match, 401/403 without a good token, writing nothing',
+  'answers 404 for unknown workers, 409 for a stale If-Match or a connected worker, 401/403 without a good token, writing nothing',
   withTimeout(15_000, async ({ api }) => {
     await registerWorker(api.store, 'w2');
     for (const url of ['/api/workers/ghost/drain', '/api/workers/ghost/resume']) {
@@ -74,6 +74,13 @@ test(
     assert.is((await send(api, 'DELETE', '/api/workers/w2', 'bad')).statusCode, 403);
     assert.is((await streamOf(api.store, 'worker-w2')).length, 1);
     assert.equal(await streamOf(api.store, 'worker-ghost'), []);
+    // Connected, a worker is drained, not removed: it would go on building, shown as gone.
+    await connectWorker(api.store, 'w2');
+    const connected = await send(api, 'DELETE', '/api/workers/w2');
+    assert.is(connected.statusCode, 409, connected.body);
+    assert.is((connected.json() as Json).code, 'TALLY_WORKER_CONNECTED');
+    assert.match((connected.json() as Json).detail as string, /drain it/);
+    assert.is((await streamOf(api.store, 'worker-w2')).length, 2);
   }),
 );
 

@@ -3,7 +3,7 @@
  * and a scripted worker reporting what each test says: transient failures retried with backoff under
  * new attempt ids until the specification's retries run out, build failures never retried, late
  * results fenced by their attempt id, fair shares between specifications, cancels, and workers an
- * operator drained or removed.
+ * operator drained, and could not remove while connected.
  */
 
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
 import type { RecordedEvent } from '../../../adapters/eventstore/event-store.ts';
 import type { Assignment } from '../../../adapters/workers/worker-link.ts';
+import { isDomainError } from '../../../domain/shared/errors.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import type { WorkerCommand } from '../../../domain/worker/commands.ts';
 import { workerDecider } from '../../../domain/worker/index.ts';
@@ -401,7 +402,7 @@ test(
 );
 
 test(
-  'a drained worker gets no new work until it is resumed, a removed one none at all',
+  'a drained worker gets no new work until it is resumed; a connected one cannot be removed',
   withTimeout(20_000, async ({ farm }) => {
     await farm.registerSpec(specNamed('upkeep'));
     const worker = new ScriptedWorker('w1');
@@ -418,11 +419,15 @@ test(
     worker.succeed(resumed);
     await farm.until(() => farm.build(first)?.status === 'succeeded', 'the first build succeeded');
 
-    await operate(farm, 'RemoveWorker', 'w1');
+    // Connected, it cannot be removed (draining is how it stops getting work), and stays the farm's.
+    const refused = await operate(farm, 'RemoveWorker', 'w1').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    assert.ok(isDomainError(refused) && refused.code === 'TALLY_WORKER_CONNECTED', String(refused));
     const second = drv('second-1.0');
     await queueAndSettle(farm, second, 'upkeep');
-    assert.is(worker.assignments.length, 1, 'a removed worker is given nothing');
-    assert.is(farm.build(second)?.status, 'queued', 'the build waits for a worker that takes work');
+    assert.is((await worker.assignment(1)).drvPath, second, 'it takes the next build');
   }),
 );
 

@@ -80,9 +80,15 @@ workers('is drained and resumed by someone, idempotently', () => {
   assert.ok(state.status === 'online' && state.drained);
 });
 
-workers('is removed and may register again', () => {
+workers('is removed once it is not connected, and may register again', () => {
   const removed: WorkerEvent = { type: 'WorkerRemoved', data: { name: 'w1', by: 'user:ops' } };
   given([registered, drained])
+    .when({ ...base, actor: 'user:ops', type: 'RemoveWorker' })
+    .then([removed]);
+  given([registered, connected, drained])
+    .when({ ...base, actor: 'user:ops', type: 'RemoveWorker' })
+    .thenThrows('TALLY_WORKER_CONNECTED');
+  given([registered, connected, lost])
     .when({ ...base, actor: 'user:ops', type: 'RemoveWorker' })
     .then([removed]);
   given([registered, removed])
