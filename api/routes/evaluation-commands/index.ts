@@ -1,18 +1,17 @@
 /**
  * `POST /api/evaluations/:id/cancel` (abort) and `POST /api/evaluations/:id/restart-failed`: one
  * `RestartBuild` per build of the evaluation's jobs that has failed, each appended at the revision its
- * failure was read at, so a build someone else touched meanwhile is left alone (and reported).
+ * failure was read at; a build brought back meanwhile (by the farm, when the failed dependency it
+ * failed with was restarted first) is reported as such, not restarted twice.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { handleCommand } from '../../../adapters/eventstore/command-handler.ts';
-import { isEventStoreError } from '../../../adapters/eventstore/errors.ts';
 import type { EventStore } from '../../../adapters/eventstore/event-store.ts';
 import { readDomainEvent } from '../../../adapters/eventstore/read-domain-event.ts';
-import { buildDecider } from '../../../domain/build/index.ts';
 import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import { DomainError } from '../../../domain/shared/errors.ts';
 import { drvHashPart, streams } from '../../../domain/shared/streams.ts';
-import { actorOf, readState, refuseIfMatch, runCommand, settle } from '../../commands/run.ts';
+import { actorOf, refuseIfMatch, runCommand, settle } from '../../commands/run.ts';
+import { restartIfFailed } from './restart-if-failed.ts';
 import { cancelEvaluationSchema, restartFailedIfMatch, restartFailedSchema } from './schemas.ts';
 
 /** The derivation paths of an evaluation's jobs, each once; 404 for an evaluation never requested. */
@@ -53,40 +52,30 @@ const evaluationCommands: FastifyPluginAsyncTypebox = async (fastify) => {
       const actor = actorOf(request);
       const why = { why: request.body?.why ?? `failed builds of evaluation ${id} restarted by ${actor}` };
       const builds = [];
+      const requeued = [];
       const skipped = [];
       let position: number | undefined;
       for (const drvPath of await jobDrvPaths(fastify.eventStore, id)) {
         const hash = drvHashPart(drvPath);
         if (!hash) continue;
-        const stream = streams.build(drvPath);
-        const { state, revision } = await readState(fastify.eventStore, buildDecider, stream);
-        if (state.status !== 'failed') continue;
-        const command = {
-          type: 'RestartBuild',
-          drvPath,
-          ...why,
-          actor,
-          at: new Date().toISOString(),
-        } as const;
-        try {
-          const result = await handleCommand(
-            fastify.eventStore,
-            buildDecider,
-            stream,
-            command,
-            { cause: { kind: 'command', id: String(request.id) }, actor, at: command.at },
-            { expectedRevision: revision },
-          );
-          if (result.position === undefined) continue;
-          position = Math.max(position ?? result.position, result.position);
-          builds.push({ id: hash, drvPath, revision: result.revision, position: result.position });
-        } catch (error) {
-          if (!isEventStoreError(error, 'TALLY_EVENTSTORE_WRONG_EXPECTED_REVISION')) throw error;
-          skipped.push(hash);
+        const restarted = await restartIfFailed(fastify.eventStore, drvPath, why, actor, String(request.id));
+        if (restarted === 'not-failed') continue;
+        if (restarted === 'requeued') requeued.push(hash);
+        else if (restarted === 'skipped') skipped.push(hash);
+        else {
+          position = Math.max(position ?? restarted.position, restarted.position);
+          builds.push({ id: hash, drvPath, revision: restarted.revision, position: restarted.position });
         }
       }
       await settle(fastify, reply, position);
-      return { evaluationId: id, restarted: builds.length, builds, skipped, position: position ?? null };
+      return {
+        evaluationId: id,
+        restarted: builds.length,
+        builds,
+        requeued,
+        skipped,
+        position: position ?? null,
+      };
     },
   );
 };

@@ -31,15 +31,19 @@ export const RestartFailedResult = Type.Object({
       position: Type.Integer(),
     }),
   ),
+  requeued: Type.Array(Type.String(), {
+    description:
+      'Failed builds brought back while this ran: by the farm, when the failed dependency they failed with was restarted, or by someone else',
+  }),
   skipped: Type.Array(Type.String(), {
-    description: 'Failed builds that changed while this ran (someone else acted on them); left alone',
+    description: 'Failed builds that other writes kept changing while this ran; left alone',
   }),
   position: Type.Union([Type.Integer(), Type.Null()], { description: 'The last $all position written' }),
 });
 
 /** Why `POST /api/evaluations/:id/restart-failed` takes no `If-Match`. */
 export const restartFailedIfMatch =
-  'each failed build is restarted at the revision it was read at (one stream per build, not the evaluation’s), and skipped if it changed meanwhile';
+  'each failed build is restarted at the revision it was read at (one stream per build, not the evaluation’s), and read again if it changed meanwhile';
 
 export const restartFailedSchema = {
   summary: 'Restart every failed build of an evaluation',
