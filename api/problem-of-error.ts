@@ -148,7 +148,8 @@ function fromFastifyClientError(error: FastifyError, status: number): ProblemOfE
   }
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     const detail = 'a segment of the path is longer than any name or id the API knows; check the URL';
-    return { ...fromApiError(new ApiError('TALLY_API_INVALID_REQUEST', detail, 'params')), status };
+    // Fastify says 414; the code's own status (400) is the one the API documents.
+    return fromApiError(new ApiError('TALLY_API_INVALID_REQUEST', detail, 'params'));
   }
   if (status === 413) return fromApiError(new ApiError('TALLY_API_BODY_TOO_LARGE', error.message));
   if (status === 415) {

@@ -28,6 +28,11 @@ function farmHistory() {
   const second = farm.evaluate('guix', [job('hello'), job('zlib', { version: '1.1' }), job('curl')]);
   farm.scheduleBuilds(second);
   farm.build(drv('zlib-1.1'), 'succeeded');
+  // Wanted by no job: ended without any attempt, once from a cache and once cancelled.
+  farm.queueBuild(drv('wget-1.0'));
+  farm.substitute(drv('wget-1.0'));
+  farm.queueBuild(drv('lynx-1.0'));
+  farm.cancel(drv('lynx-1.0'));
   return { farm, first, second };
 }
 
@@ -219,6 +224,15 @@ test(
     assert.is(log.body.code, 'TALLY_API_LOG_NOT_STORED');
     assert.match(String(log.body.detail), /no log store/);
     assert.is((await get(api, '/api/builds/1/log?attempt=7')).body.code, 'TALLY_API_LOG_NOT_STORED');
+    // A build no worker took says why it has no log: not yet taken, or ended without any attempt.
+    const said = async (path: string) =>
+      String((await get(api, `/api/builds/${encodeURIComponent(path)}/log`)).body.detail);
+    assert.match(await said(drv('curl-1.0')), /not been attempted yet/);
+    assert.match(
+      await said(drv('wget-1.0')),
+      /ended substituted without any attempt \(its outputs came from a cache\)/,
+    );
+    assert.match(await said(drv('lynx-1.0')), /ended cancelled without any attempt/);
   }),
 );
 

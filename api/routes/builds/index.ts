@@ -11,6 +11,7 @@ import { Type } from 'typebox';
 import { DomainError } from '../../../domain/shared/errors.ts';
 import { type BuildsState, buildsProjection } from '../../../projections/builds/index.ts';
 import { getBuild, getBuildEntry, searchBuildEntries } from '../../../projections/builds/queries.ts';
+import type { BuildStatus } from '../../../projections/builds/state.ts';
 import { ApiError } from '../../problem.ts';
 import { positionHeader } from '../../read-models/schemas.ts';
 import { type BuildSerializer, createBuildJsonCache } from './build-json.ts';
@@ -38,6 +39,13 @@ const followLogSchema = {
 };
 
 const notFound = (id: string) => new DomainError('TALLY_BUILD_NOT_FOUND', `no build ${id}`);
+
+/** Why a build that ended had no attempt, for the log route's answer. */
+function neverRan(status: BuildStatus): string {
+  if (status === 'substituted') return 'its outputs came from a cache';
+  if (status === 'cancelled') return 'it was cancelled before a worker took it';
+  return 'it failed before a worker took it: see its failure in /api/builds/ID';
+}
 
 const builds: FastifyPluginAsyncTypebox<{ readonly logs?: BuildLogSource | undefined }> = async (
   fastify,
@@ -84,9 +92,11 @@ const builds: FastifyPluginAsyncTypebox<{ readonly logs?: BuildLogSource | undef
     const attempt = build.attempts.find((candidate) => candidate.number === number);
     if (!attempt) {
       const why =
-        build.attempts.length === 0
-          ? 'has not been attempted yet: its log appears once a worker starts it'
-          : `has no attempt ${number}: its attempts are 1 to ${build.attempts.length}`;
+        build.attempts.length > 0
+          ? `has no attempt ${number}: its attempts are 1 to ${build.attempts.length}`
+          : build.status === 'queued'
+            ? 'has not been attempted yet: its log appears once a worker starts it'
+            : `ended ${build.status} without any attempt (${neverRan(build.status)}), so it has no log`;
       throw new ApiError('TALLY_API_LOG_NOT_STORED', `build ${id} ${why}`);
     }
     const follow = request.query.follow === '1' || request.query.follow === 'true';
