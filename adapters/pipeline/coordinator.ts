@@ -7,9 +7,11 @@
  */
 import type { Logger } from 'pino';
 import type { BuildEvent } from '../../domain/build/events.ts';
+import { evaluationDecider } from '../../domain/evaluation/index.ts';
 import type { TallyEvent } from '../../domain/events.ts';
 import type { Cause } from '../../domain/shared/metadata.ts';
 import { own } from '../../domain/shared/own.ts';
+import { streams } from '../../domain/shared/streams.ts';
 import type { PendingEvaluation, PipelineState } from '../../projections/pipeline/index.ts';
 import type { ProjectedEvent } from '../../projections/runtime/projection.ts';
 import type { ProjectionRunner } from '../../projections/runtime/runner.ts';
@@ -17,7 +19,7 @@ import { getIn, hasIn } from '../../projections/shared/persistent-map.ts';
 import type { EventStore } from '../eventstore/event-store.ts';
 import { projectionsCaughtUp } from './caught-up.ts';
 import type { Dispatcher } from './dispatcher/dispatcher.ts';
-import { processCause } from './issue.ts';
+import { issue, processCause } from './issue.ts';
 import { scheduleEvaluation } from './scheduler/schedule-evaluation.ts';
 import type { SubstituteFinder } from './scheduler/substitutes.ts';
 
@@ -55,18 +57,47 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   const { events, projections, logger } = options;
   const state = () => projections.state<PipelineState>('pipeline');
   const scheduling = new Map<string, Promise<void>>();
+  /** Evaluations handed to the evaluation queue and not ended yet, with their specification's name. */
+  const underway = new Map<string, string>();
   let detach: (() => void) | undefined;
   let stopped = false;
 
   function runEvaluation(evaluationId: string, pending: PendingEvaluation): void {
     const spec = own(state().specs, pending.spec);
     if (!spec?.active) return;
+    underway.set(evaluationId, pending.spec);
     options.evaluations.enqueue({
       evaluationId,
       spec,
       checkouts: pending.checkouts,
       started: pending.status === 'started',
     });
+  }
+
+  /**
+   * Records the evaluations of a specification that was removed aborted, which stops them: their jobs
+   * would be of no specification, and the read models have already let them go.
+   */
+  function abandonEvaluationsOf(spec: string, cause: Cause): void {
+    for (const [evaluationId, of] of underway) {
+      if (of !== spec) continue;
+      underway.delete(evaluationId);
+      // Stopped when its EvaluationAborted comes back, as for an abort asked through the API.
+      const command = {
+        type: 'AbortEvaluation',
+        evaluationId,
+        why: `its specification ${spec} was removed`,
+        actor: 'scheduler',
+        at: new Date().toISOString(),
+      } as const;
+      void issue(events, evaluationDecider, streams.evaluation(evaluationId), command, cause, 'scheduler')
+        .then((issued) => {
+          if (issued.ok) logger.info({ evaluationId, spec }, 'evaluation of a removed specification aborted');
+        })
+        .catch((error) =>
+          logger.error({ err: error, evaluationId }, 'could not record the evaluation aborted'),
+        );
+    }
   }
 
   /**
@@ -142,8 +173,12 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       const pending = state().evaluations[event.data.evaluationId];
       if (pending) runEvaluation(event.data.evaluationId, pending);
     } else if (event.type === 'EvaluationAborted') {
+      underway.delete(event.data.evaluationId);
       options.evaluations.cancel(event.data.evaluationId);
+    } else if (event.type === 'EvaluationFailed') {
+      underway.delete(event.data.evaluationId);
     } else if (event.type === 'EvaluationCompleted') {
+      underway.delete(event.data.evaluationId);
       const pending = state().evaluations[event.data.evaluationId];
       if (pending) schedule(event.data.evaluationId, pending.spec, cause);
     } else if (event.type.startsWith('Build')) {
@@ -152,6 +187,8 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       // What waited while the spec was off: requested before it was deactivated, or completed since.
       for (const [evaluationId, pending] of Object.entries(state().evaluations))
         if (pending.spec === event.data.name) takeUp(evaluationId, pending, cause);
+    } else if (event.type === 'SpecificationRemoved') {
+      abandonEvaluationsOf(event.data.name, cause);
     } else if (event.type === 'WorkerResumed' || event.type === 'WorkerRegistered') {
       // The worker may take work again (resumed, or registered anew after it was removed).
       options.dispatcher.wake();

@@ -1,6 +1,7 @@
 /**
- * The coordinator and specifications switched off and on, on a real ledger: what an inactive
- * specification's evaluation would have set off waits, and starts once the specification is active again.
+ * The coordinator and specifications switched off and on, or removed, on a real ledger: what an inactive
+ * specification's evaluation would have set off waits, and starts once the specification is active again;
+ * a removed specification's evaluations are stopped and recorded aborted.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -101,6 +102,70 @@ test(
 
       await switchSpec(farm, 'waiting', 'Activate');
       assert.equal(enqueued, ['waiting-1']);
+    } finally {
+      await farm.stop();
+    }
+  }),
+);
+
+test(
+  'stops and records aborted the evaluations of a specification removed while they run',
+  withTimeout(30_000, async () => {
+    const enqueued: string[] = [];
+    const cancelled: string[] = [];
+    const evaluations = {
+      enqueue: (request: { readonly evaluationId: string }) => {
+        enqueued.push(request.evaluationId);
+      },
+      cancel: (evaluationId: string) => {
+        cancelled.push(evaluationId);
+      },
+    };
+    const farm = await startPipelineFixture({ evaluations });
+    try {
+      await farm.registerSpec(specNamed('going'));
+      await farm.registerSpec(specNamed('staying'));
+      const at = new Date().toISOString();
+      const context = { cause: { kind: 'command', id: randomUUID() } as const, actor: 'poller' as const, at };
+      const checkouts = [
+        { channel: 'main', url: '/nowhere', branch: 'main', commit: 'a'.repeat(40), commitTime: at },
+      ];
+      for (const spec of ['going', 'staying']) {
+        const command = {
+          type: 'RequestEvaluation',
+          evaluationId: `${spec}-1`,
+          spec,
+          trigger: { kind: 'manual' },
+          checkouts,
+          actor: 'poller',
+          at,
+        } as const;
+        await handleCommand(
+          farm.events,
+          evaluationDecider,
+          streams.evaluation(`${spec}-1`),
+          command,
+          context,
+        );
+      }
+      await farm.until(() => enqueued.length === 2, 'both evaluations handed to the evaluation queue');
+
+      const removal = { type: 'RemoveSpecification', name: 'going', actor: 'user:test', at } as const;
+      await handleCommand(farm.events, specificationDecider, streams.spec('going'), removal, {
+        ...context,
+        actor: 'user:test',
+      });
+      let last: { type: string; data: unknown } | undefined;
+      for (let tries = 0; last?.type !== 'EvaluationAborted' && tries < 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        for await (const event of farm.events.readStream(streams.evaluation('going-1'))) last = event;
+      }
+      assert.equal(last, {
+        ...last,
+        type: 'EvaluationAborted',
+        data: { evaluationId: 'going-1', by: 'scheduler', why: 'its specification going was removed' },
+      });
+      assert.equal(cancelled, ['going-1'], "only the removed specification's evaluation is stopped");
     } finally {
       await farm.stop();
     }
