@@ -116,6 +116,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       substitutes: options.substitutes,
       known: (drvPath: string) => hasIn(state().builds, drvPath),
       cancelled: (drvPath: string) => getIn(state().builds, drvPath)?.status === 'cancelled',
+      produced: (drvPath: string) => {
+        const status = getIn(state().builds, drvPath)?.status;
+        return status === 'succeeded' || status === 'substituted';
+      },
       firstScheduling: (state().evaluations[evaluationId]?.scheduledJobs ?? 0) === 0,
     };
     return scheduleEvaluation(context, evaluationId, spec, cause);
@@ -128,7 +132,14 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     const started = Date.now();
     const run = scheduleWhenCaughtUp(evaluationId, spec, cause)
       .then((result) => {
-        logger.info({ evaluationId, ...result, ms: Date.now() - started }, 'evaluation scheduled');
+        const { collected, tooLarge } = result;
+        const counts = { ...result, collected: collected.length, tooLarge: tooLarge.length };
+        logger.info({ evaluationId, ...counts, ms: Date.now() - started }, 'evaluation scheduled');
+        if (collected.length > 0)
+          logger.info(
+            { evaluationId, drvPaths: collected.slice(0, 20), count: collected.length },
+            'builds restarted: the collector had removed their outputs, and the evaluation wants them again',
+          );
         if (result.tooLarge.length > 0)
           logger.error(
             { evaluationId, drvPaths: result.tooLarge },

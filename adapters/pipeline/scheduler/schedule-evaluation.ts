@@ -28,10 +28,11 @@ import { isEventStoreError } from '../../eventstore/errors.ts';
 import type { EventStore } from '../../eventstore/event-store.ts';
 import { readDomainEvent } from '../../eventstore/read-domain-event.ts';
 import { issue } from '../issue.ts';
+import { type CollectedOutputsContext, restartCollected } from './collected-outputs.ts';
 import { derivationClosure } from './derivations.ts';
 import type { SubstituteFinder } from './substitutes.ts';
 
-export interface ScheduleContext {
+export interface ScheduleContext extends CollectedOutputsContext {
   readonly events: EventStore;
   readonly substitutes: SubstituteFinder;
   /** True when a build of `drvPath` is already recorded (so it is not looked up in caches again). */
@@ -57,6 +58,8 @@ export interface ScheduleResult {
   readonly derivations: number;
   readonly queued: number;
   readonly substituted: number;
+  /** Builds restarted because the collector had removed their outputs (`restartCollected`). */
+  readonly collected: readonly string[];
   /**
    * Derivations whose dependencies were too many to record in one event: recorded without them, and
    * failed unless substituted (`withoutDependencies`). Also those a later run of wanters was too large
@@ -218,6 +221,8 @@ export async function scheduleEvaluation(
     wanters.set(job.drvPath, list);
   }
   const closure = await derivationClosure(wanters.keys());
+  // Before anything is queued, so that what depends on a build brought back waits for it.
+  const collected = await restartCollected(context, closure, evaluationId, cause);
   let queued = 0;
   let substituted = 0;
   const tooLarge: string[] = [];
@@ -279,5 +284,5 @@ export async function scheduleEvaluation(
       tooLarge.push(drvPath);
     }
   });
-  return { derivations: closure.size, queued, substituted, tooLarge };
+  return { derivations: closure.size, queued, substituted, collected, tooLarge };
 }

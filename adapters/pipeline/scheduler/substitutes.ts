@@ -28,6 +28,11 @@ export interface Substitute {
 export interface SubstituteFinder {
   /** The outputs of `drv`, from the first place that has all of them, or undefined. */
   find(drvPath: string, drv: Derivation): Promise<Substitute | undefined>;
+  /**
+   * True when every output of `drv` is valid in Tally's own store (and for content-addressed outputs,
+   * whose paths are not known before they are built): false once the collector has removed one.
+   */
+  inStore(drv: Derivation): Promise<boolean>;
 }
 
 export interface SubstituteOptions {
@@ -124,6 +129,10 @@ export function createSubstituteFinder(options: SubstituteOptions): SubstituteFi
   }
 
   return {
+    async inStore(drv) {
+      const paths = outputPaths(drv);
+      return !paths || (await fromStore(paths)) !== undefined;
+    },
     async find(drvPath, drv) {
       const paths = outputPaths(drv);
       if (!paths) return undefined;

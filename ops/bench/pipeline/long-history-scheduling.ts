@@ -78,9 +78,11 @@ async function schedule(events: EventStore, evaluationId: string, decided: boole
   const result = await scheduleEvaluation(
     {
       events,
-      substitutes: { find: async () => undefined },
+      substitutes: { find: async () => undefined, inStore: async () => true },
       known: () => true,
       cancelled: () => false,
+      // Queued, never built: no outputs to have been collected.
+      produced: () => false,
       // Decided on its history is how a scheduling retried after a failure goes, and how every one
       // went before.
       firstScheduling: !decided,

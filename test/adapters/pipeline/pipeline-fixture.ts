@@ -84,7 +84,7 @@ export interface PipelineFixtureOptions {
   readonly backoffBaseMs?: number;
 }
 
-const noSubstitutes: SubstituteFinder = { find: async () => undefined };
+const noSubstitutes: SubstituteFinder = { find: async () => undefined, inStore: async () => true };
 
 export async function startPipelineFixture(options: PipelineFixtureOptions = {}): Promise<PipelineFixture> {
   const ledger = await startTestLedger({ memory: true });

@@ -29,9 +29,10 @@ function contextOf(
 ): ScheduleContext {
   return {
     events,
-    substitutes: { find: async () => undefined },
+    substitutes: { find: async () => undefined, inStore: async () => true },
     known: (drvPath) => hasIn(farm.state().builds, drvPath),
     cancelled,
+    produced: () => false,
     firstScheduling,
   };
 }

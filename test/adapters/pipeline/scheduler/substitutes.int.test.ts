@@ -219,6 +219,38 @@ test(
 );
 
 test(
+  'restarts a build whose outputs the collector removed when an evaluation wants it again; what needs it waits',
+  withTimeout(20_000, async (context) => {
+    const farm = await startFarm(context, []);
+    const kept = shDrv(context.storeDir, { name: 'kept', script: 'echo built > $out' });
+    await writeFile(kept.out, 'built\n');
+    await context.store.addFromDirectory({ path: kept.out, references: [] });
+    await evaluate(context, [kept]);
+    assert.is(farm.build(kept.drvPath)?.status, 'substituted');
+
+    // As garbage collection does: invalid, then deleted.
+    await context.store.remove(kept.out);
+    const needs = shDrv(context.storeDir, { name: 'needs-kept', script: 'cat $in > $out', inputs: [kept] });
+    await farm.completeEvaluation('subst', `subst-${++context.evaluations}`, [jobOf(kept), jobOf(needs)]);
+    await farm.until(
+      () => farm.build(kept.drvPath)?.status === 'dispatched' && farm.build(needs.drvPath) !== undefined,
+      'brought back and sent to the worker, its dependent recorded',
+    );
+    await farm.coordinator.idle();
+    const restart = (await farm.buildEvents(kept.drvPath)).find((event) => event.type === 'BuildRestarted');
+    assert.match(String((restart?.data as { why?: string })?.why), /outputs were collected from the store/);
+    assert.is(restart?.metadata.actor, 'scheduler');
+    assert.equal(dispatched(context), [kept.drvPath], 'what needs it waits for it');
+
+    context.worker.succeed(context.worker.assignments[0]!);
+    await farm.until(
+      () => farm.build(needs.drvPath)?.status === 'dispatched',
+      'the dependent sent once it is built',
+    );
+  }),
+);
+
+test(
   'imports outputs from an upstream cache, checked against their narinfo, and substitutes from its URL',
   withTimeout(20_000, async (context) => {
     const cache = await startCache();
