@@ -16,6 +16,7 @@ import { preloadSnapshots } from '../../adapters/projection-snapshots/preload.ts
 import { openFileStore } from '../../adapters/store/file-store.ts';
 import type { Store } from '../../adapters/store/store.ts';
 import { buildApp, type TallyApp } from '../../api/app.ts';
+import { presentedToken } from '../../api/auth/presented-token.ts';
 import { openTokenStore, type TokenStore } from '../../api/auth/token-store.ts';
 import { cacheRoutes } from '../../api/routes/cache/index.ts';
 import { evaluationLogRoutes } from '../../api/routes/evaluation-log/index.ts';
@@ -252,14 +253,15 @@ async function buildTheApp(
     store,
     signingKey: { name: secretKey.name, secretKey },
     authorizeUpload: async (request) => {
-      const header = request.headers.authorization ?? '';
-      const actor = header.startsWith('Bearer ') ? await tokens.verify(header.slice(7)) : undefined;
+      const token = presentedToken(request.headers.authorization);
+      const actor = token === undefined ? undefined : await tokens.verify(token);
       return actor
         ? { actor }
         : {
             status: 401,
             code: 'TALLY_AUTH_MISSING_TOKEN',
-            detail: 'uploads need a bearer token (`tally token`)',
+            detail:
+              'uploads need a token (`tally token`): `Authorization: Bearer TOKEN`, or for `nix copy --to` a netrc entry for this host whose password is the token',
           };
     },
   });

@@ -61,14 +61,30 @@ test(
   'serves the API and the binary cache, and prints the admin token only at first start',
   withTimeout(30_000, async () => {
     const dir = await tempDir('tally-serve-');
+    let first: Awaited<ReturnType<typeof serveUntilStarted>> | undefined;
     try {
-      const first = await serveUntilStarted(dir.path);
+      first = await serveUntilStarted(dir.path);
       const health = await fetch(`${first.api}/healthz`);
       assert.is(health.status, 200);
       const cacheInfo = await (await fetch(`${first.api}/cache/nix-cache-info`)).text();
       assert.match(cacheInfo, /StoreDir: /);
       const refused = await fetch(`${first.api}/api/tokens-or-anything`, { method: 'POST' });
       assert.ok(refused.status === 401 || refused.status === 404);
+      // An upload authenticates as `nix copy --to` sends a netrc entry: HTTP Basic, the token as password.
+      const created = await tally(['token', 'create', 'uploader', '--data', dir.path]);
+      const token = /\S{20,}/.exec(created.stdout)?.[0];
+      assert.ok(token, created.stdout + created.stderr);
+      const { api } = first;
+      const upload = (password: string) =>
+        fetch(`${api}/cache/${'a'.repeat(32)}.narinfo`, {
+          method: 'PUT',
+          headers: { authorization: `Basic ${Buffer.from(`nix:${password}`).toString('base64')}` },
+          body: 'not a narinfo',
+        });
+      const wrong = await upload('wrong');
+      assert.is(wrong.status, 401);
+      const basic = await upload(token);
+      assert.is.not(basic.status, 401, await basic.text());
       first.child.kill('SIGTERM');
       const stopped = await first.done;
       assert.is(stopped.code, 0, stopped.stderr);
@@ -81,6 +97,8 @@ test(
       assert.is(again.code, 0);
       assert.not.match(again.stderr, /admin token:/);
     } finally {
+      // Stopped already when every assertion held; after a failed one, not left running.
+      first?.child.kill('SIGKILL');
       await dir.cleanup();
     }
   }),

@@ -2,8 +2,10 @@
  * A minimal Fastify app with only the binary cache mounted under `/cache`, over real HTTP on a free
  * loopback port, with a file store and a signing key of its own. Uploads need `Bearer upload-token`.
  */
+
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { presentedToken } from '../../../api/auth/presented-token.ts';
 import { cacheRoutes } from '../../../api/routes/cache/index.ts';
 import {
   type PublicKey,
@@ -27,8 +29,6 @@ export const uploadToken = 'upload-token';
 
 export interface StartOptions {
   readonly trustedUploadKeys?: PublicKey[];
-  /** Also accept HTTP Basic `tally:<uploadToken>`, as Nix sends it from a netrc file. */
-  readonly acceptBasic?: boolean;
 }
 
 export async function startCache(options: StartOptions = {}): Promise<CacheFixture> {
@@ -42,10 +42,9 @@ export async function startCache(options: StartOptions = {}): Promise<CacheFixtu
     signingKey: { name: key.name, secretKey: key },
     stagingDir,
     ...(options.trustedUploadKeys && { trustedUploadKeys: options.trustedUploadKeys }),
+    // The token read as the server reads it: a bearer token, or the password Nix sends from a netrc file.
     authorizeUpload: async (request) =>
-      request.headers.authorization === `Bearer ${uploadToken}` ||
-      (options.acceptBasic === true &&
-        request.headers.authorization === `Basic ${Buffer.from(`tally:${uploadToken}`).toString('base64')}`)
+      presentedToken(request.headers.authorization) === uploadToken
         ? { actor: 'worker:test' }
         : { status: 401, code: 'TALLY_AUTH_MISSING_TOKEN', detail: 'uploads need a bearer token' },
   });

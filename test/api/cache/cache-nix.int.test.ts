@@ -59,7 +59,7 @@ const cacheUrl = (context: Context) => `${context.cache.url}?store=${context.cac
 const nixCache = suite<Context>('the binary cache with the real nix');
 
 nixCache.before(async (context) => {
-  context.cache = await startCache({ acceptBasic: true });
+  context.cache = await startCache();
   context.clients = 0;
   const { root, storeDir } = context.cache.fixture;
   await writeSampleTree(join(root, 'src-dep'), 'dep');
