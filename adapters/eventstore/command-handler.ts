@@ -44,6 +44,12 @@ export interface HandleOptions {
    * without the append that would have revealed the staleness.
    */
   readonly known?: { readonly state: unknown; readonly revision: number };
+  /**
+   * What tells this decision apart from others made under the same cause, when one cause sets off
+   * several (an activation scheduling each evaluation that waited): its events get ids of their own
+   * instead of those of another decision, which the store would take for a retry of it and drop.
+   */
+  readonly scope?: string;
 }
 
 export interface HandledCommand<E, S = unknown> {
@@ -92,7 +98,7 @@ export async function handleCommand<C, E extends TallyEvent, S>(
     if (events.length === 0) return { events, state, revision };
     try {
       // The scope holds the revision decided on, so a decision made again on a newer state gets new ids.
-      const scope = `${streamId}@${revision}`;
+      const scope = `${streamId}@${revision}${options.scope === undefined ? '' : `/${options.scope}`}`;
       const expected: ExpectedRevision = revision < 0 ? 'no_stream' : revision;
       const appended = await appendDecided(store, streamId, events, { ...context, scope }, expected);
       const after = events.reduce(decider.evolve, state);

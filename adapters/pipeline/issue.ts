@@ -23,7 +23,7 @@ export async function issue<C, E extends TallyEvent, S>(
   command: C,
   cause: Cause,
   actor: Actor,
-  options: { readonly believedNew?: boolean } = {},
+  options: { readonly believedNew?: boolean; readonly scope?: string } = {},
 ): Promise<Issued<E>> {
   try {
     const at = new Date().toISOString();

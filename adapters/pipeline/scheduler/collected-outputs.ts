@@ -38,7 +38,8 @@ export async function restartCollected(
     const restart = { type: 'RestartBuild', drvPath, why, actor: 'scheduler', at } as const;
     const stream = streams.build(drvPath);
     // Refused when the read model was behind (it is queued or running again already): nothing to do.
-    const result = await issue(context.events, buildDecider, stream, restart, cause, 'scheduler');
+    const scoped = { scope: evaluationId } as const;
+    const result = await issue(context.events, buildDecider, stream, restart, cause, 'scheduler', scoped);
     if (!result.ok || result.events.length === 0) continue;
     restarted.push(drvPath);
     const found = await context.substitutes.find(drvPath, drv);
@@ -51,7 +52,7 @@ export async function restartCollected(
       actor: 'scheduler',
       at,
     } as const;
-    await issue(context.events, buildDecider, stream, substitute, cause, 'scheduler');
+    await issue(context.events, buildDecider, stream, substitute, cause, 'scheduler', scoped);
   }
   return restarted;
 }

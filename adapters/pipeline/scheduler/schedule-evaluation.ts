@@ -262,8 +262,12 @@ export async function scheduleEvaluation(
       const found = existed ? undefined : await context.substitutes.find(drvPath, drv);
       if (found)
         commands.push({ ...common, type: 'SubstituteBuild', from: found.from, outputs: found.outputs });
+      // Scoped by the evaluation: one cause may schedule several (an activation takes up each that waited).
       const queueIt = (sent: BuildCommand[]) =>
-        issue(context.events, queueing, stream, sent, cause, 'scheduler', { believedNew: !existed });
+        issue(context.events, queueing, stream, sent, cause, 'scheduler', {
+          believedNew: !existed,
+          scope: evaluationId,
+        });
       let result: Awaited<ReturnType<typeof queueIt>>;
       try {
         result = await queueIt(commands);
@@ -277,7 +281,9 @@ export async function scheduleEvaluation(
       if (result.events.some((event) => event.type === 'BuildSubstituted')) substituted++;
       // The build exists now: the other jobs wanting it are recorded as wanters, a run at a time.
       for (const run of later)
-        await issue(context.events, queueing, stream, [queue(run)], cause, 'scheduler');
+        await issue(context.events, queueing, stream, [queue(run)], cause, 'scheduler', {
+          scope: evaluationId,
+        });
     } catch (error) {
       // A run of later wanters too large to record alone: they stay unrecorded, and are logged.
       if (!isEventStoreError(error, 'TALLY_EVENTSTORE_APPEND_TOO_LARGE')) throw error;

@@ -109,6 +109,38 @@ test(
 );
 
 test(
+  'an activation taking up two evaluations that want one new derivation records the jobs of both',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-coordinator-');
+    const farm = await startPipelineFixture();
+    try {
+      await farm.registerSpec(specNamed('branches'));
+      await switchSpec(farm, 'branches', 'Deactivate');
+      const made = shDrv(join(dir.path, 'store'), { name: 'shared', script: 'echo hi > $out' });
+      const job = (name: string) => ({
+        name,
+        system: 'x86_64-linux',
+        drvPath: made.drvPath,
+        outputs: { out: made.out },
+      });
+      await farm.completeEvaluation('branches', 'branches-alpha', [job('alpha')]);
+      await farm.completeEvaluation('branches', 'branches-beta', [job('beta')]);
+
+      await switchSpec(farm, 'branches', 'Activate');
+      await farm.until(() => farm.build(made.drvPath) !== undefined, 'the build queued', 10_000);
+      await farm.coordinator.idle();
+      const wanted = (await farm.buildEvents(made.drvPath)).flatMap(
+        (event) => (event.data as { wantedBy?: Array<{ job: string }> }).wantedBy ?? [],
+      );
+      assert.equal(wanted.map((wanter) => wanter.job).sort(), ['alpha', 'beta']);
+    } finally {
+      await farm.stop();
+      await dir.cleanup();
+    }
+  }),
+);
+
+test(
   'stops and records aborted the evaluations of a specification removed while they run',
   withTimeout(30_000, async () => {
     const enqueued: string[] = [];
