@@ -14,6 +14,7 @@ import type { EvaluationCommand } from '../../../domain/evaluation/commands.ts';
 import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import type { EvaluationFailureReason, Job } from '../../../domain/evaluation/job.ts';
 import { fold } from '../../../domain/shared/decider.ts';
+import { isDomainError } from '../../../domain/shared/errors.ts';
 import { streams } from '../../../domain/shared/streams.ts';
 import type { Specification } from '../../../domain/specification/specification.ts';
 import type { EvaluationLimits, EvaluationResult, Evaluator } from '../../evaluators/evaluator.ts';
@@ -67,6 +68,19 @@ class Failure extends Error {
     readonly log: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * The jobs in chunks of at most one event each. A job too large for any event is the evaluation's
+ * failure (`output-too-large`), not a fault to retry: the same evaluator gives the same job again.
+ */
+function chunked(evaluationId: string, jobs: readonly Job[]): ReturnType<typeof chunkJobs> {
+  try {
+    return chunkJobs(evaluationId, jobs);
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
+    throw new Failure('output-too-large', error.message, error.message);
   }
 }
 
@@ -140,7 +154,7 @@ export function createEvaluationRunner(options: EvaluationRunnerOptions): Evalua
     const state = await readState(run.evaluationId);
     if (state.status !== 'running') return false;
     // A re-run after a restart continues after the chunks already recorded (evaluations are pure).
-    const chunks = chunkJobs(run.evaluationId, jobs);
+    const chunks = chunked(run.evaluationId, jobs);
     let recordedJobs = 0;
     for (const chunk of chunks) {
       if (signal.aborted) return false;

@@ -242,6 +242,30 @@ test(
 );
 
 test(
+  'a job too large for one event fails its evaluation as output-too-large, once, not retried',
+  withTimeout(60_000, async (context) => {
+    // One job whose 5,000 outputs, with their paths, take more than the store's 1 MiB an event.
+    const outputs = Array.from({ length: 5000 }, (_, i) => `o${i}${'y'.repeat(180)}`);
+    const huge = { system: 'x86_64-linux', builder: '/bin/sh', args: ['-c', 'true'], outputs };
+    const repo = makeRepo(join(context.dir.path, 'huge-repo'), {
+      'tally.jobs.json': `${JSON.stringify({ jobs: { huge } })}\n`,
+    });
+    if (!existsSync(mirrorPath(context.dataDir, repo)))
+      git(context.dir.path, 'clone', '--quiet', '--mirror', repo, mirrorPath(context.dataDir, repo));
+    const checkout = { ...context.run.checkouts[0]!, url: repo, commit: git(repo, 'rev-parse', 'HEAD') };
+    const run = { ...(await request(context, 'huge-1')), checkouts: [checkout] };
+    const evaluationRunner = runner(context);
+    evaluationRunner.enqueue(run);
+    await evaluationRunner.idle();
+
+    const events = await history(context, 'huge-1');
+    assert.equal(typesOf(events), ['EvaluationRequested', 'EvaluationStarted', 'EvaluationFailed']);
+    assert.is((events.at(-1)!.data as { reason: string }).reason, 'output-too-large');
+    assert.is(context.evaluations, 1, 'not run again');
+  }),
+);
+
+test(
   'a runner stopped between two chunks records nothing more; the next resumes without recording a chunk twice',
   withTimeout(120_000, async (context) => {
     const run = await request(context, 'large-2');
