@@ -200,6 +200,14 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
         if (pending.spec === event.data.name) takeUp(evaluationId, pending, cause);
     } else if (event.type === 'SpecificationRemoved') {
       abandonEvaluationsOf(event.data.name, cause);
+    } else if (event.type === 'SpecificationDeactivated') {
+      // Neither polled nor evaluated while off: its evaluations stop where they are, recorded as they
+      // stand, and are taken up again when it is activated.
+      for (const [evaluationId, spec] of underway) {
+        if (spec !== event.data.name) continue;
+        underway.delete(evaluationId);
+        options.evaluations.cancel(evaluationId);
+      }
     } else if (event.type === 'WorkerResumed' || event.type === 'WorkerRegistered') {
       // The worker may take work again (resumed, or registered anew after it was removed).
       options.dispatcher.wake();

@@ -204,4 +204,46 @@ test(
   }),
 );
 
+test(
+  'stops the evaluations of a specification deactivated while they wait or run, and takes them up on activation',
+  withTimeout(30_000, async () => {
+    const enqueued: string[] = [];
+    const cancelled: string[] = [];
+    const evaluations = {
+      enqueue: (request: { readonly evaluationId: string }) => {
+        enqueued.push(request.evaluationId);
+      },
+      cancel: (evaluationId: string) => {
+        cancelled.push(evaluationId);
+      },
+    };
+    const farm = await startPipelineFixture({ evaluations });
+    try {
+      await farm.registerSpec(specNamed('pausing'));
+      const at = new Date().toISOString();
+      const context = { cause: { kind: 'command', id: randomUUID() } as const, actor: 'poller' as const, at };
+      const command = {
+        type: 'RequestEvaluation',
+        evaluationId: 'pausing-1',
+        spec: 'pausing',
+        trigger: { kind: 'manual' },
+        checkouts: [
+          { channel: 'main', url: '/nowhere', branch: 'main', commit: 'b'.repeat(40), commitTime: at },
+        ],
+        actor: 'poller',
+        at,
+      } as const;
+      await handleCommand(farm.events, evaluationDecider, streams.evaluation('pausing-1'), command, context);
+      await farm.until(() => enqueued.length === 1, 'the evaluation handed to the evaluation queue');
+
+      await switchSpec(farm, 'pausing', 'Deactivate');
+      assert.equal(cancelled, ['pausing-1'], 'stopped while the specification is off');
+      await switchSpec(farm, 'pausing', 'Activate');
+      assert.equal(enqueued, ['pausing-1', 'pausing-1'], 'taken up again once it is on');
+    } finally {
+      await farm.stop();
+    }
+  }),
+);
+
 test.run();
