@@ -75,6 +75,12 @@ export const hookRoutes: FastifyPluginAsyncTypebox<HookRouteOptions> = async (fa
         'TALLY_HOOK_NO_SECRET',
         `${spec} has no webhook secret: run \`tally hook secret ${spec}\` and give it to the forge`,
       );
+    // Another content type was read as text, not kept as bytes: its signature cannot be checked.
+    if (request.body !== undefined && !Buffer.isBuffer(request.body))
+      throw new ApiError(
+        'TALLY_API_UNSUPPORTED_MEDIA_TYPE',
+        `the webhook was sent as ${request.headers['content-type']}; set the forge's content type to application/json`,
+      );
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const forge = verifySignature(request.headers, body, secret);
     if (!forge)

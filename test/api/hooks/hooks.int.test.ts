@@ -124,6 +124,14 @@ test(
       'x-gitea-signature': hmac(secret, push),
     });
     assert.is(tampered.statusCode, 401);
+    // Rightly signed, but sent as text: a content type to change, not a secret to check.
+    const asText = await hook(api, 'hooked', push, {
+      'content-type': 'text/plain',
+      'x-gitea-signature': hmac(secret, push),
+    });
+    assert.is(asText.statusCode, 415, asText.body);
+    assert.is((asText.json() as Json).code, 'TALLY_API_UNSUPPORTED_MEDIA_TYPE');
+    assert.match(String((asText.json() as Json).detail), /application\/json/);
     assert.is(calls.length, 0);
   }),
 );
