@@ -6,7 +6,8 @@ import { parseDerivation, storePathBaseName } from '../../../domain/derivation/i
 import type { Job } from '../../../domain/evaluation/job.ts';
 import type { EvaluatedJob } from '../../evaluators/evaluator.ts';
 
-const jobName = /^[^\s/]{1,200}$/;
+/** No spaces, slashes or control characters (shown on terminals), and not `.` or `..` (a URL would climb). */
+const jobName = /^(?!\.\.?$)[^\s/\p{Cc}]{1,200}$/u;
 
 /** The jobs to record, or one line saying which job is wrong and why. */
 export function validateJobs(
@@ -18,9 +19,15 @@ export function validateJobs(
   const seen = new Set<string>();
   const valid: Job[] = [];
   for (const job of jobs) {
-    const refuse = (why: string) => ({ ok: false as const, message: `job '${job.name}': ${why}` });
+    // Quoted as JSON: a refused name may hold the control characters it is refused for.
+    const refuse = (why: string) => ({
+      ok: false as const,
+      message: `job ${JSON.stringify(job.name)}: ${why}`,
+    });
     if (!jobName.test(job.name))
-      return refuse('a job name has no spaces or slashes and at most 200 characters');
+      return refuse(
+        'a job name has no spaces, slashes or control characters, is not . or .., and has at most 200 characters',
+      );
     if (seen.has(job.name)) return refuse('the name is used twice');
     seen.add(job.name);
     if (!systems.includes(job.system) && job.system !== 'builtin')
