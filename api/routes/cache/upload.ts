@@ -10,13 +10,15 @@
  * The staged NAR a narinfo names is removed whatever the outcome, so a refused upload leaves
  * nothing behind; staged NARs whose narinfo never came (or named none) are swept after `stagedTtlMs`.
  */
+
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Store, ValidPathInfo } from '../../../adapters/store/store.ts';
 import { createSha256 } from '../../../adapters/store/store-paths.ts';
+import { decompressZstd } from '../../../adapters/store/zstd.ts';
 import {
   narInfoFingerprint,
   type PublicKey,
@@ -149,7 +151,11 @@ export function createUploads(options: UploadOptions) {
     const existing = await store.info(narInfo.storePath);
     if (existing) return { info: existing, added: false };
     const staged = join(stagingDir, url);
-    if (!(await stat(staged).catch(() => undefined))) {
+    // A NAR the store holds already (another path of the same content): Nix asks with HEAD, finds it,
+    // and sends only the narinfo. It is read from the store, and checked against this narinfo as any.
+    const isStaged = (await stat(staged).catch(() => undefined)) !== undefined;
+    const held = !isStaged && compression === 'zstd' ? await store.compressedNar(match[1]!) : undefined;
+    if (!isStaged && !held) {
       throw new CacheError(
         'TALLY_CACHE_NAR_NOT_UPLOADED',
         `upload ${narInfo.url} before ${hashPart}.narinfo`,
@@ -174,6 +180,14 @@ export function createUploads(options: UploadOptions) {
       sigs: narInfo.sigs,
       ...(narInfo.ca !== undefined && { ca: narInfo.ca }),
     };
+    if (held) {
+      const raw = Readable.from(decompressZstd(held.stream));
+      try {
+        return { info: await store.importNar(raw, expected), added: true };
+      } finally {
+        held.stream.destroy();
+      }
+    }
     if (compression === 'zstd')
       return { info: await store.importNar({ zstdFile: staged }, expected), added: true };
     const raw = createReadStream(staged);

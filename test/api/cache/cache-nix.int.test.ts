@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
@@ -188,6 +188,26 @@ nixTest(
       context.cache.publicKey,
     ]);
     assert.ok(fetched.ok, fetched.stderr);
+
+    // Another path of the same content: Nix finds its NAR in the cache (HEAD) and sends only the narinfo.
+    const twin = join(context.cache.fixture.root, 'twin.txt');
+    await writeFile(twin, await readFile(file));
+    const twinAdded = await nix('nix-store', ['--store', source.url, '--add', twin]);
+    assert.ok(twinAdded.ok, twinAdded.stderr);
+    const twinPath = twinAdded.stdout.trim();
+    const twinUploaded = await nix('nix', [
+      'copy',
+      '--from',
+      source.url,
+      '--to',
+      `${cacheUrl(context)}&compression=zstd`,
+      twinPath,
+      '--option',
+      'netrc-file',
+      netrc,
+    ]);
+    assert.ok(twinUploaded.ok, twinUploaded.stderr);
+    assert.is((await context.cache.fixture.store.info(twinPath))?.narHash, info.narHash);
   }),
 );
 
