@@ -3,8 +3,8 @@
 // server's event loop, and relays what they print and how they end. Plain JavaScript so that it
 // starts without a TypeScript loader.
 //
-// { kind: 'exec', id, file, args, options }  → { id, kind: 'done', stdout, stderr, error? }
-//   (execFile; output as UTF-8; error = { message, code, killed, signal })
+// { kind: 'exec', id, file, args, options }  → { id, kind: 'spawned', pid }, { id, kind: 'done', stdout, stderr, error? }
+//   (as execFile, in a process group of its own; output as UTF-8; error = { message, code, killed, signal })
 // { kind: 'spawn', id, file, args, options } → { id, kind: 'spawned', pid } or { id, kind: 'error', message },
 //   then { id, kind: 'data', stream, chunk }…, { id, kind: 'exit', code, signal },
 //   { id, kind: 'close', code, signal }   (stdin is never open)
@@ -13,28 +13,59 @@
 // { kind: 'pipe', id, from, to }             runs `from` (file, args, options) with its stdout piped
 //   into `to`'s stdin → { id, kind: 'piped', codes: [from, to], stderr, error? }
 // { kind: 'kill', id }                       SIGKILLs a running spawn's or pipe's processes
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { parentPort } from 'node:worker_threads';
 
 const children = new Map();
 
+// execFile, with a process group of its own (execFile does not pass `detached` on) and its pid
+// reported: the caller's time limit kills the whole group, as a worker thread cannot signal processes.
 function exec({ id, file, args, options }) {
-  execFile(file, args, { ...options, encoding: 'utf8' }, (error, stdout, stderr) => {
+  const { maxBuffer = 1024 * 1024, killSignal = 'SIGTERM', ...rest } = options;
+  const child = spawn(file, args, { ...rest, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: [], stderr: [] };
+  let buffered = 0;
+  let overflowed = false;
+  let spawnError;
+  for (const stream of ['stdout', 'stderr']) {
+    child[stream].on('data', (chunk) => {
+      buffered += chunk.length;
+      if (buffered > maxBuffer) {
+        if (!overflowed) child.kill(killSignal);
+        overflowed = true;
+        return;
+      }
+      output[stream].push(chunk);
+    });
+  }
+  child.on('error', (error) => {
+    spawnError = error;
+  });
+  child.on('close', (code, signal) => {
+    const stdout = Buffer.concat(output.stdout).toString('utf8');
+    const stderr = Buffer.concat(output.stderr).toString('utf8');
+    const failed = spawnError || overflowed || code !== 0;
+    const message = spawnError
+      ? spawnError.message
+      : overflowed
+        ? 'stdout or stderr maxBuffer length exceeded'
+        : `Command failed: ${file} ${args.join(' ')}\n${stderr}`;
     parentPort.postMessage({
       id,
       kind: 'done',
       stdout,
       stderr,
-      ...(error && {
+      ...(failed && {
         error: {
-          message: error.message,
-          code: error.code,
-          killed: error.killed === true,
-          signal: error.signal ?? undefined,
+          message,
+          code: spawnError?.code ?? code ?? undefined,
+          killed: overflowed,
+          signal: signal ?? undefined,
         },
       }),
     });
   });
+  if (child.pid !== undefined) parentPort.postMessage({ id, kind: 'spawned', pid: child.pid });
 }
 
 function start({ id, file, args, options }) {

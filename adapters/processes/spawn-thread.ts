@@ -26,7 +26,7 @@ export interface ThreadChild extends EventEmitter {
   destroyStdio(): void;
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

@@ -3,7 +3,7 @@
  * branches pruned), branches read with their commit times, and failures classified with git's own
  * words — a missing repository, a remote that never answers, credentials that must not leak.
  */
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -120,6 +120,22 @@ test(
   }),
 );
 
+/** The live processes whose command line mentions `text` (zombies, waiting to be reaped, have none). */
+function processesMentioning(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    const line = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      } catch {
+        return '';
+      }
+    })();
+    if (line.includes(text)) found.push(`${pid}: ${line}`);
+  }
+  return found;
+}
+
 test(
   "a remote that accepts the connection and never answers is 'timed-out' after the time given",
   withTimeout(30_000, async ({ dir }) => {
@@ -138,6 +154,9 @@ test(
       assert.match(error.message, /^git gave up after 1500 ms/);
       assert.ok(elapsed >= 1400 && elapsed < 10_000, `gave up after ${elapsed} ms`);
       assert.ok(server.accepted() >= 1, 'git did reach the server');
+      // git's transport helpers went with it: nothing still talks to the remote.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(processesMentioning(`127.0.0.1:${server.port}`), []);
     } finally {
       await server.close();
     }
