@@ -1,16 +1,19 @@
 /**
  * The collection's own files, in a directory beside the store's state:
  *
- *   lock.json    { gcId, pid } while a collection runs: refuses a second one, and after a crash
- *                names the collection that was interrupted (its pid is gone)
+ *   lock         a symbolic link naming the collection's pid and id while it runs (the store lock's
+ *                kind, `tryLock`): refuses a second one, is taken over atomically from a process
+ *                that died, and then names the collection that was interrupted. Earlier versions
+ *                wrote lock.json ({ gcId, pid }); its holder alone reads it, once.
  *   chunk.json   { gcId, chunks: [{ chunk, paths }] } written (fsynced) before a round of chunks
  *                is unregistered and removed once their content is deleted: after a crash,
  *                exactly the paths whose content may be left over (a journal of one chunk,
  *                { gcId, chunk, paths }, as earlier versions wrote it, is read as a round of one)
  */
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAlive, writeFileAtomic } from '../store/atomic.ts';
+import { tryLock } from '../store/store-lock.ts';
 import type { PathRecord } from './gc-store.ts';
 
 /** What recovery needs of a path a collection was removing. */
@@ -71,38 +74,32 @@ async function readJson<T>(file: string): Promise<T | undefined> {
 /** Takes the lock of `dir` for collection `gcId`. */
 export async function acquireGcDir(dir: string, gcId: string): Promise<Acquired> {
   await mkdir(dir, { recursive: true });
-  const lockFile = join(dir, 'lock.json');
+  const lockFile = join(dir, 'lock');
   const journalFile = join(dir, 'chunk.json');
-  let interrupted: Acquired['interrupted'];
-  for (;;) {
-    try {
-      const handle = await open(lockFile, 'wx');
-      try {
-        await handle.writeFile(`${JSON.stringify({ gcId, pid: process.pid })}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const held = await readJson<{ gcId: string; pid: number }>(lockFile);
-    if (held && isAlive(held.pid)) throw new GcLockedError(held.gcId, held.pid);
-    if (held) {
-      const journal = await readJournal(journalFile);
-      interrupted = { gcId: held.gcId, pid: held.pid, ...(journal?.gcId === held.gcId && { journal }) };
-    }
-    // A torn lock file (a crash while writing it) or a dead holder: take it over.
-    await rm(lockFile, { force: true });
+  const taken = await tryLock(lockFile, gcId);
+  if (taken.heldBy) throw new GcLockedError(taken.heldBy.note, taken.heldBy.pid);
+  const release = () => unlink(lockFile).catch(() => undefined);
+  let interrupted: Acquired['interrupted'] = taken.tookOverFrom && {
+    gcId: taken.tookOverFrom.note,
+    pid: taken.tookOverFrom.pid,
+  };
+  // The lock file of earlier versions, looked at only by the holder of the lock.
+  const legacyFile = join(dir, 'lock.json');
+  const legacy = await readJson<{ gcId: string; pid: number }>(legacyFile);
+  if (legacy && isAlive(legacy.pid)) {
+    await release();
+    throw new GcLockedError(legacy.gcId, legacy.pid);
   }
+  if (legacy) interrupted = { gcId: legacy.gcId, pid: legacy.pid };
+  await rm(legacyFile, { force: true });
   const journal = await readJournal(journalFile);
+  if (interrupted && journal?.gcId === interrupted.gcId) interrupted = { ...interrupted, journal };
   if (!interrupted && journal) interrupted = { gcId: journal.gcId, journal };
   for (const name of await readdir(dir))
     if (name.endsWith('.tmp')) await rm(join(dir, name), { force: true });
   return {
     ...(interrupted && { interrupted }),
-    release: () => rm(lockFile, { force: true }),
+    release,
     writeJournal: (journal) => writeFileAtomic(journalFile, JSON.stringify(journal), dir),
     clearJournal: () => rm(journalFile, { force: true }),
   };

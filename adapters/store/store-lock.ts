@@ -85,3 +85,42 @@ export function withStoreLock<T>(file: string, work: () => Promise<T>, timeoutMs
   void settled.then(() => inProcess.get(file) === settled && inProcess.delete(file));
   return turn;
 }
+
+/** Who holds a lock taken with `tryLock`: its pid, and the note it left. */
+export interface LockHolder {
+  readonly pid: number;
+  readonly note: string;
+}
+
+function holderOf(target: string): LockHolder {
+  const [pid, , ...note] = target.split(':');
+  return { pid: Number(pid), note: note.join(':') };
+}
+
+/**
+ * Takes the lock `file` for this process, leaving `note` in it (what it is held for), or answers who
+ * holds it: for locks held for a whole task, refused rather than waited for. A lock left by a process
+ * that died is taken over as `withStoreLock` does, atomically, and `tookOverFrom` names that holder.
+ * Release it with `unlink(file)`.
+ */
+export async function tryLock(
+  file: string,
+  note: string,
+): Promise<
+  { readonly heldBy: LockHolder } | { readonly heldBy?: undefined; readonly tookOverFrom?: LockHolder }
+> {
+  let tookOverFrom: LockHolder | undefined;
+  for (;;) {
+    try {
+      await symlink(`${owner}:${note}`, file);
+      return tookOverFrom ? { tookOverFrom } : {};
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = await readlink(file).catch(() => undefined);
+    if (holder === undefined) continue;
+    if (!isStale(holder)) return { heldBy: holderOf(holder) };
+    await takeOver(file, holder);
+    tookOverFrom = holderOf(holder);
+  }
+}
