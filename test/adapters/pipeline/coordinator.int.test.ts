@@ -30,6 +30,40 @@ async function switchSpec(farm: PipelineFixture, name: string, type: 'Activate' 
   await farm.projections.waitFor(handled.position!, 10_000);
 }
 
+/** An evaluation queue that only records what the coordinator asks of it. */
+function recordingEvaluations() {
+  const enqueued: string[] = [];
+  const cancelled: string[] = [];
+  const evaluations = {
+    enqueue: (request: { readonly evaluationId: string }) => {
+      enqueued.push(request.evaluationId);
+    },
+    cancel: (evaluationId: string) => {
+      cancelled.push(evaluationId);
+    },
+  };
+  return { enqueued, cancelled, evaluations };
+}
+
+/** Records an evaluation of `spec` requested, as the poller would. */
+async function requestEvaluation(farm: PipelineFixture, spec: string, evaluationId: string) {
+  const at = new Date().toISOString();
+  const command = {
+    type: 'RequestEvaluation',
+    evaluationId,
+    spec,
+    trigger: { kind: 'manual' },
+    checkouts: [{ channel: 'main', url: '/nowhere', branch: 'main', commit: 'a'.repeat(40), commitTime: at }],
+    actor: 'poller',
+    at,
+  } as const;
+  await handleCommand(farm.events, evaluationDecider, streams.evaluation(evaluationId), command, {
+    cause: { kind: 'command', id: randomUUID() },
+    actor: 'poller',
+    at,
+  });
+}
+
 test(
   'schedules an evaluation that completed while its specification was off once it is activated again',
   withTimeout(30_000, async () => {
@@ -143,49 +177,20 @@ test(
 test(
   'stops and records aborted the evaluations of a specification removed while they run',
   withTimeout(30_000, async () => {
-    const enqueued: string[] = [];
-    const cancelled: string[] = [];
-    const evaluations = {
-      enqueue: (request: { readonly evaluationId: string }) => {
-        enqueued.push(request.evaluationId);
-      },
-      cancel: (evaluationId: string) => {
-        cancelled.push(evaluationId);
-      },
-    };
+    const { enqueued, cancelled, evaluations } = recordingEvaluations();
     const farm = await startPipelineFixture({ evaluations });
     try {
       await farm.registerSpec(specNamed('going'));
       await farm.registerSpec(specNamed('staying'));
-      const at = new Date().toISOString();
-      const context = { cause: { kind: 'command', id: randomUUID() } as const, actor: 'poller' as const, at };
-      const checkouts = [
-        { channel: 'main', url: '/nowhere', branch: 'main', commit: 'a'.repeat(40), commitTime: at },
-      ];
-      for (const spec of ['going', 'staying']) {
-        const command = {
-          type: 'RequestEvaluation',
-          evaluationId: `${spec}-1`,
-          spec,
-          trigger: { kind: 'manual' },
-          checkouts,
-          actor: 'poller',
-          at,
-        } as const;
-        await handleCommand(
-          farm.events,
-          evaluationDecider,
-          streams.evaluation(`${spec}-1`),
-          command,
-          context,
-        );
-      }
+      for (const spec of ['going', 'staying']) await requestEvaluation(farm, spec, `${spec}-1`);
       await farm.until(() => enqueued.length === 2, 'both evaluations handed to the evaluation queue');
 
+      const at = new Date().toISOString();
       const removal = { type: 'RemoveSpecification', name: 'going', actor: 'user:test', at } as const;
       await handleCommand(farm.events, specificationDecider, streams.spec('going'), removal, {
-        ...context,
+        cause: { kind: 'command', id: randomUUID() },
         actor: 'user:test',
+        at,
       });
       let last: { type: string; data: unknown } | undefined;
       for (let tries = 0; last?.type !== 'EvaluationAborted' && tries < 200; tries++) {
@@ -207,33 +212,11 @@ test(
 test(
   'stops the evaluations of a specification deactivated while they wait or run, and takes them up on activation',
   withTimeout(30_000, async () => {
-    const enqueued: string[] = [];
-    const cancelled: string[] = [];
-    const evaluations = {
-      enqueue: (request: { readonly evaluationId: string }) => {
-        enqueued.push(request.evaluationId);
-      },
-      cancel: (evaluationId: string) => {
-        cancelled.push(evaluationId);
-      },
-    };
+    const { enqueued, cancelled, evaluations } = recordingEvaluations();
     const farm = await startPipelineFixture({ evaluations });
     try {
       await farm.registerSpec(specNamed('pausing'));
-      const at = new Date().toISOString();
-      const context = { cause: { kind: 'command', id: randomUUID() } as const, actor: 'poller' as const, at };
-      const command = {
-        type: 'RequestEvaluation',
-        evaluationId: 'pausing-1',
-        spec: 'pausing',
-        trigger: { kind: 'manual' },
-        checkouts: [
-          { channel: 'main', url: '/nowhere', branch: 'main', commit: 'b'.repeat(40), commitTime: at },
-        ],
-        actor: 'poller',
-        at,
-      } as const;
-      await handleCommand(farm.events, evaluationDecider, streams.evaluation('pausing-1'), command, context);
+      await requestEvaluation(farm, 'pausing', 'pausing-1');
       await farm.until(() => enqueued.length === 1, 'the evaluation handed to the evaluation queue');
 
       await switchSpec(farm, 'pausing', 'Deactivate');
