@@ -69,6 +69,12 @@ export function createUploads(options: UploadOptions) {
   /** Stages a NAR under its file name once its bytes hash to the name. */
   async function putNar(fileName: string, body: Readable): Promise<void> {
     const match = narFileName.exec(fileName);
+    // `nix copy --to` compresses with xz unless told otherwise: say how to send what the cache takes.
+    if (!match && /^[0-9a-df-np-sv-z]{52}\.nar\.[a-z0-9]+$/.test(fileName))
+      throw new CacheError(
+        'TALLY_CACHE_UNSUPPORTED_COMPRESSION',
+        `'${fileName}' is compressed in a way the cache does not take: upload zstd or none (nix copy --to 'URL?compression=zstd')`,
+      );
     if (!match)
       throw new CacheError('TALLY_CACHE_BAD_REQUEST', `'${fileName}' is not <nix32 sha256>.nar[.zst]`);
     await mkdir(stagingDir, { recursive: true });

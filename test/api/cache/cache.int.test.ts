@@ -250,6 +250,23 @@ cache(
         },
       },
       {
+        name: 'a NAR compressed with xz',
+        code: 'TALLY_CACHE_UNSUPPORTED_COMPRESSION',
+        status: 415,
+        send: async () => {
+          const response = await fetch(`${cache.url}/nar/${good.narFile.replace(/\.zst$/, '.xz')}`, {
+            method: 'PUT',
+            headers: auth,
+            body: good.compressed,
+          });
+          return {
+            nar: response,
+            info: response,
+            problem: (await response.json()) as { code: string; detail: string },
+          };
+        },
+      },
+      {
         name: 'a narinfo under a name the cache never serves',
         code: 'TALLY_CACHE_BAD_REQUEST',
         status: 400,
