@@ -74,14 +74,19 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     });
   }
 
+  /** The evaluations of `spec` under way, no longer counted as such. */
+  function takeUnderway(spec: string): string[] {
+    const taken = [...underway].filter(([, of]) => of === spec).map(([evaluationId]) => evaluationId);
+    for (const evaluationId of taken) underway.delete(evaluationId);
+    return taken;
+  }
+
   /**
    * Records the evaluations of a specification that was removed aborted, which stops them: their jobs
    * would be of no specification, and the read models have already let them go.
    */
   function abandonEvaluationsOf(spec: string, cause: Cause): void {
-    for (const [evaluationId, of] of underway) {
-      if (of !== spec) continue;
-      underway.delete(evaluationId);
+    for (const evaluationId of takeUnderway(spec)) {
       // Stopped when its EvaluationAborted comes back, as for an abort asked through the API.
       const command = {
         type: 'AbortEvaluation',
@@ -203,11 +208,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     } else if (event.type === 'SpecificationDeactivated') {
       // Neither polled nor evaluated while off: its evaluations stop where they are, recorded as they
       // stand, and are taken up again when it is activated.
-      for (const [evaluationId, spec] of underway) {
-        if (spec !== event.data.name) continue;
-        underway.delete(evaluationId);
-        options.evaluations.cancel(evaluationId);
-      }
+      for (const evaluationId of takeUnderway(event.data.name)) options.evaluations.cancel(evaluationId);
     } else if (event.type === 'WorkerResumed' || event.type === 'WorkerRegistered') {
       // The worker may take work again (resumed, or registered anew after it was removed).
       options.dispatcher.wake();

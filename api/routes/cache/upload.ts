@@ -10,7 +10,6 @@
  * The staged NAR a narinfo names is removed whatever the outcome, so a refused upload leaves
  * nothing behind; staged NARs whose narinfo never came (or named none) are swept after `stagedTtlMs`.
  */
-
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,6 +28,8 @@ import {
 import { CacheError } from './problems.ts';
 
 /** A NAR file name as the cache's URLs have it. */
+/** A NAR's file name: its file hash in Nix base-32, `.nar`, and the compression's extension if any. */
+const narFileAnyCompression = /^([0-9a-df-np-sv-z]{52})\.nar(\.[a-z0-9]+)?$/;
 export const narFileName = /^([0-9a-df-np-sv-z]{52})\.nar(\.zst)?$/;
 
 const maxNarInfoBytes = 64 * 1024;
@@ -70,7 +71,7 @@ export function createUploads(options: UploadOptions) {
   async function putNar(fileName: string, body: Readable): Promise<void> {
     const match = narFileName.exec(fileName);
     // `nix copy --to` compresses with xz unless told otherwise: say how to send what the cache takes.
-    if (!match && /^[0-9a-df-np-sv-z]{52}\.nar\.[a-z0-9]+$/.test(fileName))
+    if (!match && narFileAnyCompression.test(fileName))
       throw new CacheError(
         'TALLY_CACHE_UNSUPPORTED_COMPRESSION',
         `'${fileName}' is compressed in a way the cache does not take: upload zstd or none (nix copy --to 'URL?compression=zstd')`,

@@ -1,11 +1,10 @@
 /** `GET /api/jobs/:spec/:job/latest`: a job's latest completed result (Hydra's `/job/…/latest`). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DomainError } from '../../../domain/shared/errors.ts';
-import { own } from '../../../domain/shared/own.ts';
 import { type EvaluationsState, evaluationsProjection } from '../../../projections/evaluations/index.ts';
 import { latestJob } from '../../../projections/evaluations/queries.ts';
-import { type JobsetsState, jobsetsProjection } from '../../../projections/jobsets/index.ts';
 import { positionHeader } from '../../read-models/schemas.ts';
+import { specRegistered } from '../../read-models/spec-registered.ts';
 import { latestJobSchema } from './schemas.ts';
 
 const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -18,11 +17,7 @@ const jobs: FastifyPluginAsyncTypebox = async (fastify) => {
     reply.header(positionHeader, position);
     const latest = latestJob(state, spec, job);
     if (latest) return latest;
-    // A registered specification may have no evaluation yet: only the jobsets read model knows it.
-    const known =
-      own(state.bySpec, spec) !== undefined ||
-      own((await fastify.readModel<JobsetsState>(jobsetsProjection, request.query.at)).state.specs, spec);
-    throw known
+    throw (await specRegistered(fastify, state, spec, request.query.at))
       ? new DomainError('TALLY_EVALUATION_NOT_FOUND', `no completed evaluation of ${spec} has the job ${job}`)
       : new DomainError('TALLY_SPEC_NOT_FOUND', `no specification ${spec}`);
   });

@@ -7,6 +7,7 @@ import { listEvaluations } from '../../../projections/evaluations/queries.ts';
 import { type JobsetsState, jobsetsProjection } from '../../../projections/jobsets/index.ts';
 import { getSpec, jobWeather, listSpecs } from '../../../projections/jobsets/queries.ts';
 import { positionHeader } from '../../read-models/schemas.ts';
+import { specRegistered } from '../../read-models/spec-registered.ts';
 import { getSpecSchema, listSpecsSchema, specEvaluationsSchema } from './schemas.ts';
 
 const specs: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -33,12 +34,8 @@ const specs: FastifyPluginAsyncTypebox = async (fastify) => {
     const { state, position } = await fastify.readModel<EvaluationsState>(evaluationsProjection, at);
     reply.header(positionHeader, position);
     const ids = own(state.bySpec, name);
-    if (!ids) {
-      // A registered specification may have no evaluation yet: only the jobsets read model knows it.
-      const jobsets = await fastify.readModel<JobsetsState>(jobsetsProjection, at);
-      if (!own(jobsets.state.specs, name))
-        throw new DomainError('TALLY_SPEC_NOT_FOUND', `no specification ${name}`);
-    }
+    if (!ids && !(await specRegistered(fastify, state, name, at)))
+      throw new DomainError('TALLY_SPEC_NOT_FOUND', `no specification ${name}`);
     if (before !== undefined && !ids?.includes(before))
       throw new DomainError('TALLY_EVALUATION_NOT_FOUND', `no evaluation ${before} of ${name}`);
     if (!ids) return { evaluations: [] };
