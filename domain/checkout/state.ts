@@ -21,6 +21,14 @@ export type CheckoutState =
       readonly spec: string;
       /** channel → branch → commit of the last checkout detected. */
       readonly heads: Readonly<Record<string, Readonly<Record<string, string>>>>;
+      /** How many checkouts the stream has detected, patch series included. */
+      readonly detections: number;
+      /**
+       * channel → branch → the ordinal (1 for the stream's first) of the detection that made the
+       * head: a branch set back to a commit it had before is detected anew, with a new ordinal, which
+       * is how an evaluation of that commit is told apart from the one made the first time.
+       */
+      readonly headDetections: Readonly<Record<string, Readonly<Record<string, number>>>>;
       /** patch series id → the commit it was last detected on. */
       readonly patchSeries: Readonly<Record<string, string>>;
       /** channel → its current failure, for channels whose last poll failed. */
@@ -37,10 +45,24 @@ export function headOf(state: CheckoutState, channel: string, branch: string): s
   return own(own(state.heads, channel) ?? {}, branch);
 }
 
+/** The ordinal of the detection that made a channel's branch's head (see `headDetections`), if any. */
+export function headDetectionOf(state: CheckoutState, channel: string, branch: string): number | undefined {
+  if (state.status !== 'watching') return undefined;
+  return own(own(state.headDetections, channel) ?? {}, branch);
+}
+
 function watching(state: CheckoutState, spec: string): Watching {
   return state.status === 'watching'
     ? state
-    : { status: 'watching', spec, heads: {}, patchSeries: {}, failing: {} };
+    : {
+        status: 'watching',
+        spec,
+        heads: {},
+        detections: 0,
+        headDetections: {},
+        patchSeries: {},
+        failing: {},
+      };
 }
 
 export function evolveCheckout(state: CheckoutState, event: CheckoutEvent): CheckoutState {
@@ -50,8 +72,15 @@ export function evolveCheckout(state: CheckoutState, event: CheckoutEvent): Chec
       return produce(watching(state, spec), (draft) => {
         // A literal with a computed key makes an own member whatever the id: an assignment to
         // `__proto__` would set the record's prototype instead.
+        draft.detections += 1;
         if (patchSeries) draft.patchSeries = { ...draft.patchSeries, [patchSeries.id]: commit };
-        else draft.heads[channel] = { ...own(draft.heads, channel), [branch]: commit };
+        else {
+          draft.heads[channel] = { ...own(draft.heads, channel), [branch]: commit };
+          draft.headDetections[channel] = {
+            ...own(draft.headDetections, channel),
+            [branch]: draft.detections,
+          };
+        }
         delete draft.failing[channel];
       });
     }
@@ -60,6 +89,7 @@ export function evolveCheckout(state: CheckoutState, event: CheckoutEvent): Chec
       if (state.status !== 'watching' || headOf(state, channel, branch) === undefined) return state;
       return produce(state, (draft) => {
         delete draft.heads[channel]?.[branch];
+        delete draft.headDetections[channel]?.[branch];
       });
     }
     case 'PollFailed': {

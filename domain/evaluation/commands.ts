@@ -19,6 +19,8 @@ export interface RequestEvaluation extends Issued {
   readonly spec: string;
   readonly trigger: Trigger;
   readonly checkouts: readonly Checkout[];
+  /** See `EvaluationRequested.detection`. */
+  readonly detection?: number;
 }
 
 /** Record that the evaluator started. */

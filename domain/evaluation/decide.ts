@@ -49,7 +49,7 @@ function running(state: EvaluationState, evaluationId: string): Running {
 }
 
 function request(command: RequestEvaluation, state: EvaluationState): EvaluationEvent[] {
-  const { evaluationId, spec, trigger, checkouts } = command;
+  const { evaluationId, spec, trigger, checkouts, detection } = command;
   if (state.status !== 'none')
     throw new DomainError('TALLY_EVALUATION_ALREADY_EXISTS', `Evaluation ${evaluationId} already exists`);
   if (checkouts.length === 0)
@@ -59,7 +59,8 @@ function request(command: RequestEvaluation, state: EvaluationState): Evaluation
       'TALLY_EVALUATION_INVALID',
       `Evaluation ${evaluationId} is for a patch series but has none`,
     );
-  return [{ type: 'EvaluationRequested', data: { evaluationId, spec, trigger, checkouts } }];
+  const detected = detection === undefined ? {} : { detection };
+  return [{ type: 'EvaluationRequested', data: { evaluationId, spec, trigger, checkouts, ...detected } }];
 }
 
 function start(command: StartEvaluation, state: EvaluationState): EvaluationEvent[] {

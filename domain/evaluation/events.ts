@@ -18,6 +18,13 @@ export interface EvaluationRequested {
     readonly trigger: Trigger;
     /** One per channel of the specification. */
     readonly checkouts: readonly Checkout[];
+    /**
+     * For a poll's evaluation, the latest ordinal among the detections that made its checkouts the
+     * heads (`headDetections` of the checkout stream). A branch set back to commits evaluated before
+     * has a later one than their evaluation, which asks for a new evaluation of them. Absent from
+     * evaluations asked by hand, and from polls' evaluations recorded before it existed.
+     */
+    readonly detection?: number;
   };
 }
 

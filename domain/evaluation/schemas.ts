@@ -47,6 +47,7 @@ export const evaluationSchemas: { readonly [T in EvaluationEvent['type']]: Schem
     spec: text,
     trigger,
     checkouts: array(checkout, { minLength: 1 }),
+    detection: optional(count),
   }),
   EvaluationStarted: object<Data<'EvaluationStarted'>>({ evaluationId: text, evaluator, startedAt: isoTime }),
   EvaluationJobsAdded: object<Data<'EvaluationJobsAdded'>>({

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Checkout } from '../../../domain/checkout/checkout.ts';
 import type { CheckoutCommand } from '../../../domain/checkout/commands.ts';
 import type { CheckoutEvent } from '../../../domain/checkout/events.ts';
-import { checkoutDecider, headOf } from '../../../domain/checkout/index.ts';
+import { checkoutDecider, headDetectionOf, headOf } from '../../../domain/checkout/index.ts';
 import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import type { Trigger } from '../../../domain/evaluation/job.ts';
 import { type Actor, parseActor } from '../../../domain/shared/metadata.ts';
@@ -137,6 +137,19 @@ export function createPoller(options: PollerOptions): Poller {
     return false;
   }
 
+  /**
+   * The detection an evaluation was requested for (`EvaluationRequested.detection`): `undefined` when
+   * the store has no such evaluation, `null` when it has one that names none (asked by hand, or
+   * recorded before evaluations named it).
+   */
+  async function requestedDetection(stream: string): Promise<number | null | undefined> {
+    for await (const first of eventStore.readStream(stream, { limit: 1 })) {
+      const event = readDomainEvent(first);
+      return event.type === 'EvaluationRequested' ? (event.data.detection ?? null) : null;
+    }
+    return undefined;
+  }
+
   /** How many times the name was registered (1 for a specification never removed; 0 if never). */
   async function registrationOf(spec: string): Promise<number> {
     let registrations = 0;
@@ -216,7 +229,13 @@ export function createPoller(options: PollerOptions): Poller {
       }
     }
     // A poll cut short by a stop has not seen every head: the next start polls again.
-    const evaluations = stopped ? [] : await requestEvaluations(spec, heads, trigger, cause);
+    if (stopped) return { spec: spec.name, detected, deleted, failed, evaluations: [] };
+    // Read again for the detections this poll made: which detection made each head tells a branch
+    // set back to commits evaluated before from one that never left them.
+    const { state: now } = await readStreamState(eventStore, checkoutDecider, stream);
+    const detectionOf = (checkouts: readonly Checkout[]) =>
+      Math.max(0, ...checkouts.map((c) => headDetectionOf(now, c.channel, c.branch) ?? 0));
+    const evaluations = await requestEvaluations(spec, heads, trigger, cause, detectionOf);
     return { spec: spec.name, detected, deleted, failed, evaluations };
   }
 
@@ -225,6 +244,7 @@ export function createPoller(options: PollerOptions): Poller {
     heads: readonly Head[],
     trigger: Trigger,
     cause: ReturnType<typeof processCause>,
+    detectionOf: (checkouts: readonly Checkout[]) => number,
   ): Promise<string[]> {
     const fixed = heads.filter((head) => !isPatternChannel(head.channel));
     const patterned = heads.filter((head) => isPatternChannel(head.channel));
@@ -239,15 +259,24 @@ export function createPoller(options: PollerOptions): Poller {
     const registration = await registrationOf(spec.name);
     const requested: string[] = [];
     for (const checkouts of requests) {
-      const evaluationId = pollEvaluationId(spec.name, checkouts, registration);
+      const detection = detectionOf(checkouts);
+      let evaluationId = pollEvaluationId(spec.name, checkouts, registration);
       // Most polls find their evaluation recorded: its first event says so, without reading its jobs.
-      if (await isRecorded(streams.evaluation(evaluationId))) continue;
+      const earlier = await requestedDetection(streams.evaluation(evaluationId));
+      if (earlier !== undefined) {
+        // Recorded for these very heads (or for heads whose detection it did not record): done.
+        if (earlier === null || earlier >= detection) continue;
+        // The same commits, detected again since: the heads were set back to them.
+        evaluationId = pollEvaluationId(spec.name, checkouts, registration, detection);
+        if (await isRecorded(streams.evaluation(evaluationId))) continue;
+      }
       const command = {
         type: 'RequestEvaluation',
         evaluationId,
         spec: spec.name,
         trigger,
         checkouts,
+        ...(detection > 0 ? { detection } : {}),
         actor: pollActor(trigger),
         at: new Date().toISOString(),
       } as const;

@@ -1,6 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type CheckoutEvent, checkoutDecider, type DetectCheckout } from '../../../domain/checkout/index.ts';
+import {
+  type CheckoutEvent,
+  checkoutDecider,
+  type DetectCheckout,
+  headDetectionOf,
+} from '../../../domain/checkout/index.ts';
+import { fold } from '../../../domain/shared/decider.ts';
 import { givenFor } from '../given.ts';
 
 const given = givenFor(checkoutDecider);
@@ -41,6 +47,26 @@ checkouts('records a new commit once; the same commit again decides nothing', ()
   given([detected])
     .when(next)
     .then([{ type: 'CheckoutDetected', data: { ...detected.data, commit: next.commit } } as CheckoutEvent]);
+});
+
+checkouts('numbers the detection that made each head: a branch set back has a new one', () => {
+  const on = (branch: string, commit: string) =>
+    ({ type: 'CheckoutDetected', data: { ...detected.data, branch, commit } }) as CheckoutEvent;
+  const state = fold(checkoutDecider, [
+    on('master', commit),
+    on('wip', commit),
+    on('master', 'b'.repeat(40)),
+  ]);
+  assert.is(headDetectionOf(state, 'guix', 'master'), 3);
+  assert.is(headDetectionOf(state, 'guix', 'wip'), 2);
+  const back = checkoutDecider.evolve(state, on('master', commit));
+  assert.is(headDetectionOf(back, 'guix', 'master'), 4, 'the first commit again, detected anew');
+  const gone = checkoutDecider.evolve(back, {
+    type: 'BranchDeleted',
+    data: { spec: 'guix', channel: 'guix', branch: 'wip' },
+  });
+  assert.is(headDetectionOf(gone, 'guix', 'wip'), undefined);
+  assert.is(headDetectionOf(gone, 'guix', 'master'), 4);
 });
 
 checkouts('tells branches apart: a known commit on another branch is new there', () => {

@@ -64,6 +64,12 @@ life('is requested once, with at least one checkout', () => {
     .thenThrows('TALLY_EVALUATION_INVALID');
 });
 
+life('records the detection of its heads when the poll names it', () => {
+  given([])
+    .when({ ...request, detection: 7 })
+    .then([{ ...requested, data: { ...requested.data, detection: 7 } } as EvaluationEvent]);
+});
+
 life('starts once, and only after a request', () => {
   given([requested])
     .when({ ...base, type: 'StartEvaluation', evaluator })

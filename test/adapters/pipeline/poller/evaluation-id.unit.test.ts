@@ -57,4 +57,14 @@ test('differs for a name registered again, and is unchanged for its first regist
   assert.is(pollEvaluationId('demo', [checkout()], 2), second);
 });
 
+test('differs for heads set back to the same commits, by the detection that set them back', () => {
+  const first = pollEvaluationId('demo', [checkout()]);
+  assert.is(pollEvaluationId('demo', [checkout()], 1, undefined), first);
+  const back = pollEvaluationId('demo', [checkout()], 1, 3);
+  assert.is.not(back, first);
+  assert.is(pollEvaluationId('demo', [checkout()], 1, 3), back, 'a retried poll asks for the same one');
+  assert.is.not(pollEvaluationId('demo', [checkout()], 1, 7), back);
+  assert.is.not(pollEvaluationId('demo', [checkout()], 2, 3), back);
+});
+
 test.run();

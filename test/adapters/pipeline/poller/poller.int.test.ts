@@ -86,6 +86,7 @@ test(
       spec: 'single',
       trigger: { kind: 'poll' },
       checkouts: [checkout],
+      detection: 1,
     });
 
     const unchanged = await poller.pollNow('single');
@@ -105,6 +106,41 @@ test(
     assert.is(all[1]?.metadata.actor, 'user:alice');
     assert.is((await checkoutEvents(store, 'single'))[1]?.metadata.actor, 'user:alice');
     assert.is((dataOf(all[1]).checkouts as Array<{ commit: string }>)[0]?.commit, newer);
+    await poller.stop();
+  }),
+);
+
+test(
+  'evaluates again a branch set back to a commit evaluated before, once however often it is polled',
+  withTimeout(60_000, async ({ ledger: { store }, dir }) => {
+    const repo = makeRepo(join(dir, 'repo'));
+    const spec = specification('back', [{ name: 'src', url: repo, branch: 'main' }]);
+    const poller = pollerFor(store, join(dir, 'data'), () => [spec]);
+    const first = git(repo, 'rev-parse', 'HEAD');
+    const checkout = { channel: 'src', url: repo, branch: 'main', commit: first, commitTime: commitTimeIso };
+    const [original] = (await poller.pollNow('back')).evaluations;
+    assert.equal(original, pollEvaluationId('back', [checkout]));
+    commit(repo, { 'README.md': 'second\n' });
+    assert.is((await poller.pollNow('back')).evaluations.length, 1);
+
+    // The second commit is undone by a force-push: the branch is back on the first.
+    git(repo, 'reset', '--hard', first);
+    const setBack = await poller.pollNow('back');
+    assert.equal(setBack.detected, ['src/main']);
+    assert.equal(setBack.evaluations, [pollEvaluationId('back', [checkout], 1, 3)]);
+    assert.is.not(setBack.evaluations[0], original);
+    assert.equal((await poller.pollNow('back')).evaluations, [], 'asked once');
+
+    const requested = await evaluationsRequested(store, 'back');
+    assert.equal(
+      requested.map((event) => [dataOf(event).evaluationId, dataOf(event).detection]),
+      [
+        [original, 1],
+        [requested[1] && dataOf(requested[1]).evaluationId, 2],
+        [setBack.evaluations[0], 3],
+      ],
+    );
+    assert.equal(dataOf(requested[2]).checkouts, [checkout]);
     await poller.stop();
   }),
 );
