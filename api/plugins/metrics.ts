@@ -13,6 +13,7 @@ import { prometheusFamilies } from '../../projections/metrics/prometheus.ts';
 import { initialMetricsState } from '../../projections/metrics/state.ts';
 import { type QueueState, queueSizes } from '../../projections/queue/index.ts';
 import type { ProjectionRunner } from '../../projections/runtime/runner.ts';
+import { type WorkersState, workersBySystem } from '../../projections/workers/index.ts';
 
 /** The metrics routes and services update. */
 export interface ApiMetrics {
@@ -121,6 +122,26 @@ function queueMetrics(registry: Registry, runner: ProjectionRunner): void {
         this.set({ system, state: 'deferred' }, deferred);
         this.set({ system, state: 'blocked' }, blocked);
       }
+    },
+  });
+  new Gauge({
+    name: 'tally_queue_workers',
+    help: 'Workers that could take a build now (connected, neither drained nor removed), for each system with builds waiting: 0 means they wait for a worker of that system to connect',
+    labelNames: ['system'] as const,
+    registers: [registry],
+    collect() {
+      let queue: QueueState;
+      let workers: WorkersState;
+      try {
+        queue = runner.state<QueueState>('queue');
+        workers = runner.state<WorkersState>('workers');
+      } catch {
+        return;
+      }
+      this.reset();
+      const served = workersBySystem(workers);
+      for (const { system } of queueSizes(queue, { now: Date.now() }))
+        this.set({ system }, served.get(system) ?? 0);
     },
   });
 }

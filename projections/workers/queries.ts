@@ -130,3 +130,17 @@ export function getWorker(
   const now = options.now === undefined ? state.lastAt : msOf(options.now);
   return worker && view(worker, now);
 }
+
+/**
+ * How many workers could take a build of each system now: connected, neither drained nor removed.
+ * Every such worker builds `builtin` derivations, whatever systems it names.
+ */
+export function workersBySystem(state: WorkersState): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [, worker] of entriesOf(state.workers)) {
+    if (statusOf(worker) !== 'connected') continue;
+    for (const system of new Set([...worker.systems, 'builtin']))
+      counts.set(system, (counts.get(system) ?? 0) + 1);
+  }
+  return counts;
+}

@@ -21,7 +21,20 @@ export const QueueEntry = Type.Object({
 
 export const QueueView = Type.Object({
   ...Counts,
-  lanes: list(Type.Object({ system: Type.String(), priority: Type.Number(), ...Counts })),
+  lanes: list(
+    Type.Object({
+      system: Type.String(),
+      priority: Type.Number(),
+      ...Counts,
+      workers: Type.Integer({
+        description: 'Workers that could take its builds now: connected, neither drained nor removed',
+      }),
+    }),
+  ),
+  unserved: list(Type.String(), {
+    description:
+      'Systems with builds queued that no connected worker builds: they wait until one that does connects',
+  }),
   items: Type.Optional(list(QueueEntry, { description: "One page of `system`'s queue, when asked" })),
   nextCursor: Type.Optional(Type.String()),
 });
