@@ -17,7 +17,7 @@ import { streams } from '../../domain/shared/streams.ts';
 import { handleCommand } from '../eventstore/command-handler.ts';
 import type { EventStore } from '../eventstore/event-store.ts';
 import { readDomainEvent } from '../eventstore/read-domain-event.ts';
-import { acquireGcDir, type Interrupted, type RemovedPath } from './gc-dir.ts';
+import { acquireGcDir, GcIoError, type Interrupted, type RemovedPath } from './gc-dir.ts';
 import type { GcStore, PathRecord } from './gc-store.ts';
 import { planCollection } from './plan.ts';
 import type { GcRootSource } from './root-source.ts';
@@ -211,7 +211,8 @@ export async function collectGarbage(options: CollectOptions): Promise<GcSummary
       await handle(gcId, { type: 'FailGc', ...issued(gcId), reason: 'io-error', detail }, 'fail').catch(
         () => undefined,
       );
-      throw error;
+      // A file the store could not touch is the operator's to mend, not a defect: say so with a code.
+      throw isFileSystemError(error) ? new GcIoError(gcId, error) : error;
     }
     return {
       gcId,
@@ -268,6 +269,12 @@ export async function collectGarbage(options: CollectOptions): Promise<GcSummary
 }
 
 /** Waits for every one of `work` to settle, then rejects with the first failure if any. */
+/** An error of a file system call (it carries an errno code such as `EPERM`, `EROFS`, `ENOSPC`). */
+function isFileSystemError(error: unknown): error is Error & { code: string } {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return error instanceof Error && typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}
+
 async function allDone(work: readonly (Promise<unknown> | undefined)[]): Promise<void> {
   const settled = await Promise.allSettled(work);
   const failed = settled.find((result) => result.status === 'rejected');

@@ -63,6 +63,27 @@ export class GcLockedError extends Error {
   }
 }
 
+/**
+ * Thrown when a collection could not read or delete a file of the store: it was recorded as failed
+ * (`io-error`), and the next collection finishes what it left once the cause is mended.
+ */
+export class GcIoError extends Error {
+  readonly code = 'TALLY_GC_IO_ERROR';
+  constructor(
+    readonly gcId: string,
+    override readonly cause: Error & { readonly code?: unknown; readonly path?: unknown },
+  ) {
+    const where = typeof cause.path === 'string' ? ` on ${cause.path}` : '';
+    const why = typeof cause.code === 'string' ? ` (${cause.code})` : '';
+    super(
+      `collection ${gcId} failed${where}${why}: ${cause.message}; it is recorded as failed (io-error). ` +
+        'Mend the cause (permissions, a read-only or full file system), then run `tally gc` again: ' +
+        'it finishes what this one left',
+    );
+    this.name = 'GcIoError';
+  }
+}
+
 async function readJson<T>(file: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as T;

@@ -19,7 +19,7 @@ interface Answer {
   readonly id: number;
   readonly inodes?: Float64Array;
   readonly links?: Uint32Array;
-  readonly error?: { readonly message: string; readonly code?: string };
+  readonly error?: { readonly message: string; readonly code?: string; readonly path?: string };
 }
 
 /** lstat of each file of a batch, by index; 0 and 0 for a missing file. */
@@ -65,9 +65,11 @@ export function createUnlinkPool(options: { threads?: number; idleMs?: number } 
       running.delete(worker);
       const job = pending.get(answer.id);
       pending.delete(answer.id);
-      if (answer.error)
-        job?.reject(Object.assign(new Error(answer.error.message), { code: answer.error.code }));
-      else job?.resolve(answer);
+      if (answer.error) {
+        const { message, code, path } = answer.error;
+        // As `fs` would have thrown it here: the file it failed on tells the operator where to look.
+        job?.reject(Object.assign(new Error(message), { code, ...(path ? { path } : {}) }));
+      } else job?.resolve(answer);
       idle.push(worker);
       dispatch();
     });

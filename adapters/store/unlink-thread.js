@@ -5,7 +5,7 @@
 // Jobs: { id, kind: 'stat', files }         answer { id, inodes, links } (0 and 0 for a missing file)
 //       { id, kind: 'unlink', files }       unlink each file (a missing one is fine)
 //       { id, kind: 'remove-tree', files }  delete each store tree (a read-only directory included)
-// Failures answer { id, error: { message, code } }.
+// Failures answer { id, error: { message, code, path } }.
 import { chmodSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
@@ -63,6 +63,9 @@ parentPort.on('message', (job) => {
   try {
     parentPort.postMessage({ id: job.id, ...run(job) });
   } catch (error) {
-    parentPort.postMessage({ id: job.id, error: { message: error.message, code: error.code } });
+    parentPort.postMessage({
+      id: job.id,
+      error: { message: error.message, code: error.code, path: error.path },
+    });
   }
 });
