@@ -94,6 +94,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
     return own(pipeline().specs, spec)?.notifications ?? [];
   }
 
+  /** The evaluation's report, its jobs compared within its line as its specification's channels tell. */
+  function reportOf(evaluationId: string): EvaluationReport | undefined {
+    const state = evaluations();
+    const spec = getIn(state.evaluations, evaluationId)?.info.spec;
+    const channels = spec === undefined ? [] : (own(pipeline().specs, spec)?.channels ?? []);
+    return evaluationReport(state, evaluationId, channels);
+  }
+
   /** The notification's state and, when a retry is planned, when (epoch ms). */
   async function streamState(id: string): Promise<{ state: NotificationState; retryAt?: number }> {
     const history: NotificationEvent[] = [];
@@ -127,7 +135,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     evaluationId: string,
     number: number,
   ): Promise<void> {
-    const report = evaluationReport(evaluations(), evaluationId);
+    const report = reportOf(evaluationId);
     if (!report) {
       // A build of it was restarted since: the report goes when it has ended again.
       pending.add(evaluationId);
@@ -232,7 +240,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
    * new target is not sent the reports of evaluations that ended before it was there.
    */
   function notify(evaluationId: string, since?: ReadonlyMap<string, string>): void {
-    const report = evaluationReport(evaluations(), evaluationId);
+    const report = reportOf(evaluationId);
     if (!report) return;
     for (const target of targetsOf(report.evaluation.spec)) {
       const id = evaluationNotificationId(evaluationId, target.url);

@@ -18,6 +18,11 @@ export const domainErrors = {
     status: 404,
     next: 'Check the name (`tally spec list` lists them), or register it first.',
   },
+  /** A specification's line (one branch of a pattern channel) that has no evaluation, or was deleted. */
+  TALLY_LINE_NOT_FOUND: {
+    status: 404,
+    next: "Check the line's id: GET /api/specs/NAME lists the specification's lines.",
+  },
   /** Updating a specification under another name than its stream's. */
   TALLY_SPEC_RENAME: { status: 422, next: 'Register a new specification and remove the old one.' },
   /** A checkout for another specification than the stream's, or with a bad commit. */

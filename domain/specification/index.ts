@@ -9,6 +9,7 @@ import { evolveSpecification, initialSpecificationState, type SpecificationState
 
 export * from './commands.ts';
 export * from './events.ts';
+export * from './line.ts';
 export * from './schemas.ts';
 export * from './specification.ts';
 export * from './state.ts';

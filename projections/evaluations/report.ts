@@ -1,14 +1,22 @@
 /**
  * An evaluation's report once it has ended: what a notification tells. An evaluation ends when it fails
  * or is aborted, or, once completed, when no job's build is still to come (none unscheduled, queued,
- * dispatched or building). Its jobs are compared by name with the specification's previous completed
- * evaluation, as Hydra's and Cuirass's job "weather" does.
+ * dispatched or building). Its jobs are compared by name with the previous completed evaluation of its
+ * line (the same branch of each pattern channel), as Hydra's and Cuirass's job "weather" does.
  */
 import { own } from '../../domain/shared/own.ts';
+import { lineOf } from '../../domain/specification/line.ts';
+import type { Channel } from '../../domain/specification/specification.ts';
 import { getIn } from '../shared/persistent-map.ts';
 import { byName, drvPathOf } from './job-list.ts';
 import { drvStatus, summaryOf } from './queries.ts';
-import type { EvaluationSummary, EvaluationsState, JobBuildStatus, JobCounts } from './state.ts';
+import type {
+  EvaluationDoc,
+  EvaluationSummary,
+  EvaluationsState,
+  JobBuildStatus,
+  JobCounts,
+} from './state.ts';
 
 /** How an evaluation ended, in a word. */
 export type EvaluationOutcome = 'succeeded' | 'failed' | 'evaluation-failed' | 'aborted';
@@ -22,7 +30,7 @@ export interface ReportedJob {
 export interface EvaluationReport {
   readonly evaluation: EvaluationSummary;
   readonly outcome: EvaluationOutcome;
-  /** The previous completed evaluation of the specification the jobs were compared with. */
+  /** The previous completed evaluation of the specification's line the jobs were compared with. */
   readonly comparedWith?: string;
   /** Jobs failing now that did not fail in the previous evaluation (or were not in it), by name. */
   readonly newFailures: readonly ReportedJob[];
@@ -49,16 +57,34 @@ export function allBuilt(counts: JobCounts): boolean {
   return stillToCome.every((status) => counts[status] === 0);
 }
 
-/** The completed evaluation of the same specification just before `id`, if any. */
-function previousCompleted(state: EvaluationsState, spec: string, id: string): string | undefined {
+/**
+ * The completed evaluation of the same specification and line just before `id`, if any: an evaluation
+ * of another branch of a pattern channel is no baseline.
+ */
+function previousCompleted(
+  state: EvaluationsState,
+  doc: EvaluationDoc,
+  channels: readonly Channel[],
+): string | undefined {
+  const { spec, id, checkouts } = doc.info;
+  const line = lineOf(channels, checkouts);
   const ids = own(state.bySpec, spec) ?? [];
-  for (let i = ids.lastIndexOf(id) - 1; i >= 0; i--)
-    if (getIn(state.evaluations, ids[i]!)?.info.status === 'completed') return ids[i];
+  for (let i = ids.lastIndexOf(id) - 1; i >= 0; i--) {
+    const info = getIn(state.evaluations, ids[i]!)?.info;
+    if (info?.status === 'completed' && lineOf(channels, info.checkouts) === line) return ids[i];
+  }
   return undefined;
 }
 
-/** The report of evaluation `id`, or `undefined` while it has not ended (or is unknown). */
-export function evaluationReport(state: EvaluationsState, id: string): EvaluationReport | undefined {
+/**
+ * The report of evaluation `id`, or `undefined` while it has not ended (or is unknown). `channels`:
+ * its specification's, which tell the evaluations of its line.
+ */
+export function evaluationReport(
+  state: EvaluationsState,
+  id: string,
+  channels: readonly Channel[],
+): EvaluationReport | undefined {
   const doc = getIn(state.evaluations, id);
   if (!doc) return undefined;
   const evaluation = summaryOf(doc);
@@ -66,7 +92,7 @@ export function evaluationReport(state: EvaluationsState, id: string): Evaluatio
   if (doc.info.status === 'failed') return { ...ended, outcome: 'evaluation-failed' };
   if (doc.info.status === 'aborted') return { ...ended, outcome: 'aborted' };
   if (doc.info.status !== 'completed' || !allBuilt(doc.counts)) return undefined;
-  const comparedWith = previousCompleted(state, doc.info.spec, id);
+  const comparedWith = previousCompleted(state, doc, channels);
   const previous = comparedWith === undefined ? undefined : getIn(state.evaluations, comparedWith);
   const newFailures: ReportedJob[] = [];
   const fixed: ReportedJob[] = [];

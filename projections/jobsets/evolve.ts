@@ -6,12 +6,14 @@
 import type { Checkout } from '../../domain/checkout/checkout.ts';
 import type { TallyEvent } from '../../domain/events.ts';
 import { own } from '../../domain/shared/own.ts';
+import { lineBranchesOf, lineIdOf } from '../../domain/specification/line.ts';
 import { buildStatusAfter } from '../evaluations/evolve.ts';
 import { type JobList, noJobList } from '../evaluations/job-list.ts';
 import type { ProjectedEvent } from '../runtime/projection.ts';
 import { factText } from '../shared/fact-time.ts';
 import { interned } from '../shared/interned.ts';
 import { deleteIn, getIn, setIn } from '../shared/persistent-map.ts';
+import { changeLastEvaluation, changeLine, withoutBranch } from './lines.ts';
 import { type JobsetsState, noProgress, type SpecDoc, type SpecProgress } from './state.ts';
 
 export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<TallyEvent>): JobsetsState {
@@ -83,37 +85,50 @@ export function evolveJobsets(state: JobsetsState, projected: ProjectedEvent<Tal
         return { ...doc, channels: { ...doc.channels, [channel]: { ...before, recoveredAt: at } } };
       });
     }
-    case 'BranchDeleted':
-      return state;
+    case 'BranchDeleted': {
+      const { spec, channel, branch } = event.data;
+      return changeProgress(state, spec, (doc) => withoutBranch(doc, channel, branch));
+    }
     case 'EvaluationRequested': {
       const { evaluationId: id, spec, checkouts } = event.data;
+      // The line as the specification stood when the evaluation was asked for.
+      const branches = lineBranchesOf(own(state.specs, spec)?.definition.channels ?? [], checkouts);
+      const line = lineIdOf(branches);
+      const lastEvaluation = { id, status: 'requested', requestedAt: at } as const;
       const next = changeProgress(withCheckoutsKnown(state, spec, checkouts, at), spec, (doc) => ({
         ...doc,
-        lastEvaluation: { id, status: 'requested', requestedAt: at },
-        running: { ...doc.running, [id]: noJobList },
+        lastEvaluation,
+        running: { ...doc.running, [id]: { line, jobs: noJobList } },
+        lines: { ...doc.lines, [line]: { ...(own(doc.lines, line) ?? { branches }), lastEvaluation } },
       }));
       return next === state ? state : { ...next, runningSpecs: { ...state.runningSpecs, [id]: spec } };
     }
     case 'EvaluationStarted':
       return changeEvaluation(state, event.data.evaluationId, (doc, id) =>
-        doc.lastEvaluation?.id === id
-          ? {
-              ...doc,
-              lastEvaluation: { ...doc.lastEvaluation, status: 'started', startedAt: event.data.startedAt },
-            }
-          : doc,
+        changeLastEvaluation(doc, id, (last) => ({
+          ...last,
+          status: 'started',
+          startedAt: event.data.startedAt,
+        })),
       );
     case 'EvaluationJobsAdded':
-      return changeEvaluation(state, event.data.evaluationId, (doc, id) => ({
-        ...doc,
-        running: { ...doc.running, [id]: withJobs(doc.running[id] ?? noJobList, event.data.jobs) },
-      }));
+      return changeEvaluation(state, event.data.evaluationId, (doc, id) => {
+        const running = own(doc.running, id);
+        if (!running) return doc;
+        const jobs = withJobs(running.jobs, event.data.jobs);
+        return { ...doc, running: { ...doc.running, [id]: { ...running, jobs } } };
+      });
     case 'EvaluationCompleted':
       return endEvaluation(state, event.data.evaluationId, (doc, id) => {
-        const jobs = doc.running[id] ?? noJobList;
+        const running = own(doc.running, id);
         const ended = end(doc, id, 'completed', at);
-        const latest = { evaluationId: id, finishedAt: at, jobs };
-        return doc.latest ? { ...ended, previous: doc.latest, latest } : { ...ended, latest };
+        // A line whose branch was deleted while the evaluation ran stays out of the view.
+        if (!running || !own(ended.lines, running.line)) return ended;
+        const latest = { evaluationId: id, finishedAt: at, jobs: running.jobs };
+        const completed = changeLine(ended, running.line, (line) =>
+          line.latest ? { ...line, previous: line.latest, latest } : { ...line, latest },
+        );
+        return { ...completed, latestLine: running.line };
       });
     case 'EvaluationFailed':
     case 'EvaluationAborted': {
@@ -159,10 +174,10 @@ function end(
   status: 'completed' | 'failed' | 'aborted',
   at: string,
 ): SpecProgress {
-  const { [id]: _, ...running } = doc.running;
-  const lastEvaluation =
-    doc.lastEvaluation?.id === id ? { ...doc.lastEvaluation, status, finishedAt: at } : doc.lastEvaluation;
-  return lastEvaluation === doc.lastEvaluation ? { ...doc, running } : { ...doc, running, lastEvaluation };
+  // The line is found through the running evaluation: it is changed before the evaluation leaves.
+  const ended = changeLastEvaluation(doc, id, (last) => ({ ...last, status, finishedAt: at }));
+  const { [id]: _, ...running } = ended.running;
+  return { ...ended, running };
 }
 
 /**

@@ -19,6 +19,7 @@ const handled = new Set<string>([
   'CheckoutDetected',
   'PollFailed',
   'PollRecovered',
+  'BranchDeleted',
   'EvaluationRequested',
   'EvaluationStarted',
   'EvaluationJobsAdded',
@@ -36,12 +37,13 @@ const handled = new Set<string>([
   'BuildRequeued',
 ] satisfies TallyEvent['type'][]);
 
-/** Specifications with their channels, last evaluation, job counts and weather. */
+/** Specifications with their channels, last evaluation, and job counts and weather per line. */
 export const jobsetsProjection: Projection<JobsetsState, TallyEvent> = {
   name: 'jobsets',
   // 6: a channel with no checkout takes its last one from an evaluation's request (a specification
-  // registered again); a removed specification's running evaluations are forgotten with it.
-  version: 6,
+  // registered again); a removed specification's running evaluations are forgotten with it. 7: each
+  // branch of a pattern channel is a line of its own, with its own latest evaluations and weather.
+  version: 7,
   canHandle: (type) => handled.has(type),
   initialState: initialJobsetsState,
   evolve: evolveJobsets,

@@ -1,11 +1,12 @@
 /**
  * Queries of the jobsets read model. Job counts and weather are computed when asked, from the jobs of
- * the two latest completed evaluations and the derivations' build statuses: O(jobs of one evaluation)
- * per specification asked about, and nothing per build event.
+ * a line's two latest completed evaluations and the derivations' build statuses: O(jobs of one
+ * evaluation) per line of each specification asked about, and nothing per build event.
  */
 
 import { own } from '../../domain/shared/own.ts';
 import { unreachable } from '../../domain/shared/unreachable.ts';
+import type { LineBranches } from '../../domain/specification/line.ts';
 import { outcomeOf } from '../branch-diff/diff.ts';
 import { byName, drvPathOf, noJobList } from '../evaluations/job-list.ts';
 import { type JobBuildStatus, type JobCounts, noJobs } from '../evaluations/state.ts';
@@ -14,22 +15,41 @@ import {
   type CompletedJobs,
   type JobsetsState,
   type LastEvaluation,
+  type LineProgress,
   noProgress,
   type SpecDoc,
   type SpecProgress,
 } from './state.ts';
 
-/** A specification with the job counts of its latest completed evaluation. */
+/** A completed evaluation with the job counts of its jobs. */
+export interface CountedEvaluation {
+  readonly id: string;
+  readonly finishedAt: string;
+  readonly counts: JobCounts;
+}
+
+/** One line of a specification (one branch of a pattern channel), its weather apart from the others'. */
+export interface LineView {
+  /** What `jobWeather` takes to answer for this line. */
+  readonly id: string;
+  /** The branch of each pattern channel; none in a specification's only line. */
+  readonly branches: LineBranches;
+  readonly lastEvaluation?: LastEvaluation;
+  /** The line's latest completed evaluation, if any. */
+  readonly latestEvaluation?: CountedEvaluation;
+  /** The line's evaluations requested or started and not ended. */
+  readonly runningEvaluations: readonly string[];
+}
+
+/** A specification with the job counts of its latest completed evaluation, and of each line's. */
 export interface SpecView extends SpecDoc {
   readonly lastEvaluation?: LastEvaluation;
-  /** The latest completed evaluation, if any. */
-  readonly latestEvaluation?: {
-    readonly id: string;
-    readonly finishedAt: string;
-    readonly counts: JobCounts;
-  };
+  /** The latest completed evaluation of any line still there, if any. */
+  readonly latestEvaluation?: CountedEvaluation;
   /** Evaluations requested or started and not ended. */
   readonly runningEvaluations: readonly string[];
+  /** Its lines by id; a deleted branch's are gone. */
+  readonly lines: readonly LineView[];
 }
 
 function statusOf(state: JobsetsState, drvPath: string): JobBuildStatus {
@@ -46,21 +66,38 @@ function progressOf(state: JobsetsState, name: string): SpecProgress {
   return getIn(state.progress, name) ?? noProgress;
 }
 
+function counted(
+  state: JobsetsState,
+  latest: CompletedJobs | undefined,
+): { latestEvaluation?: CountedEvaluation } {
+  if (!latest) return {};
+  const { evaluationId: id, finishedAt } = latest;
+  return { latestEvaluation: { id, finishedAt, counts: countsOf(state, latest) } };
+}
+
+function lineViewOf(state: JobsetsState, progress: SpecProgress, id: string, line: LineProgress): LineView {
+  const { branches, lastEvaluation, latest } = line;
+  return {
+    id,
+    branches,
+    ...(lastEvaluation ? { lastEvaluation } : {}),
+    ...counted(state, latest),
+    runningEvaluations: Object.keys(progress.running).filter((each) => progress.running[each]?.line === id),
+  };
+}
+
 function viewOf(state: JobsetsState, doc: SpecDoc): SpecView {
-  const { lastEvaluation, running, latest } = progressOf(state, doc.name);
+  const progress = progressOf(state, doc.name);
+  const { lastEvaluation, running, lines, latestLine } = progress;
+  const latest = latestLine === undefined ? undefined : own(lines, latestLine)?.latest;
   return {
     ...doc,
     ...(lastEvaluation ? { lastEvaluation } : {}),
+    ...counted(state, latest),
     runningEvaluations: Object.keys(running),
-    ...(latest
-      ? {
-          latestEvaluation: {
-            id: latest.evaluationId,
-            finishedAt: latest.finishedAt,
-            counts: countsOf(state, latest),
-          },
-        }
-      : {}),
+    lines: Object.keys(lines)
+      .sort()
+      .map((id) => lineViewOf(state, progress, id, lines[id]!)),
   };
 }
 
@@ -84,7 +121,7 @@ export interface JobWeather {
   readonly job: string;
   readonly drvPath: string;
   readonly status: JobBuildStatus;
-  /** The job's status in the previous completed evaluation, when it had the job. */
+  /** The job's status in the previous completed evaluation of its line, when it had the job. */
   readonly previousStatus?: JobBuildStatus;
   readonly weather: Weather;
 }
@@ -104,13 +141,20 @@ function weatherOf(status: JobBuildStatus, previous: JobBuildStatus | undefined)
   }
 }
 
-/** The weather of every job of the latest completed evaluation, by name; `undefined` for an unknown specification. */
-export function jobWeather(state: JobsetsState, spec: string): JobWeather[] | undefined {
+/**
+ * The weather of every job of line `line`'s latest completed evaluation (by default the line of the
+ * specification's latest), by name, compared with the line's previous one; `undefined` for an unknown
+ * specification or line.
+ */
+export function jobWeather(state: JobsetsState, spec: string, line?: string): JobWeather[] | undefined {
   if (!own(state.specs, spec)) return undefined;
   const progress = progressOf(state, spec);
-  if (!progress.latest) return [];
-  const latest = progress.latest.jobs;
-  const previous = progress.previous?.jobs ?? noJobList;
+  const id = line ?? progress.latestLine;
+  const jobs = id === undefined ? undefined : own(progress.lines, id);
+  if (line !== undefined && !jobs) return undefined;
+  if (!jobs?.latest) return [];
+  const latest = jobs.latest.jobs;
+  const previous = jobs.previous?.jobs ?? noJobList;
   return byName(latest).map((position) => {
     const job = latest[position]!;
     const drvPath = latest[position + 1]!;

@@ -1,9 +1,12 @@
 /**
  * The jobsets read model: per specification its definition, channels and their last checkouts, its
- * last evaluation, and the jobs of its two latest completed evaluations (for counts and weather).
+ * last evaluation, and per line (each branch of a pattern channel; the specification's one line
+ * otherwise) the line's last evaluation and the jobs of its two latest completed evaluations (for
+ * counts and weather).
  */
 import type { PollFailureReason } from '../../domain/checkout/checkout.ts';
 import type { IsoTime } from '../../domain/shared/time.ts';
+import type { LineBranches } from '../../domain/specification/line.ts';
 import type { Specification } from '../../domain/specification/specification.ts';
 import type { JobList } from '../evaluations/job-list.ts';
 import type { EvaluationStatus, JobBuildStatus } from '../evaluations/state.ts';
@@ -60,16 +63,38 @@ export interface SpecDoc {
   readonly channels: Readonly<Record<string, ChannelDoc>>;
 }
 
-/** What a specification's evaluations change. */
-export interface SpecProgress {
+/** An evaluation in progress. */
+export interface RunningEvaluation {
+  /** The id of its line (`lineOf`). */
+  readonly line: string;
+  readonly jobs: JobList;
+}
+
+/**
+ * What the evaluations of one line change: the jobs of its two latest completed evaluations are
+ * compared with each other, never with another branch's.
+ */
+export interface LineProgress {
+  /** The branch of each pattern channel its evaluations check out; none in a specification's only line. */
+  readonly branches: LineBranches;
   readonly lastEvaluation?: LastEvaluation;
-  /** Jobs of evaluations in progress, until they end. */
-  readonly running: Readonly<Record<string, JobList>>;
   readonly latest?: CompletedJobs;
   readonly previous?: CompletedJobs;
 }
 
-export const noProgress: SpecProgress = { running: {} };
+/** What a specification's evaluations change. */
+export interface SpecProgress {
+  /** The last evaluation requested, of any line. */
+  readonly lastEvaluation?: LastEvaluation;
+  /** Evaluations in progress, until they end. */
+  readonly running: Readonly<Record<string, RunningEvaluation>>;
+  /** Lines by id, from their first evaluation's request until their branch is deleted. */
+  readonly lines: Readonly<Record<string, LineProgress>>;
+  /** The line of the latest completed evaluation of any line, while it is there. */
+  readonly latestLine?: string;
+}
+
+export const noProgress: SpecProgress = { running: {}, lines: {} };
 
 export interface JobsetsState {
   readonly specs: Readonly<Record<string, SpecDoc>>;

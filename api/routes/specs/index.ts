@@ -19,13 +19,16 @@ const specs: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/api/specs/:name', { schema: getSpecSchema }, async (request, reply) => {
     const { name } = request.params;
-    const { state, position } = await fastify.readModel<JobsetsState>(jobsetsProjection, request.query.at);
+    const { line, at } = request.query;
+    const { state, position } = await fastify.readModel<JobsetsState>(jobsetsProjection, at);
     reply.header(positionHeader, position);
     const spec = getSpec(state, name);
     if (!spec) throw new DomainError('TALLY_SPEC_NOT_FOUND', `no specification ${name}`);
+    const jobs = jobWeather(state, name, line);
+    if (!jobs) throw new DomainError('TALLY_LINE_NOT_FOUND', `no line ${JSON.stringify(line)} of ${name}`);
     // The revision as an entity tag: a client sends it back as If-Match to change this specification.
     reply.header('etag', `"${spec.revision}"`);
-    return { spec, jobs: jobWeather(state, name) ?? [] };
+    return { spec, jobs };
   });
 
   fastify.get('/api/specs/:name/evaluations', { schema: specEvaluationsSchema }, async (request, reply) => {

@@ -4,6 +4,21 @@ import { problemResponses } from '../../problem.ts';
 import { EvaluationSummary, JobCounts, JobStatus, SpecName } from '../../read-models/evaluation-schemas.ts';
 import { At, limitOf, list, openObject } from '../../read-models/schemas.ts';
 
+const LastEvaluation = openObject({ id: Type.String(), status: Type.String() });
+
+const LatestEvaluation = Type.Object({ id: Type.String(), finishedAt: Type.String(), counts: JobCounts });
+
+/** One branch of a pattern channel (or a specification's only line), weathered apart from the others. */
+const LineView = Type.Object({
+  id: Type.String({ description: 'What ?line= takes: `channel:branch` per pattern channel, "" without one' }),
+  branches: Type.Record(Type.String(), Type.String(), {
+    description: 'The branch of each pattern channel its evaluations check out',
+  }),
+  lastEvaluation: Type.Optional(LastEvaluation),
+  latestEvaluation: Type.Optional(LatestEvaluation),
+  runningEvaluations: list(Type.String()),
+});
+
 export const SpecView = openObject({
   name: Type.String(),
   definition: openObject({}),
@@ -14,11 +29,10 @@ export const SpecView = openObject({
     description: "The specification stream's revision: send it as If-Match to change it",
   }),
   channels: Type.Record(Type.String(), openObject({})),
-  lastEvaluation: Type.Optional(openObject({ id: Type.String(), status: Type.String() })),
-  latestEvaluation: Type.Optional(
-    Type.Object({ id: Type.String(), finishedAt: Type.String(), counts: JobCounts }),
-  ),
+  lastEvaluation: Type.Optional(LastEvaluation),
+  latestEvaluation: Type.Optional(LatestEvaluation),
   runningEvaluations: list(Type.String()),
+  lines: list(LineView),
 });
 
 const JobWeather = Type.Object({
@@ -39,10 +53,18 @@ export const listSpecsSchema = {
 };
 
 export const getSpecSchema = {
-  summary: "One specification, with the weather of its latest evaluation's jobs",
+  summary: "One specification, with the weather of its latest evaluation's jobs within the evaluation's line",
   tags: ['specs'],
   params: Params,
-  querystring: Type.Object({ at: At }),
+  querystring: Type.Object({
+    line: Type.Optional(
+      Type.String({
+        maxLength: 4096,
+        description: "A line's id (spec.lines): the weather of that line's latest evaluation instead",
+      }),
+    ),
+    at: At,
+  }),
   response: {
     200: Type.Object({ spec: SpecView, jobs: list(JobWeather) }),
     ...problemResponses(400, 422, 404, 500, 503),

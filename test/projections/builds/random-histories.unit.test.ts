@@ -11,11 +11,11 @@ import { drv, FarmHistory, fold, job } from '../fixtures/farm-history.ts';
 const test = suite('read models over random valid histories');
 
 type Step =
-  | { kind: 'evaluate'; spec: number; versions: number[] }
+  | { kind: 'evaluate'; spec: number; versions: number[]; branch: 'wip-a' | 'wip-b' }
   | { kind: 'fail-evaluation'; spec: number }
   | { kind: 'build'; pkg: number; outcome: 'succeeded' | 'failed' | 'timed-out' }
   | { kind: 'substitute' | 'cancel' | 'restart' | 'requeue' | 'dependency'; pkg: number }
-  | { kind: 'poll-failed' | 'poll-recovered' | 'deactivate' | 'update'; spec: number };
+  | { kind: 'poll-failed' | 'poll-recovered' | 'deactivate' | 'update' | 'delete-branch'; spec: number };
 
 const spec = fc.integer({ min: 0, max: 2 });
 const pkg = fc.integer({ min: 0, max: 5 });
@@ -24,6 +24,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     kind: fc.constant('evaluate' as const),
     spec,
     versions: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 6 }),
+    branch: fc.constantFrom('wip-a' as const, 'wip-b' as const),
   }),
   fc.record({ kind: fc.constant('fail-evaluation' as const), spec }),
   fc.record({
@@ -47,6 +48,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       'poll-recovered' as const,
       'deactivate' as const,
       'update' as const,
+      'delete-branch' as const,
     ),
     spec,
   }),
@@ -56,7 +58,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 function play(steps: readonly Step[]): FarmHistory {
   const farm = new FarmHistory();
   const specs = ['a', 'b', 'c'];
-  for (const name of specs) farm.registerSpec(name);
+  farm.registerSpec('a');
+  farm.registerSpec('b');
+  // c follows a branch pattern: each branch its own line, and a branch deleted now and then.
+  const url = 'https://git.example.org/c.git';
+  farm.registerSpec('c', { channels: [{ name: 'main', url, branchPattern: 'wip-*' }] });
   const status = new Map<string, 'queued' | 'running' | 'finished'>();
   let lastJobs: string[] = [];
   for (const s of steps) {
@@ -64,7 +70,8 @@ function play(steps: readonly Step[]): FarmHistory {
     switch (s.kind) {
       case 'evaluate': {
         const jobs = s.versions.map((v, n) => job(`p${n}`, { version: String(v) }));
-        const id = farm.evaluate(name, jobs);
+        const checkouts = name === 'c' ? [farm.detectCheckout(name, { branch: s.branch })] : undefined;
+        const id = farm.evaluate(name, jobs, checkouts ? { checkouts } : {});
         for (const drvPath of farm.scheduleBuilds(id)) status.set(drvPath, 'queued');
         lastJobs = [...new Set(jobs.map((j) => j.drvPath))];
         break;
@@ -86,6 +93,9 @@ function play(steps: readonly Step[]): FarmHistory {
         break;
       case 'update':
         farm.updateSpec(name, { priority: 3 });
+        break;
+      case 'delete-branch':
+        farm.deleteBranch(name, 'main', 'wip-a');
         break;
       default: {
         const drvPath = lastJobs[s.pkg % Math.max(1, lastJobs.length)];

@@ -1,11 +1,29 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { noJobs } from '../../../projections/evaluations/state.ts';
-import { jobsets } from '../../../projections/jobsets/index.ts';
+import { type JobsetsState, jobsets } from '../../../projections/jobsets/index.ts';
 import { drv, FarmHistory, given, job } from '../fixtures/farm-history.ts';
 
 const { projection, queries } = jobsets;
 const test = suite('jobsets read model');
+
+/** `guix` following every `wip-*` branch along with `master` of `base`, and a checkout of each. */
+function patternFarm() {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix', {
+    channels: [
+      { name: 'wip', url: 'https://git.example.org/guix.git', branchPattern: 'wip-*' },
+      { name: 'base', url: 'https://git.example.org/base.git', branch: 'master' },
+    ],
+  });
+  const base = farm.detectCheckout('guix', { channel: 'base' });
+  const on = (branch: string) => [farm.detectCheckout('guix', { channel: 'wip', branch }), base];
+  return { farm, a: on('wip-a'), b: on('wip-b') };
+}
+
+/** guix's job weather as `[job, weather, previous status]`, of one line or of the latest. */
+const weatherOf = (state: JobsetsState, line?: string) =>
+  queries.jobWeather(state, 'guix', line)?.map((w) => [w.job, w.weather, w.previousStatus]);
 
 test('keeps a specification definition and active flag through updates, pauses and removal', () => {
   const farm = new FarmHistory();
@@ -175,6 +193,84 @@ test('a derivation shared by two specifications gives both the same result', () 
     assert.is(queries.jobWeather(state, spec)?.[0]?.weather, 'new-failure');
     assert.is(queries.getSpec(state, spec)?.latestEvaluation?.counts.failed, 1);
   }
+});
+
+test('each branch of a pattern channel has its weather from its own evaluations, not the other branch', () => {
+  const { farm, a, b } = patternFarm();
+  farm.scheduleBuilds(farm.evaluate('guix', [job('x', { version: '1' })], { checkouts: a }));
+  farm.build(drv('x-1'), 'failed');
+  farm.scheduleBuilds(farm.evaluate('guix', [job('x', { version: '2' })], { checkouts: b }));
+  farm.build(drv('x-2'));
+  const a2 = farm.evaluate('guix', [job('x', { version: '3' })], { checkouts: a });
+  farm.scheduleBuilds(a2);
+  farm.build(drv('x-3'), 'failed');
+  const b2 = farm.evaluate('guix', [job('x', { version: '2' })], { checkouts: b });
+  farm.scheduleBuilds(b2);
+  const running = farm.requestEvaluation('guix', { checkouts: a });
+  const { state } = given(projection, farm.events);
+  const x = 'x.x86_64-linux';
+  assert.equal(weatherOf(state, 'wip:wip-a'), [[x, 'still-failing', 'failed']], 'wip-b succeeded in between');
+  assert.equal(
+    weatherOf(state, 'wip:wip-b'),
+    [[x, 'still-succeeding', 'succeeded']],
+    'wip-a failed in between',
+  );
+  assert.equal(weatherOf(state), weatherOf(state, 'wip:wip-b'), "the specification's is its latest line's");
+  assert.is(queries.jobWeather(state, 'guix', 'wip:wip-c'), undefined);
+  const guix = queries.getSpec(state, 'guix')!;
+  assert.is(guix.latestEvaluation?.id, b2);
+  assert.is(guix.lastEvaluation?.id, running);
+  assert.equal(
+    guix.lines.map((line) => [line.id, line.branches, line.latestEvaluation?.id, line.runningEvaluations]),
+    [
+      ['wip:wip-a', { wip: 'wip-a' }, a2, [running]],
+      ['wip:wip-b', { wip: 'wip-b' }, b2, []],
+    ],
+  );
+  assert.equal(guix.lines[0]?.latestEvaluation?.counts, { ...noJobs, failed: 1 });
+  assert.is(guix.lines[0]?.lastEvaluation?.id, running);
+  assert.is(guix.lines[1]?.lastEvaluation?.status, 'completed');
+});
+
+test("a deleted branch's line leaves the view, and the latest of the other lines stands for the specification", () => {
+  const { farm, a, b } = patternFarm();
+  const a1 = farm.evaluate('guix', [job('x', { version: '1' })], { checkouts: a });
+  farm.evaluate('guix', [job('x', { version: '2' })], { checkouts: b });
+  const late = farm.requestEvaluation('guix', { checkouts: b });
+  farm.startEvaluation(late);
+  farm.deleteBranch('guix', 'wip', 'wip-b');
+  let state = given(projection, farm.events).state;
+  let guix = queries.getSpec(state, 'guix')!;
+  assert.equal(
+    guix.lines.map((line) => line.id),
+    ['wip:wip-a'],
+  );
+  assert.is(guix.latestEvaluation?.id, a1);
+  assert.equal(weatherOf(state), weatherOf(state, 'wip:wip-a'));
+  assert.is(queries.jobWeather(state, 'guix', 'wip:wip-b'), undefined);
+  farm.addJobs(late, [job('x', { version: '3' })]);
+  farm.completeEvaluation(late);
+  state = given(projection, farm.events).state;
+  guix = queries.getSpec(state, 'guix')!;
+  assert.equal(
+    guix.lines.map((line) => line.id),
+    ['wip:wip-a'],
+    'an evaluation of the deleted branch that ends later does not bring it back',
+  );
+  assert.is(guix.latestEvaluation?.id, a1);
+});
+
+test('a specification whose channels follow one branch each is one line', () => {
+  const farm = new FarmHistory();
+  farm.registerSpec('guix');
+  farm.evaluate('guix', [job('hello')]);
+  farm.detectCheckout('guix');
+  const second = farm.evaluate('guix', [job('hello')]);
+  const guix = queries.getSpec(given(projection, farm.events).state, 'guix')!;
+  assert.equal(
+    guix.lines.map((line) => [line.id, line.branches, line.latestEvaluation?.id]),
+    [['', {}, second]],
+  );
 });
 
 test.run();
