@@ -15,6 +15,7 @@ import { createDispatcher } from '../../../adapters/pipeline/dispatcher/dispatch
 import { createSubstituteFinder } from '../../../adapters/pipeline/scheduler/substitutes.ts';
 import { createFileSnapshotStore } from '../../../adapters/projection-snapshots/file-snapshot-store.ts';
 import { openFileStore } from '../../../adapters/store/file-store.ts';
+import type { Store } from '../../../adapters/store/store.ts';
 import { chunkJobs } from '../../../domain/evaluation/chunk-jobs.ts';
 import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import type { Job } from '../../../domain/evaluation/job.ts';
@@ -26,7 +27,7 @@ import type { PipelineState } from '../../../projections/pipeline/index.ts';
 import { createProjectionRunner } from '../../../projections/runtime/runner.ts';
 import type { WorkersState } from '../../../projections/workers/index.ts';
 import type { BenchContext } from '../harness/types.ts';
-import { benchSpec, writeJob, writtenDerivations } from './bench-jobs.ts';
+import { benchSpec, type WrittenDerivations, writeJob, writtenDerivations } from './bench-jobs.ts';
 import { startBenchLedger } from './bench-ledger.ts';
 import type { PipelineRow } from './row.ts';
 
@@ -46,10 +47,12 @@ function random(seed: number): () => number {
 }
 
 /** 30,000 derivations, each after the first hundred depending on one to three earlier ones. */
-async function writeDerivations(storeDir: string): Promise<Job[]> {
+export async function writeDerivations(
+  storeDir: string,
+  written: WrittenDerivations = writtenDerivations(storeDir),
+): Promise<Job[]> {
   await mkdir(storeDir, { recursive: true });
   const next = random(30_000);
-  const written = writtenDerivations(storeDir);
   const jobs: Job[] = [];
   for (let i = 0; i < jobCount; i++) {
     const inputs = new Map<string, readonly string[]>();
@@ -62,21 +65,30 @@ async function writeDerivations(storeDir: string): Promise<Job[]> {
   return jobs;
 }
 
-async function recordEvaluation(events: EventStore, jobs: readonly Job[]): Promise<() => Promise<void>> {
+/**
+ * Records evaluation `evaluationId` of `jobs` up to its last chunk (the specification `guix` is
+ * registered with the first one); resolves with the step that completes it.
+ */
+export async function recordEvaluation(
+  events: EventStore,
+  jobs: readonly Job[],
+  evaluationId = 'guix-bench',
+): Promise<() => Promise<void>> {
   const context = {
     cause: { kind: 'command', id: 'bench' } as const,
     actor: 'system' as const,
     at: new Date().toISOString(),
   };
   const spec = benchSpec('guix');
-  await handleCommand(
+  const registered = await handleCommand(
     events,
     specificationDecider,
     streams.spec('guix'),
     { type: 'RegisterSpecification', spec, ...context },
     context,
-  );
-  const evaluationId = 'guix-bench';
+  ).catch((error: unknown) => error);
+  if (registered instanceof Error && (registered as { code?: string }).code !== 'TALLY_SPEC_ALREADY_EXISTS')
+    throw registered;
   const stream = streams.evaluation(evaluationId);
   const checkout = {
     channel: 'main',
@@ -127,18 +139,50 @@ async function recordEvaluation(events: EventStore, jobs: readonly Job[]): Promi
 }
 
 /** The baseline: single-event appends to new streams, 32 at a time, as the scheduler does. */
-async function appendFloor(events: EventStore, count: number): Promise<number> {
+export async function appendFloor(events: EventStore, count: number, prefix = 'floor'): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: 32 }, async () => {
       while (next < count) {
         const i = next++;
-        await events.append(`floor-${i}`, [{ type: 'FloorProbe', data: { i } }], 'no_stream');
+        await events.append(`${prefix}-${i}`, [{ type: 'FloorProbe', data: { i } }], 'no_stream');
       }
     }),
   );
   return performance.now() - started;
+}
+
+/**
+ * The farm's scheduling over a ledger of its own in `dir`: the projections (snapshots in `dir`), the
+ * dispatcher, and the coordinator that schedules each completed evaluation, with `store` for
+ * substitutes. All are stopped when the row ends.
+ */
+export async function startScheduling(bench: BenchContext, dir: string, store: Store) {
+  const { events, logger } = await startBenchLedger(bench, dir);
+  const projections = createProjectionRunner<TallyEvent>({
+    source: events,
+    projections: allProjections,
+    decode: decodeRecorded,
+    snapshots: createFileSnapshotStore(join(dir, 'snapshots'), logger),
+    logger,
+  });
+  await projections.start();
+  bench.defer(() => projections.stop());
+  const state = () => projections.state<PipelineState>('pipeline');
+  const workers = () => projections.state<WorkersState>('workers');
+  const dispatcher = createDispatcher({ events, state, workers, logger });
+  const coordinator = createCoordinator({
+    events,
+    projections,
+    evaluations: { enqueue: () => undefined, cancel: () => undefined },
+    dispatcher,
+    substitutes: createSubstituteFinder({ store }),
+    logger,
+  });
+  await coordinator.start();
+  bench.defer(() => coordinator.stop());
+  return { events, state, coordinator };
 }
 
 export const evaluationQueued: PipelineRow = {
@@ -148,30 +192,8 @@ export const evaluationQueued: PipelineRow = {
     const storeDir = join(dir, 'nix', 'store');
     bench.progress('writing 30,000 derivations…');
     const jobs = await writeDerivations(storeDir);
-    const { events, logger } = await startBenchLedger(bench, dir);
-    const projections = createProjectionRunner<TallyEvent>({
-      source: events,
-      projections: allProjections,
-      decode: decodeRecorded,
-      snapshots: createFileSnapshotStore(join(dir, 'snapshots'), logger),
-      logger,
-    });
-    await projections.start();
-    bench.defer(() => projections.stop());
     const store = await openFileStore({ storeDir, stateDir: join(dir, 'state') });
-    const state = () => projections.state<PipelineState>('pipeline');
-    const workers = () => projections.state<WorkersState>('workers');
-    const dispatcher = createDispatcher({ events, state, workers, logger });
-    const coordinator = createCoordinator({
-      events,
-      projections,
-      evaluations: { enqueue: () => undefined, cancel: () => undefined },
-      dispatcher,
-      substitutes: createSubstituteFinder({ store }),
-      logger,
-    });
-    await coordinator.start();
-    bench.defer(() => coordinator.stop());
+    const { events, state, coordinator } = await startScheduling(bench, dir, store);
     bench.progress('recording the evaluation’s jobs…');
     const complete = await recordEvaluation(events, jobs);
     const floor = await bench.baseline(

@@ -9,6 +9,7 @@
 import type { BenchSuite } from '../harness/types.ts';
 import { dispatchDecision } from './dispatch-decision.ts';
 import { evaluationQueued } from './evaluation-queued.ts';
+import { evaluationRewanted } from './evaluation-rewanted.ts';
 import { longHistoryScheduling } from './long-history-scheduling.ts';
 import { longStreamCommand } from './long-stream-command.ts';
 import type { PipelineRow } from './row.ts';
@@ -18,6 +19,7 @@ import { webhookToBuild } from './webhook-to-build.ts';
 const allRows: readonly PipelineRow[] = [
   dispatchDecision,
   evaluationQueued,
+  evaluationRewanted,
   webhookToBuild,
   spawnStall,
   longStreamCommand,
@@ -28,7 +30,7 @@ const rows = wanted ? allRows.filter((row) => wanted.some((part) => row.name.inc
 
 export const pipelineSuite: BenchSuite = {
   description:
-    'the farm pipeline: dispatch decisions over a full run queue, a 30,000-job evaluation queued, webhook to first build, event-loop stalls while git runs, a command on a long stream, an evaluation of derivations with long histories scheduled',
+    'the farm pipeline: dispatch decisions over a full run queue, a 30,000-job evaluation queued, the same evaluated again with every build done, webhook to first build, event-loop stalls while git runs, a command on a long stream, an evaluation of derivations with long histories scheduled',
   async run(bench) {
     for (const row of rows) {
       try {

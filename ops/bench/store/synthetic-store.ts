@@ -20,6 +20,8 @@ export interface SyntheticPath {
   readonly registeredAt: number;
   /** Extra bytes of content beyond the path's own small text. */
   readonly padding?: number;
+  /** Its store path, when it must be a given one (a derivation's output); `syntheticPath` otherwise. */
+  readonly path?: string;
 }
 
 /** The store path of index `i` under `storeDir` (a hash derived from the index). */
@@ -43,7 +45,7 @@ function narOfFile(contents: Uint8Array): Uint8Array {
 }
 
 /**
- * Writes `paths` (index `i` → `syntheticPath(storeDir, i)`) as valid paths of the file store at
+ * Writes `paths` (index `i` → its `path`, or `syntheticPath(storeDir, i)`) as valid paths of the file store at
  * `storeDir`/`stateDir`; each path is one read-only file naming its references. Returns the paths.
  */
 export async function writeSyntheticStore(
@@ -56,7 +58,7 @@ export async function writeSyntheticStore(
   const log = openSync(join(stateDir, 'valid.log'), 'wx');
   writeSync(log, logHeader());
   mkdirSync(storeDir, { recursive: true });
-  const names = paths.map((_, index) => syntheticPath(storeDir, index));
+  const names = paths.map((spec, index) => spec.path ?? syntheticPath(storeDir, index));
   const encoder = await createZstdEncoder();
   for (const [index, spec] of paths.entries()) {
     const path = names[index]!;
