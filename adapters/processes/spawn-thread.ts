@@ -54,9 +54,12 @@ export function spawnOffThread(file: string, args: readonly string[], options: S
         child.emit('spawn');
         if (early) signalGroup(child.pid, early);
         return false;
-      case 'data':
-        streams[message.stream as 'stdout' | 'stderr'].write(Buffer.from(message.chunk as Uint8Array));
+      case 'data': {
+        // Bytes already on their way when `destroyStdio` ended the stream are dropped, not an error.
+        const stream = streams[message.stream as 'stdout' | 'stderr'];
+        if (!stream.writableEnded) stream.write(Buffer.from(message.chunk as Uint8Array));
         return false;
+      }
       case 'error':
         child.emit('error', new Error(String(message.message)));
         if (!message.lost) return false;

@@ -4,10 +4,11 @@
  * prints one JSON answer on stdout. Run as `node --import tsx worker.ts '<request JSON>'`; the parent
  * holds the limits, so anything this process does wrong ends as a failed evaluation.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile, realpath } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { makeSourcePath } from '../../../domain/derivation/index.ts';
+import { closeAfterExit, pipeGraceMs } from '../../processes/close-after-exit.ts';
 import { hashPath } from '../../store/nar-fs.ts';
 import type { EvaluationFailureReason } from '../evaluator.ts';
 import { outOfMemoryWords, withMemoryLimit } from '../memory-limit.ts';
@@ -33,6 +34,9 @@ export type WorkerAnswer =
       readonly sources: Record<string, string>;
     }
   | { readonly ok: false; readonly reason: EvaluationFailureReason; readonly message: string };
+
+/** The end of the jobs program's stderr kept to recognise its words for running out of memory. */
+const stderrKeptChars = 16 * 1024;
 
 class Refusal extends Error {
   constructor(
@@ -61,28 +65,68 @@ async function insideCheckout(root: string, relative: string, what: string): Pro
   return path;
 }
 
+/**
+ * Runs the jobs program and resolves with its stdout. It is not waited on past its exit but for
+ * `closeAfterExit`'s grace: a background process it left in a session of its own would hold its
+ * pipes open, and the evaluation would run into its time limit. Its stderr goes to the log as it
+ * comes, so a program stopped by the limit leaves what it said.
+ */
 function runProgram(program: string, cwd: string, request: WorkerRequest): Promise<string> {
   const maxBuffer = request.outputBytes;
   const [command, args] = withMemoryLimit(program, [], request.memoryBytes);
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, maxBuffer, encoding: 'utf8' }, (error, stdout, stderr) => {
-      process.stderr.write(stderr);
-      if (!error) return resolve(stdout);
-      if ((error as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
-        return reject(
-          new Refusal('output-too-large', `the jobs program ${program} printed more than ${maxBuffer} bytes`),
-        );
-      }
-      if (outOfMemoryWords.test(stderr)) {
-        return reject(
-          new Refusal(
-            'out-of-memory',
-            `the jobs program ${program} ran out of its ${request.memoryBytes} bytes of memory`,
-          ),
-        );
-      }
-      reject(new Refusal('evaluator-error', `the jobs program ${program} failed: ${error.message.trim()}`));
-    });
+  // In this process's group, which the parent's limits kill; stdin closed, as there is nothing to read.
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: Buffer[] = [];
+  let printed = 0;
+  let overflowed = false;
+  let spawnError: Error | undefined;
+  child.stdout.on('data', (chunk: Buffer) => {
+    printed += chunk.length;
+    if (printed <= maxBuffer) stdout.push(chunk);
+    else if (!overflowed) {
+      overflowed = true;
+      child.kill('SIGKILL');
+    }
+  });
+  let said = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    said = (said + chunk.toString('utf8')).slice(-stderrKeptChars);
+  });
+  child.on('error', (error) => {
+    spawnError = error;
+  });
+  const closeStdio = () => {
+    child.stdout.destroy();
+    child.stderr.destroy();
+  };
+  return closeAfterExit(child, closeStdio).then(({ code, signal, heldOpen }) => {
+    if (heldOpen) {
+      process.stderr.write(
+        `\n[tally] the jobs program ${program} exited, but a process it started held its output open past ${pipeGraceMs} ms; the rest was not read\n`,
+      );
+    }
+    if (spawnError) {
+      throw new Refusal(
+        'evaluator-error',
+        `the jobs program ${program} could not start: ${spawnError.message}`,
+      );
+    }
+    if (overflowed) {
+      throw new Refusal(
+        'output-too-large',
+        `the jobs program ${program} printed more than ${maxBuffer} bytes`,
+      );
+    }
+    if (code === 0) return Buffer.concat(stdout).toString('utf8');
+    if (outOfMemoryWords.test(said)) {
+      throw new Refusal(
+        'out-of-memory',
+        `the jobs program ${program} ran out of its ${request.memoryBytes} bytes of memory`,
+      );
+    }
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    throw new Refusal('evaluator-error', `the jobs program ${program} failed with ${how}`);
   });
 }
 

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { finished, startTally, tally } from '../../helpers/tally-process.ts';
 import { tempDir, withTimeout } from '../../helpers/uvu.ts';
+import { sleepers, uniqueSleep, until } from '../builders/processes.ts';
 
 const fixture = new URL('../../fixtures/jobsets/graph', import.meta.url).pathname;
 const cli = suite('tally eval-jobs');
@@ -90,30 +91,17 @@ cli(
   withTimeout(30_000, async () => {
     const dir = await tempDir('tally-eval-cli-');
     try {
-      const pidFile = join(dir.path, 'evaluating.pid');
-      writeFileSync(join(dir.path, 'jobs.sh'), `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 100\n`, {
-        mode: 0o755,
-      });
+      // Found by its command line: in the evaluator's pid namespace, the pid it could print means nothing here.
+      const duration = uniqueSleep();
+      writeFileSync(join(dir.path, 'jobs.sh'), `#!/bin/sh\nexec /bin/sleep ${duration}\n`, { mode: 0o755 });
       const child = startTally(['eval-jobs', dir.path, '--entry', 'jobs.sh']);
       const done = finished(child);
-      while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '')
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      const program = Number(readFileSync(pidFile, 'utf8'));
+      await until(() => sleepers(duration).length > 0, 20_000, 'the jobs program to start');
       child.kill('SIGINT');
       const run = await done;
       assert.is(run.code, 130, run.stderr);
       assert.match(run.stderr, /the evaluation was stopped \(SIGINT\), and its programs with it/);
-      const running = () => {
-        try {
-          process.kill(program, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      };
-      const since = Date.now();
-      while (running() && Date.now() - since < 5000) await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.not.ok(running(), 'the evaluating program was killed');
+      await until(() => sleepers(duration).length === 0, 5000, 'the jobs program to be killed');
     } finally {
       await dir.cleanup();
     }

@@ -2,16 +2,24 @@ import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { detectBubblewrap } from '../../../adapters/builders/native/bubblewrap.ts';
 import type { EvaluationRequest, EvaluationResult } from '../../../adapters/evaluators/evaluator.ts';
 import { createNativeEvaluator } from '../../../adapters/evaluators/native/native-evaluator.ts';
 import { tempDir, withTimeout } from '../../helpers/uvu.ts';
+import { until } from '../builders/processes.ts';
+import { type EscapedChild, escapedChild } from './escaped-child.ts';
 
 const fixture = new URL('../../fixtures/jobsets/graph', import.meta.url).pathname;
 
 interface Context {
   dir: string;
   cleanup: () => Promise<void>;
+  /** Children a test's jobs program left in sessions of their own, killed after it. */
+  escaped: EscapedChild[];
 }
+
+const bwrap = await detectBubblewrap();
+if (!bwrap.usable) console.log(`SKIPPED: killing escaped children, as bwrap cannot run here: ${bwrap.why}`);
 
 const native = suite<Context>('the native evaluator');
 
@@ -19,8 +27,18 @@ native.before.each(async (context) => {
   const dir = await tempDir('tally-native-eval-');
   context.dir = dir.path;
   context.cleanup = dir.cleanup;
+  context.escaped = [];
 });
-native.after.each(async (context) => context.cleanup());
+native.after.each(async (context) => {
+  for (const escaped of context.escaped) escaped.kill();
+  await context.cleanup();
+});
+
+function track(context: Context): EscapedChild {
+  const escaped = escapedChild(context.dir);
+  context.escaped.push(escaped);
+  return escaped;
+}
 
 const evaluator = createNativeEvaluator();
 
@@ -148,6 +166,49 @@ native(
     );
     failed(result, 'timed-out');
     assert.ok(Date.now() - started < 10_000);
+  }),
+);
+
+native(
+  'ends an evaluation at its time limit though its jobs program left a child in a session of its own, and kills that child where bwrap works',
+  withTimeout(20_000, async (context) => {
+    const escaped = track(context);
+    checkout(context.dir, { 'jobs.sh': `#!/bin/sh\n${escaped.start}\nexec /bin/sleep 30\n` });
+    const started = Date.now();
+    const result = await evaluator.evaluate(
+      request(context.dir, { entry: 'jobs.sh', limits: { ...request(context.dir).limits, timeoutMs: 1500 } }),
+    );
+    failed(result, 'timed-out', /ran longer than 1500 ms/);
+    const took = Date.now() - started;
+    assert.ok(took < 1500 + 2000, `ended ${took} ms after it started`);
+    if (bwrap.usable)
+      await until(() => escaped.running().length === 0, 2000, 'the escaped child to be killed');
+  }),
+);
+
+native(
+  'reads the jobs of a program that exited leaving a child in a session of its own, without waiting for that child',
+  withTimeout(30_000, async (context) => {
+    const escaped = track(context);
+    checkout(context.dir, {
+      'jobs.sh': `#!/bin/sh\n${escaped.start}\ncat <<'EOF'\n${simpleJobs}\nEOF\n`,
+    });
+    const started = Date.now();
+    const result = await evaluator.evaluate(
+      request(context.dir, {
+        entry: 'jobs.sh',
+        limits: { ...request(context.dir).limits, timeoutMs: 15_000 },
+      }),
+    );
+    if (!result.ok) return assert.unreachable(result.message);
+    assert.equal(
+      result.jobs.map((job) => job.name),
+      ['a'],
+    );
+    const took = Date.now() - started;
+    assert.ok(took < 6000, `ended ${took} ms after it started`);
+    if (bwrap.usable)
+      await until(() => escaped.running().length === 0, 2000, 'the escaped child to be killed');
   }),
 );
 

@@ -5,7 +5,7 @@
  * records nothing more, and the next one resumes after the chunks already recorded; an evaluation
  * aborted by a person is never continued or started.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -29,6 +29,7 @@ import { streams } from '../../../domain/shared/streams.ts';
 import type { Specification } from '../../../domain/specification/specification.ts';
 import { startTestLedger, type TestLedger } from '../../helpers/ledger.ts';
 import { collect, tempDir, withTimeout } from '../../helpers/uvu.ts';
+import { sleepers, uniqueSleep, until } from '../builders/processes.ts';
 import { commitTimeIso, git, makeRepo } from '../git/git-fixture.ts';
 import { quietLogger, specNamed } from './pipeline-fixture.ts';
 
@@ -345,9 +346,10 @@ test(
 test(
   'an evaluation aborted while its evaluator runs has the evaluator killed and records nothing more',
   withTimeout(60_000, async (context) => {
-    const pidFile = join(context.dir.path, 'hanging-evaluator.pid');
+    // Found by its command line: in the evaluator's pid namespace, the pid it could print means nothing here.
+    const duration = uniqueSleep();
     const repo = makeRepo(join(context.dir.path, 'hanging'), {
-      'jobs.sh': `#!/bin/sh\necho $$ > '${pidFile}'\nexec /bin/sleep 600\n`,
+      'jobs.sh': `#!/bin/sh\nexec /bin/sleep ${duration}\n`,
     });
     git(context.dir.path, 'clone', '--quiet', '--mirror', repo, mirrorPath(context.dataDir, repo));
     const spec = specNamed('hanging', {
@@ -358,13 +360,13 @@ test(
     const run = { ...(await request(context, 'hanging-1')), spec, checkouts: [checkout] };
     const evaluationRunner = runner(context);
     evaluationRunner.enqueue(run);
-    const pid = await waitForPid(pidFile, 30_000);
+    await until(() => sleepers(duration).length > 0, 30_000, 'the jobs program to start');
     await abort(context, 'hanging-1');
     const aborted = Date.now();
     evaluationRunner.cancel('hanging-1');
     await evaluationRunner.idle();
     assert.ok(Date.now() - aborted < 10_000, 'the runner let go of the evaluation at once');
-    assert.not.ok(isAlive(pid), `the jobs program (pid ${pid}) was killed`);
+    await until(() => sleepers(duration).length === 0, 2000, 'the jobs program to be killed');
     assert.equal(typesOf(await history(context, 'hanging-1')), [
       'EvaluationRequested',
       'EvaluationStarted',
@@ -376,24 +378,5 @@ test(
     );
   }),
 );
-
-async function waitForPid(path: string, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const pid = existsSync(path) ? Number(readFileSync(path, 'utf8')) : 0;
-    if (pid > 0) return pid;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no evaluator wrote ${path} within ${timeoutMs} ms`);
-}
-
-/** Whether `pid` is a live process; an unreaped zombie counts as dead. */
-function isAlive(pid: number): boolean {
-  try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
-  } catch {
-    return false;
-  }
-}
 
 test.run();
