@@ -67,7 +67,7 @@ export async function buildApp(options: BuildAppOptions): Promise<TallyApp> {
     // pino's Logger is a FastifyBaseLogger; naming the base type keeps the app's type the common one.
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit,
-    clientErrorHandler: answerClientError(bodyIdleTimeoutMs),
+    clientErrorHandler: answerClientError(bodyIdleTimeoutMs, logger),
     genReqId: () => randomUUID(),
     // One line per request instead of two (plugins/request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),

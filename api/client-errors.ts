@@ -8,13 +8,15 @@
  * body that stops half-way: `bodyIdleDeadline` times that. It times silence, not the whole body, so a
  * large NAR uploaded to the cache over a slow link is never cut off while its bytes keep coming.
  */
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { Logger } from 'pino';
 import { apiErrors } from './problem.ts';
 
 type ClientErrorCode = 'TALLY_API_REQUEST_TIMEOUT' | 'TALLY_API_HEADERS_TOO_LARGE' | 'TALLY_API_BAD_HTTP';
 
-function problemFor(errorCode: string | undefined, idleMs: number) {
+function problemFor(errorCode: string | undefined, idleMs: number, requestId: string) {
   const code: ClientErrorCode =
     errorCode === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? 'TALLY_API_REQUEST_TIMEOUT'
@@ -27,7 +29,7 @@ function problemFor(errorCode: string | undefined, idleMs: number) {
     TALLY_API_BAD_HTTP: `the request is not well-formed HTTP/1.1 (${errorCode ?? 'unparsable'}); check the client`,
   }[code];
   const { status, title } = apiErrors[code];
-  return { type: `urn:tally:problem:${code}`, title, status, code, detail };
+  return { type: `urn:tally:problem:${code}`, title, status, code, detail, requestId };
 }
 
 /** A response already begun on this connection (Node's own handler looks at the same field). */
@@ -39,12 +41,12 @@ function responseStarted(socket: Socket): boolean {
  * Writes the problem for `errorCode` to the socket, unless a response was begun on it, and closes the
  * connection once it is written: nothing more is read from it.
  */
-function answer(socket: Socket, errorCode: string | undefined, idleMs: number): void {
+function answer(socket: Socket, errorCode: string | undefined, idleMs: number, requestId: string): void {
   if (!socket.writable || responseStarted(socket)) {
     socket.destroy();
     return;
   }
-  const problem = problemFor(errorCode, idleMs);
+  const problem = problemFor(errorCode, idleMs, requestId);
   const body = JSON.stringify(problem);
   socket.end(
     `HTTP/1.1 ${problem.status} ${problem.title}\r\nConnection: close\r\n` +
@@ -54,11 +56,21 @@ function answer(socket: Socket, errorCode: string | undefined, idleMs: number): 
 }
 
 /** Fastify's `clientErrorHandler`: a problem for the client, and the connection closed. */
-export function answerClientError(idleMs: number) {
+export function answerClientError(idleMs: number, logger: Logger) {
   return (error: NodeJS.ErrnoException, socket: Socket): void => {
     // The client is gone already: there is nobody to answer.
-    if (error.code === 'ECONNRESET') socket.destroy();
-    else answer(socket, error.code, idleMs);
+    if (error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    // Not a request Fastify made, so no request id: one of its own, logged with the refusal, so that
+    // a client quoting it is found in the log like any other.
+    const requestId = randomUUID();
+    logger.info(
+      { reqId: requestId, errorCode: error.code, remoteAddress: socket.remoteAddress },
+      'refused a request the HTTP parser could not read',
+    );
+    answer(socket, error.code, idleMs, requestId);
   };
 }
 
@@ -86,7 +98,7 @@ export function bodyIdleDeadline(idleMs: number): onRequestHookHandler {
       if (raw.complete || reply.sent || reply.raw.headersSent) return;
       cutOff.add(raw);
       request.log.info({ code: 'TALLY_API_REQUEST_TIMEOUT' }, 'the request body stopped arriving');
-      answer(socket, 'ERR_HTTP_REQUEST_TIMEOUT', idleMs);
+      answer(socket, 'ERR_HTTP_REQUEST_TIMEOUT', idleMs, String(request.id));
     }, idleMs);
     // Every byte on the connection starts the wait again. A listener of the socket's, not the request's:
     // reading the request would take its body from the route.

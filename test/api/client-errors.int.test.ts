@@ -41,7 +41,7 @@ function exchange(port: number, bytes: string): Promise<string> {
   });
 }
 
-function problemOf(answer: string): { status: number; code: string; detail: string } {
+function problemOf(answer: string): { status: number; code: string; detail: string; requestId: string } {
   const [head, body] = answer.split('\r\n\r\n', 2) as [string, string];
   assert.match(head, /content-type: application\/problem\+json/i);
   const problem = JSON.parse(body);
@@ -58,6 +58,8 @@ test(
     const problem = problemOf(await exchange(port, half));
     assert.is(problem.status, 408);
     assert.is(problem.code, 'TALLY_API_REQUEST_TIMEOUT');
+    assert.match(problem.requestId, /^[0-9a-f-]{36}$/);
+    assert.ok(lines.some((line) => (line as { reqId?: string }).reqId === problem.requestId));
     assert.match(problem.detail, /send it again/);
     const health = await api.app.inject({ url: '/healthz' });
     assert.is(health.statusCode, 200);
@@ -106,6 +108,9 @@ test(
     const tooLarge = problemOf(await exchange(port, long));
     assert.is(tooLarge.status, 431);
     assert.is(tooLarge.code, 'TALLY_API_HEADERS_TOO_LARGE');
+    // Its id, as every problem has, is the one the refusal was logged with.
+    assert.match(tooLarge.requestId, /^[0-9a-f-]{36}$/);
+    assert.ok(lines.some((line) => (line as { reqId?: string }).reqId === tooLarge.requestId));
     const garbage =
       'POST /api/specs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n';
     const bad = problemOf(await exchange(port, garbage));
