@@ -22,20 +22,26 @@ interface OpenApiDocument {
   paths?: Record<string, Record<string, Operation>>;
 }
 
-/** What Fastify itself answers any route that reads a body, before the route's own schema applies. */
+/**
+ * What Fastify itself answers a request with a body, before the route's own schema applies: a route
+ * that takes none is refused a body of a type it cannot parse all the same.
+ */
 const bodyRefusals: Readonly<Record<string, string>> = {
   '413': 'The body is larger than the server accepts',
   '415': 'The body is not application/json',
 };
 
+/** The methods whose requests Fastify reads a body of, whether or not the route declares one. */
+const bodyMethods = new Set(['post', 'put', 'patch', 'delete']);
+
 /**
  * The generated document as the server answers: a refusal's body is `application/problem+json`
  * whatever the route's success type (the generator files each status under the route's own type), and
- * every route with a body can be refused for its size or content type.
+ * every route of a method with a body can be refused for its size or content type.
  */
 function describeProblems(document: OpenApiDocument): OpenApiDocument {
   for (const operations of Object.values(document.paths ?? {})) {
-    for (const operation of Object.values(operations)) {
+    for (const [method, operation] of Object.entries(operations)) {
       const responses = operation.responses ?? {};
       let problemSchema: unknown;
       for (const [status, response] of Object.entries(responses)) {
@@ -44,7 +50,7 @@ function describeProblems(document: OpenApiDocument): OpenApiDocument {
         problemSchema ??= schema;
         response.content = { 'application/problem+json': { schema } };
       }
-      if (operation.requestBody === undefined || problemSchema === undefined) continue;
+      if (!bodyMethods.has(method) || problemSchema === undefined) continue;
       for (const [status, description] of Object.entries(bodyRefusals)) {
         responses[status] ??= {
           description,

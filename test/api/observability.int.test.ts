@@ -66,6 +66,18 @@ docs(
     for (const status of ['413', '415'])
       assert.ok(register[status].content['application/problem+json'], status);
     assert.not.ok(spec.paths['/api/specs'].get.responses['413'], 'a read has no body to refuse');
+    // A write that takes no body is refused one of another type all the same.
+    const drain = spec.paths['/api/workers/{name}/drain'].post;
+    assert.is(drain.requestBody, undefined);
+    assert.ok(drain.responses['415'].content['application/problem+json']);
+    const sent = await api.app.inject({
+      method: 'POST',
+      url: '/api/workers/w1/drain',
+      headers: { 'content-type': 'application/xml', authorization: `Bearer ${api.token}` },
+      payload: '<drain/>',
+    });
+    assert.is(sent.statusCode, 415);
+    assert.is(sent.json().code, 'TALLY_API_UNSUPPORTED_MEDIA_TYPE');
     const parameters = history.parameters.map((parameter: Json) => `${parameter.in}.${parameter.name}`);
     for (const name of ['path.category', 'path.id', 'query.from', 'query.limit', 'query.direction']) {
       assert.ok(parameters.includes(name), name);
