@@ -1,10 +1,13 @@
 /**
  * Runs a build process in its own process group, streams what it writes, and enforces the limits
  * of a build: wall clock, silence, log size, cancellation. Whatever ends it, the whole group is
- * killed afterwards too, so a builder's background children do not outlive the build.
+ * killed afterwards too, so a builder's background children do not outlive the build; the group
+ * dies with the server too, even one killed with SIGKILL, and is written down while it runs, so
+ * that the next start kills whatever escaped that (`left-builds.ts`).
  */
 import { spawnOffThread } from '../processes/spawn-thread.ts';
 import type { BuildLimits } from './builder.ts';
+import type { RunningBuilds } from './running-builds.ts';
 
 /** How the process ended. */
 export type RunEnd =
@@ -27,6 +30,8 @@ export interface RunOptions {
    * builders); `nix-store` gets time to kill its builder, which runs in a group of its own.
    */
   readonly graceMs?: number;
+  /** Where the group is written down while it runs, and the build it is (for the log). */
+  readonly record?: { readonly builds: RunningBuilds; readonly drvPath: string };
 }
 
 /** The end, and the last bytes of the log (for messages). */
@@ -53,7 +58,17 @@ export function runLogged(
   return new Promise((resolve) => {
     if (options.signal?.aborted) return resolve({ end: { kind: 'cancelled' }, logTail: '' });
     // Started off the event loop: a spawn blocks its thread until the child has exec'd.
-    const child = spawnOffThread(command, args, { cwd: options.cwd, env: options.env, detached: true });
+    const child = spawnOffThread(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      diesWithServer: true,
+    });
+    const { record } = options;
+    let recorded: Promise<void> = Promise.resolve();
+    child.on('spawn', () => {
+      if (record && child.pid !== undefined) recorded = record.builds.add(child.pid, record.drvPath);
+    });
     let logged = 0;
     let tail = Buffer.alloc(0);
     let stopped: RunEnd | undefined;
@@ -106,7 +121,11 @@ export function runLogged(
           : signal
             ? { kind: 'signalled', signal }
             : { kind: 'exited', code: code ?? 0 });
-      resolve({ end, logTail: tail.toString('utf8') });
+      const outcome = { end, logTail: tail.toString('utf8') };
+      const pid = child.pid;
+      // The group was killed when its leader exited (or it never started): its record can go.
+      if (!record || pid === undefined) return resolve(outcome);
+      void recorded.then(() => record.builds.remove(pid)).then(() => resolve(outcome));
     };
     child.on('exit', (code, signal) => {
       // The leader is gone; whatever it left behind in its group goes too.

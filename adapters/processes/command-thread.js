@@ -7,7 +7,8 @@
 //   (as execFile, in a process group of its own; output as UTF-8; error = { message, code, killed, signal })
 // { kind: 'spawn', id, file, args, options } → { id, kind: 'spawned', pid } or { id, kind: 'error', message },
 //   then { id, kind: 'data', stream, chunk }…, { id, kind: 'exit', code, signal },
-//   { id, kind: 'close', code, signal }   (stdin is never open)
+//   { id, kind: 'close', code, signal }   (stdin is never open; with options.holdStdin it is a pipe
+//   this process holds and never writes to, which the child reads at end of file once it is gone)
 // { kind: 'destroy-stdio', id }              closes the child's pipes on this side (a grandchild
 //                                            that keeps them open no longer holds up 'close')
 // { kind: 'pipe', id, from, to }             runs `from` (file, args, options) with its stdout piped
@@ -69,7 +70,10 @@ function exec({ id, file, args, options }) {
 }
 
 function start({ id, file, args, options }) {
-  const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { holdStdin, ...rest } = options;
+  const child = spawn(file, args, { ...rest, stdio: [holdStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  // Nothing is written to it; a child that closed its end only breaks a pipe nobody writes to.
+  child.stdin?.on('error', () => undefined);
   children.set(id, child);
   if (child.pid !== undefined) parentPort.postMessage({ id, kind: 'spawned', pid: child.pid });
   for (const stream of ['stdout', 'stderr']) {

@@ -10,11 +10,24 @@ import { readFileSync, readlinkSync } from 'node:fs';
  * `undefined` where there is no `/proc` or no such process.
  */
 export function processStart(pid: number): string | undefined {
+  return statField(pid, 22);
+}
+
+/**
+ * Process `pid`'s state (field 3 of `/proc/PID/stat`: `R`, `S`, `D`, `Z` for a zombie…), or
+ * `undefined` where there is no such process.
+ */
+export function processState(pid: number): string | undefined {
+  return statField(pid, 3);
+}
+
+/** Field `field` (from 3 on, as `proc(5)` numbers them) of `/proc/PID/stat`. */
+function statField(pid: number, field: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count from its end.
     const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return after[22 - 3];
+    return after[field - 3];
   } catch {
     return undefined;
   }

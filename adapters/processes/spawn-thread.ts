@@ -7,12 +7,18 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { startJob, tellJob } from './command-thread.ts';
+import { diesWithServer } from './dies-with-server.ts';
 
 export interface SpawnOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** Its own process group (what `killGroup` signals). */
   readonly detached?: boolean;
+  /**
+   * Its process group is killed when this process dies, even by SIGKILL (`dies-with-server.ts`);
+   * needs `detached`.
+   */
+  readonly diesWithServer?: boolean;
 }
 
 export interface ThreadChild extends EventEmitter {
@@ -45,9 +51,11 @@ export function spawnOffThread(file: string, args: readonly string[], options: S
     streams.stdout.end();
     streams.stderr.end();
   };
+  const { diesWithServer: watched, ...spawnOptions } = options;
+  const command = watched ? diesWithServer(file, args) : { file, args: [...args] };
   // The thread's own process.env is a copy made when it started: pass this thread's, as it is now.
-  const withEnv = { ...options, env: options.env ?? process.env };
-  const id = startJob({ kind: 'spawn', file, args: [...args], options: withEnv }, (message) => {
+  const withEnv = { ...spawnOptions, env: options.env ?? process.env, holdStdin: watched === true };
+  const id = startJob({ kind: 'spawn', ...command, options: withEnv }, (message) => {
     switch (message.kind) {
       case 'spawned':
         child.pid = message.pid as number;

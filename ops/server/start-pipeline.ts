@@ -5,8 +5,10 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { killLeftBuilds } from '../../adapters/builders/left-builds.ts';
 import { createNativeBuilder } from '../../adapters/builders/native/native-builder.ts';
 import { createNixBuilder } from '../../adapters/builders/nix/nix-builder.ts';
+import { createRunningBuilds } from '../../adapters/builders/running-builds.ts';
 import { defaultEvaluationLimits } from '../../adapters/evaluators/evaluator.ts';
 import { createNativeEvaluator } from '../../adapters/evaluators/native/native-evaluator.ts';
 import { createNixEvaluator } from '../../adapters/evaluators/nix/nix-evaluator.ts';
@@ -46,6 +48,11 @@ export async function startPipeline(
 ): Promise<Pipeline> {
   const { dataDir } = options;
   const logger = options.logger;
+  // Before the coordinator starts, which requeues the builds that were running: a build process a
+  // crashed run left would write into the paths their new attempts write into.
+  const runningBuildsDir = join(dataDir, 'running-builds');
+  await killLeftBuilds(runningBuildsDir, logger.child({ component: 'worker' }));
+  const runningBuilds = createRunningBuilds(runningBuildsDir, logger.child({ component: 'worker' }));
   const state = () => projections.state<PipelineState>('pipeline');
   const dispatcher = createDispatcher({
     events,
@@ -88,8 +95,8 @@ export async function startPipeline(
   stops.push(() => notifier.stop());
   const builder =
     options.builder === 'nix'
-      ? createNixBuilder({ logger: logger.child({ component: 'nix-builder' }) })
-      : createNativeBuilder({ isolation: options.isolation ?? 'auto', logger });
+      ? createNixBuilder({ logger: logger.child({ component: 'nix-builder' }), runningBuilds })
+      : createNativeBuilder({ isolation: options.isolation ?? 'auto', logger, runningBuilds });
   for (let i = 1; i <= (options.localWorkers ?? 0); i++) {
     const name = `${hostname()}-local-${i}`;
     await dispatcher.addWorker(name, (reports) =>

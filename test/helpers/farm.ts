@@ -21,6 +21,8 @@ export interface RunningFarm {
   kill(): Promise<void>;
   /** Everything the process wrote so far on stderr. */
   stderr(): string;
+  /** Everything the process wrote so far on stdout (its log, a JSON object a line). */
+  stdout(): string;
 }
 
 export interface EventWatcher {
@@ -111,8 +113,12 @@ export async function startFarm(
     ...env,
   });
   let stderr = '';
+  let stdout = '';
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
+  });
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
   });
   const done = finished(child);
   const started = lineMatching(child, (line) => line.includes('tally server started'));
@@ -143,6 +149,7 @@ export async function startFarm(
       await events.close();
     },
     stderr: () => stderr,
+    stdout: () => stdout,
   };
 }
 

@@ -22,6 +22,7 @@ import {
 import type { Builder, BuildRequest, BuildResult, BuiltOutput } from '../builder.ts';
 import { failureOfEnd } from '../failure-of-end.ts';
 import { runLogged } from '../run-logged.ts';
+import type { RunningBuilds } from '../running-builds.ts';
 import { buildEnvironment } from './build-env.ts';
 import { createIsolation, type Isolation, type IsolationMode, IsolationUnavailable } from './isolation.ts';
 import { canonicalise, fixedOutputProblem, inspectOutput } from './outputs.ts';
@@ -52,6 +53,8 @@ export interface NativeBuilderOptions {
   readonly bwrapPath?: string;
   /** Told once whether builds are isolated. */
   readonly logger?: Logger;
+  /** Where running builds are written down, for the next start to kill what a crash left. */
+  readonly runningBuilds?: RunningBuilds;
 }
 
 /** `x86_64-linux`, `aarch64-linux`… for this machine. */
@@ -208,6 +211,9 @@ async function build(
         limits: request.limits,
         onLog: request.onLog,
         signal: request.signal,
+        ...(options.runningBuilds && {
+          record: { builds: options.runningBuilds, drvPath: request.drvPath },
+        }),
       });
       const failed = failureOfEnd(prepared.builderEnd(run.end));
       if (!failed) await prepared.collect();

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Builder, BuildRequest, BuildResult, BuiltOutput } from '../builder.ts';
 import { failureOfEnd } from '../failure-of-end.ts';
 import { runLogged } from '../run-logged.ts';
+import type { RunningBuilds } from '../running-builds.ts';
 import { classifyNixFailure } from './nix-failure.ts';
 import { queryNix } from './query.ts';
 
@@ -22,6 +23,8 @@ export interface NixBuilderOptions {
   readonly marginMs?: number;
   /** Told once when nix's build users' group is missing and builds run as the worker's user. */
   readonly logger?: Pick<Logger, 'warn'>;
+  /** Where running builds are written down, for the next start to kill what a crash left. */
+  readonly runningBuilds?: RunningBuilds;
 }
 
 /** Nix 2.8's words when the group its build users belong to does not exist. */
@@ -70,6 +73,9 @@ export function createNixBuilder(options: NixBuilderOptions = {}): Builder {
       onLog: request.onLog,
       signal: request.signal,
       graceMs,
+      ...(options.runningBuilds && {
+        record: { builds: options.runningBuilds, drvPath: request.drvPath },
+      }),
     });
   };
 
