@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { withTimeout } from '../helpers/uvu.ts';
-import { drv, FarmHistory, job } from '../projections/fixtures/farm-history.ts';
+import { drv, job } from '../projections/fixtures/farm-history.ts';
+import { patternFarm } from '../projections/fixtures/pattern-farm.ts';
 import type { Json } from './api-fixture.ts';
 import { type ReadFixture, startReadFixture } from './read-fixture.ts';
 
@@ -16,16 +17,9 @@ interface Context {
  * branches evaluated in turn.
  */
 function farmHistory() {
-  const farm = new FarmHistory();
-  farm.registerSpec('guix', {
-    channels: [
-      { name: 'wip', url: 'https://git.example.org/guix.git', branchPattern: 'wip-*' },
-      { name: 'base', url: 'https://git.example.org/base.git', branch: 'master' },
-    ],
-  });
-  const base = farm.detectCheckout('guix', { channel: 'base' });
-  const a = [farm.detectCheckout('guix', { channel: 'wip', branch: 'wip-a' }), base];
-  const b = [farm.detectCheckout('guix', { channel: 'wip', branch: 'wip-b' }), base];
+  const { farm, on } = patternFarm();
+  const a = on('wip-a');
+  const b = on('wip-b');
   const evaluate = (checkouts: typeof a, version: string, outcome?: 'failed') => {
     const id = farm.evaluate('guix', [job('x', { version })], { checkouts });
     if (farm.scheduleBuilds(id).length > 0) farm.build(drv(`x-${version}`), outcome ?? 'succeeded');

@@ -3,21 +3,14 @@ import * as assert from 'uvu/assert';
 import { noJobs } from '../../../projections/evaluations/state.ts';
 import { type JobsetsState, jobsets } from '../../../projections/jobsets/index.ts';
 import { drv, FarmHistory, given, job } from '../fixtures/farm-history.ts';
+import { patternFarm } from '../fixtures/pattern-farm.ts';
 
 const { projection, queries } = jobsets;
 const test = suite('jobsets read model');
 
-/** `guix` following every `wip-*` branch along with `master` of `base`, and a checkout of each. */
-function patternFarm() {
-  const farm = new FarmHistory();
-  farm.registerSpec('guix', {
-    channels: [
-      { name: 'wip', url: 'https://git.example.org/guix.git', branchPattern: 'wip-*' },
-      { name: 'base', url: 'https://git.example.org/base.git', branch: 'master' },
-    ],
-  });
-  const base = farm.detectCheckout('guix', { channel: 'base' });
-  const on = (branch: string) => [farm.detectCheckout('guix', { channel: 'wip', branch }), base];
+/** `patternFarm` with a checkout of `wip-a` and of `wip-b`. */
+function twoBranches() {
+  const { farm, on } = patternFarm();
   return { farm, a: on('wip-a'), b: on('wip-b') };
 }
 
@@ -196,7 +189,7 @@ test('a derivation shared by two specifications gives both the same result', () 
 });
 
 test('each branch of a pattern channel has its weather from its own evaluations, not the other branch', () => {
-  const { farm, a, b } = patternFarm();
+  const { farm, a, b } = twoBranches();
   farm.scheduleBuilds(farm.evaluate('guix', [job('x', { version: '1' })], { checkouts: a }));
   farm.build(drv('x-1'), 'failed');
   farm.scheduleBuilds(farm.evaluate('guix', [job('x', { version: '2' })], { checkouts: b }));
@@ -233,7 +226,7 @@ test('each branch of a pattern channel has its weather from its own evaluations,
 });
 
 test("a deleted branch's line leaves the view, and the latest of the other lines stands for the specification", () => {
-  const { farm, a, b } = patternFarm();
+  const { farm, a, b } = twoBranches();
   const a1 = farm.evaluate('guix', [job('x', { version: '1' })], { checkouts: a });
   farm.evaluate('guix', [job('x', { version: '2' })], { checkouts: b });
   const late = farm.requestEvaluation('guix', { checkouts: b });
