@@ -48,6 +48,9 @@ export async function runChild(
     ...(options.cwd !== undefined && { cwd: options.cwd }),
     ...(options.env !== undefined && { env: options.env }),
     detached: true,
+    // A server killed outright takes its evaluators with it, bwrap or not: one left running would
+    // go on using memory and a CPU for an evaluation the next start runs again.
+    diesWithServer: true,
   });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
