@@ -268,13 +268,13 @@ export async function collectGarbage(options: CollectOptions): Promise<GcSummary
   }
 }
 
-/** Waits for every one of `work` to settle, then rejects with the first failure if any. */
 /** An error of a file system call (it carries an errno code such as `EPERM`, `EROFS`, `ENOSPC`). */
 function isFileSystemError(error: unknown): error is Error & { code: string } {
   const code = (error as { code?: unknown } | undefined)?.code;
   return error instanceof Error && typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }
 
+/** Waits for every one of `work` to settle, then rejects with the first failure if any. */
 async function allDone(work: readonly (Promise<unknown> | undefined)[]): Promise<void> {
   const settled = await Promise.allSettled(work);
   const failed = settled.find((result) => result.status === 'rejected');

@@ -5,6 +5,11 @@
  *                kind, `tryLock`): refuses a second one, is taken over atomically from a process
  *                that died, and then names the collection that was interrupted. Earlier versions
  *                wrote lock.json ({ gcId, pid }); its holder alone reads it, once.
+ *   running.json { gcId, pid } of the collection holding the lock, written once it has the lock and
+ *                removed before it lets go: the next holder finds in it a collection that did not
+ *                end, whoever took the lock over from it (of several processes starting together
+ *                over a dead one's lock, the one that took it over may be refused by another that
+ *                then got it, and only this file tells that one about the dead collection)
  *   chunk.json   { gcId, chunks: [{ chunk, paths }] } written (fsynced) before a round of chunks
  *                is unregistered and removed once their content is deleted: after a crash,
  *                exactly the paths whose content may be left over (a journal of one chunk,
@@ -97,18 +102,26 @@ export async function acquireGcDir(dir: string, gcId: string): Promise<Acquired>
   await mkdir(dir, { recursive: true });
   const lockFile = join(dir, 'lock');
   const journalFile = join(dir, 'chunk.json');
+  const runningFile = join(dir, 'running.json');
   const taken = await tryLock(lockFile, gcId);
   if (taken.heldBy) throw new GcLockedError(taken.heldBy.note, taken.heldBy.pid);
-  const release = () => unlink(lockFile).catch(() => undefined);
-  let interrupted: Acquired['interrupted'] = taken.tookOverFrom && {
-    gcId: taken.tookOverFrom.note,
-    pid: taken.tookOverFrom.pid,
+  const release = async () => {
+    await rm(runningFile, { force: true });
+    await unlink(lockFile).catch(() => undefined);
   };
+  // The collection that held the lock last and did not let go of it properly, as it recorded itself,
+  // else as the lock taken over named it (a lock of a version that wrote no running.json).
+  const running = await readJson<{ gcId: string; pid: number }>(runningFile);
+  let interrupted: Acquired['interrupted'] =
+    running && running.gcId !== gcId
+      ? { gcId: running.gcId, pid: running.pid }
+      : taken.tookOverFrom && { gcId: taken.tookOverFrom.note, pid: taken.tookOverFrom.pid };
   // The lock file of earlier versions, looked at only by the holder of the lock.
   const legacyFile = join(dir, 'lock.json');
   const legacy = await readJson<{ gcId: string; pid: number }>(legacyFile);
   if (legacy && isAlive(legacy.pid)) {
-    await release();
+    // Not ours yet: what running.json says is for the next holder.
+    await unlink(lockFile).catch(() => undefined);
     throw new GcLockedError(legacy.gcId, legacy.pid);
   }
   if (legacy) interrupted = { gcId: legacy.gcId, pid: legacy.pid };
@@ -118,6 +131,7 @@ export async function acquireGcDir(dir: string, gcId: string): Promise<Acquired>
   if (!interrupted && journal) interrupted = { gcId: journal.gcId, journal };
   for (const name of await readdir(dir))
     if (name.endsWith('.tmp')) await rm(join(dir, name), { force: true });
+  await writeFileAtomic(runningFile, JSON.stringify({ gcId, pid: process.pid }), dir);
   return {
     ...(interrupted && { interrupted }),
     release,
