@@ -125,6 +125,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
         const status = getIn(state().builds, drvPath)?.status;
         return status === 'succeeded' || status === 'substituted';
       },
+      ended: (drvPath: string) => {
+        const status = getIn(state().builds, drvPath)?.status;
+        return status === 'succeeded' || status === 'substituted' || status === 'failed';
+      },
       firstScheduling: (state().evaluations[evaluationId]?.scheduledJobs ?? 0) === 0,
     };
     return scheduleEvaluation(context, evaluationId, spec, cause);

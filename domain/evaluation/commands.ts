@@ -5,6 +5,7 @@ import type { Checkout } from '../checkout/checkout.ts';
 import type { Actor } from '../shared/metadata.ts';
 import type { IsoTime } from '../shared/time.ts';
 import type { Evaluator } from '../specification/specification.ts';
+import type { ReusedBuild } from './events.ts';
 import type { EvaluationFailureReason, Job, Trigger } from './job.ts';
 
 interface Issued {
@@ -42,6 +43,15 @@ export interface CompleteEvaluation extends Issued {
   readonly jobCount: number;
 }
 
+/** Record the next chunk of builds a completed evaluation reused (see `EvaluationBuildsReused`). */
+export interface RecordReusedBuilds extends Issued {
+  readonly type: 'RecordReusedBuilds';
+  readonly chunk: number;
+  readonly spec: string;
+  readonly priority: number;
+  readonly builds: readonly ReusedBuild[];
+}
+
 /** Record a failed evaluation. */
 export interface FailEvaluation extends Issued {
   readonly type: 'FailEvaluation';
@@ -62,5 +72,6 @@ export type EvaluationCommand =
   | StartEvaluation
   | AddEvaluationJobs
   | CompleteEvaluation
+  | RecordReusedBuilds
   | FailEvaluation
   | AbortEvaluation;

@@ -5,13 +5,14 @@
 import { DomainError } from '../shared/errors.ts';
 import { durationMs } from '../shared/time.ts';
 import { unreachable } from '../shared/unreachable.ts';
-import { chunkBytes, defaultChunkBytes } from './chunk-jobs.ts';
+import { chunkBytes, defaultChunkBytes, utf8Length } from './chunk-jobs.ts';
 import type {
   AbortEvaluation,
   AddEvaluationJobs,
   CompleteEvaluation,
   EvaluationCommand,
   FailEvaluation,
+  RecordReusedBuilds,
   RequestEvaluation,
   StartEvaluation,
 } from './commands.ts';
@@ -120,6 +121,34 @@ function complete(command: CompleteEvaluation, state: EvaluationState): Evaluati
   ];
 }
 
+/**
+ * Records a chunk of reused builds once: a chunk already recorded (a scheduling retried) decides
+ * nothing, one past the next is refused. Only a completed evaluation is scheduled.
+ */
+function recordReused(command: RecordReusedBuilds, state: EvaluationState): EvaluationEvent[] {
+  const { evaluationId, chunk, spec, priority, builds } = command;
+  if (state.status !== 'completed')
+    throw new DomainError(
+      'TALLY_EVALUATION_NOT_COMPLETED',
+      `Evaluation ${evaluationId} is ${state.status}: only a completed evaluation's builds are scheduled`,
+    );
+  if (chunk < state.nextReusedChunk) return [];
+  if (chunk > state.nextReusedChunk)
+    throw new DomainError(
+      'TALLY_EVALUATION_CHUNK_OUT_OF_ORDER',
+      `Evaluation ${evaluationId} expects reused chunk ${state.nextReusedChunk}, not ${chunk}`,
+    );
+  if (builds.length === 0)
+    throw new DomainError('TALLY_EVALUATION_INVALID', `Reused chunk ${chunk} is empty`);
+  const data = { evaluationId, chunk, spec, priority, builds };
+  if (utf8Length(JSON.stringify(data)) > defaultChunkBytes)
+    throw new DomainError(
+      'TALLY_EVALUATION_CHUNK_TOO_LARGE',
+      `Reused chunk ${chunk} is over ${defaultChunkBytes} bytes`,
+    );
+  return [{ type: 'EvaluationBuildsReused', data }];
+}
+
 function fail(command: FailEvaluation, state: EvaluationState): EvaluationEvent[] {
   const { evaluationId, reason, logRef, message } = command;
   unfinished(state, evaluationId);
@@ -150,6 +179,8 @@ export function decideEvaluation(
       return addJobs(command, state);
     case 'CompleteEvaluation':
       return complete(command, state);
+    case 'RecordReusedBuilds':
+      return recordReused(command, state);
     case 'FailEvaluation':
       return fail(command, state);
     case 'AbortEvaluation':

@@ -45,6 +45,32 @@ export interface EvaluationJobsAdded {
   readonly data: JobsChunk;
 }
 
+/**
+ * Builds the evaluation's jobs want that had already ended (succeeded, substituted or failed) when
+ * it was scheduled, each with the jobs that want it: recorded here, a chunk at a time, rather than as
+ * a `BuildWanted` on each build's stream, since an evaluation of a large jobset mostly wants builds
+ * an earlier one made, and a want changes nothing of an ended build's life. Read models count these
+ * jobs as the build's wanters, as they do a `BuildWanted`'s.
+ */
+export interface EvaluationBuildsReused {
+  readonly type: 'EvaluationBuildsReused';
+  readonly data: {
+    readonly evaluationId: string;
+    /** 0 for the first, then one more each. */
+    readonly chunk: number;
+    readonly spec: string;
+    /** The specification's priority when it was scheduled. */
+    readonly priority: number;
+    readonly builds: readonly ReusedBuild[];
+  };
+}
+
+/** A build an evaluation reused, and the names of its jobs that want it. */
+export interface ReusedBuild {
+  readonly drvPath: string;
+  readonly jobs: readonly string[];
+}
+
 /** The evaluation finished and all its jobs are recorded. */
 export interface EvaluationCompleted {
   readonly type: 'EvaluationCompleted';
@@ -82,5 +108,6 @@ export type EvaluationEvent =
   | EvaluationStarted
   | EvaluationJobsAdded
   | EvaluationCompleted
+  | EvaluationBuildsReused
   | EvaluationFailed
   | EvaluationAborted;

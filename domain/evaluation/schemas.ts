@@ -6,6 +6,7 @@ import { actor } from '../shared/metadata.ts';
 import {
   array,
   count,
+  integer,
   isoTime,
   literal,
   object,
@@ -59,6 +60,13 @@ export const evaluationSchemas: { readonly [T in EvaluationEvent['type']]: Schem
     evaluationId: text,
     jobCount: count,
     durationMs: count,
+  }),
+  EvaluationBuildsReused: object<Data<'EvaluationBuildsReused'>>({
+    evaluationId: text,
+    chunk: count,
+    spec: text,
+    priority: integer(),
+    builds: array(object({ drvPath: text, jobs: array(text, { minLength: 1 }) }), { minLength: 1 }),
   }),
   EvaluationFailed: object<Data<'EvaluationFailed'>>({
     evaluationId: text,

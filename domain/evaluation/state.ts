@@ -22,7 +22,12 @@ export type EvaluationState =
       readonly nextChunk: number;
       readonly jobCount: number;
     })
-  | (Known & { readonly status: 'completed'; readonly jobCount: number })
+  | (Known & {
+      readonly status: 'completed';
+      readonly jobCount: number;
+      /** The chunk number the next `EvaluationBuildsReused` must carry. */
+      readonly nextReusedChunk: number;
+    })
   | (Known & { readonly status: 'failed'; readonly reason: EvaluationFailureReason })
   | (Known & { readonly status: 'aborted' });
 
@@ -55,7 +60,11 @@ export function evolveEvaluation(state: EvaluationState, event: EvaluationEvent)
         spec: state.spec,
         status: 'completed',
         jobCount: event.data.jobCount,
+        nextReusedChunk: 0,
       };
+    case 'EvaluationBuildsReused':
+      if (state.status !== 'completed') return state;
+      return { ...state, nextReusedChunk: event.data.chunk + 1 };
     case 'EvaluationFailed':
       if (state.status === 'none') return state;
       return {

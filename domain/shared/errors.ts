@@ -45,6 +45,8 @@ export const domainErrors = {
   TALLY_EVALUATION_ALREADY_STARTED: { status: 409, next: 'Request a new evaluation to run it again.' },
   /** A command for an evaluation that has completed, failed or been aborted. */
   TALLY_EVALUATION_ALREADY_FINISHED: { status: 409, next: 'Request a new evaluation to run it again.' },
+  /** Recording what an evaluation's scheduling reused before the evaluation completed. */
+  TALLY_EVALUATION_NOT_COMPLETED: { status: 409, next: 'Only a completed evaluation is scheduled.' },
   /** A job chunk whose number is not the next one expected. */
   TALLY_EVALUATION_CHUNK_OUT_OF_ORDER: { status: 409, next: 'Append chunks in order, starting at 0.' },
   /** Completing with a job count other than the jobs recorded. */

@@ -2,8 +2,10 @@
  * The builds read model: `{ projection, queries }`.
  */
 import type { BuildEvent } from '../../domain/build/events.ts';
+import type { EvaluationBuildsReused } from '../../domain/evaluation/events.ts';
 import type { TallyEvent } from '../../domain/events.ts';
 import type { Projection } from '../runtime/projection.ts';
+import { foldingReusedBuilds } from '../shared/reused-builds.ts';
 import { evolveBuilds } from './evolve.ts';
 import { toHydraJson } from './hydra.ts';
 import { getBuild, searchBuilds } from './queries.ts';
@@ -26,7 +28,11 @@ const buildEventTypes = new Set<string>([
   'BuildRestarted',
   'BuildRequeued',
   'BuildResultIgnored',
-] satisfies BuildEvent['type'][]);
+  // Its builds' wants, folded as BuildWanted (`foldingReusedBuilds`).
+  'EvaluationBuildsReused',
+] satisfies (BuildEvent | EvaluationBuildsReused)['type'][]);
+
+const evolve = foldingReusedBuilds(evolveBuilds);
 
 /** Every build with its attempts, outputs and wanting jobs. */
 export const buildsProjection: Projection<BuildsState, TallyEvent> = {
@@ -35,7 +41,7 @@ export const buildsProjection: Projection<BuildsState, TallyEvent> = {
   repeatsStrings: true,
   canHandle: (type) => buildEventTypes.has(type),
   initialState: initialBuildsState,
-  evolve: (state, projected) => evolveBuilds(state, projected as Parameters<typeof evolveBuilds>[1]),
+  evolve: (state, projected) => evolve(state, projected as Parameters<typeof evolve>[1]),
 };
 
 export const buildsQueries = { getBuild, searchBuilds, toHydraJson };

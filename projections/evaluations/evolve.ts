@@ -90,6 +90,9 @@ export function evolveEvaluations(
         end: { kind: 'aborted', by, why },
       }));
     }
+    case 'EvaluationBuildsReused':
+      // Jobs read their build's status by derivation: which builds want a job changes nothing here.
+      return state;
     default:
       return evolveBuildStatus(state, event);
   }

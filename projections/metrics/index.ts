@@ -5,6 +5,7 @@
 import type { BuildEvent } from '../../domain/build/events.ts';
 import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
 import type { Projection } from '../runtime/projection.ts';
+import { foldingReusedBuilds } from '../shared/reused-builds.ts';
 import { evolveMetrics } from './evolve.ts';
 import { prometheusFamilies, toPrometheusText } from './prometheus.ts';
 import { metricsSummary } from './queries.ts';
@@ -26,6 +27,8 @@ const handled = new Set<string>([
   'BuildRestarted',
   'BuildRequeued',
   'EvaluationCompleted',
+  // Its builds' wants, folded as BuildWanted (`foldingReusedBuilds`).
+  'EvaluationBuildsReused',
 ] satisfies (BuildEvent | EvaluationEvent)['type'][]);
 
 export const metricsProjection: Projection<MetricsState, BuildEvent | EvaluationEvent> = {
@@ -34,7 +37,7 @@ export const metricsProjection: Projection<MetricsState, BuildEvent | Evaluation
   version: 4,
   canHandle: (type) => handled.has(type),
   initialState: initialMetricsState,
-  evolve: evolveMetrics,
+  evolve: foldingReusedBuilds(evolveMetrics),
 };
 
 /** The metrics read model: its projection and the queries over its state. */

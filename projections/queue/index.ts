@@ -2,7 +2,9 @@
  * The queue read model: runnable and blocked builds per system and priority, with what each waits on.
  */
 import type { BuildEvent } from '../../domain/build/events.ts';
+import type { EvaluationBuildsReused } from '../../domain/evaluation/events.ts';
 import type { Projection } from '../runtime/projection.ts';
+import { foldingReusedBuilds } from '../shared/reused-builds.ts';
 import { evolveQueue } from './evolve.ts';
 import { blockedBy, listQueue, queueSummary } from './queries.ts';
 import { initialQueueState, type QueueState } from './state.ts';
@@ -21,15 +23,17 @@ const handled = new Set<string>([
   'BuildCancelled',
   'BuildRestarted',
   'BuildRequeued',
-] satisfies BuildEvent['type'][]);
+  // Its builds' wants, folded as BuildWanted (`foldingReusedBuilds`): a priority may rise.
+  'EvaluationBuildsReused',
+] satisfies (BuildEvent | EvaluationBuildsReused)['type'][]);
 
-export const queueProjection: Projection<QueueState, BuildEvent> = {
+export const queueProjection: Projection<QueueState, BuildEvent | EvaluationBuildsReused> = {
   name: 'queue',
   // 4: a restarted build that had succeeded makes its queued dependents wait for it again.
   version: 4,
   canHandle: (type) => handled.has(type),
   initialState: initialQueueState,
-  evolve: evolveQueue,
+  evolve: foldingReusedBuilds(evolveQueue),
 };
 
 /** The queue read model: its projection and the queries over its state. */

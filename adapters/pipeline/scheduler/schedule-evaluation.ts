@@ -18,6 +18,9 @@ import {
   type QueueBuild,
   wantExisting,
 } from '../../../domain/build/index.ts';
+import { defaultChunkBytes, utf8Length } from '../../../domain/evaluation/chunk-jobs.ts';
+import type { ReusedBuild } from '../../../domain/evaluation/events.ts';
+import { evaluationDecider } from '../../../domain/evaluation/index.ts';
 import type { Job } from '../../../domain/evaluation/job.ts';
 import { inSequence } from '../../../domain/shared/decider.ts';
 import type { Cause } from '../../../domain/shared/metadata.ts';
@@ -50,6 +53,12 @@ export interface ScheduleContext extends CollectedOutputsContext {
    * history, which leaves out the wanters an earlier try recorded.
    */
   readonly firstScheduling: boolean;
+  /**
+   * True when the recorded build of `drvPath` has ended, succeeded, substituted or failed: a first
+   * scheduling records its wanters on the evaluation's stream (`EvaluationBuildsReused`) rather than
+   * on the build's, which a want does not change.
+   */
+  readonly ended?: (drvPath: string) => boolean;
   /** Commands in flight at once. */
   readonly concurrency?: number;
 }
@@ -58,6 +67,8 @@ export interface ScheduleResult {
   readonly derivations: number;
   readonly queued: number;
   readonly substituted: number;
+  /** Builds that had ended, whose wanters were recorded on the evaluation's stream. */
+  readonly reused: number;
   /** Builds restarted because the collector had removed their outputs (`restartCollected`). */
   readonly collected: readonly string[];
   /**
@@ -91,14 +102,60 @@ export function wanterRuns(wanters: readonly Wanter[], budget = wantersPerAppend
 
 const queueing = inSequence(buildDecider);
 
-/** The jobs an evaluation recorded, chunk after chunk. */
-export async function evaluationJobs(events: EventStore, evaluationId: string): Promise<Job[]> {
+/** What an evaluation's stream says its scheduling needs. */
+interface EvaluationRecord {
+  /** Its jobs, chunk after chunk. */
+  readonly jobs: Job[];
+  /** `drvPath\0job` of each job an earlier scheduling recorded as reusing its build. */
+  readonly reused: Set<string>;
+  /** The chunk number the next `EvaluationBuildsReused` carries. */
+  readonly nextReusedChunk: number;
+}
+
+const reusedKey = (drvPath: string, job: string) => `${drvPath}\0${job}`;
+
+export async function evaluationRecord(events: EventStore, evaluationId: string): Promise<EvaluationRecord> {
   const jobs: Job[] = [];
+  const reused = new Set<string>();
+  let nextReusedChunk = 0;
   for await (const recorded of events.readStream(streams.evaluation(evaluationId))) {
     const event = readDomainEvent(recorded);
     if (event.type === 'EvaluationJobsAdded') jobs.push(...event.data.jobs);
+    else if (event.type === 'EvaluationBuildsReused') {
+      for (const { drvPath, jobs: names } of event.data.builds)
+        for (const name of names) reused.add(reusedKey(drvPath, name));
+      nextReusedChunk = event.data.chunk + 1;
+    }
   }
-  return jobs;
+  return { jobs, reused, nextReusedChunk };
+}
+
+/** `builds` in chunks whose event data stays within the evaluation's chunk budget. */
+function reusedChunks(
+  evaluationId: string,
+  spec: string,
+  priority: number,
+  builds: readonly ReusedBuild[],
+  firstChunk: number,
+): { chunk: number; builds: ReusedBuild[] }[] {
+  const overhead = utf8Length(
+    JSON.stringify({ evaluationId, chunk: Number.MAX_SAFE_INTEGER, spec, priority, builds: [] }),
+  );
+  const chunks: { chunk: number; builds: ReusedBuild[] }[] = [];
+  let current: ReusedBuild[] = [];
+  let size = overhead;
+  for (const build of builds) {
+    const bytes = utf8Length(JSON.stringify(build)) + 1;
+    if (current.length > 0 && size + bytes > defaultChunkBytes) {
+      chunks.push({ chunk: firstChunk + chunks.length, builds: current });
+      current = [];
+      size = overhead;
+    }
+    current.push(build);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push({ chunk: firstChunk + chunks.length, builds: current });
+  return chunks;
 }
 
 /**
@@ -209,13 +266,19 @@ export async function scheduleEvaluation(
   spec: Specification,
   cause: Cause,
 ): Promise<ScheduleResult> {
-  const jobs = await evaluationJobs(context.events, evaluationId);
+  const {
+    jobs,
+    reused: reusedBefore,
+    nextReusedChunk,
+  } = await evaluationRecord(context.events, evaluationId);
   const wanters = new Map<string, Wanter[]>();
   const seen = new Set<string>();
   for (const job of jobs) {
     // A job named twice (a chunk recorded twice) wants its derivation once.
     if (seen.has(job.name)) continue;
     seen.add(job.name);
+    // Recorded as reusing its build by an earlier try: not to be recorded again on the build.
+    if (reusedBefore.has(reusedKey(job.drvPath, job.name))) continue;
     const list = wanters.get(job.drvPath) ?? [];
     list.push({ spec: spec.name, evaluation: evaluationId, job: job.name });
     wanters.set(job.drvPath, list);
@@ -226,6 +289,8 @@ export async function scheduleEvaluation(
   let queued = 0;
   let substituted = 0;
   const tooLarge: string[] = [];
+  const reused: ReusedBuild[] = [];
+  const restarted = new Set(collected);
   const work = [...closure];
   await inParallel(work, context.concurrency ?? 128, async ([drvPath, drv]) => {
     const wantedBy = wanters.get(drvPath) ?? [];
@@ -251,6 +316,14 @@ export async function scheduleEvaluation(
       dependencies,
     });
     const stream = streams.build(drvPath);
+    // An ended build is not changed by being wanted: its wanters go in the evaluation's stream, in a
+    // few events for all such builds rather than an append (and a read) on each build's stream.
+    // Only on a first scheduling, so that no job is recorded on both; not a build the collector's
+    // outputs check just restarted.
+    if (existed && context.firstScheduling && context.ended?.(drvPath) && !restarted.has(drvPath)) {
+      reused.push({ drvPath, jobs: wantedBy.map((wanter) => wanter.job) });
+      return;
+    }
     try {
       if (existed && context.firstScheduling && !context.cancelled(drvPath)) {
         const wanted = await wantWithoutHistory(context, stream, wantedBy, queue, cause, evaluationId);
@@ -290,5 +363,37 @@ export async function scheduleEvaluation(
       tooLarge.push(drvPath);
     }
   });
-  return { derivations: closure.size, queued, substituted, collected, tooLarge };
+  // In derivation order, so that a retry after a crash cuts the same chunks.
+  reused.sort((a, b) => (a.drvPath < b.drvPath ? -1 : a.drvPath > b.drvPath ? 1 : 0));
+  for (const { chunk, builds } of reusedChunks(
+    evaluationId,
+    spec.name,
+    spec.priority,
+    reused,
+    nextReusedChunk,
+  )) {
+    const at = new Date().toISOString();
+    const command = {
+      type: 'RecordReusedBuilds',
+      evaluationId,
+      chunk,
+      spec: spec.name,
+      priority: spec.priority,
+      builds,
+      actor: 'scheduler',
+      at,
+    } as const;
+    const stream = streams.evaluation(evaluationId);
+    await issue(context.events, evaluationDecider, stream, command, cause, 'scheduler', {
+      scope: evaluationId,
+    });
+  }
+  return {
+    derivations: closure.size,
+    queued,
+    substituted,
+    reused: reused.length,
+    collected,
+    tooLarge,
+  };
 }

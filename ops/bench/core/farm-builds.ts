@@ -16,6 +16,8 @@ interface BuildTrack {
   attempts: number;
   current?: string;
   outputs: Record<string, string>;
+  /** Succeeded, substituted or failed, and not restarted since: what the scheduler reuses. */
+  ended?: boolean;
 }
 
 /** Records builds' events; see `FarmHistory` for the rest of the farm. */
@@ -55,6 +57,7 @@ export class FarmBuilds extends FarmRecorder {
   }
 
   substitute(drvPath: string, from = 'https://cache.nixos.org'): void {
+    this.buildOf(drvPath).ended = true;
     const outputs = this.outputsOf(drvPath);
     this.record(
       streams.build(drvPath),
@@ -99,6 +102,7 @@ export class FarmBuilds extends FarmRecorder {
     };
     const outputs = this.outputsOf(drvPath);
     this.buildOf(drvPath).current = undefined;
+    this.buildOf(drvPath).ended = true;
     this.record(
       streams.build(drvPath),
       { type: 'BuildSucceeded', data: { drvPath, attemptId, outputs, timings } },
@@ -111,6 +115,7 @@ export class FarmBuilds extends FarmRecorder {
     const track = this.buildOf(drvPath);
     const attemptId = track.current;
     track.current = undefined;
+    track.ended = true;
     const data = {
       drvPath,
       ...(attemptId === undefined ? {} : { attemptId }),
@@ -133,6 +138,7 @@ export class FarmBuilds extends FarmRecorder {
   }
 
   restart(drvPath: string, why?: string): void {
+    this.buildOf(drvPath).ended = false;
     const data = { drvPath, by: 'user:alice' as const, ...(why === undefined ? {} : { why }) };
     this.record(streams.build(drvPath), { type: 'BuildRestarted', data }, 'user:alice');
   }
@@ -177,6 +183,11 @@ export class FarmBuilds extends FarmRecorder {
   /** Whether the farm has a build of `drvPath`. */
   protected hasBuild(drvPath: string): boolean {
     return this.builds.has(drvPath);
+  }
+
+  /** Whether the build of `drvPath` succeeded, was substituted or failed, and was not restarted since. */
+  protected hasEnded(drvPath: string): boolean {
+    return this.builds.get(drvPath)?.ended === true;
   }
 
   private buildOf(drvPath: string): BuildTrack {

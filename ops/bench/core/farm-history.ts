@@ -250,9 +250,11 @@ export class FarmHistory extends FarmBuilds {
 
   /**
    * What the scheduler does after an evaluation: one `BuildQueued` per derivation never seen, one
-   * `BuildWanted` per derivation that has a build already. Returns the derivations newly queued.
+   * `BuildWanted` per derivation that has a build already; with `reuseEnded`, as the scheduler does
+   * at an evaluation's first scheduling, the wanters of builds that have ended go in one
+   * `EvaluationBuildsReused` instead. Returns the derivations newly queued.
    */
-  scheduleBuilds(evaluationId: string, options: { priority?: number } = {}): string[] {
+  scheduleBuilds(evaluationId: string, options: { priority?: number; reuseEnded?: boolean } = {}): string[] {
     const track = this.evaluationOf(evaluationId);
     const priority = options.priority ?? this.specs.get(track.spec)?.priority ?? 0;
     const wanted = new Map<string, { job: Job; wantedBy: Wanter[] }>();
@@ -262,12 +264,19 @@ export class FarmHistory extends FarmBuilds {
       wanted.set(job.drvPath, entry);
     }
     const queued: string[] = [];
+    const reused: { drvPath: string; jobs: string[] }[] = [];
     for (const [drvPath, { job, wantedBy }] of wanted) {
-      if (this.hasBuild(drvPath)) this.wantBuild(drvPath, wantedBy, priority);
+      if (options.reuseEnded && this.hasEnded(drvPath))
+        reused.push({ drvPath, jobs: wantedBy.map((wanter) => wanter.job) });
+      else if (this.hasBuild(drvPath)) this.wantBuild(drvPath, wantedBy, priority);
       else {
         this.queueBuild(drvPath, { system: job.system, wantedBy, priority, outputs: job.outputs });
         queued.push(drvPath);
       }
+    }
+    if (reused.length > 0) {
+      const data = { evaluationId, chunk: 0, spec: track.spec, priority, builds: reused };
+      this.record(streams.evaluation(evaluationId), { type: 'EvaluationBuildsReused', data }, 'scheduler');
     }
     return queued;
   }

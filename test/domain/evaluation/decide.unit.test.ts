@@ -64,6 +64,30 @@ life('is requested once, with at least one checkout', () => {
     .thenThrows('TALLY_EVALUATION_INVALID');
 });
 
+life('records the builds its scheduling reused once it completed, each chunk once and in order', () => {
+  const reused = {
+    ...later,
+    type: 'RecordReusedBuilds',
+    chunk: 0,
+    spec: 'guix',
+    priority: 2,
+    builds: [{ drvPath: job.drvPath, jobs: [job.name] }],
+  } as const;
+  const recorded: EvaluationEvent = {
+    type: 'EvaluationBuildsReused',
+    data: { evaluationId, chunk: 0, spec: 'guix', priority: 2, builds: reused.builds },
+  };
+  given([requested, started, chunk0, completed]).when(reused).then([recorded]);
+  given([requested, started, chunk0, completed, recorded]).when(reused).thenNothing();
+  given([requested, started, chunk0, completed])
+    .when({ ...reused, chunk: 1 })
+    .thenThrows('TALLY_EVALUATION_CHUNK_OUT_OF_ORDER');
+  given([requested, started, chunk0]).when(reused).thenThrows('TALLY_EVALUATION_NOT_COMPLETED');
+  given([requested, started, chunk0, completed])
+    .when({ ...reused, builds: [] })
+    .thenThrows('TALLY_EVALUATION_INVALID');
+});
+
 life('records the detection of its heads when the poll names it', () => {
   given([])
     .when({ ...request, detection: 7 })

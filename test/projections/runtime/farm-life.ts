@@ -180,7 +180,10 @@ function playTailStep(farm: FarmHistory, s: TailStep, state: TailState): void {
         job(`g0p${j}`, { version: j % 2 ? '0' : `t${state.rounds}` }),
       );
       const evaluation = farm.evaluate(spec, jobs);
-      for (const drvPath of farm.scheduleBuilds(evaluation)) state.waiting.set(drvPath, 'queued');
+      // Builds that ended reused as the scheduler reuses them, or wanted one by one as earlier versions did.
+      const reuseEnded = s.choice % 2 === 0;
+      for (const drvPath of farm.scheduleBuilds(evaluation, { reuseEnded }))
+        state.waiting.set(drvPath, 'queued');
       return;
     }
     case 7:
