@@ -32,7 +32,7 @@ export async function restartCollected(
 ): Promise<string[]> {
   const restarted: string[] = [];
   for (const [drvPath, drv] of closure) {
-    if (!context.produced(drvPath) || (await context.substitutes.inStore(drv))) continue;
+    if (!context.produced(drvPath) || (await context.substitutes.inStore(drv.outputs))) continue;
     const at = new Date().toISOString();
     const why = `its outputs were collected from the store, and evaluation ${evaluationId} wants it again`;
     const restart = { type: 'RestartBuild', drvPath, why, actor: 'scheduler', at } as const;

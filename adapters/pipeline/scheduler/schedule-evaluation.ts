@@ -260,6 +260,33 @@ async function wantWithoutHistory(
   return 'recorded';
 }
 
+/**
+ * At a first scheduling, the jobs' builds that have ended with their outputs still in the store (or
+ * failed), taken out of `wanters`: reused without reading their `.drv` files, from the outputs the
+ * jobs list. Their closures were recorded when they were built. An evaluation of a large jobset
+ * mostly wants such builds, and reading tens of thousands of `.drv` files was most of its scheduling.
+ * A build whose outputs the collector removed stays in `wanters`: its closure is read and it is
+ * restarted (`restartCollected`).
+ */
+async function reusedAsJobsSay(
+  context: ScheduleContext,
+  wanters: Map<string, Wanter[]>,
+  outputsOf: ReadonlyMap<string, Readonly<Record<string, string>>>,
+): Promise<ReusedBuild[]> {
+  const reused: ReusedBuild[] = [];
+  if (!context.firstScheduling || !context.ended) return reused;
+  for (const [drvPath, wantedBy] of wanters) {
+    if (!context.known(drvPath) || !context.ended(drvPath)) continue;
+    const outputs = new Map(
+      Object.entries(outputsOf.get(drvPath) ?? {}).map(([name, path]) => [name, { path }]),
+    );
+    if (context.produced(drvPath) && !(await context.substitutes.inStore(outputs))) continue;
+    reused.push({ drvPath, jobs: wantedBy.map((wanter) => wanter.job) });
+    wanters.delete(drvPath);
+  }
+  return reused;
+}
+
 export async function scheduleEvaluation(
   context: ScheduleContext,
   evaluationId: string,
@@ -272,6 +299,7 @@ export async function scheduleEvaluation(
     nextReusedChunk,
   } = await evaluationRecord(context.events, evaluationId);
   const wanters = new Map<string, Wanter[]>();
+  const outputsOf = new Map<string, Readonly<Record<string, string>>>();
   const seen = new Set<string>();
   for (const job of jobs) {
     // A job named twice (a chunk recorded twice) wants its derivation once.
@@ -282,14 +310,15 @@ export async function scheduleEvaluation(
     const list = wanters.get(job.drvPath) ?? [];
     list.push({ spec: spec.name, evaluation: evaluationId, job: job.name });
     wanters.set(job.drvPath, list);
+    outputsOf.set(job.drvPath, job.outputs);
   }
+  const reused = await reusedAsJobsSay(context, wanters, outputsOf);
   const closure = await derivationClosure(wanters.keys());
   // Before anything is queued, so that what depends on a build brought back waits for it.
   const collected = await restartCollected(context, closure, evaluationId, cause);
   let queued = 0;
   let substituted = 0;
   const tooLarge: string[] = [];
-  const reused: ReusedBuild[] = [];
   const restarted = new Set(collected);
   const work = [...closure];
   await inParallel(work, context.concurrency ?? 128, async ([drvPath, drv]) => {

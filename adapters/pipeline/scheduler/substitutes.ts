@@ -29,10 +29,11 @@ export interface SubstituteFinder {
   /** The outputs of `drv`, from the first place that has all of them, or undefined. */
   find(drvPath: string, drv: Derivation): Promise<Substitute | undefined>;
   /**
-   * True when every output of `drv` is valid in Tally's own store (and for content-addressed outputs,
-   * whose paths are not known before they are built): false once the collector has removed one.
+   * True when every output (a derivation's `outputs`, by name) is valid in Tally's own store (and for
+   * content-addressed outputs, whose paths are not known before they are built): false once the
+   * collector has removed one.
    */
-  inStore(drv: Derivation): Promise<boolean>;
+  inStore(outputs: DerivationOutputs): Promise<boolean>;
 }
 
 export interface SubstituteOptions {
@@ -43,8 +44,11 @@ export interface SubstituteOptions {
   readonly timeoutMs?: number;
 }
 
-function outputPaths(drv: Derivation): Array<{ name: string; path: string }> | undefined {
-  const paths = [...drv.outputs].map(([name, output]) => ({ name, path: output.path }));
+/** A derivation's outputs by name, as its `.drv` says them or as a job lists them. */
+export type DerivationOutputs = ReadonlyMap<string, { readonly path: string }>;
+
+function outputPaths(outputs: DerivationOutputs): Array<{ name: string; path: string }> | undefined {
+  const paths = [...outputs].map(([name, output]) => ({ name, path: output.path }));
   // Content-addressed outputs have no path before they are built: nothing to look up.
   return paths.every((output) => output.path !== '') ? paths : undefined;
 }
@@ -129,12 +133,12 @@ export function createSubstituteFinder(options: SubstituteOptions): SubstituteFi
   }
 
   return {
-    async inStore(drv) {
-      const paths = outputPaths(drv);
+    async inStore(outputs) {
+      const paths = outputPaths(outputs);
       return !paths || (await fromStore(paths)) !== undefined;
     },
     async find(drvPath, drv) {
-      const paths = outputPaths(drv);
+      const paths = outputPaths(drv.outputs);
       if (!paths) return undefined;
       const local = await fromStore(paths);
       if (local) return { from: 'local', outputs: local };

@@ -2,12 +2,14 @@
  * A Guix-size evaluation whose every derivation the farm already has: 30,000 jobs evaluated a
  * second time, with unchanged derivations. Their builds ended with outputs (substituted from Tally's
  * store by the first evaluation), so scheduling the second one checks for each that its outputs are
- * still in the store (`restartCollected`: a `stat` and a record lookup, one after another) before it
- * records the job as wanting the build. The clock runs from the second EvaluationCompleted append
- * until the pipeline has every job of it scheduled.
+ * still in the store (a `stat` and a record lookup, one after another, from the outputs the job
+ * lists) and records its jobs as reusing the build, in a few `EvaluationBuildsReused` events of the
+ * evaluation's stream. The clock runs from the second EvaluationCompleted append until the pipeline
+ * has every job of it scheduled.
  *
  * Baselines in the same run: the 30,000 store checks alone (the share of the figure they are), and
- * as many single-event appends through the same event store (the floor of recording the wants).
+ * 30,000 single-event appends through the same event store (what one event per build, as a
+ * `BuildWanted` on each build's stream, would cost before anything else).
  */
 import { join } from 'node:path';
 import { createSubstituteFinder } from '../../../adapters/pipeline/scheduler/substitutes.ts';
@@ -66,7 +68,7 @@ export const evaluationRewanted: PipelineRow = {
       async () => {
         const started = performance.now();
         let present = 0;
-        for (const drv of derivations) if (await finder.inStore(drv)) present += 1;
+        for (const drv of derivations) if (await finder.inStore(drv.outputs)) present += 1;
         if (present !== jobCount)
           throw new Error(`only ${present} of ${jobCount} outputs found in the store`);
         return { value: Math.round(performance.now() - started), unit: 'ms' };
