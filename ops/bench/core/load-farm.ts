@@ -3,13 +3,14 @@
  * one stream, 64 batches in flight. Shared by the suite and by the rows run alone for profiling.
  */
 import type { EventStore, NewEvent } from '../../../adapters/eventstore/event-store.ts';
-import { coreFarmOptions, syntheticFarm } from './synthetic-farm.ts';
+import { coreFarmOptions, type SyntheticFarmOptions, syntheticFarm } from './synthetic-farm.ts';
 
 /** The farm at `scale` (1 ≈ 200 specs × 100 evaluations × 60 jobs, about a million events). */
 export async function loadFarm(
   store: EventStore,
   scale: number,
   progress: (message: string) => void = () => undefined,
+  recording: SyntheticFarmOptions['recording'] = 'wanted',
 ): Promise<{ events: number; lastEvaluation: string }> {
   let pending: { stream: string; events: NewEvent[] } | undefined;
   let inflight: Promise<unknown>[] = [];
@@ -26,6 +27,7 @@ export async function loadFarm(
   const queue: (() => Promise<void>)[] = [];
   syntheticFarm({
     ...coreFarmOptions(scale),
+    recording,
     sink: (projected) => {
       if (projected.event.type === 'EvaluationCompleted') lastEvaluation = projected.event.data.evaluationId;
       queue.push(async () => {

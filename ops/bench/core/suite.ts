@@ -27,6 +27,11 @@ const quiet = pino({ level: 'silent' });
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const scale = Number(process.env.TALLY_BENCH_CORE_SCALE ?? '1');
 /**
+ * `TALLY_BENCH_CORE_RECORDING=reused` records the farm's wants of ended builds as the scheduler does
+ * now (`EvaluationBuildsReused`); by default, one `BuildWanted` each, as earlier farms hold them.
+ */
+const recording = process.env.TALLY_BENCH_CORE_RECORDING === 'reused' ? 'reused' : 'wanted';
+/**
  * `TALLY_BENCH_CORE_ROWS=replay,restart,latency` (any of them; default all) runs only those rows; the
  * farm is loaded, and its snapshots written, whatever is chosen. `load` alone only loads the farm (with
  * `TALLY_BENCH_CORE_DIR`, to keep it for later runs).
@@ -126,6 +131,8 @@ async function measureRoute(bench: BenchContext, url: string, name: string, path
 /** What a loaded farm directory holds, kept beside its ledger so that a kept directory can be reused. */
 interface LoadedFarm {
   readonly scale: number;
+  /** Absent in markers written before farms could be recorded either way: `wanted`. */
+  readonly recording?: 'wanted' | 'reused';
   readonly events: number;
   readonly lastEvaluation: string;
 }
@@ -144,7 +151,7 @@ async function farmDirectory(bench: BenchContext): Promise<{ dir: string } & Loa
       (text) => JSON.parse(text) as LoadedFarm,
       () => undefined,
     );
-    if (marker?.scale === scale) {
+    if (marker?.scale === scale && (marker.recording ?? 'wanted') === recording) {
       bench.progress(`using the farm already loaded in ${dir} (${marker.events} events)`);
       return { dir, ...marker };
     }
@@ -157,7 +164,7 @@ async function farmDirectory(bench: BenchContext): Promise<{ dir: string } & Loa
   const loadStarted = performance.now();
   let loaded: Awaited<ReturnType<typeof loadFarm>>;
   try {
-    loaded = await loadFarm(loader, scale, (message) => bench.progress(message));
+    loaded = await loadFarm(loader, scale, (message) => bench.progress(message), recording);
   } finally {
     await loader.close();
     await loading.close();
@@ -167,7 +174,7 @@ async function farmDirectory(bench: BenchContext): Promise<{ dir: string } & Loa
     figure: { value: loaded.events / loadSeconds, unit: 'events/s' },
     note: `${loadSeconds.toFixed(1)} s`,
   }));
-  const farm: LoadedFarm = { scale, ...loaded };
+  const farm: LoadedFarm = { scale, recording, ...loaded };
   if (kept) await writeFile(markerPath, JSON.stringify(farm));
   return { dir, ...farm };
 }

@@ -34,6 +34,12 @@ export interface SyntheticFarmOptions {
   readonly sharing?: number;
   readonly seed?: number;
   readonly sink?: (event: ProjectedEvent<TallyEvent>) => void;
+  /**
+   * How evaluations' wants of builds that have ended are recorded: `wanted`, a `BuildWanted` on each
+   * build's stream, as farms recorded before `EvaluationBuildsReused` existed (the default); `reused`,
+   * as the scheduler records them now.
+   */
+  readonly recording?: 'wanted' | 'reused';
 }
 
 /** The core suite's farm at `scale` (1 ≈ 200 specs × 100 evaluations × 60 jobs, about 1.76 million events). */
@@ -73,7 +79,8 @@ export function syntheticFarm(options: SyntheticFarmOptions): FarmHistory {
       const jobs = current.map((version, j) => job(`g${group}p${j}`, { version: String(version) }));
       farm.detectCheckout(spec);
       const evaluationId = farm.evaluate(spec, jobs);
-      for (const drvPath of farm.scheduleBuilds(evaluationId)) {
+      const reuseEnded = options.recording === 'reused';
+      for (const drvPath of farm.scheduleBuilds(evaluationId, { reuseEnded })) {
         const roll = random();
         if (roll < (options.substituted ?? 0.5)) farm.substitute(drvPath);
         else if (random() < (options.failing ?? 0.1)) {
