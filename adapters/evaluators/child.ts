@@ -5,8 +5,8 @@
  * bytes it may write. The answer is collected in memory, which the cap keeps bounded.
  */
 import { closeAfterExit, pipeGraceMs } from '../processes/close-after-exit.ts';
-import { inOwnPidNamespace, unwrappedEnd } from '../processes/pid-namespace.ts';
 import { spawnOffThread } from '../processes/spawn-thread.ts';
+import { inOwnPidNamespace, unwrappedEnd } from './pid-namespace.ts';
 
 /** How the child ended. */
 export type ChildEnd =

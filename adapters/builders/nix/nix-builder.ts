@@ -9,7 +9,6 @@
  * builds as the worker's own user, which is what `build-users-group =` asks of nix, and says so once.
  */
 import type { Logger } from 'pino';
-import { inOwnPidNamespace, unwrappedEnd } from '../../processes/pid-namespace.ts';
 import type { Builder, BuildRequest, BuildResult, BuiltOutput } from '../builder.ts';
 import { failureOfEnd } from '../failure-of-end.ts';
 import { runLogged } from '../run-logged.ts';
@@ -46,7 +45,7 @@ export function createNixBuilder(options: NixBuilderOptions = {}): Builder {
   const margin = options.marginMs ?? 5000;
   let withoutBuildUsers = false;
 
-  const realise = async (request: BuildRequest, env: NodeJS.ProcessEnv) => {
+  const realise = (request: BuildRequest, env: NodeJS.ProcessEnv) => {
     const { limits } = request;
     const settings: Record<string, string> = {
       sandbox: 'false',
@@ -62,10 +61,7 @@ export function createNixBuilder(options: NixBuilderOptions = {}): Builder {
       request.drvPath,
       ...Object.entries(settings).flatMap(([k, v]) => ['--option', k, v]),
     ];
-    // nix starts its builder in a session of its own: in a pid namespace, what it leaves behind dies
-    // with nix-store, a server killed outright included (nix cannot clean up after a SIGKILL).
-    const run = await inOwnPidNamespace('nix-store', args);
-    const outcome = await runLogged(run.command, run.args, {
+    return runLogged('nix-store', args, {
       env,
       cwd: '/',
       limits: {
@@ -81,7 +77,6 @@ export function createNixBuilder(options: NixBuilderOptions = {}): Builder {
         record: { builds: options.runningBuilds, drvPath: request.drvPath },
       }),
     });
-    return run.wrapped ? { ...outcome, end: unwrappedEnd(outcome.end) } : outcome;
   };
 
   return {

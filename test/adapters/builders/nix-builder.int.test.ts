@@ -13,7 +13,7 @@ import { hashBytes, printHash } from '../../../domain/derivation/index.ts';
 import { nix, nixEnv, nixTest, reportSkipped } from '../../domain/derivation/nix.ts';
 import { tempDir, withTimeout } from '../../helpers/uvu.ts';
 import { generousLimits, readDrv } from './derivations.ts';
-import { sleepers, uniqueSleep, until } from './processes.ts';
+import { until } from './processes.ts';
 
 interface Context {
   dir: string;
@@ -125,32 +125,38 @@ nixTest(
   }),
 );
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+}
+
 nixTest(
   failures,
   'cancelling stops nix and the builder with its background children',
   withTimeout(60_000, async ({ dir }) => {
     const controller = new AbortController();
-    // Found by their command line: nix-store may run in a pid namespace of its own, where the pids
-    // the builder sees are not the host's.
-    const duration = uniqueSleep();
-    const request = shRequest(dir, `/bin/sleep ${duration} & echo started; /bin/sleep ${duration}`);
-    let started = false;
+    let pids: number[] = [];
+    const request = shRequest(dir, '/bin/sleep 1000 & echo "pids $$ $!"; /bin/sleep 1000');
     const result = await builder.build({
       ...request,
       signal: controller.signal,
       onLog: (chunk) => {
-        if (!Buffer.from(chunk).toString().includes('started')) return;
-        void until(() => sleepers(duration).length === 2, 5000, 'both sleeps to start').then(() => {
-          started = true;
+        const match = /pids (\d+) (\d+)/.exec(Buffer.from(chunk).toString());
+        if (match) {
+          pids = [Number(match[1]), Number(match[2])];
           controller.abort();
-        });
+        }
       },
     });
     assert.equal(result, { ok: false, reason: 'cancelled' });
-    assert.ok(started);
+    assert.is(pids.length, 2);
     // nix-store SIGKILLs the builder's process group and exits without waiting for the builder's
     // background children to die: under load one may still be dying a moment after the build answered.
-    await until(() => sleepers(duration).length === 0, 2000, 'the sleeps to end within 2 s of the cancel');
+    for (const pid of pids) await until(() => !alive(pid), 2000, `${pid} to end within 2 s of the cancel`);
   }),
 );
 

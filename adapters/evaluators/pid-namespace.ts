@@ -1,18 +1,17 @@
 /**
- * A command in a pid namespace of its own, where bubblewrap can make one here: an evaluator, or
- * nix-store building. A jobs program may start children in a session of their own (`setsid`, a
- * double fork), and nix starts its builder in one, out of reach of the process-group kill that ends
- * the command (and of the one that kills a dead server's builds, `dies-with-server.ts`); in a pid
- * namespace they cannot get away, for the kernel kills everything in the namespace when its first
- * process (bwrap's) ends, which it does when the command exits or is killed (`--die-with-parent`).
- * Nothing else is isolated: the whole file system is bound as it is, so the command sees and writes
- * what it did before.
+ * An evaluator in a pid namespace of its own, where bubblewrap can make one here. A jobs program
+ * may start children in a session of their own (`setsid`, a double fork), out of reach of the
+ * process-group kill that ends an evaluation; in a pid namespace they cannot get away, for the
+ * kernel kills everything in the namespace when its first process (bwrap's) ends, which it does
+ * when the evaluator exits or is killed (`--die-with-parent`). Nothing else is isolated: the whole
+ * file system is bound as it is, so an evaluator sees and writes what it did before.
  *
- * Where bwrap is missing or cannot run (no user namespaces), the command runs as before and an
- * escaped child lives on; an evaluation still does not wait for it (`close-after-exit.ts`).
+ * Where bwrap is missing or cannot run (no user namespaces), the evaluator runs as before and an
+ * escaped child lives on; the evaluation still does not wait for it (`close-after-exit.ts`).
  */
 import { constants } from 'node:os';
 import { detectBubblewrap } from '../builders/native/bubblewrap.ts';
+import type { ChildEnd } from './child.ts';
 
 /**
  * Whether bwrap works here, found out once per process on first use, as the memory cap probes for
@@ -54,18 +53,12 @@ const signalNames = new Map<number, string>(
   Object.entries(constants.signals).map(([name, number]) => [number, name]),
 );
 
-/** How a command ended, as its runners say it (`child.ts`, `run-logged.ts`). */
-type End = { readonly kind: string } & ({ readonly kind: 'exited'; readonly code: number } | object);
-
 /**
  * bwrap exits with 128 + n when the command was killed by signal n, as a shell reports it: that
- * code is read back as the signal, so a wrapped command's end reads as an unwrapped one's.
+ * code is read back as the signal, so a wrapped evaluator's end reads as an unwrapped one's.
  */
-export function unwrappedEnd<E extends End>(
-  end: E,
-): E | { readonly kind: 'signalled'; readonly signal: string } {
-  if (end.kind !== 'exited' || !('code' in end) || typeof end.code !== 'number' || end.code <= 128)
-    return end;
+export function unwrappedEnd(end: ChildEnd): ChildEnd {
+  if (end.kind !== 'exited' || end.code <= 128) return end;
   const signal = signalNames.get(end.code - 128);
   return signal === undefined ? end : { kind: 'signalled', signal };
 }
