@@ -131,6 +131,7 @@ export async function collectGarbage(options: CollectOptions): Promise<GcSummary
   try {
     const recovered = dir.interrupted && (await recover(dir.interrupted));
     await dir.clearJournal();
+    await dir.recordRunning();
 
     const records = await store.scan();
     const roots = [...(await store.pinned()), ...(await options.rootSource.liveRoots())];

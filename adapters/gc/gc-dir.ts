@@ -5,11 +5,13 @@
  *                kind, `tryLock`): refuses a second one, is taken over atomically from a process
  *                that died, and then names the collection that was interrupted. Earlier versions
  *                wrote lock.json ({ gcId, pid }); its holder alone reads it, once.
- *   running.json { gcId, pid } of the collection holding the lock, written once it has the lock and
- *                removed before it lets go: the next holder finds in it a collection that did not
- *                end, whoever took the lock over from it (of several processes starting together
- *                over a dead one's lock, the one that took it over may be refused by another that
- *                then got it, and only this file tells that one about the dead collection)
+ *   running.json { gcId, pid } of the collection holding the lock, written once it has recovered
+ *                the one it found interrupted (`recordRunning`) and removed before it lets go: the
+ *                next holder finds in it a collection that did not end, whoever took the lock over
+ *                from it (of several processes starting together over a dead one's lock, the one
+ *                that took it over may be refused by another that then got it, and only this file
+ *                tells that one about the dead collection). Until then it still names the
+ *                interrupted one, so a holder that dies recovering it leaves it to the next
  *   chunk.json   { gcId, chunks: [{ chunk, paths }] } written (fsynced) before a round of chunks
  *                is unregistered and removed once their content is deleted: after a crash,
  *                exactly the paths whose content may be left over (a journal of one chunk,
@@ -51,6 +53,11 @@ export interface Interrupted {
 /** What `acquire` found: the lock is ours, and maybe a collection that did not end. */
 export interface Acquired {
   readonly interrupted?: Interrupted;
+  /**
+   * Records this collection as the one holding the lock, once the interrupted one (if any) is
+   * recovered: a holder that dies before then leaves the interrupted one named for the next.
+   */
+  recordRunning(): Promise<void>;
   release(): Promise<void>;
   writeJournal(journal: ChunkJournal): Promise<void>;
   clearJournal(): Promise<void>;
@@ -105,8 +112,10 @@ export async function acquireGcDir(dir: string, gcId: string): Promise<Acquired>
   const runningFile = join(dir, 'running.json');
   const taken = await tryLock(lockFile, gcId);
   if (taken.heldBy) throw new GcLockedError(taken.heldBy.note, taken.heldBy.pid);
+  let recorded = false;
   const release = async () => {
-    await rm(runningFile, { force: true });
+    // Left naming an interrupted collection this one did not get to recover, for the next holder.
+    if (recorded) await rm(runningFile, { force: true });
     await unlink(lockFile).catch(() => undefined);
   };
   // The collection that held the lock last and did not let go of it properly, as it recorded itself,
@@ -131,8 +140,11 @@ export async function acquireGcDir(dir: string, gcId: string): Promise<Acquired>
   if (!interrupted && journal) interrupted = { gcId: journal.gcId, journal };
   for (const name of await readdir(dir))
     if (name.endsWith('.tmp')) await rm(join(dir, name), { force: true });
-  await writeFileAtomic(runningFile, JSON.stringify({ gcId, pid: process.pid }), dir);
   return {
+    recordRunning: async () => {
+      await writeFileAtomic(runningFile, JSON.stringify({ gcId, pid: process.pid }), dir);
+      recorded = true;
+    },
     ...(interrupted && { interrupted }),
     release,
     writeJournal: (journal) => writeFileAtomic(journalFile, JSON.stringify(journal), dir),

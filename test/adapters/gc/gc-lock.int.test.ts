@@ -64,4 +64,22 @@ test(
   }),
 );
 
+test(
+  'leaves a collection that died to the next holder when the one after it dies before recovering it',
+  withTimeout(30_000, async () => {
+    const dir = await tempDir('tally-gc-lock-');
+    try {
+      await writeFile(join(dir.path, 'running.json'), JSON.stringify({ gcId: 'dead', pid: deadPid }));
+      const now = () => String(Date.now());
+      const dying = await run(process.execPath, ['--import', 'tsx', child, dir.path, now(), 'dies']);
+      assert.is(dying.stdout.trim(), 'acquired dead');
+      // It died holding the lock, the dead collection not yet recovered: the next one still finds it.
+      const next = await run(process.execPath, ['--import', 'tsx', child, dir.path, now()]);
+      assert.is(next.stdout.trim(), 'acquired dead');
+    } finally {
+      await dir.cleanup();
+    }
+  }),
+);
+
 test.run();
