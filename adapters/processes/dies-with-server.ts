@@ -13,6 +13,9 @@
  * is `/path-not-set`.
  */
 
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
 /** The shell the script runs in: POSIX requires one, and every Linux distribution has it here. */
 const shell = '/bin/sh';
 
@@ -34,4 +37,30 @@ const scriptName = 'tally-dies-with-server';
  */
 export function diesWithServer(file: string, args: readonly string[]): { file: string; args: string[] } {
   return { file: shell, args: ['-c', script, scriptName, file, ...args] };
+}
+
+/**
+ * Why `file` could not be started as `spawn` would say it (`spawn FILE ENOENT`), or `undefined` when
+ * it can: started through the script, a missing or non-executable command would otherwise be the
+ * shell's exit code 127 or 126, a failure of the build rather than a builder that could not start
+ * (which the farm retries). A name without a slash is looked up in `PATH`, as `exec` does.
+ */
+export function whyNotExecutable(file: string, env: NodeJS.ProcessEnv): string | undefined {
+  const candidates = file.includes('/')
+    ? [file]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, file));
+  let code = 'ENOENT';
+  for (const candidate of candidates) {
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') code = 'EACCES';
+    }
+  }
+  return `spawn ${file} ${code}`;
 }

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { startJob, tellJob } from './command-thread.ts';
-import { diesWithServer } from './dies-with-server.ts';
+import { diesWithServer, whyNotExecutable } from './dies-with-server.ts';
 
 export interface SpawnOptions {
   readonly cwd?: string;
@@ -52,6 +52,16 @@ export function spawnOffThread(file: string, args: readonly string[], options: S
     streams.stderr.end();
   };
   const { diesWithServer: watched, ...spawnOptions } = options;
+  const cannot = watched ? whyNotExecutable(file, options.env ?? process.env) : undefined;
+  if (cannot !== undefined) {
+    // As a failed spawn ends: an error, then the streams closed, on a later turn.
+    setImmediate(() => {
+      child.emit('error', Object.assign(new Error(cannot), { code: cannot.split(' ').pop() }));
+      end();
+      child.emit('close', null, null);
+    });
+    return Object.assign(child, { killGroup: () => undefined, destroyStdio: end });
+  }
   const command = watched ? diesWithServer(file, args) : { file, args: [...args] };
   // The thread's own process.env is a copy made when it started: pass this thread's, as it is now.
   const withEnv = { ...spawnOptions, env: options.env ?? process.env, holdStdin: watched === true };

@@ -19,6 +19,7 @@ import {
   parseDerivation,
   storePathBaseName,
 } from '../../../domain/derivation/index.ts';
+import { whyNotExecutable } from '../../processes/dies-with-server.ts';
 import type { Builder, BuildRequest, BuildResult, BuiltOutput } from '../builder.ts';
 import { failureOfEnd } from '../failure-of-end.ts';
 import { runLogged } from '../run-logged.ts';
@@ -178,6 +179,10 @@ async function build(
   checkBuildable(request, options);
   const inputs = await inputPaths(drv);
   await ensureInputs(inputs, request, options);
+  // Checked here, once its inputs are in place, for every isolation alike: run by bwrap, a builder
+  // that cannot start would be bwrap's exit code, a failure of the build rather than of the farm.
+  const cannot = drv.builder.startsWith('/') ? whyNotExecutable(drv.builder, {}) : undefined;
+  if (cannot !== undefined) throw new Infrastructure(`the builder could not be started: ${cannot}`);
   const outputs = [...drv.outputs].map(([name, output]) => ({ name, path: output.path }));
   await mkdir(storeDir, { recursive: true });
   for (const output of outputs) await removeTree(output.path);

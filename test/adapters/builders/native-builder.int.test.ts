@@ -103,6 +103,24 @@ for (const isolation of ['none', 'auto'] as const) {
   );
 
   builds(
+    'reports a builder that cannot be started as an infrastructure failure (retried), not its exit code',
+    withTimeout(20_000, async ({ store }) => {
+      const made = shDrv(store, { name: 'no-builder', script: 'echo never > $out' });
+      const notExecutable = join(store, 'not-executable');
+      writeFileSync(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
+      for (const builder of [join(store, 'missing-builder'), notExecutable]) {
+        const result = await createNativeBuilder({ cores: 1, isolation }).build(
+          request(store, { ...made, drv: { ...made.drv, builder } }),
+        );
+        assert.is(result.ok, false);
+        if (result.ok) return;
+        assert.is(result.reason, 'infrastructure', `${builder}: ${JSON.stringify(result)}`);
+        assert.match(String((result as { detail?: string }).detail), /could not be started/);
+      }
+    }),
+  );
+
+  builds(
     'makes outputs read-only with timestamps of 1',
     withTimeout(20_000, async ({ store }) => {
       const drv = shDrv(store, {
