@@ -7,6 +7,7 @@ import { utf8Length } from '../shared/utf8-length.ts';
 
 export { utf8Length };
 
+import type { EvaluationBuildsReused, ReusedBuild } from './events.ts';
 import type { Job } from './job.ts';
 
 /** The default budget for one chunk's data: 900 KiB, leaving room for metadata under 1 MiB. */
@@ -26,6 +27,44 @@ export function chunkBytes(chunk: JobsChunk): number {
 }
 
 /**
+ * `items`, in order, in the fewest greedy runs whose event data stays within `maxBytes`: the data of
+ * run `n` (counted from `firstChunk`) is `overhead(n)` bytes with no item, and each item adds its
+ * JSON and a comma. `alone` answers an item too large even on its own: an error to throw, or
+ * `undefined` to give it a run of its own all the same (the decider then refuses that run).
+ */
+export function splitByBytes<T>(
+  items: readonly T[],
+  overhead: (chunk: number) => number,
+  options: {
+    readonly maxBytes: number;
+    readonly firstChunk: number;
+    readonly alone: (item: T, bytes: number) => Error | undefined;
+  },
+): T[][] {
+  const { maxBytes, firstChunk, alone } = options;
+  const runs: T[][] = [];
+  let current: T[] = [];
+  let size = overhead(firstChunk);
+  for (const item of items) {
+    const bytes = utf8Length(JSON.stringify(item));
+    const separated = bytes + (current.length > 0 ? 1 : 0);
+    if (size + separated > maxBytes && current.length > 0) {
+      runs.push(current);
+      current = [];
+      size = overhead(firstChunk + runs.length);
+    }
+    if (size + bytes > maxBytes) {
+      const error = alone(item, bytes);
+      if (error) throw error;
+    }
+    size += current.length > 0 ? separated : bytes;
+    current.push(item);
+  }
+  if (current.length > 0) runs.push(current);
+  return runs;
+}
+
+/**
  * Splits `jobs`, in order, into the fewest greedy chunks whose data JSON stays within `maxBytes`.
  * Throws `TALLY_EVALUATION_JOB_TOO_LARGE` when one job alone does not fit.
  */
@@ -35,29 +74,45 @@ export function chunkJobs(
   options: { readonly maxBytes?: number; readonly firstChunk?: number } = {},
 ): readonly JobsChunk[] {
   const { maxBytes = defaultChunkBytes, firstChunk = 0 } = options;
-  const chunks: JobsChunk[] = [];
   const overhead = (chunk: number) => chunkBytes({ evaluationId, chunk, jobs: [] });
-  let current: Job[] = [];
-  let size = overhead(firstChunk);
-  for (const job of jobs) {
-    const jobBytes = utf8Length(JSON.stringify(job)) + (current.length > 0 ? 1 : 0);
-    if (size + jobBytes > maxBytes && current.length > 0) {
-      chunks.push({ evaluationId, chunk: firstChunk + chunks.length, jobs: current });
-      current = [];
-      size = overhead(firstChunk + chunks.length);
-      const alone = jobBytes - 1;
-      if (size + alone > maxBytes) throw tooLarge(job, alone, maxBytes);
-      size += alone;
-    } else if (size + jobBytes > maxBytes) {
-      throw tooLarge(job, jobBytes, maxBytes);
-    } else {
-      size += jobBytes;
-    }
-    current.push(job);
-  }
-  if (current.length > 0) chunks.push({ evaluationId, chunk: firstChunk + chunks.length, jobs: current });
-  return chunks;
+  const runs = splitByBytes(jobs, overhead, {
+    maxBytes,
+    firstChunk,
+    alone: (job, bytes) => tooLarge(job, bytes, maxBytes),
+  });
+  return runs.map((run, index) => ({ evaluationId, chunk: firstChunk + index, jobs: run }));
 }
+
+/**
+ * The data of the `EvaluationBuildsReused` events that record `builds`, chunk after chunk from
+ * `firstChunk`, each within the chunk budget. A build whose jobs alone are over it is a chunk of its
+ * own, which the decider refuses.
+ */
+export function chunkReusedBuilds(
+  evaluationId: string,
+  spec: string,
+  priority: number,
+  builds: readonly ReusedBuild[],
+  firstChunk = 0,
+): ReusedChunk[] {
+  const data = (chunk: number, run: readonly ReusedBuild[]) => ({
+    evaluationId,
+    chunk,
+    spec,
+    priority,
+    builds: run,
+  });
+  const overhead = (chunk: number) => utf8Length(JSON.stringify(data(chunk, [])));
+  const runs = splitByBytes(builds, overhead, {
+    maxBytes: defaultChunkBytes,
+    firstChunk,
+    alone: () => undefined,
+  });
+  return runs.map((run, index) => data(firstChunk + index, run));
+}
+
+/** The data of one `EvaluationBuildsReused` event. */
+export type ReusedChunk = EvaluationBuildsReused['data'];
 
 function tooLarge(job: Job, bytes: number, maxBytes: number): DomainError {
   return new DomainError(

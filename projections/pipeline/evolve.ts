@@ -9,7 +9,7 @@
  */
 import type { FailureReason, Wanter } from '../../domain/build/build.ts';
 import type { BuildEvent } from '../../domain/build/events.ts';
-import type { EvaluationBuildsReused, EvaluationEvent } from '../../domain/evaluation/events.ts';
+import type { EvaluationEvent } from '../../domain/evaluation/events.ts';
 import { own } from '../../domain/shared/own.ts';
 import { epochMs } from '../../domain/shared/time.ts';
 import type { SpecificationEvent } from '../../domain/specification/events.ts';
@@ -17,7 +17,6 @@ import type { ProjectedEvent } from '../runtime/projection.ts';
 import { factMs } from '../shared/fact-time.ts';
 import { interned } from '../shared/interned.ts';
 import { getIn, setIn } from '../shared/persistent-map.ts';
-import { reusedAsWanted } from '../shared/reused-builds.ts';
 import { noSpecs, withSpecs } from './spec-list.ts';
 import type { PendingEvaluation, PipelineBuild, PipelineState } from './state.ts';
 
@@ -221,7 +220,7 @@ function evolveEvaluation(state: PipelineState, event: EvaluationEvent): Pipelin
         ? withEvaluation(state, event.data.evaluationId, undefined)
         : state;
     case 'EvaluationBuildsReused':
-      // Folded as the builds' wants (`evolvePipeline`).
+      // Folded as the builds' wants (`foldingReusedBuilds`, in index.ts).
       return state;
   }
 }
@@ -258,8 +257,6 @@ export function evolvePipeline(
   projected: ProjectedEvent<PipelineEvent>,
 ): PipelineState {
   const { event } = projected;
-  if (event.type === 'EvaluationBuildsReused')
-    return reusedAsWanted(projected as ProjectedEvent<EvaluationBuildsReused>).reduce(evolveBuild, state);
   if (event.type.startsWith('Build')) return evolveBuild(state, projected as ProjectedEvent<BuildEvent>);
   if (event.type.startsWith('Evaluation')) return evolveEvaluation(state, event as EvaluationEvent);
   return evolveSpecification(state, event as SpecificationEvent);

@@ -3,6 +3,7 @@
  */
 import { eventRegistry } from '../../domain/events.ts';
 import type { Projection } from '../runtime/projection.ts';
+import { foldingReusedBuilds } from '../shared/reused-builds.ts';
 import { evolvePipeline, type PipelineEvent } from './evolve.ts';
 import { initialPipelineState, type PipelineState } from './state.ts';
 
@@ -21,5 +22,6 @@ export const pipelineProjection: Projection<PipelineState, PipelineEvent> = {
   version: 2,
   canHandle: (type) => handled.has(type),
   initialState: initialPipelineState,
-  evolve: evolvePipeline,
+  // An evaluation's reused builds are folded as their BuildWanted events.
+  evolve: foldingReusedBuilds(evolvePipeline),
 };

@@ -42,9 +42,7 @@ class WantedAsReused implements ProjectedEvent<BuildWanted> {
   }
 }
 
-export function reusedAsWanted(
-  projected: ProjectedEvent<EvaluationBuildsReused>,
-): ProjectedEvent<BuildWanted>[] {
+function reusedAsWanted(projected: ProjectedEvent<EvaluationBuildsReused>): ProjectedEvent<BuildWanted>[] {
   const { evaluationId: evaluation, spec, priority, builds } = projected.event.data;
   return builds.map(({ drvPath, jobs }) => {
     const wantedBy = jobs.map((job) => ({ spec, evaluation, job }));

@@ -1,6 +1,7 @@
 /**
  * Turning a completed evaluation into builds: one build per derivation of the jobs' closure, shared
- * with every other job and specification that produces the same `.drv`. A derivation already known
+ * with every other job and specification that produces the same `.drv`. A build that has ended is
+ * reused, recorded on the evaluation's stream (`reused-builds.ts`). Another derivation already known
  * only records the new jobs that want it, appended having read only the last event of its build's
  * stream (a cancelled one is decided on its history: a new evaluation brings it back). A new one is
  * queued with its input derivations as dependencies, then substituted at once when its outputs are
@@ -18,10 +19,6 @@ import {
   type QueueBuild,
   wantExisting,
 } from '../../../domain/build/index.ts';
-import { defaultChunkBytes, utf8Length } from '../../../domain/evaluation/chunk-jobs.ts';
-import type { ReusedBuild } from '../../../domain/evaluation/events.ts';
-import { evaluationDecider } from '../../../domain/evaluation/index.ts';
-import type { Job } from '../../../domain/evaluation/job.ts';
 import { inSequence } from '../../../domain/shared/decider.ts';
 import type { Cause } from '../../../domain/shared/metadata.ts';
 import { streams } from '../../../domain/shared/streams.ts';
@@ -29,13 +26,19 @@ import type { Specification } from '../../../domain/specification/specification.
 import { appendDecided } from '../../eventstore/command-handler.ts';
 import { isEventStoreError } from '../../eventstore/errors.ts';
 import type { EventStore } from '../../eventstore/event-store.ts';
-import { readDomainEvent } from '../../eventstore/read-domain-event.ts';
 import { issue } from '../issue.ts';
 import { type CollectedOutputsContext, restartCollected } from './collected-outputs.ts';
 import { derivationClosure } from './derivations.ts';
+import {
+  evaluationRecord,
+  type ReuseContext,
+  recordReusedBuilds,
+  reusedKey,
+  reuseEndedBuilds,
+} from './reused-builds.ts';
 import type { SubstituteFinder } from './substitutes.ts';
 
-export interface ScheduleContext extends CollectedOutputsContext {
+export interface ScheduleContext extends CollectedOutputsContext, ReuseContext {
   readonly events: EventStore;
   readonly substitutes: SubstituteFinder;
   /** True when a build of `drvPath` is already recorded (so it is not looked up in caches again). */
@@ -53,12 +56,6 @@ export interface ScheduleContext extends CollectedOutputsContext {
    * history, which leaves out the wanters an earlier try recorded.
    */
   readonly firstScheduling: boolean;
-  /**
-   * True when the recorded build of `drvPath` has ended, succeeded, substituted or failed: a first
-   * scheduling records its wanters on the evaluation's stream (`EvaluationBuildsReused`) rather than
-   * on the build's, which a want does not change.
-   */
-  readonly ended?: (drvPath: string) => boolean;
   /** Commands in flight at once. */
   readonly concurrency?: number;
 }
@@ -101,62 +98,6 @@ export function wanterRuns(wanters: readonly Wanter[], budget = wantersPerAppend
 }
 
 const queueing = inSequence(buildDecider);
-
-/** What an evaluation's stream says its scheduling needs. */
-interface EvaluationRecord {
-  /** Its jobs, chunk after chunk. */
-  readonly jobs: Job[];
-  /** `drvPath\0job` of each job an earlier scheduling recorded as reusing its build. */
-  readonly reused: Set<string>;
-  /** The chunk number the next `EvaluationBuildsReused` carries. */
-  readonly nextReusedChunk: number;
-}
-
-const reusedKey = (drvPath: string, job: string) => `${drvPath}\0${job}`;
-
-export async function evaluationRecord(events: EventStore, evaluationId: string): Promise<EvaluationRecord> {
-  const jobs: Job[] = [];
-  const reused = new Set<string>();
-  let nextReusedChunk = 0;
-  for await (const recorded of events.readStream(streams.evaluation(evaluationId))) {
-    const event = readDomainEvent(recorded);
-    if (event.type === 'EvaluationJobsAdded') jobs.push(...event.data.jobs);
-    else if (event.type === 'EvaluationBuildsReused') {
-      for (const { drvPath, jobs: names } of event.data.builds)
-        for (const name of names) reused.add(reusedKey(drvPath, name));
-      nextReusedChunk = event.data.chunk + 1;
-    }
-  }
-  return { jobs, reused, nextReusedChunk };
-}
-
-/** `builds` in chunks whose event data stays within the evaluation's chunk budget. */
-function reusedChunks(
-  evaluationId: string,
-  spec: string,
-  priority: number,
-  builds: readonly ReusedBuild[],
-  firstChunk: number,
-): { chunk: number; builds: ReusedBuild[] }[] {
-  const overhead = utf8Length(
-    JSON.stringify({ evaluationId, chunk: Number.MAX_SAFE_INTEGER, spec, priority, builds: [] }),
-  );
-  const chunks: { chunk: number; builds: ReusedBuild[] }[] = [];
-  let current: ReusedBuild[] = [];
-  let size = overhead;
-  for (const build of builds) {
-    const bytes = utf8Length(JSON.stringify(build)) + 1;
-    if (current.length > 0 && size + bytes > defaultChunkBytes) {
-      chunks.push({ chunk: firstChunk + chunks.length, builds: current });
-      current = [];
-      size = overhead;
-    }
-    current.push(build);
-    size += bytes;
-  }
-  if (current.length > 0) chunks.push({ chunk: firstChunk + chunks.length, builds: current });
-  return chunks;
-}
 
 /**
  * What queueing a build records when its dependencies are too many for one event of the store (tens of
@@ -260,33 +201,6 @@ async function wantWithoutHistory(
   return 'recorded';
 }
 
-/**
- * At a first scheduling, the jobs' builds that have ended with their outputs still in the store (or
- * failed), taken out of `wanters`: reused without reading their `.drv` files, from the outputs the
- * jobs list. Their closures were recorded when they were built. An evaluation of a large jobset
- * mostly wants such builds, and reading tens of thousands of `.drv` files was most of its scheduling.
- * A build whose outputs the collector removed stays in `wanters`: its closure is read and it is
- * restarted (`restartCollected`).
- */
-async function reusedAsJobsSay(
-  context: ScheduleContext,
-  wanters: Map<string, Wanter[]>,
-  outputsOf: ReadonlyMap<string, Readonly<Record<string, string>>>,
-): Promise<ReusedBuild[]> {
-  const reused: ReusedBuild[] = [];
-  if (!context.firstScheduling || !context.ended) return reused;
-  for (const [drvPath, wantedBy] of wanters) {
-    if (!context.known(drvPath) || !context.ended(drvPath)) continue;
-    const outputs = new Map(
-      Object.entries(outputsOf.get(drvPath) ?? {}).map(([name, path]) => [name, { path }]),
-    );
-    if (context.produced(drvPath) && !(await context.substitutes.inStore(outputs))) continue;
-    reused.push({ drvPath, jobs: wantedBy.map((wanter) => wanter.job) });
-    wanters.delete(drvPath);
-  }
-  return reused;
-}
-
 export async function scheduleEvaluation(
   context: ScheduleContext,
   evaluationId: string,
@@ -312,14 +226,13 @@ export async function scheduleEvaluation(
     wanters.set(job.drvPath, list);
     outputsOf.set(job.drvPath, job.outputs);
   }
-  const reused = await reusedAsJobsSay(context, wanters, outputsOf);
+  const reused = await reuseEndedBuilds(context, wanters, outputsOf);
   const closure = await derivationClosure(wanters.keys());
   // Before anything is queued, so that what depends on a build brought back waits for it.
   const collected = await restartCollected(context, closure, evaluationId, cause);
   let queued = 0;
   let substituted = 0;
   const tooLarge: string[] = [];
-  const restarted = new Set(collected);
   const work = [...closure];
   await inParallel(work, context.concurrency ?? 128, async ([drvPath, drv]) => {
     const wantedBy = wanters.get(drvPath) ?? [];
@@ -345,14 +258,6 @@ export async function scheduleEvaluation(
       dependencies,
     });
     const stream = streams.build(drvPath);
-    // An ended build is not changed by being wanted: its wanters go in the evaluation's stream, in a
-    // few events for all such builds rather than an append (and a read) on each build's stream.
-    // Only on a first scheduling, so that no job is recorded on both; not a build the collector's
-    // outputs check just restarted.
-    if (existed && context.firstScheduling && context.ended?.(drvPath) && !restarted.has(drvPath)) {
-      reused.push({ drvPath, jobs: wantedBy.map((wanter) => wanter.job) });
-      return;
-    }
     try {
       if (existed && context.firstScheduling && !context.cancelled(drvPath)) {
         const wanted = await wantWithoutHistory(context, stream, wantedBy, queue, cause, evaluationId);
@@ -392,31 +297,7 @@ export async function scheduleEvaluation(
       tooLarge.push(drvPath);
     }
   });
-  // In derivation order, so that a retry after a crash cuts the same chunks.
-  reused.sort((a, b) => (a.drvPath < b.drvPath ? -1 : a.drvPath > b.drvPath ? 1 : 0));
-  for (const { chunk, builds } of reusedChunks(
-    evaluationId,
-    spec.name,
-    spec.priority,
-    reused,
-    nextReusedChunk,
-  )) {
-    const at = new Date().toISOString();
-    const command = {
-      type: 'RecordReusedBuilds',
-      evaluationId,
-      chunk,
-      spec: spec.name,
-      priority: spec.priority,
-      builds,
-      actor: 'scheduler',
-      at,
-    } as const;
-    const stream = streams.evaluation(evaluationId);
-    await issue(context.events, evaluationDecider, stream, command, cause, 'scheduler', {
-      scope: evaluationId,
-    });
-  }
+  await recordReusedBuilds(context.events, evaluationId, spec, reused, nextReusedChunk, cause);
   return {
     derivations: closure.size,
     queued,

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chunkJobs, defaultChunkBytes, type Job, utf8Length } from '../../../domain/evaluation/index.ts';
+import {
+  chunkJobs,
+  chunkReusedBuilds,
+  defaultChunkBytes,
+  type Job,
+  utf8Length,
+} from '../../../domain/evaluation/index.ts';
 import { isDomainError } from '../../../domain/shared/errors.ts';
 
 const bytesOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
@@ -82,5 +88,25 @@ chunks(
     );
   },
 );
+
+chunks('splits reused builds into greedy chunks within the budget, numbered from the first', () => {
+  const builds = Array.from({ length: 12_000 }, (_, i) => ({
+    drvPath: guixJob(i).drvPath,
+    jobs: [guixJob(i).name, `${guixJob(i).name}-alias`],
+  }));
+  const result = chunkReusedBuilds('e1', 'guix', 3, builds, 2);
+  assert.ok(result.length > 1, 'more than one chunk');
+  assert.equal(
+    result.flatMap((chunk) => chunk.builds),
+    builds,
+  );
+  result.forEach((chunk, index) => {
+    assert.equal([chunk.evaluationId, chunk.chunk, chunk.spec, chunk.priority], ['e1', 2 + index, 'guix', 3]);
+    assert.ok(bytesOf(chunk) <= defaultChunkBytes);
+    const next = result[index + 1]?.builds[0];
+    if (next)
+      assert.ok(bytesOf({ ...chunk, builds: [...chunk.builds, next] }) > defaultChunkBytes, 'not greedy');
+  });
+});
 
 chunks.run();

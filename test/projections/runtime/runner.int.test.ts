@@ -121,19 +121,27 @@ test(
   }),
 );
 
+/** A runner of `sumOfAdded` over `store`, saving in `snapshots` as `saving` says. */
+function sumRunner(
+  store: EventStore,
+  snapshots: SnapshotStore,
+  saving: { readonly snapshotEveryEvents: number; readonly snapshotQuietMs: number },
+) {
+  return createProjectionRunner({
+    source: store,
+    projections: [sumOfAdded],
+    decode: decodeToy,
+    snapshots,
+    logger,
+    ...saving,
+  });
+}
+
 test(
   'writes a snapshot due by count once the feed pauses, not in the middle of a burst',
   withTimeout(15_000, async ({ store }) => {
     const snapshots = createMemorySnapshotStore();
-    const live = createProjectionRunner({
-      source: store,
-      projections: [sumOfAdded],
-      decode: decodeToy,
-      snapshots,
-      logger,
-      snapshotEveryEvents: 5,
-      snapshotQuietMs: 1500,
-    });
+    const live = sumRunner(store, snapshots, { snapshotEveryEvents: 5, snapshotQuietMs: 1500 });
     await live.start();
     const burst = await store.append(
       'toy-quiet',
@@ -166,15 +174,7 @@ test(
   'after a save on demand, still writes the next snapshot due by count at a pause; saves every projection at its position',
   withTimeout(15_000, async ({ store }) => {
     const snapshots = createMemorySnapshotStore();
-    const live = createProjectionRunner({
-      source: store,
-      projections: [sumOfAdded],
-      decode: decodeToy,
-      snapshots,
-      logger,
-      snapshotEveryEvents: 3,
-      snapshotQuietMs: 200,
-    });
+    const live = sumRunner(store, snapshots, { snapshotEveryEvents: 3, snapshotQuietMs: 200 });
     await live.start();
     const first = await store.append('toy-on-demand', [1, 2, 3, 4, 5].map(added), 'no_stream');
     await live.waitFor(first.position);
